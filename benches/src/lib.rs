@@ -1,0 +1,1 @@
+//! Shared helpers for the spencnn benchmarks (the benchmarks themselves live in `benches/benches/`).

@@ -1,0 +1,1 @@
+//! `spencnn-ckks`: leveled RNS-CKKS homomorphic encryption built on `spencnn-ntt`.
