@@ -1,0 +1,9 @@
+//! Negacyclic number-theoretic transforms over `Z_q[X]/(X^n + 1)`.
+//!
+//! [`NttPlan`] holds the twiddle tables for one `(n, q)` and dispatches to the scalar, AVX2 or
+//! AVX-512 kernels. The per-ISA kernels live in their own files and share the tables' layout.
+
+mod plan;
+mod scalar;
+
+pub use plan::{MAX_LOG_DEGREE, MIN_LOG_DEGREE, NttPlan};

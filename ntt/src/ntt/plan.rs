@@ -1,0 +1,186 @@
+//! Twiddle tables and the public transform API.
+
+use super::scalar;
+use crate::bit_reverse::bit_reverse;
+use crate::error::NttError;
+use crate::isa::Isa;
+use crate::modulus::Modulus;
+use crate::primes::{is_prime, minimal_primitive_root};
+
+/// Smallest supported `log2(n)`.
+pub const MIN_LOG_DEGREE: u32 = 4;
+/// Largest supported `log2(n)`.
+pub const MAX_LOG_DEGREE: u32 = 17;
+
+/// A negacyclic NTT over `Z_q[X]/(X^n + 1)` for one degree `n` and one prime `q ≡ 1 (mod 2n)`.
+///
+/// **Ordering.** [`NttPlan::forward`] takes coefficients in natural order and returns the
+/// evaluations in bit-reversed order: output index `i` holds `a(ψ^{2·bitrev(i)+1})`, where `ψ`
+/// is [`NttPlan::psi`], the smallest primitive `2n`-th root of unity mod `q`.
+/// [`NttPlan::inverse`] takes that order back to natural-order coefficients, including the
+/// `1/n` scaling. Pointwise products of forward transforms are negacyclic products.
+///
+/// **Ranges.** The checked API takes and returns reduced values (`[0, q)`); the `_lazy`
+/// variants document wider ranges so that callers can skip reductions.
+///
+/// ```
+/// use spencnn_ntt::NttPlan;
+/// let q = spencnn_ntt::primes::generate_ntt_primes(60, 1024, 1).unwrap()[0];
+/// let plan = NttPlan::new(1024, q).unwrap();
+/// let mut a: Vec<u64> = (0..1024).collect();
+/// plan.forward(&mut a).unwrap();
+/// plan.inverse(&mut a).unwrap();
+/// assert_eq!(a, (0..1024).collect::<Vec<u64>>());
+/// ```
+#[derive(Debug, Clone)]
+pub struct NttPlan {
+    n: usize,
+    modulus: Modulus,
+    psi: u64,
+    isa: Isa,
+    twiddles: Vec<u64>,
+    twiddles_shoup: Vec<u64>,
+    inv_twiddles: Vec<u64>,
+    inv_twiddles_shoup: Vec<u64>,
+    n_inv: (u64, u64),
+    last_inv_twiddle: (u64, u64),
+}
+
+impl NttPlan {
+    /// Builds the plan for degree `n` (a power of two in `2^4..=2^17`) and prime `q ≡ 1 mod 2n`
+    /// below `2^62`, using the widest instruction set of this CPU.
+    ///
+    /// # Errors
+    /// [`NttError::DegreeNotPowerOfTwo`], [`NttError::DegreeOutOfRange`], [`NttError::EvenModulus`],
+    /// [`NttError::ModulusOutOfRange`], [`NttError::ModulusNotPrime`], [`NttError::ModulusNotNttFriendly`].
+    pub fn new(n: usize, q: u64) -> Result<Self, NttError> {
+        Self::with_isa(n, q, Isa::detect())
+    }
+
+    /// Like [`NttPlan::new`] with a chosen instruction set (for tests and benchmarks).
+    ///
+    /// # Errors
+    /// As [`NttPlan::new`], plus [`NttError::IsaUnavailable`].
+    pub fn with_isa(n: usize, q: u64, isa: Isa) -> Result<Self, NttError> {
+        if !n.is_power_of_two() {
+            return Err(NttError::DegreeNotPowerOfTwo { n });
+        }
+        let (min, max) = (1usize << MIN_LOG_DEGREE, 1usize << MAX_LOG_DEGREE);
+        if !(min..=max).contains(&n) {
+            return Err(NttError::DegreeOutOfRange { n, min, max });
+        }
+        let modulus = Modulus::new(q)?;
+        if !is_prime(q) {
+            return Err(NttError::ModulusNotPrime { q });
+        }
+        let isa = isa.require()?;
+        let psi = minimal_primitive_root(n, q)?;
+        let psi_inv = modulus.inv(psi).ok_or(NttError::ModulusNotPrime { q })?;
+        let log_n = n.trailing_zeros();
+
+        let mut twiddles = vec![0u64; n];
+        let mut inv_twiddles = vec![0u64; n];
+        let (mut power, mut inv_power) = (1u64, 1u64);
+        for i in 0..n {
+            let slot = bit_reverse(i, log_n);
+            twiddles[slot] = power;
+            inv_twiddles[slot] = inv_power;
+            power = modulus.mul(power, psi);
+            inv_power = modulus.mul(inv_power, psi_inv);
+        }
+        let shoup_of = |table: &[u64]| table.iter().map(|&w| modulus.shoup(w)).collect::<Vec<u64>>();
+        let n_inv = modulus.inv(n as u64).ok_or(NttError::ModulusNotPrime { q })?;
+        let last = modulus.mul(inv_twiddles[1], n_inv);
+        Ok(Self {
+            n,
+            modulus,
+            psi,
+            isa,
+            twiddles_shoup: shoup_of(&twiddles),
+            inv_twiddles_shoup: shoup_of(&inv_twiddles),
+            twiddles,
+            inv_twiddles,
+            n_inv: (n_inv, modulus.shoup(n_inv)),
+            last_inv_twiddle: (last, modulus.shoup(last)),
+        })
+    }
+
+    /// The ring degree `n`.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The modulus `q` with its constants.
+    pub fn modulus(&self) -> &Modulus {
+        &self.modulus
+    }
+
+    /// The primitive `2n`-th root of unity `ψ` that defines the evaluation points.
+    pub fn psi(&self) -> u64 {
+        self.psi
+    }
+
+    /// The instruction set the plan's kernels use.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    fn check_len(&self, values: &[u64]) -> Result<(), NttError> {
+        if values.len() == self.n {
+            Ok(())
+        } else {
+            Err(NttError::LengthMismatch { expected: self.n, actual: values.len() })
+        }
+    }
+
+    /// Forward transform in place. Input in `[0, q)` (any value below `4q` is accepted),
+    /// output in `[0, q)`, bit-reversed order.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`] when `values.len() != n`.
+    pub fn forward(&self, values: &mut [u64]) -> Result<(), NttError> {
+        self.forward_lazy(values)?;
+        scalar::reduce_from_4q(values, &self.modulus);
+        Ok(())
+    }
+
+    /// Forward transform in place without the final reduction.
+    /// Input in `[0, 4q)`, output in `[0, 4q)`.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`] when `values.len() != n`.
+    pub fn forward_lazy(&self, values: &mut [u64]) -> Result<(), NttError> {
+        self.check_len(values)?;
+        scalar::forward_lazy(values, &self.modulus, &self.twiddles, &self.twiddles_shoup);
+        Ok(())
+    }
+
+    /// Inverse transform in place, including the `1/n` scaling. Input in `[0, q)` (any value
+    /// below `2q` is accepted), bit-reversed order; output in `[0, q)`, natural order.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`] when `values.len() != n`.
+    pub fn inverse(&self, values: &mut [u64]) -> Result<(), NttError> {
+        self.inverse_lazy(values)?;
+        scalar::reduce_from_4q(values, &self.modulus);
+        Ok(())
+    }
+
+    /// Inverse transform in place without the final reduction.
+    /// Input in `[0, 2q)`, output in `[0, 2q)`.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`] when `values.len() != n`.
+    pub fn inverse_lazy(&self, values: &mut [u64]) -> Result<(), NttError> {
+        self.check_len(values)?;
+        scalar::inverse_lazy(
+            values,
+            &self.modulus,
+            &self.inv_twiddles,
+            &self.inv_twiddles_shoup,
+            self.n_inv,
+            self.last_inv_twiddle,
+        );
+        Ok(())
+    }
+}
