@@ -1,1 +1,7 @@
 //! `spencnn-ckks`: leveled RNS-CKKS homomorphic encryption built on `spencnn-ntt`.
+
+mod error;
+pub mod params;
+
+pub use error::CkksError;
+pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
