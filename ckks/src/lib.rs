@@ -2,6 +2,7 @@
 
 mod error;
 pub mod params;
+pub mod ring;
 
 pub use error::CkksError;
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
