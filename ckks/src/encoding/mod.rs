@@ -1,0 +1,9 @@
+//! Encoding: the canonical embedding via the special FFT.
+
+mod complex;
+mod encoder;
+mod special_fft;
+
+pub use complex::Complex;
+pub use encoder::Encoder;
+pub use special_fft::SpecialFft;
