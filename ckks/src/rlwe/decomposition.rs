@@ -3,9 +3,10 @@
 //!
 //! Digit `j` groups the consecutive primes `q_{jα}, …, q_{(j+1)α-1}` (`α` = primes per digit);
 //! at level `ℓ` only the active primes of each digit are used, so the last digit may be
-//! partial. The extension is the approximate fast basis conversion: digit `j` becomes
-//! `[c]_{Q_j} + u·Q_j` with `0 ≤ u < α`, and the extra multiple of `Q_j` is annihilated by the
-//! gadget factor of the key, so it only adds noise.
+//! partial. Each digit is extended as its centred representative in `(-Q_j/2, Q_j/2]` (fast
+//! basis conversion with the `f64` overflow correction): an uncentred digit, uniform in
+//! `[0, Q_j)`, has mean `Q_j/2`, and the product of that constant with the key's error lands
+//! in a few slots as outliers several bits above the average noise.
 
 use crate::params::Parameters;
 use crate::ring::{BasisConverter, Ntt, RingContext, RnsPoly};
@@ -70,6 +71,10 @@ impl Decomposition {
                 let converter = &tables.converters[j][range.len() - 1];
                 let mut scaled: Vec<Vec<u64>> = range.clone().map(|i| coefficients.limb(i).to_vec()).collect();
                 converter.scale_sources(ring, &mut scaled);
+                // Centred digits: a digit uniform in [0, Q_j) has a large mean whose product
+                // with the key's error concentrates in a few slots; centring removes it.
+                let mut overflow = vec![0u64; ring.n()];
+                converter.centred_overflow(ring, &scaled, &mut overflow);
                 let mut digit = RnsPoly::<Ntt>::zero(ring, level, ring.p_count());
                 for i in 0..digit.limb_count() {
                     if range.contains(&i) {
@@ -77,7 +82,7 @@ impl Decomposition {
                     } else {
                         let target = ring.prime_index(level, i);
                         let limb = digit.limb_mut(i);
-                        converter.convert(ring, &scaled, None, target, limb);
+                        converter.convert(ring, &scaled, Some(&overflow), target, limb);
                         ring.plan(target).forward(limb).expect("limb length is the ring degree");
                     }
                 }
