@@ -13,7 +13,7 @@ use spencnn_ntt::vector;
 use super::rotation::HoistedCiphertext;
 use super::{Evaluator, check_level_and_slots, check_scales};
 use crate::error::CkksError;
-use crate::ring::{Ntt, RnsPoly, kernels};
+use crate::ring::{Ntt, RnsPoly};
 use crate::rlwe::{GaloisKeys, galois_element_for_step};
 use crate::scheme::{Ciphertext, Plaintext};
 
@@ -112,22 +112,24 @@ impl RotationAccumulator<'_> {
             ctx.check_fingerprint(keys.fingerprint)?;
             let key =
                 keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step: Some(step) })?;
-            let permutation = key.permutation.source_indices();
+            // Gather σ(u) into a scratch limb, then one fused multiply-accumulate: both are
+            // whole-limb `spencnn_ntt` kernels (vectorised there).
             let u = key.key.inner_product(ring, &x.decomposition);
+            let mut rotated = vec![0u64; ring.n()];
             for (acc, u) in self.extended.iter_mut().zip(&u) {
                 for i in 0..acc.limb_count() {
                     let m = ring.modulus(ring.prime_index(self.level, i));
-                    kernels::gather_multiply_accumulate(acc.limb_mut(i), pt.poly.limb(i), u.limb(i), permutation, m);
+                    key.permutation.apply(u.limb(i), &mut rotated)?;
+                    vector::multiply_accumulate(acc.limb_mut(i), &[(pt.poly.limb(i), &rotated)], m)?;
                 }
             }
             for i in 0..self.level {
-                kernels::gather_multiply_accumulate(
+                key.permutation.apply(x.c0.limb(i), &mut rotated)?;
+                vector::multiply_accumulate(
                     self.direct[0].limb_mut(i),
-                    pt.poly.limb(i),
-                    x.c0.limb(i),
-                    permutation,
+                    &[(pt.poly.limb(i), &rotated)],
                     ring.modulus(i),
-                );
+                )?;
             }
         }
         self.terms += 1;

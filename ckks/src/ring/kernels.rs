@@ -36,37 +36,10 @@ pub fn sub_then_multiply_scalar(a: &mut [u64], b: &[u64], w: u64, w_shoup: u64, 
     }
 }
 
-/// `acc[j] = acc[j] + weights[j] · source[perm[j]] mod q`: the product of a plaintext with an
-/// automorphism (given as the gather `perm`, see `spencnn_ntt::GaloisPermutation`) of
-/// `source`, accumulated. All values reduced.
-pub fn gather_multiply_accumulate(acc: &mut [u64], weights: &[u64], source: &[u64], perm: &[u32], modulus: &Modulus) {
-    debug_assert!(acc.len() == weights.len() && acc.len() == source.len() && acc.len() == perm.len());
-    for ((a, &w), &src) in acc.iter_mut().zip(weights).zip(perm) {
-        let product = modulus.mul(w, source[src as usize]);
-        *a = modulus.add(*a, product);
-    }
-}
-
-/// `acc[j] = acc[j] + source[perm[j]] mod q`: an automorphism of `source`, accumulated.
-pub fn gather_accumulate(acc: &mut [u64], source: &[u64], perm: &[u32], modulus: &Modulus) {
-    debug_assert!(acc.len() == source.len() && acc.len() == perm.len());
-    for (a, &src) in acc.iter_mut().zip(perm) {
-        *a = modulus.add(*a, source[src as usize]);
-    }
-}
-
 /// `a[j] = a[j] + c mod q` for a reduced constant `c`.
 pub fn add_scalar_assign(a: &mut [u64], c: u64, modulus: &Modulus) {
     for x in a.iter_mut() {
         *x = modulus.add(*x, c);
-    }
-}
-
-/// `out[j] = input[j] mod q` for inputs reduced modulo another prime (any `u64`).
-pub fn reduce_into(out: &mut [u64], input: &[u64], modulus: &Modulus) {
-    debug_assert_eq!(out.len(), input.len());
-    for (o, &x) in out.iter_mut().zip(input) {
-        *o = modulus.reduce(x);
     }
 }
 
