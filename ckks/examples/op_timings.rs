@@ -46,21 +46,22 @@ fn run(preset: Preset, seal: &[(&str, f64)]) {
     let ct = encryptor.encrypt(&pt, &pk).unwrap();
     let ct2 = encryptor.encrypt(&pt, &pk).unwrap();
     let runs = if n >= 16384 { 7 } else { 15 };
-    let mut rows: Vec<(&str, f64)> = Vec::new();
-    rows.push(("encode", median_micros(runs, || drop(encoder.encode_real(&values, n / 2, top, scale).unwrap()))));
-    rows.push(("encrypt_pk", median_micros(runs, || drop(encryptor.encrypt(&pt, &pk).unwrap()))));
-    rows.push((
+    let mut rows: Vec<(&str, f64)> = Vec::with_capacity(12);
+    let mut record = |name: &'static str, micros: f64| rows.push((name, micros));
+    record("encode", median_micros(runs, || drop(encoder.encode_real(&values, n / 2, top, scale).unwrap())));
+    record("encrypt_pk", median_micros(runs, || drop(encryptor.encrypt(&pt, &pk).unwrap())));
+    record(
         "decrypt_decode",
         median_micros(runs, || drop(encoder.decode_real(&decryptor.decrypt(&ct, &sk).unwrap()).unwrap())),
-    ));
-    rows.push(("add", median_micros(runs, || drop(eval.add(&ct, &ct2).unwrap()))));
-    rows.push(("mult_plain", median_micros(runs, || drop(eval.multiply_plain(&ct, &pt).unwrap()))));
+    );
+    record("add", median_micros(runs, || drop(eval.add(&ct, &ct2).unwrap())));
+    record("mult_plain", median_micros(runs, || drop(eval.multiply_plain(&ct, &pt).unwrap())));
     let product = eval.multiply_plain(&ct, &pt).unwrap();
-    rows.push(("rescale", median_micros(runs, || drop(eval.rescale(&product).unwrap()))));
-    rows.push(("mult_relin", median_micros(runs, || drop(eval.multiply_relin(&ct, &ct2, &rlk).unwrap()))));
-    rows.push(("rotate_1", median_micros(runs, || drop(eval.rotate(&ct, 1, &gk).unwrap()))));
-    rows.push(("hoist", median_micros(runs, || drop(eval.hoist(&ct).unwrap()))));
-    rows.push((
+    record("rescale", median_micros(runs, || drop(eval.rescale(&product).unwrap())));
+    record("mult_relin", median_micros(runs, || drop(eval.multiply_relin(&ct, &ct2, &rlk).unwrap())));
+    record("rotate_1", median_micros(runs, || drop(eval.rotate(&ct, 1, &gk).unwrap())));
+    record("hoist", median_micros(runs, || drop(eval.hoist(&ct).unwrap())));
+    record(
         "rotate_8steps_hoisted_total",
         median_micros(runs, || {
             let h = eval.hoist(&ct).unwrap();
@@ -68,21 +69,18 @@ fn run(preset: Preset, seal: &[(&str, f64)]) {
                 drop(eval.rotate_hoisted(&h, s, &gk).unwrap());
             }
         }),
-    ));
+    );
     let weights: Vec<Plaintext> =
         steps.iter().map(|_| encoder.encode_real_extended(&values, n / 2, top, scale).unwrap()).collect();
     let terms: Vec<(i64, &Plaintext)> = steps.iter().copied().zip(&weights).collect();
-    rows.push((
+    record(
         "sum_8_rotated_products_double_hoisted",
         median_micros(runs, || {
             let h = eval.hoist(&ct).unwrap();
             drop(eval.multiply_rotated_sum(&[(&h, &terms)], &gk).unwrap());
         }),
-    ));
-    rows.push((
-        "keygen_galois_1step",
-        median_micros(3.min(runs), || drop(keygen.galois_keys(&sk, &[1], false).unwrap())),
-    ));
+    );
+    record("keygen_galois_1step", median_micros(3.min(runs), || drop(keygen.galois_keys(&sk, &[1], false).unwrap())));
     println!("{:<40} {:>12} {:>12} {:>8}", "op", "ours (µs)", "SEAL (µs)", "ratio");
     for (name, ours) in rows {
         match seal.iter().find(|(s, _)| *s == name) {

@@ -11,6 +11,17 @@ use crate::scheme::Plaintext;
 /// Scaled values must stay below this magnitude (they are rounded through `i128`).
 const MAX_SCALED_MAGNITUDE: f64 = 1.7e38; // ≈ 2^127
 
+/// `round(value)` as an integer, or [`CkksError::EncodingOverflow`] when it is not finite or
+/// too large for `i128`.
+pub(crate) fn rounded_integer(value: f64) -> Result<i128, CkksError> {
+    let rounded = value.round();
+    if rounded.is_finite() && rounded.abs() < MAX_SCALED_MAGNITUDE {
+        Ok(rounded as i128)
+    } else {
+        Err(CkksError::EncodingOverflow { value: rounded })
+    }
+}
+
 /// Encodes and decodes slot vectors with the special FFT.
 ///
 /// Slot `j` of a plaintext with `s` slots is `m(ζ^{5^j})`; with `s < N/2` (sparse packing)
@@ -114,8 +125,8 @@ impl Encoder {
             scaled[i * gap] = (z.re * scale).round();
             scaled[n / 2 + i * gap] = (z.im * scale).round();
         }
-        if let Some(&bad) = scaled.iter().find(|v| !(v.abs() < MAX_SCALED_MAGNITUDE)) {
-            return Err(CkksError::EncodingOverflow { value: bad });
+        for &v in &scaled {
+            rounded_integer(v)?;
         }
         let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
         if scaled.iter().all(|v| v.abs() < 9.2e18) {

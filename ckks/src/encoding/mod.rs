@@ -6,4 +6,5 @@ mod special_fft;
 
 pub use complex::Complex;
 pub use encoder::Encoder;
+pub(crate) use encoder::rounded_integer;
 pub use special_fft::SpecialFft;

@@ -3,6 +3,7 @@
 use spencnn_ntt::vector;
 
 use super::{Evaluator, check_level_and_slots, check_scales};
+use crate::encoding::rounded_integer;
 use crate::error::CkksError;
 use crate::scheme::{Ciphertext, Plaintext};
 
@@ -140,13 +141,10 @@ impl Evaluator {
     /// [`CkksError::ParameterMismatch`], [`CkksError::EncodingOverflow`].
     pub fn add_const(&self, ct: &Ciphertext, value: f64) -> Result<Ciphertext, CkksError> {
         self.check_ct(ct)?;
-        let scaled = (value * ct.scale).round();
-        if !(scaled.abs() < 1.7e38) {
-            return Err(CkksError::EncodingOverflow { value: scaled });
-        }
+        let scaled = rounded_integer(value * ct.scale)?;
         let mut out = ct.clone();
         // A constant polynomial is the same constant at every NTT evaluation point.
-        out.polys_mut()[0].add_integer_assign(scaled as i128, self.ctx.ring());
+        out.polys_mut()[0].add_integer_assign(scaled, self.ctx.ring());
         Ok(out)
     }
 
@@ -190,11 +188,7 @@ impl Evaluator {
         if !(constant_scale.is_finite() && constant_scale > 0.0) {
             return Err(CkksError::InvalidScale { scale: constant_scale });
         }
-        let scaled = (value * constant_scale).round();
-        if !(scaled.abs() < 1.7e38) {
-            return Err(CkksError::EncodingOverflow { value: scaled });
-        }
-        let mut out = self.multiply_integer(ct, scaled as i128)?;
+        let mut out = self.multiply_integer(ct, rounded_integer(value * constant_scale)?)?;
         out.scale *= constant_scale;
         Ok(out)
     }
