@@ -22,6 +22,10 @@ pub(crate) fn rounded_integer(value: f64) -> Result<i128, CkksError> {
     }
 }
 
+fn to_complex(values: &[f64]) -> Vec<Complex> {
+    values.iter().map(|&v| Complex::from(v)).collect()
+}
+
 /// Encodes and decodes slot vectors with the special FFT.
 ///
 /// Slot `j` of a plaintext with `s` slots is `m(ζ^{5^j})`; with `s < N/2` (sparse packing)
@@ -44,8 +48,7 @@ impl Encoder {
     /// [`CkksError::LevelOutOfRange`], [`CkksError::InvalidScale`],
     /// [`CkksError::EncodingOverflow`].
     pub fn encode_real(&self, values: &[f64], slots: usize, level: usize, scale: f64) -> Result<Plaintext, CkksError> {
-        let complex: Vec<Complex> = values.iter().map(|&v| Complex::from(v)).collect();
-        self.encode(&complex, slots, level, scale, 0)
+        self.encode(&to_complex(values), slots, level, scale, 0)
     }
 
     /// Encodes complex values (padded with zeros to `slots`) at `level` and `scale`.
@@ -74,8 +77,7 @@ impl Encoder {
         level: usize,
         scale: f64,
     ) -> Result<Plaintext, CkksError> {
-        let complex: Vec<Complex> = values.iter().map(|&v| Complex::from(v)).collect();
-        self.encode(&complex, slots, level, scale, self.ctx.ring().p_count())
+        self.encode(&to_complex(values), slots, level, scale, self.ctx.ring().p_count())
     }
 
     /// Like [`Encoder::encode_complex`], with the special-prime limbs too.

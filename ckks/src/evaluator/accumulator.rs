@@ -61,7 +61,7 @@ impl Evaluator {
         inputs: &[(&HoistedCiphertext, &[(i64, &Plaintext)])],
         keys: &GaloisKeys,
     ) -> Result<Ciphertext, CkksError> {
-        let first = inputs.first().map(|(x, _)| (x.level(), x.slots)).ok_or(CkksError::EmptyAccumulator)?;
+        let first = inputs.first().map(|(x, _)| (x.level(), x.slots())).ok_or(CkksError::EmptyAccumulator)?;
         let mut acc = self.rotation_accumulator(first.0, first.1)?;
         for (x, terms) in inputs {
             for &(step, pt) in terms.iter() {
@@ -88,14 +88,14 @@ impl RotationAccumulator<'_> {
         keys: &GaloisKeys,
     ) -> Result<(), CkksError> {
         let ctx = &self.evaluator.ctx;
-        ctx.check_fingerprint(x.fingerprint)?;
+        ctx.check_fingerprint(x.ct.fingerprint)?;
         ctx.check_fingerprint(pt.fingerprint)?;
-        check_level_and_slots((self.level, self.slots), (x.level(), x.slots))?;
+        check_level_and_slots((self.level, self.slots), (x.level(), x.slots()))?;
         check_level_and_slots((self.level, self.slots), (pt.level(), pt.slots))?;
         if !pt.is_extended() {
             return Err(CkksError::PlaintextNotExtended);
         }
-        let scale = x.scale * pt.scale;
+        let scale = x.scale() * pt.scale;
         match self.scale {
             Some(existing) => check_scales(existing, scale)?,
             None => self.scale = Some(scale),
@@ -103,7 +103,7 @@ impl RotationAccumulator<'_> {
         let ring = ctx.ring();
         let element = galois_element_for_step(step, ring.n());
         if element == 1 {
-            for (acc, c) in self.direct.iter_mut().zip([&x.c0, &x.c1]) {
+            for (acc, c) in self.direct.iter_mut().zip([&x.ct.polys[0], &x.ct.polys[1]]) {
                 for i in 0..self.level {
                     vector::multiply_accumulate(acc.limb_mut(i), &[(pt.poly.limb(i), c.limb(i))], ring.modulus(i))?;
                 }
@@ -124,7 +124,7 @@ impl RotationAccumulator<'_> {
                 }
             }
             for i in 0..self.level {
-                key.permutation.apply(x.c0.limb(i), &mut rotated)?;
+                key.permutation.apply(x.ct.polys[0].limb(i), &mut rotated)?;
                 vector::multiply_accumulate(
                     self.direct[0].limb_mut(i),
                     &[(pt.poly.limb(i), &rotated)],

@@ -34,13 +34,7 @@ impl Evaluator {
             vector::multiply_accumulate(d1.limb_mut(i), &[(a0.limb(i), b1.limb(i)), (a1.limb(i), b0.limb(i))], m)?;
             vector::mul_assign(d2.limb_mut(i), b1.limb(i), m)?;
         }
-        Ok(Ciphertext {
-            polys: vec![d0, d1, d2],
-            scale: a.scale * b.scale,
-            slots: a.slots,
-            fingerprint: a.fingerprint,
-            seed: None,
-        })
+        Ok(a.derived(vec![d0, d1, d2], a.scale * b.scale))
     }
 
     /// `a ⊗ a` without relinearization (size 3; one product fewer than [`Evaluator::multiply`]).
@@ -59,17 +53,10 @@ impl Evaluator {
             let m = ring.modulus(i);
             vector::mul_assign(d0.limb_mut(i), a0.limb(i), m)?;
             vector::mul_assign(d1.limb_mut(i), a1.limb(i), m)?;
-            let doubled = d1.limb(i).to_vec();
-            vector::add_assign(d1.limb_mut(i), &doubled, m)?;
+            vector::mul_scalar_assign(d1.limb_mut(i), 2, m);
             vector::mul_assign(d2.limb_mut(i), a1.limb(i), m)?;
         }
-        Ok(Ciphertext {
-            polys: vec![d0, d1, d2],
-            scale: a.scale * a.scale,
-            slots: a.slots,
-            fingerprint: a.fingerprint,
-            seed: None,
-        })
+        Ok(a.derived(vec![d0, d1, d2], a.scale * a.scale))
     }
 
     /// Relinearizes a size-3 ciphertext to size 2 by key switching `c_2` from `s²` to `s`.
@@ -87,13 +74,7 @@ impl Evaluator {
         self.ctx.mod_down().apply(ring, &mut u1);
         u0.add_assign(&ct.polys[0], ring)?;
         u1.add_assign(&ct.polys[1], ring)?;
-        Ok(Ciphertext {
-            polys: vec![u0, u1],
-            scale: ct.scale,
-            slots: ct.slots,
-            fingerprint: ct.fingerprint,
-            seed: None,
-        })
+        Ok(ct.derived(vec![u0, u1], ct.scale))
     }
 
     /// `relinearize(multiply(a, b))`.

@@ -15,26 +15,26 @@ use crate::scheme::Ciphertext;
 /// ([`Evaluator::rotate_hoisted`]) or for the double-hoisted sum ([`super::RotationAccumulator`]).
 #[derive(Debug, Clone)]
 pub struct HoistedCiphertext {
-    pub(crate) c0: RnsPoly<Ntt>,
-    pub(crate) c1: RnsPoly<Ntt>,
+    pub(crate) ct: Ciphertext,
     pub(crate) decomposition: Decomposition,
-    pub(crate) scale: f64,
-    pub(crate) slots: usize,
-    pub(crate) fingerprint: u64,
 }
 
 impl HoistedCiphertext {
+    /// The ciphertext that was hoisted.
+    pub fn ciphertext(&self) -> &Ciphertext {
+        &self.ct
+    }
     /// Number of active Q primes.
     pub fn level(&self) -> usize {
-        self.c0.level()
+        self.ct.level()
     }
     /// The scale.
     pub fn scale(&self) -> f64 {
-        self.scale
+        self.ct.scale
     }
     /// Number of slots.
     pub fn slots(&self) -> usize {
-        self.slots
+        self.ct.slots
     }
 }
 
@@ -87,8 +87,7 @@ impl Evaluator {
         self.ctx.mod_down().apply(ring, &mut u0);
         self.ctx.mod_down().apply(ring, &mut u1);
         u0.add_assign(c0, ring).expect("same level");
-        let polys = vec![u0.permuted(&key.permutation), u1.permuted(&key.permutation)];
-        Ciphertext { polys, scale: like.scale, slots: like.slots, fingerprint: like.fingerprint, seed: None }
+        like.derived(vec![u0.permuted(&key.permutation), u1.permuted(&key.permutation)], like.scale)
     }
 
     /// Computes the key-switching decomposition of `ct` once, for many rotations.
@@ -98,14 +97,8 @@ impl Evaluator {
     pub fn hoist(&self, ct: &Ciphertext) -> Result<HoistedCiphertext, CkksError> {
         self.check_ct(ct)?;
         check_size(ct, 2)?;
-        Ok(HoistedCiphertext {
-            c0: ct.polys[0].clone(),
-            c1: ct.polys[1].clone(),
-            decomposition: Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]),
-            scale: ct.scale,
-            slots: ct.slots,
-            fingerprint: ct.fingerprint,
-        })
+        let decomposition = Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]);
+        Ok(HoistedCiphertext { ct: ct.derived(ct.polys.clone(), ct.scale), decomposition })
     }
 
     /// Rotation of a hoisted ciphertext: the same result as [`Evaluator::rotate`] without
@@ -119,21 +112,13 @@ impl Evaluator {
         step: i64,
         keys: &GaloisKeys,
     ) -> Result<Ciphertext, CkksError> {
-        self.ctx.check_fingerprint(hoisted.fingerprint)?;
-        let like = Ciphertext {
-            polys: vec![hoisted.c0.clone(), hoisted.c1.clone()],
-            scale: hoisted.scale,
-            slots: hoisted.slots,
-            fingerprint: hoisted.fingerprint,
-            seed: None,
-        };
+        let ct = &hoisted.ct;
+        self.check_ct(ct)?;
         let element = galois_element_for_step(step, self.ctx.ring().n());
         if element == 1 {
-            return Ok(like);
+            return Ok(ct.clone());
         }
         let key = self.find_key(keys, element, Some(step))?;
-        let mut out = self.apply_galois(&hoisted.c0, &hoisted.decomposition, key, &like);
-        out.seed = None;
-        Ok(out)
+        Ok(self.apply_galois(&ct.polys[0], &hoisted.decomposition, key, ct))
     }
 }

@@ -284,14 +284,7 @@ impl ParametersBuilder {
                 if !(1..=q.len()).contains(&dnum) {
                     return Err(CkksError::DnumOutOfRange { dnum, max: q.len() });
                 }
-                let widest = digit_bits(q.len().div_ceil(dnum));
-                if widest > log_p + MAX_DIGIT_EXCESS_BITS {
-                    return Err(CkksError::SpecialModulusTooSmall {
-                        log_p,
-                        digit_bits: widest,
-                        max_excess: MAX_DIGIT_EXCESS_BITS,
-                    });
-                }
+                check_digit_width(digit_bits(q.len().div_ceil(dnum)), log_p)?;
                 dnum
             }
             None => {
@@ -299,14 +292,7 @@ impl ParametersBuilder {
                 // the excess allowed for explicit choices).
                 let alpha =
                     (1..=q.len()).rev().find(|&a| digit_bits(a) <= log_p + DEFAULT_DIGIT_EXCESS_BITS).unwrap_or(1);
-                let widest = digit_bits(alpha);
-                if widest > log_p + MAX_DIGIT_EXCESS_BITS {
-                    return Err(CkksError::SpecialModulusTooSmall {
-                        log_p,
-                        digit_bits: widest,
-                        max_excess: MAX_DIGIT_EXCESS_BITS,
-                    });
-                }
+                check_digit_width(digit_bits(alpha), log_p)?;
                 q.len().div_ceil(alpha)
             }
         };
@@ -324,6 +310,14 @@ impl ParametersBuilder {
         let fingerprint = fnv1a(words.flat_map(u64::to_le_bytes));
         Ok(Parameters { log_n, q, p, default_scale, secret: self.secret, dnum, insecure: self.insecure, fingerprint })
     }
+}
+
+/// Rejects a widest key-switching digit that exceeds `P` by more than [`MAX_DIGIT_EXCESS_BITS`].
+fn check_digit_width(digit_bits: u32, log_p: u32) -> Result<(), CkksError> {
+    if digit_bits > log_p + MAX_DIGIT_EXCESS_BITS {
+        return Err(CkksError::SpecialModulusTooSmall { log_p, digit_bits, max_excess: MAX_DIGIT_EXCESS_BITS });
+    }
+    Ok(())
 }
 
 /// Turns the two chain specifications into distinct primes (Q first, then P).

@@ -9,11 +9,14 @@ use super::switching_key::SwitchingKey;
 /// The Galois element `5^step mod 2N` that rotates slots left by `step` (slot `i` receives
 /// slot `i + step`); negative steps rotate right. `n` is the ring degree.
 pub fn galois_element_for_step(step: i64, n: usize) -> u64 {
+    // 5 has order N/2 in (Z/2N)^*, so steps are taken modulo N/2.
+    pow_mod_two_n(5, step.rem_euclid(n as i64 / 2) as u64, n)
+}
+
+/// `base^exponent mod 2N` (public values, square and multiply).
+fn pow_mod_two_n(base: u64, exponent: u64, n: usize) -> u64 {
     let two_n = 2 * n as u64;
-    let exponent = step.rem_euclid(n as i64 / 2) as u64;
-    let mut result = 1u64;
-    let mut base = 5u64;
-    let mut e = exponent;
+    let (mut result, mut base, mut e) = (1u64, base % two_n, exponent);
     while e > 0 {
         if e & 1 == 1 {
             result = result * base % two_n;
@@ -31,17 +34,8 @@ pub fn galois_element_for_conjugation(n: usize) -> u64 {
 
 /// The inverse of an odd Galois element modulo `2N`.
 pub(crate) fn galois_element_inverse(element: u64, n: usize) -> u64 {
-    let two_n = 2 * n as u64;
     // The group (Z/2N)^* has order N, so g^{-1} = g^{N-1}.
-    let (mut result, mut base, mut e) = (1u64, element % two_n, n as u64 - 1);
-    while e > 0 {
-        if e & 1 == 1 {
-            result = result * base % two_n;
-        }
-        base = base * base % two_n;
-        e >>= 1;
-    }
-    result
+    pow_mod_two_n(element, n as u64 - 1, n)
 }
 
 /// The relinearization key: a switching key from `s²` to `s`.

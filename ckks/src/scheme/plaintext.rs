@@ -85,6 +85,11 @@ impl Ciphertext {
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
+    /// A ciphertext with new polynomials and scale, and the slot count and parameters of `self`.
+    pub(crate) fn derived(&self, polys: Vec<RnsPoly<Ntt>>, scale: f64) -> Ciphertext {
+        Ciphertext { polys, scale, slots: self.slots, fingerprint: self.fingerprint, seed: None }
+    }
+
     /// Mutable access to the polynomials; forgets the seed (the ciphertext is modified).
     pub(crate) fn polys_mut(&mut self) -> &mut Vec<RnsPoly<Ntt>> {
         self.seed = None;
