@@ -13,7 +13,7 @@ use spencnn_ntt::vector;
 use super::rotation::HoistedCiphertext;
 use super::{Evaluator, check_level_and_slots, check_scales};
 use crate::error::CkksError;
-use crate::ring::{Ntt, RnsPoly};
+use crate::ring::{Ntt, RnsPoly, Scratch};
 use crate::rlwe::{GaloisKeys, galois_element_for_step};
 use crate::scheme::{Ciphertext, Plaintext};
 
@@ -115,7 +115,7 @@ impl RotationAccumulator<'_> {
             // Gather σ(u) into a scratch limb, then one fused multiply-accumulate: both are
             // whole-limb `spencnn_ntt` kernels (vectorised there).
             let u = key.key.inner_product(ring, &x.decomposition);
-            let mut rotated = vec![0u64; ring.n()];
+            let mut rotated = Scratch::zeroed(ring.n());
             for (acc, u) in self.extended.iter_mut().zip(&u) {
                 for i in 0..acc.limb_count() {
                     let m = ring.modulus(ring.prime_index(self.level, i));

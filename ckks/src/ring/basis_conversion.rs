@@ -11,6 +11,7 @@
 
 use spencnn_ntt::Modulus;
 
+use super::buffer_pool::Scratch;
 use super::context::RingContext;
 use super::kernels;
 use super::poly::RnsPoly;
@@ -68,7 +69,7 @@ impl BasisConverter {
 
     /// In place: `x_i ← x_i · (S/s_i)^{-1} mod s_i` for coefficient-form source limbs (in the
     /// order of the source primes given to [`BasisConverter::new`]).
-    pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Vec<u64>]) {
+    pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
         for ((limb, &(w, w_shoup)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
             if w != 1 {
                 let m = ring.modulus(s);
@@ -80,14 +81,15 @@ impl BasisConverter {
     }
 
     /// The centred-correction counts `round(Σ_i scaled_i / s_i)` (exact for one source prime).
-    pub fn centred_overflow(&self, ring: &RingContext, scaled: &[Vec<u64>], overflow: &mut [u64]) {
+    pub fn centred_overflow(&self, ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
         if let [single] = scaled {
+            let single: &[u64] = single;
             let half = ring.modulus(self.source[0]).value() / 2;
             for (o, &x) in overflow.iter_mut().zip(single) {
                 *o = u64::from(x > half);
             }
         } else {
-            let views: Vec<&[u64]> = scaled.iter().map(Vec::as_slice).collect();
+            let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
             kernels::centred_overflow(overflow, &views, &self.inverse_f64);
         }
     }
@@ -98,13 +100,13 @@ impl BasisConverter {
     pub fn convert(
         &self,
         ring: &RingContext,
-        scaled: &[Vec<u64>],
+        scaled: &[Scratch],
         overflow: Option<&[u64]>,
         target: usize,
         out: &mut [u64],
     ) {
         let row = &self.target_rows[target];
-        let mut inputs: Vec<&[u64]> = scaled.iter().map(Vec::as_slice).collect();
+        let mut inputs: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
         let constants = match overflow {
             Some(u) => {
                 inputs.push(u);
@@ -150,17 +152,17 @@ impl DivideRound {
         let n = poly.n();
         let kept = poly.limb_count() - count;
         let (level, special) = (poly.level(), poly.special());
-        let mut scaled: Vec<Vec<u64>> = (kept..kept + count)
+        let mut scaled: Vec<Scratch> = (kept..kept + count)
             .map(|i| {
-                let mut limb = poly.limb(i).to_vec();
+                let mut limb = Scratch::copy_of(poly.limb(i));
                 ring.plan(ring.prime_index(level, i)).inverse(&mut limb).expect("limb length is the ring degree");
                 limb
             })
             .collect();
         self.converter.scale_sources(ring, &mut scaled);
-        let mut overflow = vec![0u64; n];
+        let mut overflow = Scratch::zeroed(n);
         self.converter.centred_overflow(ring, &scaled, &mut overflow);
-        let mut converted = vec![0u64; n];
+        let mut converted = Scratch::zeroed(n);
         for i in 0..kept {
             let target = ring.prime_index(level, i);
             self.converter.convert(ring, &scaled, Some(&overflow), target, &mut converted);

@@ -11,6 +11,7 @@
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{ToPrimitive, Zero};
 
+use super::buffer_pool::Scratch;
 use super::context::RingContext;
 use super::poly::RnsPoly;
 use super::representation::{Coefficient, Ntt};
@@ -73,9 +74,9 @@ pub fn centred_coefficients_f64(ring: &RingContext, poly: &RnsPoly<Ntt>) -> Vec<
     let level = poly.level();
     let n = poly.n();
     let used = level.min(3);
-    let limbs: Vec<Vec<u64>> = (0..used)
+    let limbs: Vec<Scratch> = (0..used)
         .map(|i| {
-            let mut limb = poly.limb(i).to_vec();
+            let mut limb = Scratch::copy_of(poly.limb(i));
             ring.plan(i).inverse(&mut limb).expect("limb length is the ring degree");
             limb
         })
@@ -83,7 +84,7 @@ pub fn centred_coefficients_f64(ring: &RingContext, poly: &RnsPoly<Ntt>) -> Vec<
     let m0 = ring.modulus(0);
     let mut out = vec![0.0f64; n];
     if level == 1 {
-        for (o, &a) in out.iter_mut().zip(&limbs[0]) {
+        for (o, &a) in out.iter_mut().zip(limbs[0].iter()) {
             *o = m0.center(a) as f64;
         }
         return out;

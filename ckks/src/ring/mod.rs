@@ -3,6 +3,7 @@
 //! reconstruction, samplers, and the scalar kernels CKKS adds to `spencnn-ntt`.
 
 pub mod basis_conversion;
+mod buffer_pool;
 mod context;
 pub mod crt;
 pub mod kernels;
@@ -13,6 +14,7 @@ pub mod sampling;
 mod tests;
 
 pub use basis_conversion::{BasisConverter, DivideRound};
+pub use buffer_pool::Scratch;
 pub use context::RingContext;
 pub use poly::RnsPoly;
 pub(crate) use poly::residue_of_i128;

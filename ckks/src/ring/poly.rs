@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use spencnn_ntt::vector;
 use zeroize::Zeroize;
 
+use super::buffer_pool;
 use super::context::RingContext;
 use super::kernels;
 use super::representation::{Coefficient, Ntt, Representation};
@@ -17,7 +18,7 @@ use crate::error::CkksError;
 /// Storage is limb-major and contiguous: limb `i` is `data[i·N..(i+1)·N]`, Q limbs first, then
 /// P limbs. Every stored value is reduced modulo its limb's prime. The representation `R` is a
 /// type parameter, so mixing coefficient and NTT forms does not compile.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct RnsPoly<R: Representation> {
     n: usize,
     level: usize,
@@ -38,6 +39,18 @@ impl<R: Representation> fmt::Debug for RnsPoly<R> {
     }
 }
 
+impl<R: Representation> Clone for RnsPoly<R> {
+    fn clone(&self) -> Self {
+        Self::from_data(self.n, self.level, self.special, buffer_pool::take_copy(&self.data))
+    }
+}
+
+impl<R: Representation> Drop for RnsPoly<R> {
+    fn drop(&mut self) {
+        buffer_pool::recycle(std::mem::take(&mut self.data));
+    }
+}
+
 impl<R: Representation> Zeroize for RnsPoly<R> {
     fn zeroize(&mut self) {
         self.data.zeroize();
@@ -47,7 +60,7 @@ impl<R: Representation> Zeroize for RnsPoly<R> {
 impl<R: Representation> RnsPoly<R> {
     /// The zero polynomial with `level` Q limbs and `special` P limbs.
     pub fn zero(ring: &RingContext, level: usize, special: usize) -> Self {
-        Self::from_data(ring.n(), level, special, vec![0; ring.n() * (level + special)])
+        Self::from_data(ring.n(), level, special, buffer_pool::take_zeroed(ring.n() * (level + special)))
     }
 
     pub(crate) fn from_data(n: usize, level: usize, special: usize, data: Vec<u64>) -> Self {
@@ -179,8 +192,7 @@ impl<R: Representation> RnsPoly<R> {
     /// A copy restricted to the first `level` Q limbs, keeping `special` P limbs from `self`.
     pub(crate) fn restricted(&self, level: usize, special: usize) -> Self {
         debug_assert!(level <= self.level && special <= self.special);
-        let mut data = Vec::with_capacity((level + special) * self.n);
-        data.extend_from_slice(&self.data[..level * self.n]);
+        let mut data = buffer_pool::take_copy(&self.data[..level * self.n]);
         let p_start = self.level * self.n;
         data.extend_from_slice(&self.data[p_start..p_start + special * self.n]);
         Self::from_data(self.n, level, special, data)
@@ -256,7 +268,7 @@ impl RnsPoly<Ntt> {
 
     /// Applies an automorphism given by its NTT-domain gather (`spencnn_ntt::GaloisPermutation`).
     pub fn permuted(&self, permutation: &spencnn_ntt::GaloisPermutation) -> Self {
-        let mut out = vec![0u64; self.data.len()];
+        let mut out = buffer_pool::take_zeroed(self.data.len());
         for (dst, src) in out.chunks_exact_mut(self.n).zip(self.data.chunks_exact(self.n)) {
             permutation.apply(src, dst).expect("limb length is the ring degree");
         }

@@ -90,7 +90,7 @@ proptest! {
         let x = random_poly(&ring, seed, 4, 2);
         let source = [1usize, 2];
         let converter = BasisConverter::new(&ring, &source);
-        let mut scaled: Vec<Vec<u64>> = source.iter().map(|&i| x.limb(i).to_vec()).collect();
+        let mut scaled: Vec<Scratch> = source.iter().map(|&i| Scratch::copy_of(x.limb(i))).collect();
         converter.scale_sources(&ring, &mut scaled);
         let s_prod = product(&ring, source.iter().copied());
         // Exact value of x mod S in [0, S).

@@ -9,7 +9,7 @@
 //! in a few slots as outliers several bits above the average noise.
 
 use crate::params::Parameters;
-use crate::ring::{BasisConverter, Ntt, RingContext, RnsPoly};
+use crate::ring::{BasisConverter, Ntt, RingContext, RnsPoly, Scratch};
 
 /// Precomputed conversion constants of every digit at every level.
 #[derive(Debug, Clone)]
@@ -69,11 +69,11 @@ impl Decomposition {
             .map(|j| {
                 let range = tables.digit_range(j, level);
                 let converter = &tables.converters[j][range.len() - 1];
-                let mut scaled: Vec<Vec<u64>> = range.clone().map(|i| coefficients.limb(i).to_vec()).collect();
+                let mut scaled: Vec<Scratch> = range.clone().map(|i| Scratch::copy_of(coefficients.limb(i))).collect();
                 converter.scale_sources(ring, &mut scaled);
                 // Centred digits: a digit uniform in [0, Q_j) has a large mean whose product
                 // with the key's error concentrates in a few slots; centring removes it.
-                let mut overflow = vec![0u64; ring.n()];
+                let mut overflow = Scratch::zeroed(ring.n());
                 converter.centred_overflow(ring, &scaled, &mut overflow);
                 let mut digit = RnsPoly::<Ntt>::zero(ring, level, ring.p_count());
                 for i in 0..digit.limb_count() {
