@@ -37,6 +37,9 @@ pub struct KeyGenerator {
 
 impl KeyGenerator {
     /// A generator seeded from the operating system's randomness.
+    ///
+    /// # Panics
+    /// When the operating system's random source fails (no safe way to continue).
     pub fn new(ctx: &Arc<Context>) -> Self {
         Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available") }
     }

@@ -22,6 +22,9 @@ pub struct Encryptor {
 
 impl Encryptor {
     /// An encryptor seeded from the operating system's randomness.
+    ///
+    /// # Panics
+    /// When the operating system's random source fails (no safe way to continue).
     pub fn new(ctx: &Arc<Context>) -> Self {
         Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available") }
     }
