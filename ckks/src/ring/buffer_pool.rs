@@ -21,7 +21,8 @@ fn take_with_capacity(len: usize) -> Option<Vec<u64>> {
     if len < MIN_POOLED_LEN {
         return None;
     }
-    POOL.with(|pool| {
+    // `try_with`: during thread teardown the pool may already be gone; then allocate normally.
+    POOL.try_with(|pool| {
         let mut pool = pool.borrow_mut();
         // Best fit: the smallest buffer that is large enough.
         let index = pool
@@ -32,6 +33,8 @@ fn take_with_capacity(len: usize) -> Option<Vec<u64>> {
             .map(|(i, _)| i)?;
         Some(pool.swap_remove(index))
     })
+    .ok()
+    .flatten()
 }
 
 /// A buffer of `len` zeros.
@@ -64,7 +67,7 @@ pub fn recycle(buffer: Vec<u64>) {
     if buffer.capacity() < MIN_POOLED_LEN {
         return;
     }
-    POOL.with(|pool| {
+    let _ = POOL.try_with(|pool| {
         let mut pool = pool.borrow_mut();
         let pooled: usize = pool.iter().map(|b| b.capacity() * 8).sum();
         if pooled + buffer.capacity() * 8 <= MAX_POOLED_BYTES {
