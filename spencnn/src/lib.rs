@@ -12,6 +12,7 @@ pub mod model;
 pub mod plan;
 pub mod prune;
 pub mod reference;
+pub mod summary;
 pub mod tensor;
 
 pub use tensor::Tensor3;

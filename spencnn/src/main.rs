@@ -1,1 +1,8 @@
-fn main(){}
+//! The `spencnn` command line: planning now; inference, benchmarks, training and the demo join
+//! as subcommands.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

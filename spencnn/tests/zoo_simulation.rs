@@ -25,3 +25,15 @@ fn lenet_dense_and_spencnn_match_the_reference() {
     check(zoo::Network::LeNet, zoo::Variant::Dense, 14);
     check(zoo::Network::LeNet, zoo::Variant::SpEncnn, 14);
 }
+
+#[test]
+fn debug_counts() {
+    let mut model = zoo::Network::LeNet.build(zoo::Variant::SpEncnn);
+    randomize(&mut model, 11);
+    let s = plan(&model, &PlanConfig::new(14)).unwrap();
+    for l in &s.layers { println!("{:8} {:?} {:?} lvl {}", l.name, l.split, l.counts, l.level_out); }
+    println!("depth {} steps {:?}", s.depth(), s.rotation_steps().len());
+    let image = Tensor3::from_fn(1, 28, 28, |_, y, x| (y + x) as f64 / 50.0);
+    let (got, _) = run_simulated(&s, &image).unwrap();
+    println!("{:?}\n{:?}", got, reference::forward(&model, &image).unwrap());
+}
