@@ -1,39 +1,51 @@
-//! Whole networks: the simulated schedule equals the f64 reference.
+//! Whole networks: the simulated schedule equals the f64 reference, at the documented ring
+//! degrees, dense and SpENCNN (grouped and pruned).
 
-use spencnn::Tensor3;
-use spencnn::backend::run_simulated;
-use spencnn::model::{randomize, zoo};
-use spencnn::plan::{PlanConfig, plan};
-use spencnn::reference;
+mod common;
 
-fn check(net: zoo::Network, variant: zoo::Variant, log_n: u32) {
+use spencnn::model::randomize;
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::PlanConfig;
+use spencnn::prune::prune_model;
+
+fn check(net: Network, variant: Variant) {
     let mut model = net.build(variant);
     randomize(&mut model, 11);
-    let [c, h, w] = model.input_shape;
-    let image = Tensor3::from_fn(c, h, w, |c, y, x| ((c * 7 + y * 3 + x) % 11) as f64 / 11.0 - 0.4);
-    let expected = reference::forward(&model, &image).unwrap();
-    let schedule = plan(&model, &PlanConfig::new(log_n)).unwrap();
-    let (got, _) = run_simulated(&schedule, &image).unwrap();
-    assert_eq!(got.len(), expected.len());
-    for (g, e) in got.iter().zip(&expected) {
-        assert!((g - e).abs() <= 1e-9 * e.abs().max(1.0), "{net}: {g} vs {e}");
+    let log_n = net.default_log_n();
+    if variant == Variant::SpEncnn {
+        prune_model(&mut model, log_n, net.default_prune_ratio()).unwrap();
     }
+    let schedule = common::assert_simulation_matches(&model, &PlanConfig::new(log_n), 3);
+    assert_eq!(schedule.output_level, 0);
 }
 
 #[test]
-fn lenet_dense_and_spencnn_match_the_reference() {
-    check(zoo::Network::LeNet, zoo::Variant::Dense, 14);
-    check(zoo::Network::LeNet, zoo::Variant::SpEncnn, 14);
+fn lenet_matches_the_reference() {
+    check(Network::LeNet, Variant::Dense);
+    check(Network::LeNet, Variant::SpEncnn);
 }
 
 #[test]
-fn debug_counts() {
-    let mut model = zoo::Network::LeNet.build(zoo::Variant::SpEncnn);
-    randomize(&mut model, 11);
-    let s = plan(&model, &PlanConfig::new(14)).unwrap();
-    for l in &s.layers { println!("{:8} {:?} {:?} lvl {}", l.name, l.split, l.counts, l.level_out); }
-    println!("depth {} steps {:?}", s.depth(), s.rotation_steps().len());
-    let image = Tensor3::from_fn(1, 28, 28, |_, y, x| (y + x) as f64 / 50.0);
-    let (got, _) = run_simulated(&s, &image).unwrap();
-    println!("{:?}\n{:?}", got, reference::forward(&model, &image).unwrap());
+fn vgg5_matches_the_reference() {
+    check(Network::Vgg5, Variant::SpEncnn);
+}
+
+#[test]
+fn hefnet_matches_the_reference() {
+    check(Network::HefNet, Variant::SpEncnn);
+}
+
+#[test]
+fn resnet20_matches_the_reference() {
+    check(Network::ResNet20, Variant::Dense);
+    check(Network::ResNet20, Variant::SpEncnn);
+}
+
+#[test]
+fn lenet_depth_fits_n_2_14() {
+    let mut model = Network::LeNet.build(Variant::SpEncnn);
+    randomize(&mut model, 1);
+    let schedule = spencnn::plan::plan(&model, &PlanConfig::new(14)).unwrap();
+    // conv, act, conv, act, fc, act, fc: one level each (activations in one level).
+    assert_eq!(schedule.depth(), 7);
 }

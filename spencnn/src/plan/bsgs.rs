@@ -57,12 +57,15 @@ impl BsgsSplit {
         out
     }
 
-    /// A short description, e.g. `baby=j%1024`.
-    pub fn describe(&self) -> String {
-        if self.baby_low {
-            format!("baby=j%{}", self.modulus)
-        } else {
-            format!("giant=j%{}", self.modulus)
+    /// A short description: `all-baby`, `all-giant`, `baby=j%m` (low part on the inputs) or
+    /// `giant=j%m` (low part on the outputs).
+    pub fn describe(&self, slots: usize) -> String {
+        let all_baby = (self.modulus == slots) == self.baby_low;
+        match self.modulus {
+            1 if self.baby_low => "all-giant".into(),
+            m if m == 1 || m == slots => if all_baby { "all-baby".into() } else { "all-giant".into() },
+            m if self.baby_low => format!("baby=j%{m}"),
+            m => format!("giant=j%{m}"),
         }
     }
 }

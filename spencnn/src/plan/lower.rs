@@ -171,7 +171,7 @@ impl Planner<'_> {
             pt_scale,
         };
         let (accs, split) = emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split);
-        self.splits[n] = Some(split.describe());
+        self.splits[n] = Some(split.describe(self.slots));
         let acc_scale = v.scale * pt_scale;
         let mut cts = Vec::with_capacity(accs.len());
         for (out_ct, acc) in accs.into_iter().enumerate() {
