@@ -6,8 +6,8 @@
 //! basis) and shared by all outputs; the inner sums are fused multiply-accumulates with one
 //! mod-down each; giant rotations are applied once per `(output, giant step)` and summed with one
 //! mod-down per output. The dense design-note orders are two of the candidate splits: "diagonals
-//! inside, taps outside" is `baby = j − (j mod B)`, `giant = j mod B`, and the reverse order swaps
-//! the two. The planner evaluates every candidate on the real (pruned) diagonals and keeps the
+//! inside, taps outside" is `giant = j mod± B` (the centred tap offset), `baby = j − giant`, and
+//! the reverse order swaps the two. The planner evaluates every candidate on the real (pruned) diagonals and keeps the
 //! cheapest under the [`CostModel`].
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,26 +19,33 @@ use super::cost::CostModel;
 use super::ir::{Op, PlainSource, PlainSpec, ValueId};
 use super::stage::LinearStage;
 
-/// How a rotation step `j` is split into a baby step (on inputs) and a giant step (on outputs):
-/// with `low = j mod modulus`, `baby = low` if `baby_low`, else `baby = j − low` (and the giant step
-/// is the other part).
+/// How a rotation step `j` is split into a baby step (on inputs) and a giant step (on outputs).
+///
+/// The *low part* of `j` is `j mod modulus`, or, when `centered`, the signed remainder in
+/// `[−modulus/2, modulus/2)` (so a negative tap offset stays in the low part instead of borrowing a
+/// whole block from the high part). `baby = low` if `baby_low`, else `baby = j − low`; the giant
+/// step is the other part (all taken mod `S`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct BsgsSplit {
     /// A power of two in `[1, S]`.
     pub modulus: usize,
-    /// Whether the low part (`j mod modulus`) is the baby step.
+    /// Whether the low part is the baby step.
     pub baby_low: bool,
+    /// Whether the low part is the centred (signed) remainder.
+    pub centered: bool,
 }
 
 impl BsgsSplit {
-    /// `(baby, giant)` of step `j`.
-    pub fn split(&self, step: usize) -> (usize, usize) {
-        let low = step % self.modulus;
-        if self.baby_low {
-            (low, step - low)
+    /// `(baby, giant)` of step `j` for `slots` slots.
+    pub fn split(&self, step: usize, slots: usize) -> (usize, usize) {
+        let m = self.modulus;
+        let low = if self.centered {
+            ((step + m / 2) % m + slots - m / 2) % slots
         } else {
-            (step - low, low)
-        }
+            step % m
+        };
+        let high = (step + slots - low) % slots;
+        if self.baby_low { (low, high) } else { (high, low) }
     }
 
     /// Every candidate split for `slots` slots.
@@ -47,10 +54,11 @@ impl BsgsSplit {
         let mut m = 1;
         while m <= slots {
             for baby_low in [true, false] {
-                out.push(BsgsSplit {
-                    modulus: m,
-                    baby_low,
-                });
+                for centered in [false, true] {
+                    if !(centered && m == 1) {
+                        out.push(BsgsSplit { modulus: m, baby_low, centered });
+                    }
+                }
             }
             m *= 2;
         }
@@ -58,14 +66,18 @@ impl BsgsSplit {
     }
 
     /// A short description: `all-baby`, `all-giant`, `baby=j%m` (low part on the inputs) or
-    /// `giant=j%m` (low part on the outputs).
+    /// `giant=j%m` (low part on the outputs); `%±` marks a centred remainder.
     pub fn describe(&self, slots: usize) -> String {
-        let all_baby = (self.modulus == slots) == self.baby_low;
-        match self.modulus {
-            1 if self.baby_low => "all-giant".into(),
-            m if m == 1 || m == slots => if all_baby { "all-baby".into() } else { "all-giant".into() },
-            m if self.baby_low => format!("baby=j%{m}"),
-            m => format!("giant=j%{m}"),
+        let m = self.modulus;
+        let op = if self.centered { "%±" } else { "%" };
+        if (m == 1 && !self.centered) || (m == slots && !self.centered) {
+            let all_baby = (m == slots) == self.baby_low;
+            return if all_baby { "all-baby".into() } else { "all-giant".into() };
+        }
+        if self.baby_low {
+            format!("baby=j{op}{m}")
+        } else {
+            format!("giant=j{op}{m}")
         }
     }
 }
@@ -90,7 +102,7 @@ pub(crate) fn emit(b: &mut ProgramBuilder, call: &StageCall<'_>, split: BsgsSpli
     let mut groups: BTreeMap<(usize, usize), Vec<(usize, usize, usize)>> = BTreeMap::new();
     for &d in call.diagonals {
         let diag = &stage.diagonals[d];
-        let (baby, giant) = split.split(diag.step);
+        let (baby, giant) = split.split(diag.step, stage.input.slots);
         babies[diag.in_ct].insert(baby);
         groups
             .entry((diag.out_ct, giant))
@@ -194,6 +206,7 @@ pub(crate) fn emit_cheapest(
         best.map(|b| b.2).unwrap_or(BsgsSplit {
             modulus: 1,
             baby_low: true,
+            centered: false,
         })
     });
     (emit(b, call, split), split)
