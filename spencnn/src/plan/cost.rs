@@ -3,7 +3,7 @@
 //! At level `ℓ` a ciphertext has `ℓ + 1` RNS limbs; key switching adds `special` limbs and splits
 //! the modulus into `dnum` digits. The model prices (per ciphertext with two polynomials):
 //! decomposition (ModUp) `dnum · (ℓ+1+special)` NTTs; key-switch inner product
-//! `2 · dnum · (ℓ+1+special)` limb multiplies; mod-down `2 · (ℓ+1+special)` NTTs; plaintext
+//! `2 · dnum · (ℓ+1+special)` limb multiplies plus an automorphism priced as `2 · (ℓ+1+special)`; mod-down `2 · (ℓ+1+special)` NTTs; plaintext
 //! multiply `2 · limbs` limb multiplies (extended basis: `ℓ+1+special` limbs); addition half of that;
 //! rescale `2 · (ℓ+1)` NTTs; squaring = tensor product + a key switch. A limb multiply costs
 //! `mul` NTTs (≈ 1 / (log2 N) with lazy reduction). The figures are estimates for choosing
@@ -46,7 +46,8 @@ impl CostModel {
         let limbs = (level + 1) as f64;
         let ext = self.ext_limbs(level);
         let decompose = self.dnum as f64 * ext;
-        let inner = 2.0 * self.dnum as f64 * ext * self.mul;
+        // Inner product with the key plus the automorphism (a permutation of both polynomials).
+        let inner = (2.0 * self.dnum as f64 + 2.0) * ext * self.mul;
         let mod_down = 2.0 * ext;
         let pmult_limbs = if extended { ext } else { limbs };
         counts.decompositions as f64 * decompose
