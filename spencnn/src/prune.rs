@@ -43,7 +43,9 @@ pub fn sub_blocks(geom: &ConvGeometry, input: &SlotLayout, output: &SlotLayout) 
             let mut weights: Vec<usize> = d
                 .entries
                 .iter()
-                .map(|e| geom.weight_index(e.out_channel as usize, e.in_local as usize, e.tap as usize))
+                .map(|e| {
+                    geom.weight_index(e.out_channel as usize, e.in_local as usize, e.tap as usize)
+                })
                 .collect();
             weights.sort_unstable();
             weights.dedup();
@@ -55,7 +57,10 @@ pub fn sub_blocks(geom: &ConvGeometry, input: &SlotLayout, output: &SlotLayout) 
             }
         })
         .collect();
-    SubBlockMap { geom: *geom, blocks }
+    SubBlockMap {
+        geom: *geom,
+        blocks,
+    }
 }
 
 impl SubBlockMap {
@@ -68,7 +73,11 @@ impl SubBlockMap {
     pub fn kept_from_weights(&self, weight: &[f64]) -> Vec<bool> {
         self.blocks
             .iter()
-            .map(|b| b.weights.iter().any(|&w| weight.get(w).is_some_and(|v| *v != 0.0)))
+            .map(|b| {
+                b.weights
+                    .iter()
+                    .any(|&w| weight.get(w).is_some_and(|v| *v != 0.0))
+            })
             .collect()
     }
 
@@ -142,7 +151,11 @@ pub struct LayerPruning {
 
 /// Magnitude-prunes every convolution except those reading the network input (the stem) to
 /// `ratio` of its sub-blocks, zeroing the pruned weights in place.
-pub fn prune_model(model: &mut Model, log_n: u32, ratio: f64) -> Result<Vec<LayerPruning>, PlanError> {
+pub fn prune_model(
+    model: &mut Model,
+    log_n: u32,
+    ratio: f64,
+) -> Result<Vec<LayerPruning>, PlanError> {
     let maps = model_sub_blocks(model, log_n)?;
     let mut report = Vec::new();
     for (n, map) in maps {

@@ -51,13 +51,18 @@ fn activation(act: &PolyActivation, input: &Tensor3) -> Tensor3 {
 }
 
 fn avg_pool2(input: &Tensor3) -> Tensor3 {
-    Tensor3::from_fn(input.channels, input.height / 2, input.width / 2, |c, y, x| {
-        let mut sum = 0.0;
-        for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-            sum += input.get(c, 2 * y + a, 2 * x + b);
-        }
-        sum / 4.0
-    })
+    Tensor3::from_fn(
+        input.channels,
+        input.height / 2,
+        input.width / 2,
+        |c, y, x| {
+            let mut sum = 0.0;
+            for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                sum += input.get(c, 2 * y + a, 2 * x + b);
+            }
+            sum / 4.0
+        },
+    )
 }
 
 fn global_avg_pool(input: &Tensor3) -> Tensor3 {

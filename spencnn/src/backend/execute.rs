@@ -87,7 +87,10 @@ pub fn execute<B: Backend>(
         store[id.0 as usize] = Some(Stored::Ct(ct));
     }
     for (i, instr) in schedule.instrs.iter().enumerate() {
-        let missing = |v: ValueId| ExecError::MissingValue { instr: i, value: v.0 };
+        let missing = |v: ValueId| ExecError::MissingValue {
+            instr: i,
+            value: v.0,
+        };
         let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
             Some(Stored::Ct(c)) => Ok(c),
             _ => Err(missing(v)),
@@ -104,16 +107,28 @@ pub fn execute<B: Backend>(
         let fail = |source| ExecError::Backend { instr: i, source };
         let produced: Vec<(ValueId, Stored<_, _>)> = match &instr.op {
             Op::RotateHoistedExt { src, steps, dsts } => {
-                let outs = backend.rotate_hoisted_extended(ct(*src)?, steps).map_err(fail)?;
-                dsts.iter().copied().zip(outs.into_iter().map(Stored::Ext)).collect()
+                let outs = backend
+                    .rotate_hoisted_extended(ct(*src)?, steps)
+                    .map_err(fail)?;
+                dsts.iter()
+                    .copied()
+                    .zip(outs.into_iter().map(Stored::Ext))
+                    .collect()
             }
             Op::MulAccExt { dst, terms } => {
-                let encoded = terms.iter().map(|t| pt(t.1 .0)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+                let encoded = terms
+                    .iter()
+                    .map(|t| pt(t.1.0))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fail)?;
                 let mut pairs = Vec::with_capacity(terms.len());
                 for (t, p) in terms.iter().zip(&encoded) {
                     pairs.push((ext(t.0)?, p));
                 }
-                vec![(*dst, Stored::Ct(backend.mul_acc_extended(&pairs).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.mul_acc_extended(&pairs).map_err(fail)?),
+                )]
             }
             Op::RotateSum { dst, terms } => {
                 let mut pairs = Vec::with_capacity(terms.len());
@@ -124,19 +139,35 @@ pub fn execute<B: Backend>(
             }
             Op::MulPlain { dst, src, pt: p } => {
                 let p = pt(p.0).map_err(fail)?;
-                vec![(*dst, Stored::Ct(backend.mul_plain(ct(*src)?, &p).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.mul_plain(ct(*src)?, &p).map_err(fail)?),
+                )]
             }
             Op::AddPlain { dst, src, pt: p } => {
                 let p = pt(p.0).map_err(fail)?;
-                vec![(*dst, Stored::Ct(backend.add_plain(ct(*src)?, &p).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.add_plain(ct(*src)?, &p).map_err(fail)?),
+                )]
             }
             Op::Add { dst, lhs, rhs } => {
-                vec![(*dst, Stored::Ct(backend.add(ct(*lhs)?, ct(*rhs)?).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.add(ct(*lhs)?, ct(*rhs)?).map_err(fail)?),
+                )]
             }
-            Op::Rescale { dst, src } => vec![(*dst, Stored::Ct(backend.rescale(ct(*src)?).map_err(fail)?))],
-            Op::Square { dst, src } => vec![(*dst, Stored::Ct(backend.square(ct(*src)?).map_err(fail)?))],
+            Op::Rescale { dst, src } => {
+                vec![(*dst, Stored::Ct(backend.rescale(ct(*src)?).map_err(fail)?))]
+            }
+            Op::Square { dst, src } => {
+                vec![(*dst, Stored::Ct(backend.square(ct(*src)?).map_err(fail)?))]
+            }
             Op::DropLevels { dst, src, levels } => {
-                vec![(*dst, Stored::Ct(backend.drop_levels(ct(*src)?, *levels).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.drop_levels(ct(*src)?, *levels).map_err(fail)?),
+                )]
             }
         };
         for v in reads(&instr.op) {
@@ -185,7 +216,10 @@ impl Schedule {
 
 /// Runs `schedule` on the slot simulator with only the schedule's rotation keys; returns the
 /// logits and the simulator (for its executed-operation counts).
-pub fn run_simulated(schedule: &Schedule, image: &Tensor3) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
+pub fn run_simulated(
+    schedule: &Schedule,
+    image: &Tensor3,
+) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
     let keys = schedule.rotation_steps().into_iter().collect();
     let chain = schedule.chain.clone();
     let sim = SlotSimulator::new(schedule.slots, chain, Some(keys));
@@ -199,4 +233,3 @@ pub fn run_simulated(schedule: &Schedule, image: &Tensor3) -> Result<(Vec<f64>, 
     let decrypted: Vec<Vec<f64>> = outputs.iter().map(|c| sim.decrypt(c)).collect();
     Ok((schedule.decode_output(&decrypted), sim))
 }
-

@@ -65,7 +65,12 @@ impl SlotSimulator {
     }
 
     /// "Encrypts" a slot vector at `level` and `scale`.
-    pub fn encrypt(&self, values: &[f64], level: usize, scale: f64) -> Result<SimCiphertext, BackendError> {
+    pub fn encrypt(
+        &self,
+        values: &[f64],
+        level: usize,
+        scale: f64,
+    ) -> Result<SimCiphertext, BackendError> {
         self.check_len(values.len())?;
         Ok(SimCiphertext {
             values: values.to_vec(),
@@ -92,10 +97,12 @@ impl SlotSimulator {
     }
 
     fn check_len(&self, found: usize) -> Result<(), BackendError> {
-        (found == self.slots).then_some(()).ok_or(BackendError::SlotCount {
-            expected: self.slots,
-            found,
-        })
+        (found == self.slots)
+            .then_some(())
+            .ok_or(BackendError::SlotCount {
+                expected: self.slots,
+                found,
+            })
     }
 
     fn rotate(&self, values: &[f64], step: usize) -> Result<Vec<f64>, BackendError> {
@@ -106,7 +113,9 @@ impl SlotSimulator {
             return Err(BackendError::MissingRotationKey { step });
         }
         self.count(|c| c.rotations += 1);
-        Ok((0..self.slots).map(|i| values[(i + step) % self.slots]).collect())
+        Ok((0..self.slots)
+            .map(|i| values[(i + step) % self.slots])
+            .collect())
     }
 
     fn check_pair(op: &'static str, a: (usize, f64), b: (usize, f64)) -> Result<(), BackendError> {
@@ -128,12 +137,19 @@ impl SlotSimulator {
     }
 
     /// Sums ciphertexts after checking they share level and scale.
-    fn sum(&self, op: &'static str, parts: Vec<SimCiphertext>) -> Result<SimCiphertext, BackendError> {
+    fn sum(
+        &self,
+        op: &'static str,
+        parts: Vec<SimCiphertext>,
+    ) -> Result<SimCiphertext, BackendError> {
         let mut iter = parts.into_iter();
         let mut acc = iter.next().ok_or(BackendError::Empty { op })?;
         for p in iter {
             Self::check_pair(op, (acc.level, acc.scale), (p.level, p.scale))?;
-            acc.values.iter_mut().zip(&p.values).for_each(|(a, b)| *a += b);
+            acc.values
+                .iter_mut()
+                .zip(&p.values)
+                .for_each(|(a, b)| *a += b);
         }
         Ok(acc)
     }
@@ -144,7 +160,13 @@ impl Backend for SlotSimulator {
     type Extended = SimExtended;
     type Plaintext = SimPlaintext;
 
-    fn encode(&self, values: &[f64], level: usize, scale: f64, extended: bool) -> Result<SimPlaintext, BackendError> {
+    fn encode(
+        &self,
+        values: &[f64],
+        level: usize,
+        scale: f64,
+        extended: bool,
+    ) -> Result<SimPlaintext, BackendError> {
         self.check_len(values.len())?;
         if level > self.chain.max_level() || !(scale.is_finite() && scale > 0.0) {
             return Err(BackendError::Unsupported {
@@ -161,7 +183,11 @@ impl Backend for SlotSimulator {
         })
     }
 
-    fn rotate_hoisted_extended(&self, ct: &SimCiphertext, steps: &[usize]) -> Result<Vec<SimExtended>, BackendError> {
+    fn rotate_hoisted_extended(
+        &self,
+        ct: &SimCiphertext,
+        steps: &[usize],
+    ) -> Result<Vec<SimExtended>, BackendError> {
         steps
             .iter()
             .map(|&s| {
@@ -174,11 +200,16 @@ impl Backend for SlotSimulator {
             .collect()
     }
 
-    fn mul_acc_extended(&self, terms: &[(&SimExtended, &SimPlaintext)]) -> Result<SimCiphertext, BackendError> {
+    fn mul_acc_extended(
+        &self,
+        terms: &[(&SimExtended, &SimPlaintext)],
+    ) -> Result<SimCiphertext, BackendError> {
         let mut parts = Vec::with_capacity(terms.len());
         for (ext, pt) in terms {
             if !pt.extended {
-                return Err(BackendError::WrongBasis { op: "mul_acc_extended" });
+                return Err(BackendError::WrongBasis {
+                    op: "mul_acc_extended",
+                });
             }
             parts.push(multiply("mul_acc_extended", &ext.0, pt)?);
         }
@@ -204,7 +235,11 @@ impl Backend for SlotSimulator {
         self.sum("rotate_sum", parts)
     }
 
-    fn mul_plain(&self, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<SimCiphertext, BackendError> {
+    fn mul_plain(
+        &self,
+        ct: &SimCiphertext,
+        pt: &SimPlaintext,
+    ) -> Result<SimCiphertext, BackendError> {
         if pt.extended {
             return Err(BackendError::WrongBasis { op: "mul_plain" });
         }
@@ -212,13 +247,20 @@ impl Backend for SlotSimulator {
         multiply("mul_plain", ct, pt)
     }
 
-    fn add_plain(&self, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<SimCiphertext, BackendError> {
+    fn add_plain(
+        &self,
+        ct: &SimCiphertext,
+        pt: &SimPlaintext,
+    ) -> Result<SimCiphertext, BackendError> {
         if pt.extended {
             return Err(BackendError::WrongBasis { op: "add_plain" });
         }
         Self::check_pair("add_plain", (ct.level, ct.scale), (pt.level, pt.scale))?;
         let mut out = ct.clone();
-        out.values.iter_mut().zip(&pt.values).for_each(|(a, b)| *a += b);
+        out.values
+            .iter_mut()
+            .zip(&pt.values)
+            .for_each(|(a, b)| *a += b);
         Ok(out)
     }
 
@@ -254,7 +296,11 @@ impl Backend for SlotSimulator {
         })
     }
 
-    fn drop_levels(&self, ct: &SimCiphertext, levels: usize) -> Result<SimCiphertext, BackendError> {
+    fn drop_levels(
+        &self,
+        ct: &SimCiphertext,
+        levels: usize,
+    ) -> Result<SimCiphertext, BackendError> {
         if levels > ct.level {
             return Err(BackendError::NoLevelLeft {
                 op: "drop_levels",
@@ -271,7 +317,11 @@ impl Backend for SlotSimulator {
 }
 
 /// Slot-wise product with the plaintext-level check.
-fn multiply(op: &'static str, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<SimCiphertext, BackendError> {
+fn multiply(
+    op: &'static str,
+    ct: &SimCiphertext,
+    pt: &SimPlaintext,
+) -> Result<SimCiphertext, BackendError> {
     if ct.level != pt.level {
         return Err(BackendError::LevelMismatch {
             op,
@@ -280,7 +330,12 @@ fn multiply(op: &'static str, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<S
         });
     }
     Ok(SimCiphertext {
-        values: ct.values.iter().zip(&pt.values).map(|(a, b)| a * b).collect(),
+        values: ct
+            .values
+            .iter()
+            .zip(&pt.values)
+            .map(|(a, b)| a * b)
+            .collect(),
         level: ct.level,
         scale: ct.scale * pt.scale,
     })

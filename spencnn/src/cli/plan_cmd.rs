@@ -54,7 +54,10 @@ pub(crate) struct PlanArgs {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PlanCmdError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Build(#[from] BuildError),
     #[error("cannot print JSON: {0}")]
@@ -105,7 +108,8 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
         let built = build_variant(args.model, variant, &config, weights, prune)?;
         summaries.push(summarize(&built, variant, prune, log_n, &cost));
     }
-    let ratio = |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
+    let ratio =
+        |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
     let report = PlanReport {
         model: args.model.to_string(),
         log_n,
@@ -121,7 +125,10 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
+    println!(
+        "{} at N = 2^{} ({} slots)",
+        report.model, log_n, report.slots
+    );
     for s in &report.variants {
         if selected.is_none_or(|v| v == s.variant) {
             println!();

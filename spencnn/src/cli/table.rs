@@ -6,14 +6,29 @@ use spencnn::summary::VariantSummary;
 fn row(name: &str, kind: &str, split: &str, c: &OpCounts, level: &str) {
     println!(
         "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
-        name, kind, split, c.rotations, c.decompositions, c.mod_downs, c.pmults, c.adds, c.rescales, c.squares, level
+        name,
+        kind,
+        split,
+        c.rotations,
+        c.decompositions,
+        c.mod_downs,
+        c.pmults,
+        c.adds,
+        c.rescales,
+        c.squares,
+        level
     );
 }
 
 /// Prints a variant's per-layer table and totals.
 pub(crate) fn print_variant(s: &VariantSummary) {
-    let prune = s.prune_ratio.map_or("unpruned".to_string(), |r| format!("pruned {:.0}%", r * 100.0));
-    println!("{:?} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
+    let prune = s.prune_ratio.map_or("unpruned".to_string(), |r| {
+        format!("pruned {:.0}%", r * 100.0)
+    });
+    println!(
+        "{:?} ({prune}), depth {}, {} rotation keys",
+        s.variant, s.depth, s.rotation_keys
+    );
     println!(
         "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
         "layer", "kind", "split", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "Sq", "level"
@@ -24,7 +39,10 @@ pub(crate) fn print_variant(s: &VariantSummary) {
     }
     row("total", "", "", &s.totals, "");
     for p in &s.pruning {
-        println!("  pruning {}: kept {} of {} sub-blocks", p.name, p.kept, p.blocks);
+        println!(
+            "  pruning {}: kept {} of {} sub-blocks",
+            p.name, p.kept, p.blocks
+        );
     }
 }
 
@@ -38,7 +56,15 @@ pub(crate) fn print_comparison(variants: &[VariantSummary]) {
         let t = &s.totals;
         println!(
             "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12.0}",
-            format!("{:?}", s.variant), t.rotations, t.decompositions, t.mod_downs, t.pmults, t.adds, t.rescales, s.depth, s.estimated_cost
+            format!("{:?}", s.variant),
+            t.rotations,
+            t.decompositions,
+            t.mod_downs,
+            t.pmults,
+            t.adds,
+            t.rescales,
+            s.depth,
+            s.estimated_cost
         );
     }
 }

@@ -92,13 +92,7 @@ impl SpatialGrid {
 
     /// The same block with a new valid extent and stride (after pooling or a strided layer).
     pub fn resized(&self, height: usize, width: usize, stride: usize) -> Result<Self, LayoutError> {
-        Self::new(
-            height,
-            width,
-            self.block_height,
-            self.block_width,
-            stride,
-        )
+        Self::new(height, width, self.block_height, self.block_width, stride)
     }
 
     /// Number of valid pixels.

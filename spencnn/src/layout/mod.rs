@@ -37,7 +37,9 @@ pub enum LayoutError {
         value: usize,
     },
     /// The valid grid does not fit inside the block.
-    #[error("a {height}x{width} map at stride {stride} does not fit a {block_height}x{block_width} block")]
+    #[error(
+        "a {height}x{width} map at stride {stride} does not fit a {block_height}x{block_width} block"
+    )]
     GridOverflow {
         /// Rows of the map.
         height: usize,

@@ -28,7 +28,7 @@ impl Placement {
     pub(crate) fn block_table(&self, channels: usize, per_ct: usize) -> Vec<Option<u32>> {
         match *self {
             Placement::Interleaved { group_size: s }
-                if s.is_power_of_two() && s < per_ct && channels % s == 0 =>
+                if s.is_power_of_two() && s < per_ct && channels.is_multiple_of(s) =>
             {
                 interleaved(channels, per_ct, s)
             }
@@ -41,7 +41,11 @@ fn contiguous(channels: usize, per_ct: usize) -> Vec<Option<u32>> {
     let period = channels.next_power_of_two();
     if period < per_ct {
         return (0..per_ct)
-            .map(|b| Some(b % period).filter(|&ch| ch < channels).map(|c| c as u32))
+            .map(|b| {
+                Some(b % period)
+                    .filter(|&ch| ch < channels)
+                    .map(|c| c as u32)
+            })
             .collect();
     }
     let cts = channels.div_ceil(per_ct);
@@ -79,7 +83,10 @@ mod tests {
     #[test]
     fn small_tensors_replicate_periodically() {
         let t = Placement::Contiguous.block_table(3, 8);
-        let ch: Vec<_> = t.iter().map(|c| c.map(|v| v as i32).unwrap_or(-1)).collect();
+        let ch: Vec<_> = t
+            .iter()
+            .map(|c| c.map(|v| v as i32).unwrap_or(-1))
+            .collect();
         assert_eq!(ch, vec![0, 1, 2, -1, 0, 1, 2, -1]);
         // 2 groups of 4 channels, c = 16, 4 group slots: groups repeat with period 2.
         let t = Placement::Interleaved { group_size: 4 }.block_table(8, 16);

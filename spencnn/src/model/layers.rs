@@ -64,12 +64,7 @@ impl Conv2d {
 
     /// Shape of `weight`.
     pub fn weight_shape(&self) -> [usize; 4] {
-        [
-            self.out_channels,
-            self.group_in(),
-            self.kernel,
-            self.kernel,
-        ]
+        [self.out_channels, self.group_in(), self.kernel, self.kernel]
     }
 
     /// Weight of output `o`, in-group input `i`, tap `(dy, dx)`.

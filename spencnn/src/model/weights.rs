@@ -179,7 +179,11 @@ mod tests {
         let bytes = save_safetensors(&grouped).unwrap();
         let err = load_safetensors(&mut model, &bytes).unwrap_err();
         match err {
-            ModelError::TensorShape { name, expected, found } => {
+            ModelError::TensorShape {
+                name,
+                expected,
+                found,
+            } => {
                 assert_eq!(name, "conv2.weight");
                 assert_eq!(expected, vec![32, 64, 5, 5]);
                 assert_eq!(found, vec![32, 16, 5, 5]);

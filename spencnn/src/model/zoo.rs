@@ -115,7 +115,17 @@ impl Builder {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn conv(&mut self, name: &str, cin: usize, cout: usize, k: usize, stride: usize, pad: usize, groups: usize, bias: bool) -> usize {
+    fn conv(
+        &mut self,
+        name: &str,
+        cin: usize,
+        cout: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        groups: usize,
+        bias: bool,
+    ) -> usize {
         let mut conv = Conv2d::new(cin, cout, k, stride, pad, groups);
         conv.bias = bias.then(|| vec![0.0; cout]);
         self.push(name, Layer::Conv2d(conv))
@@ -229,7 +239,16 @@ pub fn resnet20(variant: Variant) -> Model {
             let p = format!("layer{}.{}", stage + 1, block);
             let stride = if stage > 0 && block == 0 { 2 } else { 1 };
             let input = b.last;
-            b.conv(&format!("{p}.conv1"), channels, width, 3, stride, 1, g, false);
+            b.conv(
+                &format!("{p}.conv1"),
+                channels,
+                width,
+                3,
+                stride,
+                1,
+                g,
+                false,
+            );
             b.bn(&format!("{p}.bn1"), width);
             b.act(&format!("{p}.act1"), width);
             b.conv(&format!("{p}.conv2"), width, width, 3, 1, 1, g, false);

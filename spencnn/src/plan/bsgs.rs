@@ -45,7 +45,11 @@ impl BsgsSplit {
             step % m
         };
         let high = (step + slots - low) % slots;
-        if self.baby_low { (low, high) } else { (high, low) }
+        if self.baby_low {
+            (low, high)
+        } else {
+            (high, low)
+        }
     }
 
     /// Every candidate split for `slots` slots.
@@ -56,7 +60,11 @@ impl BsgsSplit {
             for baby_low in [true, false] {
                 for centered in [false, true] {
                     if !(centered && m == 1) {
-                        out.push(BsgsSplit { modulus: m, baby_low, centered });
+                        out.push(BsgsSplit {
+                            modulus: m,
+                            baby_low,
+                            centered,
+                        });
                     }
                 }
             }
@@ -70,9 +78,13 @@ impl BsgsSplit {
     pub fn describe(&self, slots: usize) -> String {
         let m = self.modulus;
         let op = if self.centered { "%±" } else { "%" };
-        if (m == 1 && !self.centered) || (m == slots && !self.centered) {
+        if !self.centered && (m == 1 || m == slots) {
             let all_baby = (m == slots) == self.baby_low;
-            return if all_baby { "all-baby".into() } else { "all-giant".into() };
+            return if all_baby {
+                "all-baby".into()
+            } else {
+                "all-giant".into()
+            };
         }
         if self.baby_low {
             format!("baby=j{op}{m}")
@@ -93,13 +105,16 @@ pub(crate) struct StageCall<'a> {
     pub pt_scale: f64,
 }
 
+/// One inner-sum term: `(input ciphertext, baby step, diagonal)`.
+type Term = (usize, usize, usize);
+
 /// Emits the stage with `split`; returns one un-rescaled accumulator per output ciphertext.
 pub(crate) fn emit(b: &mut ProgramBuilder, call: &StageCall<'_>, split: BsgsSplit) -> Vec<ValueId> {
     let stage = call.stage;
     let n_in = stage.input.num_cts();
     let mut babies: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n_in];
     // (out_ct, giant) -> [(in_ct, baby, diagonal)]
-    let mut groups: BTreeMap<(usize, usize), Vec<(usize, usize, usize)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, usize), Vec<Term>> = BTreeMap::new();
     for &d in call.diagonals {
         let diag = &stage.diagonals[d];
         let (baby, giant) = split.split(diag.step, stage.input.slots);

@@ -142,12 +142,14 @@ pub fn diagonal_structure(
                         let tap_step = input.grid.step(dy as i64 - pad, dx as i64 - pad);
                         let step = (delta as i64 * block_len as i64 + tap_step)
                             .rem_euclid(slots as i64) as usize;
-                        map.entry((out_ct, in_ct, step)).or_default().push(DiagEntry {
-                            out_block: out_block as u32,
-                            out_channel: o as u32,
-                            in_local: i_local as u32,
-                            tap: (dy * geom.kernel_w + dx) as u32,
-                        });
+                        map.entry((out_ct, in_ct, step))
+                            .or_default()
+                            .push(DiagEntry {
+                                out_block: out_block as u32,
+                                out_channel: o as u32,
+                                in_local: i_local as u32,
+                                tap: (dy * geom.kernel_w + dx) as u32,
+                            });
                     }
                 }
             }

@@ -40,7 +40,10 @@ impl Planner<'_> {
     pub(crate) fn lower_conv(&mut self, n: usize, conv: &Conv2d) -> Result<PlanValue, PlanError> {
         let v = self.value(self.model.nodes[n].input);
         let g = v.layout.grid;
-        let (oh, ow) = (conv.out_size(g.height).unwrap_or(1), conv.out_size(g.width).unwrap_or(1));
+        let (oh, ow) = (
+            conv.out_size(g.height).unwrap_or(1),
+            conv.out_size(g.width).unwrap_or(1),
+        );
         let grid = g
             .resized(oh, ow, g.stride * conv.stride)
             .map_err(|source| PlanError::Layout {
@@ -73,7 +76,10 @@ impl Planner<'_> {
                 groups: conv.groups,
             },
             weight: conv.weight.clone(),
-            bias: conv.bias.clone().unwrap_or_else(|| vec![0.0; conv.out_channels]),
+            bias: conv
+                .bias
+                .clone()
+                .unwrap_or_else(|| vec![0.0; conv.out_channels]),
             output,
             target,
         };
@@ -84,10 +90,12 @@ impl Planner<'_> {
         let input = self.model.nodes[n].input;
         let v = self.value(input);
         let g = v.layout.grid;
-        let grid = g.resized(1, 1, g.stride).map_err(|source| PlanError::Layout {
-            node: self.name(n),
-            source,
-        })?;
+        let grid = g
+            .resized(1, 1, g.stride)
+            .map_err(|source| PlanError::Layout {
+                node: self.name(n),
+                source,
+            })?;
         let placement = placement_for(self.model, n + 1, None, self.per_ct(&v.layout));
         let request = StageRequest {
             name: self.name(n),
@@ -102,7 +110,10 @@ impl Planner<'_> {
                 groups: 1,
             },
             weight: fc.weight.clone(),
-            bias: fc.bias.clone().unwrap_or_else(|| vec![0.0; fc.out_features]),
+            bias: fc
+                .bias
+                .clone()
+                .unwrap_or_else(|| vec![0.0; fc.out_features]),
             output: self.layout(n, fc.out_features, grid, placement)?,
             target: None,
         };
@@ -110,7 +121,12 @@ impl Planner<'_> {
     }
 
     /// Lowers a linear stage reading model value `input`; the result is open.
-    pub(crate) fn lower_stage(&mut self, n: usize, input: usize, req: StageRequest) -> Result<PlanValue, PlanError> {
+    pub(crate) fn lower_stage(
+        &mut self,
+        n: usize,
+        input: usize,
+        req: StageRequest,
+    ) -> Result<PlanValue, PlanError> {
         let v = self.value(input).clone();
         let diagonals = diagonal_structure(&req.geom, &v.layout, &req.output);
         let c_out = req.geom.out_channels;
@@ -147,7 +163,9 @@ impl Planner<'_> {
             .filter(|&d| stage.diagonal_is_nonzero(d))
             .collect();
         let mut covered = vec![false; stage.output.num_cts()];
-        chosen.iter().for_each(|&d| covered[stage.diagonals[d].out_ct] = true);
+        chosen
+            .iter()
+            .for_each(|&d| covered[stage.diagonals[d].out_ct] = true);
         for (ct, _) in covered.clone().iter().enumerate().filter(|(_, c)| !**c) {
             if let Some(d) = stage.diagonals.iter().position(|d| d.out_ct == ct) {
                 chosen.push(d);
@@ -170,7 +188,12 @@ impl Planner<'_> {
             level,
             pt_scale,
         };
-        let (accs, split) = emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split);
+        let (accs, split) = emit_cheapest(
+            &mut self.b,
+            &call,
+            &self.config.cost,
+            self.config.forced_split,
+        );
         self.splits[n] = Some(split.describe(self.slots));
         let acc_scale = v.scale * pt_scale;
         let mut cts = Vec::with_capacity(accs.len());
@@ -217,16 +240,18 @@ impl Planner<'_> {
         // Fold the reference scale into the stage by editing a copy of the input's pending map.
         let saved = self.value(input).clone();
         if let Some(r) = reference_scale {
-            if r.iter().any(|&s| s == 0.0) {
+            if r.contains(&0.0) {
                 return Err(PlanError::Unsupported {
                     node: self.name(n),
                     reason: "cannot align a residual operand with a zero channel scale".into(),
                 });
             }
             let v = self.values[input].as_mut().expect("lowered");
-            for ch in 0..c {
-                v.pending_scale[ch] /= r[ch];
-                v.pending_offset[ch] /= r[ch];
+            for ((scale, offset), reference) in
+                v.pending_scale.iter_mut().zip(&mut v.pending_offset).zip(r)
+            {
+                *scale /= reference;
+                *offset /= reference;
             }
         }
         let request = StageRequest {
@@ -251,7 +276,11 @@ impl Planner<'_> {
         result
     }
 
-    pub(crate) fn lower_activation(&mut self, n: usize, act: &PolyActivation) -> Result<PlanValue, PlanError> {
+    pub(crate) fn lower_activation(
+        &mut self,
+        n: usize,
+        act: &PolyActivation,
+    ) -> Result<PlanValue, PlanError> {
         let input = self.model.nodes[n].input;
         let channels = self.value(input).layout.channels;
         let coeffs: Vec<(f64, f64, f64)> = (0..channels).map(|c| act.coeffs(c)).collect();
@@ -277,7 +306,8 @@ impl Planner<'_> {
             for (o, &(a, b, _)) in coeffs.iter().enumerate() {
                 let r = a.abs().sqrt();
                 stage.out_scale[o] *= r;
-                stage.out_shift[o] = r * (stage.out_shift[o] + if k == 0 { b / (2.0 * a) } else { 0.0 });
+                stage.out_shift[o] =
+                    r * (stage.out_shift[o] + if k == 0 { b / (2.0 * a) } else { 0.0 });
             }
         }
         if v.level == 0 {
@@ -285,12 +315,18 @@ impl Planner<'_> {
         }
         let level = v.level;
         let cts: Vec<_> = v.cts.iter().map(|&ct| self.b.square(level, ct)).collect();
-        v.cts = cts.into_iter().map(|ct| self.b.rescale(level, ct)).collect();
+        v.cts = cts
+            .into_iter()
+            .map(|ct| self.b.rescale(level, ct))
+            .collect();
         v.level -= 1;
         v.scale = v.scale * v.scale / self.chain.prime(level);
         v.open.clear();
         v.pending_scale = coeffs.iter().map(|c| c.0.signum()).collect();
-        v.pending_offset = coeffs.iter().map(|&(a, b, c)| c - b * b / (4.0 * a)).collect();
+        v.pending_offset = coeffs
+            .iter()
+            .map(|&(a, b, c)| c - b * b / (4.0 * a))
+            .collect();
         Ok(v)
     }
 
@@ -325,10 +361,12 @@ impl Planner<'_> {
         let v = self.value(input).clone();
         let g = v.layout.grid;
         let (px, py) = (g.width.next_power_of_two(), g.height.next_power_of_two());
-        let grid = g.resized(1, 1, g.stride).map_err(|source| PlanError::Layout {
-            node: self.name(n),
-            source,
-        })?;
+        let grid = g
+            .resized(1, 1, g.stride)
+            .map_err(|source| PlanError::Layout {
+                node: self.name(n),
+                source,
+            })?;
         let layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
         let inv = 1.0 / g.pixels() as f64;
         if !v.clean || px * g.stride > g.block_width || py * g.stride > g.block_height {
@@ -370,9 +408,9 @@ impl Planner<'_> {
             .cts
             .iter()
             .map(|&ct| {
-                steps
-                    .iter()
-                    .fold(ct, |acc, &step| self.b.rotate_sum(level, vec![(acc, 0), (acc, step)]))
+                steps.iter().fold(ct, |acc, &step| {
+                    self.b.rotate_sum(level, vec![(acc, 0), (acc, step)])
+                })
             })
             .collect();
         out.layout = layout;
@@ -382,7 +420,12 @@ impl Planner<'_> {
         Ok(out)
     }
 
-    pub(crate) fn lower_add(&mut self, n: usize, a: usize, b: usize) -> Result<PlanValue, PlanError> {
+    pub(crate) fn lower_add(
+        &mut self,
+        n: usize,
+        a: usize,
+        b: usize,
+    ) -> Result<PlanValue, PlanError> {
         let (va, vb) = (self.value(a).clone(), self.value(b).clone());
         let matches = va.layout == vb.layout
             && va.level == vb.level
@@ -390,11 +433,20 @@ impl Planner<'_> {
             && va.pending_scale == vb.pending_scale;
         if matches {
             let level = va.level;
-            let cts = va.cts.iter().zip(&vb.cts).map(|(&x, &y)| self.b.add(level, x, y)).collect();
+            let cts = va
+                .cts
+                .iter()
+                .zip(&vb.cts)
+                .map(|(&x, &y)| self.b.add(level, x, y))
+                .collect();
             let both_open = self.is_open(a) && self.is_open(b);
             let mut out = va.clone();
             out.cts = cts;
-            out.open = if both_open { [va.open, vb.open].concat() } else { Vec::new() };
+            out.open = if both_open {
+                [va.open, vb.open].concat()
+            } else {
+                Vec::new()
+            };
             for (o, off) in out.pending_offset.iter_mut().zip(&vb.pending_offset) {
                 *o += off;
             }
@@ -419,9 +471,19 @@ impl Planner<'_> {
         }
         let level = vr.level.min(vt.level - 1);
         let mut aligned_r = vr.clone();
-        aligned_r.cts = vr.cts.iter().map(|&ct| self.b.drop_levels(vr.level, ct, vr.level - level)).collect();
+        aligned_r.cts = vr
+            .cts
+            .iter()
+            .map(|&ct| self.b.drop_levels(vr.level, ct, vr.level - level))
+            .collect();
         aligned_r.level = level;
-        let aligned_t = self.rescale_channels(n, t, Some(&vr.pending_scale), vr.layout.clone(), Some((level, vr.scale)))?;
+        let aligned_t = self.rescale_channels(
+            n,
+            t,
+            Some(&vr.pending_scale),
+            vr.layout.clone(),
+            Some((level, vr.scale)),
+        )?;
         let cts = aligned_r
             .cts
             .iter()
@@ -430,7 +492,11 @@ impl Planner<'_> {
             .collect();
         let mut out = aligned_r;
         out.cts = cts;
-        out.open = if self.is_open(r) { [vr.open, aligned_t.open].concat() } else { Vec::new() };
+        out.open = if self.is_open(r) {
+            [vr.open, aligned_t.open].concat()
+        } else {
+            Vec::new()
+        };
         out.clean = vr.clean;
         Ok(out)
     }

@@ -9,8 +9,8 @@
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
 //! - `planner` / `lower` / `policy`: the walk over the model.
 
-mod builder;
 pub mod bsgs;
+mod builder;
 pub mod cost;
 pub mod counts;
 pub mod diagonals;
@@ -25,7 +25,9 @@ pub use bsgs::BsgsSplit;
 pub use cost::CostModel;
 pub use counts::OpCounts;
 pub use diagonals::{ConvGeometry, DiagEntry, Diagonal, diagonal_structure};
-pub use ir::{Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec, Schedule, ValueId};
+pub use ir::{
+    Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec, Schedule, ValueId,
+};
 pub use planner::conv_stage_layouts;
 pub use scale::ScaleModel;
 pub use stage::LinearStage;

@@ -65,12 +65,11 @@ impl<'m> Planner<'m> {
         })?;
         let per_ct = slots / grid.block_len().max(1);
         let placement = super::policy::placement_for(model, 0, None, per_ct.max(1));
-        let input_layout = SlotLayout::new(slots, c, grid, placement).map_err(|source| {
-            PlanError::Layout {
+        let input_layout =
+            SlotLayout::new(slots, c, grid, placement).map_err(|source| PlanError::Layout {
                 node: "input".into(),
                 source,
-            }
-        })?;
+            })?;
         let mut planner = Planner {
             model,
             config,
@@ -81,7 +80,9 @@ impl<'m> Planner<'m> {
             values: vec![None; model.nodes.len() + 1],
             splits: vec![None; model.nodes.len()],
         };
-        let inputs: Vec<ValueId> = (0..input_layout.num_cts()).map(|_| planner.b.value()).collect();
+        let inputs: Vec<ValueId> = (0..input_layout.num_cts())
+            .map(|_| planner.b.value())
+            .collect();
         let mut input = PlanValue {
             cts: inputs.clone(),
             layout: input_layout.clone(),
@@ -104,7 +105,9 @@ impl<'m> Planner<'m> {
     }
 
     pub fn value(&self, v: usize) -> &PlanValue {
-        self.values[v].as_ref().expect("values are lowered in order")
+        self.values[v]
+            .as_ref()
+            .expect("values are lowered in order")
     }
 
     /// Whether value `v` is open and may absorb an affine map.

@@ -49,7 +49,8 @@ impl LinearStage {
     /// Whether diagonal `d` carries any non-zero weight.
     pub fn diagonal_is_nonzero(&self, d: usize) -> bool {
         self.diagonals[d].entries.iter().any(|e| {
-            self.effective_weight(e.out_channel as usize, e.in_local as usize, e.tap as usize) != 0.0
+            self.effective_weight(e.out_channel as usize, e.in_local as usize, e.tap as usize)
+                != 0.0
         })
     }
 
@@ -116,7 +117,8 @@ impl LinearStage {
             for tap in 0..g.taps() {
                 let shift: f64 = (0..g.group_in())
                     .map(|i| {
-                        self.weight[g.weight_index(o, i, tap)] * self.in_offset[g.input_channel(o, i)]
+                        self.weight[g.weight_index(o, i, tap)]
+                            * self.in_offset[g.input_channel(o, i)]
                     })
                     .sum();
                 if shift != 0.0 {

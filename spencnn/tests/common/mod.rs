@@ -12,17 +12,26 @@ use spencnn::reference;
 pub fn image(shape: [usize; 3], seed: u64) -> Tensor3 {
     let [c, h, w] = shape;
     Tensor3::from_fn(c, h, w, |c, y, x| {
-        let v = (c as u64 * 131 + y as u64 * 31 + x as u64 * 7).wrapping_add(seed.wrapping_mul(17)) % 97;
+        let v = (c as u64 * 131 + y as u64 * 31 + x as u64 * 7).wrapping_add(seed.wrapping_mul(17))
+            % 97;
         v as f64 / 97.0 - 0.5
     })
 }
 
 /// A model from nodes applied in sequence.
-pub fn sequential(name: &str, input_shape: [usize; 3], layers: Vec<(String, spencnn::model::Layer)>) -> Model {
+pub fn sequential(
+    name: &str,
+    input_shape: [usize; 3],
+    layers: Vec<(String, spencnn::model::Layer)>,
+) -> Model {
     let nodes = layers
         .into_iter()
         .enumerate()
-        .map(|(n, (name, layer))| Node { name, layer, input: n })
+        .map(|(n, (name, layer))| Node {
+            name,
+            layer,
+            input: n,
+        })
         .collect();
     Model {
         name: name.to_string(),
