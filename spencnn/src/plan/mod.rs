@@ -7,7 +7,7 @@
 //! - [`diagonals`]: which weights share a plaintext (the pruning sub-blocks);
 //! - [`stage`]: folded linear maps and plaintext materialisation;
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
-//! - `planner` / `lower` / `policy`: the walk over the model.
+//! - `planner` / `lower` / `pool` / `policy`: the walk over the model.
 
 pub mod bsgs;
 mod builder;
@@ -18,6 +18,7 @@ pub mod ir;
 mod lower;
 mod planner;
 mod policy;
+mod pool;
 pub mod scale;
 pub mod stage;
 
