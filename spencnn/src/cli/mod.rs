@@ -19,6 +19,16 @@ enum Command {
     Plan(plan_cmd::PlanArgs),
 }
 
+/// Writes `text` to standard output; a closed pipe (e.g. `| head`) is not an error.
+pub(crate) fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// Parses the command line and runs the subcommand.
 pub fn run() -> std::process::ExitCode {
     let cli = Cli::parse();

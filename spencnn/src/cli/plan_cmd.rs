@@ -1,5 +1,6 @@
 //! `spencnn plan`: per-layer and total HE operation counts, dense vs SpENCNN.
 
+use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -8,7 +9,7 @@ use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{CostModel, PlanConfig};
 use spencnn::summary::{BuildError, VariantSummary, Weights, build_variant, summarize};
 
-use super::table;
+use super::{emit, table};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum VariantArg {
@@ -49,6 +50,9 @@ pub(crate) struct PlanArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+    /// Print the selected variant's schedule (one line per HE operation) instead of tables.
+    #[arg(long, requires = "variant", conflicts_with = "json")]
+    ir: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +66,8 @@ pub(crate) enum PlanCmdError {
     Build(#[from] BuildError),
     #[error("cannot print JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
 #[derive(Debug, Serialize)]
@@ -106,6 +112,9 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
             Variant::Dense => None,
         };
         let built = build_variant(args.model, variant, &config, weights, prune)?;
+        if args.ir && selected == Some(variant) {
+            return Ok(emit(&built.schedule.to_string())?);
+        }
         summaries.push(summarize(&built, variant, prune, log_n, &cost));
     }
     let ratio =
@@ -122,25 +131,31 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
         variants: summaries,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return Ok(emit(&(serde_json::to_string_pretty(&report)? + "\n"))?);
     }
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} at N = 2^{} ({} slots)",
         report.model, log_n, report.slots
     );
+    let _ = writeln!(
+        out,
+        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; see docs/planner.md)"
+    );
     for s in &report.variants {
         if selected.is_none_or(|v| v == s.variant) {
-            println!();
-            table::print_variant(s);
+            out.push('\n');
+            table::variant(&mut out, s);
         }
     }
-    println!();
-    table::print_comparison(&report.variants);
+    out.push('\n');
+    table::comparison(&mut out, &report.variants);
     let r = &report.dense_over_spencnn;
-    println!(
+    let _ = writeln!(
+        out,
         "dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x",
         r.rotations, r.pmults, r.estimated_cost
     );
-    Ok(())
+    Ok(emit(&out)?)
 }

@@ -14,6 +14,7 @@ mod builder;
 pub mod cost;
 pub mod counts;
 pub mod diagonals;
+mod display;
 pub mod ir;
 mod lower;
 mod planner;
