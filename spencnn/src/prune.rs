@@ -124,15 +124,7 @@ pub fn model_sub_blocks(model: &Model, log_n: u32) -> Result<Vec<(usize, SubBloc
             let Layer::Conv2d(conv) = &model.nodes[n].layer else {
                 return None;
             };
-            let geom = ConvGeometry {
-                in_channels: conv.in_channels,
-                out_channels: conv.out_channels,
-                kernel_h: conv.kernel,
-                kernel_w: conv.kernel,
-                stride: conv.stride,
-                padding: conv.padding,
-                groups: conv.groups,
-            };
+            let geom = ConvGeometry::of_conv(conv);
             Some((n, sub_blocks(&geom, &input, &output)))
         })
         .collect())

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::layout::SlotLayout;
+use crate::model::Conv2d;
 
 /// The shape of a convolution (a dense layer is a convolution whose kernel covers the map).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -35,6 +36,19 @@ pub struct ConvGeometry {
 }
 
 impl ConvGeometry {
+    /// The geometry of a model convolution.
+    pub fn of_conv(conv: &Conv2d) -> Self {
+        Self {
+            in_channels: conv.in_channels,
+            out_channels: conv.out_channels,
+            kernel_h: conv.kernel,
+            kernel_w: conv.kernel,
+            stride: conv.stride,
+            padding: conv.padding,
+            groups: conv.groups,
+        }
+    }
+
     /// Input channels per group.
     pub fn group_in(&self) -> usize {
         self.in_channels / self.groups

@@ -44,12 +44,7 @@ impl Planner<'_> {
             conv.out_size(g.height).unwrap_or(1),
             conv.out_size(g.width).unwrap_or(1),
         );
-        let grid = g
-            .resized(oh, ow, g.stride * conv.stride)
-            .map_err(|source| PlanError::Layout {
-                node: self.name(n),
-                source,
-            })?;
+        let grid = self.resized_grid(n, g, oh, ow, g.stride * conv.stride)?;
         let per_ct = self.per_ct(&v.layout);
         let group_out = (conv.groups > 1).then(|| conv.group_out());
         let partner = self
@@ -66,15 +61,7 @@ impl Planner<'_> {
         let request = StageRequest {
             name: self.name(n),
             node: Some(n),
-            geom: ConvGeometry {
-                in_channels: conv.in_channels,
-                out_channels: conv.out_channels,
-                kernel_h: conv.kernel,
-                kernel_w: conv.kernel,
-                stride: conv.stride,
-                padding: conv.padding,
-                groups: conv.groups,
-            },
+            geom: ConvGeometry::of_conv(conv),
             weight: conv.weight.clone(),
             bias: conv
                 .bias
@@ -90,12 +77,7 @@ impl Planner<'_> {
         let input = self.model.nodes[n].input;
         let v = self.value(input);
         let g = v.layout.grid;
-        let grid = g
-            .resized(1, 1, g.stride)
-            .map_err(|source| PlanError::Layout {
-                node: self.name(n),
-                source,
-            })?;
+        let grid = self.resized_grid(n, g, 1, 1, g.stride)?;
         let placement = placement_for(self.model, n + 1, None, self.per_ct(&v.layout));
         let request = StageRequest {
             name: self.name(n),

@@ -132,6 +132,22 @@ impl<'m> Planner<'m> {
         })
     }
 
+    /// `grid` resized to `height × width` at `stride`, as a planning error for node `node`.
+    pub fn resized_grid(
+        &self,
+        node: usize,
+        grid: SpatialGrid,
+        height: usize,
+        width: usize,
+        stride: usize,
+    ) -> Result<SpatialGrid, PlanError> {
+        grid.resized(height, width, stride)
+            .map_err(|source| PlanError::Layout {
+                node: self.name(node),
+                source,
+            })
+    }
+
     pub fn name(&self, node: usize) -> String {
         self.model.nodes[node].name.clone()
     }

@@ -111,12 +111,7 @@ impl Planner<'_> {
                 }
             })
             .collect();
-        let grid = g
-            .resized(g.height / 2, g.width / 2, g.stride * 2)
-            .map_err(|source| PlanError::Layout {
-                node: self.name(n),
-                source,
-            })?;
+        let grid = self.resized_grid(n, g, g.height / 2, g.width / 2, g.stride * 2)?;
         v.layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
         v.pending_scale.iter_mut().for_each(|s| *s /= 4.0);
         v.open.clear();
@@ -128,12 +123,7 @@ impl Planner<'_> {
         let input = self.model.nodes[n].input;
         let v = self.value(input).clone();
         let g = v.layout.grid;
-        let grid = g
-            .resized(1, 1, g.stride)
-            .map_err(|source| PlanError::Layout {
-                node: self.name(n),
-                source,
-            })?;
+        let grid = self.resized_grid(n, g, 1, 1, g.stride)?;
         let layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
         let inv = 1.0 / g.pixels() as f64;
         let level = v.level;
