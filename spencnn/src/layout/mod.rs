@@ -67,8 +67,12 @@ pub enum LayoutError {
 
 /// A complete map from a `C × H × W` tensor to slots of `num_cts` ciphertexts.
 ///
-/// Invariant: every channel has at least one block (`copies(ch)` is non-empty), and the first
-/// copy (in `(ciphertext, block)` order) is the canonical one used to read the tensor back.
+/// With a polyphase grid (`P² > 1` phases) the ciphertexts come in `P²` consecutive runs, one per
+/// phase, each laid out like a plain layout of the phase maps (so the same block of run `φ` holds
+/// phase `φ` of the same channel).
+///
+/// Invariant: every channel has at least one block per phase, and the first copy (in
+/// `(ciphertext, block)` order) is the canonical one used to read the tensor back.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlotLayout {
     /// Slots per ciphertext `S`.
@@ -81,8 +85,10 @@ pub struct SlotLayout {
     pub placement: Placement,
     /// Channel held by block `ct · c + b`, if any.
     blocks: Vec<Option<u32>>,
-    /// First `(ct, block)` of every channel.
+    /// First `(ct, block)` of every channel in phase 0.
     canonical: Vec<(u32, u32)>,
+    /// Ciphertexts per phase.
+    cts_per_phase: usize,
 }
 
 impl SlotLayout {
@@ -107,7 +113,9 @@ impl SlotLayout {
             return Err(LayoutError::BlockTooLarge { block_len, slots });
         }
         let per_ct = slots / block_len;
-        let blocks = placement.block_table(channels, per_ct);
+        let base = placement.block_table(channels, per_ct);
+        let cts_per_phase = base.len() / per_ct;
+        let blocks = base.repeat(grid.phase_count());
         let mut canonical = vec![(u32::MAX, u32::MAX); channels];
         for (index, channel) in blocks.iter().enumerate() {
             if let Some(ch) = channel {
@@ -125,6 +133,7 @@ impl SlotLayout {
             placement,
             blocks,
             canonical,
+            cts_per_phase,
         })
     }
 
@@ -147,7 +156,19 @@ impl SlotLayout {
             .map(|c| c as usize)
     }
 
-    /// The canonical `(ciphertext, block)` of channel `ch`.
+    /// Ciphertexts per phase (all of them for a plain layout).
+    pub fn cts_per_phase(&self) -> usize {
+        self.cts_per_phase
+    }
+
+    /// Phase `(row phase, column phase)` stored in ciphertext `ct`.
+    pub fn ct_phase(&self, ct: usize) -> (usize, usize) {
+        let p = self.grid.phases;
+        let phase = ct / self.cts_per_phase;
+        (phase / p, phase % p)
+    }
+
+    /// The canonical `(ciphertext, block)` of channel `ch` (phase 0).
     pub fn canonical_block(&self, ch: usize) -> (usize, usize) {
         let (ct, b) = self.canonical[ch];
         (ct as usize, b as usize)
@@ -156,6 +177,7 @@ impl SlotLayout {
     /// Canonical `(ciphertext, slot)` of element `(ch, y, x)`.
     pub fn slot_of(&self, ch: usize, y: usize, x: usize) -> (usize, usize) {
         let (ct, b) = self.canonical_block(ch);
+        let ct = ct + self.grid.phase(y, x) * self.cts_per_phase;
         (ct, b * self.grid.block_len() + self.grid.offset(y, x))
     }
 
@@ -169,7 +191,8 @@ impl SlotLayout {
         if row % g.stride != 0 || col % g.stride != 0 {
             return None;
         }
-        let (y, x) = (row / g.stride, col / g.stride);
+        let (py, px) = self.ct_phase(ct);
+        let (y, x) = ((row / g.stride) * g.phases + py, (col / g.stride) * g.phases + px);
         (y < g.height && x < g.width).then_some((ch, y, x))
     }
 
@@ -183,8 +206,10 @@ impl SlotLayout {
         for (index, channel) in self.blocks.iter().enumerate() {
             let Some(ch) = channel else { continue };
             let (ct, b) = (index / per_ct, index % per_ct);
-            for y in 0..self.grid.height {
-                for x in 0..self.grid.width {
+            let (py, px) = self.ct_phase(ct);
+            let p = self.grid.phases;
+            for y in (py..self.grid.height).step_by(p) {
+                for x in (px..self.grid.width).step_by(p) {
                     out[ct][b * block_len + self.grid.offset(y, x)] =
                         tensor.get(*ch as usize, y, x);
                 }
@@ -237,6 +262,28 @@ mod tests {
                         Some((c, y, x)) => assert_eq!(*value, t.get(c, y, x)),
                         None => assert_eq!(*value, 0.0),
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn polyphase_layouts_round_trip_and_stack_phases() {
+        let grid = SpatialGrid::polyphase(7, 6, 2).unwrap();
+        assert_eq!((grid.block_height, grid.block_width), (4, 4));
+        let layout = SlotLayout::new(64, 6, grid, Placement::Contiguous).unwrap();
+        // 6 channels, 4 blocks per ciphertext: 2 ciphertexts per phase, 8 in all.
+        assert_eq!((layout.cts_per_phase(), layout.num_cts()), (2, 8));
+        let t = Tensor3::from_fn(6, 7, 6, |c, y, x| (c * 100 + y * 10 + x) as f64);
+        let packed = layout.pack(&t);
+        assert_eq!(layout.unpack(&packed), t);
+        // Pixel (3, 2) of channel 5 is phase (1, 0), reduced (1, 1): ciphertext 2·2 + 1.
+        assert_eq!(layout.slot_of(5, 3, 2), (5, 16 + 4 + 1));
+        for (ct, v) in packed.iter().enumerate() {
+            for (slot, value) in v.iter().enumerate() {
+                match layout.element_at(ct, slot) {
+                    Some((c, y, x)) => assert_eq!(*value, t.get(c, y, x)),
+                    None => assert_eq!(*value, 0.0),
                 }
             }
         }

@@ -74,11 +74,19 @@ impl ConvGeometry {
         (o / self.group_out()) * self.group_in() + i_local
     }
 
-    /// For each kernel offset along an axis, whether it reads inside the input for some output.
-    pub fn valid_offsets(&self, kernel: usize, input: usize, output: usize) -> Vec<bool> {
+    /// For each kernel offset along an axis, whether it reads inside the input for some output
+    /// position `y ≡ phase (mod phases)`.
+    pub fn valid_offsets(
+        &self,
+        kernel: usize,
+        input: usize,
+        output: usize,
+        phases: usize,
+        phase: usize,
+    ) -> Vec<bool> {
         (0..kernel)
             .map(|d| {
-                (0..output).any(|y| {
+                (phase..output).step_by(phases).any(|y| {
                     let pos = (y * self.stride + d) as i64 - self.padding as i64;
                     pos >= 0 && (pos as usize) < input
                 })
@@ -115,7 +123,9 @@ pub struct Diagonal {
 
 /// All diagonals of `geom` from `input` to `output`, sorted by `(out_ct, in_ct, step)`,
 /// independent of the weight values. `output` must be on the input grid scaled by the stride
-/// (checked by the planner when it builds the layouts).
+/// (checked by the planner when it builds the layouts). Polyphase layouts (same phase factor on
+/// both sides, stride 1) are supported: output phase `φ` and tap `t` read input phase
+/// `(φ + t − p) mod P` shifted by `floor((φ + t − p) / P)` reduced pixels.
 pub fn diagonal_structure(
     geom: &ConvGeometry,
     input: &SlotLayout,
@@ -124,9 +134,15 @@ pub fn diagonal_structure(
     let slots = input.slots;
     let per_ct = input.blocks_per_ct();
     let block_len = input.grid.block_len();
-    let valid_y = geom.valid_offsets(geom.kernel_h, input.grid.height, output.grid.height);
-    let valid_x = geom.valid_offsets(geom.kernel_w, input.grid.width, output.grid.width);
+    let phases = input.grid.phases;
+    let valid_y: Vec<Vec<bool>> = (0..phases)
+        .map(|ph| geom.valid_offsets(geom.kernel_h, input.grid.height, output.grid.height, phases, ph))
+        .collect();
+    let valid_x: Vec<Vec<bool>> = (0..phases)
+        .map(|ph| geom.valid_offsets(geom.kernel_w, input.grid.width, output.grid.width, phases, ph))
+        .collect();
     let pad = geom.padding as i64;
+    let cpp = input.cts_per_phase();
     // Copies of every input channel: (ct, block).
     let mut copies: Vec<Vec<(usize, usize)>> = vec![Vec::new(); input.channels];
     for ct in 0..input.num_cts() {
@@ -138,22 +154,29 @@ pub fn diagonal_structure(
     }
     let mut map: HashMap<(usize, usize, usize), Vec<DiagEntry>> = HashMap::new();
     for out_ct in 0..output.num_cts() {
+        let (py, px) = output.ct_phase(out_ct);
         for out_block in 0..per_ct {
             let Some(o) = output.channel_at(out_ct, out_block) else {
                 continue;
             };
             for i_local in 0..geom.group_in() {
                 let ch = geom.input_channel(o, i_local);
-                let Some(&(in_ct, in_block)) = copies[ch]
-                    .iter()
-                    .min_by_key(|(k, b)| ((b + per_ct - out_block) % per_ct, *k))
-                else {
-                    continue;
-                };
-                let delta = (in_block + per_ct - out_block) % per_ct;
-                for dy in (0..geom.kernel_h).filter(|&d| valid_y[d]) {
-                    for dx in (0..geom.kernel_w).filter(|&d| valid_x[d]) {
-                        let tap_step = input.grid.step(dy as i64 - pad, dx as i64 - pad);
+                for dy in (0..geom.kernel_h).filter(|&d| valid_y[py][d]) {
+                    let ry = (py + dy) as i64 - pad;
+                    let (phase_y, shift_y) = (ry.rem_euclid(phases as i64), ry.div_euclid(phases as i64));
+                    for dx in (0..geom.kernel_w).filter(|&d| valid_x[px][d]) {
+                        let rx = (px + dx) as i64 - pad;
+                        let (phase_x, shift_x) = (rx.rem_euclid(phases as i64), rx.div_euclid(phases as i64));
+                        let phase = (phase_y * phases as i64 + phase_x) as usize;
+                        let Some(&(in_ct, in_block)) = copies[ch]
+                            .iter()
+                            .filter(|(k, _)| k / cpp == phase)
+                            .min_by_key(|(k, b)| ((b + per_ct - out_block) % per_ct, *k))
+                        else {
+                            continue;
+                        };
+                        let delta = (in_block + per_ct - out_block) % per_ct;
+                        let tap_step = input.grid.step(shift_y, shift_x);
                         let step = (delta as i64 * block_len as i64 + tap_step)
                             .rem_euclid(slots as i64) as usize;
                         map.entry((out_ct, in_ct, step))

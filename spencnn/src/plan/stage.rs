@@ -60,20 +60,21 @@ impl LinearStage {
         nonzero(&self.bias) || nonzero(&self.out_shift) || nonzero(&self.in_offset)
     }
 
-    /// Calls `f(slot, input_y, input_x)` for every valid output pixel of block `out_block`
+    /// Calls `f(slot)` for every valid output pixel of block `out_block` of ciphertext `out_ct`
     /// whose tap `tap` reads inside the input.
-    fn for_each_read(&self, out_block: usize, tap: usize, mut f: impl FnMut(usize)) {
+    fn for_each_read(&self, out_ct: usize, out_block: usize, tap: usize, mut f: impl FnMut(usize)) {
         let g = &self.geom;
         let (dy, dx) = (tap / g.kernel_w, tap % g.kernel_w);
         let (ih, iw) = (self.input.grid.height as i64, self.input.grid.width as i64);
         let out = &self.output.grid;
+        let (py, px) = self.output.ct_phase(out_ct);
         let base = out_block * out.block_len();
-        for y in 0..out.height {
+        for y in (py..out.height).step_by(out.phases) {
             let iy = (y * g.stride + dy) as i64 - g.padding as i64;
             if iy < 0 || iy >= ih {
                 continue;
             }
-            for x in 0..out.width {
+            for x in (px..out.width).step_by(out.phases) {
                 let ix = (x * g.stride + dx) as i64 - g.padding as i64;
                 if ix >= 0 && ix < iw {
                     f(base + out.offset(y, x));
@@ -86,11 +87,12 @@ impl LinearStage {
     pub fn diagonal_values(&self, d: usize, giant: usize) -> Vec<f64> {
         let slots = self.output.slots;
         let mut v = vec![0.0; slots];
+        let out_ct = self.diagonals[d].out_ct;
         for e in &self.diagonals[d].entries {
             let (o, i, t) = (e.out_channel as usize, e.in_local as usize, e.tap as usize);
             let w = self.effective_weight(o, i, t);
             if w != 0.0 {
-                self.for_each_read(e.out_block as usize, t, |slot| {
+                self.for_each_read(out_ct, e.out_block as usize, t, |slot| {
                     v[(slot + giant) % slots] += w;
                 });
             }
@@ -103,16 +105,21 @@ impl LinearStage {
         let g = &self.geom;
         let out = &self.output;
         let mut v = vec![0.0; out.slots];
+        let (py, px) = out.ct_phase(out_ct);
+        let p = out.grid.phases;
+        let pixels = || {
+            (py..out.grid.height)
+                .step_by(p)
+                .flat_map(move |y| (px..out.grid.width).step_by(p).map(move |x| (y, x)))
+        };
         for block in 0..out.blocks_per_ct() {
             let Some(o) = out.channel_at(out_ct, block) else {
                 continue;
             };
             // Constant part, then the input offsets seen through the in-bounds taps.
             let base = out.grid.block_len() * block;
-            for y in 0..out.grid.height {
-                for x in 0..out.grid.width {
-                    v[base + out.grid.offset(y, x)] = self.bias[o];
-                }
+            for (y, x) in pixels() {
+                v[base + out.grid.offset(y, x)] = self.bias[o];
             }
             for tap in 0..g.taps() {
                 let shift: f64 = (0..g.group_in())
@@ -122,14 +129,12 @@ impl LinearStage {
                     })
                     .sum();
                 if shift != 0.0 {
-                    self.for_each_read(block, tap, |slot| v[slot] += shift);
+                    self.for_each_read(out_ct, block, tap, |slot| v[slot] += shift);
                 }
             }
-            for y in 0..out.grid.height {
-                for x in 0..out.grid.width {
-                    let s = base + out.grid.offset(y, x);
-                    v[s] = self.out_scale[o] * v[s] + self.out_shift[o];
-                }
+            for (y, x) in pixels() {
+                let s = base + out.grid.offset(y, x);
+                v[s] = self.out_scale[o] * v[s] + self.out_shift[o];
             }
         }
         v
