@@ -59,7 +59,12 @@ impl<'m> Planner<'m> {
     ) -> Result<Schedule, PlanError> {
         let slots = config.slots();
         let [c, h, w] = model.input_shape;
-        let grid = SpatialGrid::dense(h, w).map_err(|source| PlanError::Layout {
+        let phases = if config.polyphase {
+            super::policy::input_phases(model)
+        } else {
+            1
+        };
+        let grid = SpatialGrid::polyphase(h, w, phases).map_err(|source| PlanError::Layout {
             node: "input".into(),
             source,
         })?;
@@ -159,6 +164,18 @@ impl<'m> Planner<'m> {
             let v = self.value(input);
             v.flattened && v.layout.grid.pixels() > 1
         };
+        let polyphase = self.value(input).layout.grid.phases > 1;
+        let phase_compatible = match &node.layer {
+            Layer::Conv2d(conv) => conv.stride == 1,
+            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => true,
+            Layer::GlobalAvgPool | Layer::Flatten | Layer::Linear(_) => false,
+        };
+        if polyphase && !phase_compatible {
+            return Err(PlanError::Unsupported {
+                node: node.name.clone(),
+                reason: "layer on a polyphase map (plan with polyphase off)".into(),
+            });
+        }
         match &node.layer {
             Layer::Conv2d(conv) => self.lower_conv(n, conv),
             Layer::Linear(fc) => self.lower_linear(n, fc),

@@ -68,3 +68,22 @@ pub(crate) fn add_partner(model: &Model, value: usize) -> Option<usize> {
         }
     }
 }
+
+/// Polyphase factor for the network input: 2 when the first 2×2 average pooling is reached from
+/// the input through a chain of single-consumer stride-1 convolutions, batch norms and
+/// activations (the pooling then becomes ciphertext additions), else 1.
+pub(crate) fn input_phases(model: &Model) -> usize {
+    let mut v = 0;
+    loop {
+        let consumers = model.consumers(v);
+        let [n] = consumers.as_slice() else {
+            return 1;
+        };
+        match &model.nodes[*n].layer {
+            Layer::AvgPool2 => return 2,
+            Layer::Conv2d(conv) if conv.stride == 1 => v = n + 1,
+            Layer::BatchNorm(_) | Layer::Activation(_) => v = n + 1,
+            _ => return 1,
+        }
+    }
+}

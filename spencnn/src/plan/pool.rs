@@ -75,27 +75,18 @@ impl Planner<'_> {
     pub(crate) fn lower_avg_pool(&mut self, n: usize) -> Result<PlanValue, PlanError> {
         let mut v = self.value(self.model.nodes[n].input).clone();
         let g = v.layout.grid;
+        if g.phases > 1 {
+            return self.phase_sum_pool(n, v);
+        }
         let (row, col) = (g.step(1, 0) as usize, g.step(0, 1) as usize);
         let level = v.level;
         // One hoisted sum of the four window positions, or two separable steps.
         let hoisted = self.price(
-            OpCounts {
-                rotations: 3,
-                decompositions: 1,
-                mod_downs: 1,
-                adds: 3,
-                ..OpCounts::default()
-            },
+            OpCounts { rotations: 3, decompositions: 1, mod_downs: 1, adds: 3, ..OpCounts::default() },
             level,
         );
         let separable = self.price(
-            OpCounts {
-                rotations: 2,
-                decompositions: 2,
-                mod_downs: 2,
-                adds: 2,
-                ..OpCounts::default()
-            },
+            OpCounts { rotations: 2, decompositions: 2, mod_downs: 2, adds: 2, ..OpCounts::default() },
             level,
         );
         v.cts = v
@@ -103,8 +94,7 @@ impl Planner<'_> {
             .iter()
             .map(|&ct| {
                 if hoisted <= separable {
-                    self.b
-                        .rotate_sum(level, vec![(ct, 0), (ct, col), (ct, row), (ct, row + col)])
+                    self.b.rotate_sum(level, vec![(ct, 0), (ct, col), (ct, row), (ct, row + col)])
                 } else {
                     let y = self.b.rotate_sum(level, vec![(ct, 0), (ct, col)]);
                     self.b.rotate_sum(level, vec![(y, 0), (y, row)])
@@ -116,6 +106,38 @@ impl Planner<'_> {
         v.pending_scale.iter_mut().for_each(|s| *s /= 4.0);
         v.open.clear();
         v.clean = false;
+        Ok(v)
+    }
+
+    /// 2×2 pooling of a polyphase map (`P` phases per axis): output phase `(φy, φx)` of the
+    /// `P/2`-phase result is the sum of input phases `(2φy + a, 2φx + b)`, block for block —
+    /// three ciphertext additions per output ciphertext and no rotation.
+    fn phase_sum_pool(&mut self, n: usize, mut v: PlanValue) -> Result<PlanValue, PlanError> {
+        let g = v.layout.grid;
+        let (p, q) = (g.phases, g.phases / 2);
+        let cpp = v.layout.cts_per_phase();
+        let level = v.level;
+        let mut cts = Vec::with_capacity(q * q * cpp);
+        for out_phase in 0..q * q {
+            let (oy, ox) = (out_phase / q, out_phase % q);
+            for k in 0..cpp {
+                let sources: Vec<ValueId> = [(0, 0), (0, 1), (1, 0), (1, 1)]
+                    .iter()
+                    .map(|&(a, b)| v.cts[((2 * oy + a) * p + 2 * ox + b) * cpp + k])
+                    .collect();
+                cts.push(self.b.sum(level, &sources));
+            }
+        }
+        let grid = self
+            .resized_grid(n, g, g.height / 2, g.width / 2, g.stride)?
+            .with_phases(q)
+            .map_err(|source| PlanError::Layout { node: self.name(n), source })?;
+        v.layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
+        v.cts = cts;
+        v.pending_scale.iter_mut().for_each(|s| *s /= 4.0);
+        v.open.clear();
+        // Odd sizes leave a valid pixel of phase 0 outside the pooled map.
+        v.clean = v.clean && g.height % 2 == 0 && g.width % 2 == 0;
         Ok(v)
     }
 
