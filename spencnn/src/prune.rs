@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::layout::SlotLayout;
 use crate::model::{Layer, Model};
-use crate::plan::{ConvGeometry, PlanError, conv_stage_layouts, diagonal_structure};
+use crate::plan::{ConvGeometry, PlanConfig, PlanError, conv_stage_layouts, diagonal_structure};
 
 /// One sub-block: the weights of one diagonal plaintext.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -115,10 +115,14 @@ impl SubBlockMap {
     }
 }
 
-/// The sub-block maps of every convolution of `model` at ring degree `2^log_n`, as
-/// `(node index, map)`.
-pub fn model_sub_blocks(model: &Model, log_n: u32) -> Result<Vec<(usize, SubBlockMap)>, PlanError> {
-    Ok(conv_stage_layouts(model, log_n)?
+/// The sub-block maps of every convolution of `model` planned with `config`, as
+/// `(node index, map)`. Use the configuration the model will be planned with (the layouts, hence
+/// the sub-blocks, depend on the ring degree and on polyphase encoding).
+pub fn model_sub_blocks(
+    model: &Model,
+    config: &PlanConfig,
+) -> Result<Vec<(usize, SubBlockMap)>, PlanError> {
+    Ok(conv_stage_layouts(model, config)?
         .into_iter()
         .filter_map(|(n, input, output)| {
             let Layer::Conv2d(conv) = &model.nodes[n].layer else {
@@ -141,14 +145,15 @@ pub struct LayerPruning {
     pub kept: usize,
 }
 
-/// Magnitude-prunes every convolution except those reading the network input (the stem) to
-/// `ratio` of its sub-blocks, zeroing the pruned weights in place.
+/// Magnitude-prunes `ratio` of the sub-blocks of every convolution except those reading the
+/// network input (the stem), zeroing the pruned weights in place; sub-blocks as planned with
+/// `config`.
 pub fn prune_model(
     model: &mut Model,
-    log_n: u32,
+    config: &PlanConfig,
     ratio: f64,
 ) -> Result<Vec<LayerPruning>, PlanError> {
-    let maps = model_sub_blocks(model, log_n)?;
+    let maps = model_sub_blocks(model, config)?;
     let mut report = Vec::new();
     for (n, map) in maps {
         let node = &mut model.nodes[n];

@@ -81,7 +81,7 @@ pub fn build_variant(
     }
     let pruning = match prune {
         Some(ratio) if !(0.0..1.0).contains(&ratio) => return Err(BuildError::Ratio { ratio }),
-        Some(ratio) => prune_model(&mut model, config.log_n, ratio)?,
+        Some(ratio) => prune_model(&mut model, config, ratio)?,
         None => Vec::new(),
     };
     let schedule = plan(&model, config)?;

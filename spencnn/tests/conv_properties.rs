@@ -67,7 +67,7 @@ fn conv_case() -> impl Strategy<Value = ConvCase> {
 
 /// Zeroes the pruned sub-blocks of every convolution of `model`.
 fn prune_all(model: &mut Model, log_n: u32, ratio: f64) {
-    for (n, map) in model_sub_blocks(model, log_n).unwrap() {
+    for (n, map) in model_sub_blocks(model, &PlanConfig::new(log_n)).unwrap() {
         let Layer::Conv2d(conv) = &mut model.nodes[n].layer else {
             unreachable!()
         };

@@ -47,6 +47,9 @@ pub(crate) struct PlanArgs {
     /// Seed of the random weights.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Keep every map in its block on a stride-d grid (no polyphase input encoding).
+    #[arg(long)]
+    no_polyphase: bool,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -88,7 +91,8 @@ struct PlanReport {
 
 pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
     let log_n = args.log_n.unwrap_or(args.model.default_log_n());
-    let config = PlanConfig::new(log_n);
+    let mut config = PlanConfig::new(log_n);
+    config.polyphase = !args.no_polyphase;
     let cost = CostModel::default();
     let file = match &args.weights {
         Some(path) => Some(std::fs::read(path).map_err(|source| PlanCmdError::Read {

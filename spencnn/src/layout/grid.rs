@@ -157,7 +157,14 @@ impl SpatialGrid {
     /// The same block with a new valid extent and stride (after pooling or a strided layer).
     /// The phase factor is kept; use [`Self::with_phases`] to change it.
     pub fn resized(&self, height: usize, width: usize, stride: usize) -> Result<Self, LayoutError> {
-        Self::build(height, width, self.block_height, self.block_width, stride, self.phases)
+        Self::build(
+            height,
+            width,
+            self.block_height,
+            self.block_width,
+            stride,
+            self.phases,
+        )
     }
 
     /// Number of valid pixels.

@@ -192,7 +192,10 @@ impl SlotLayout {
             return None;
         }
         let (py, px) = self.ct_phase(ct);
-        let (y, x) = ((row / g.stride) * g.phases + py, (col / g.stride) * g.phases + px);
+        let (y, x) = (
+            (row / g.stride) * g.phases + py,
+            (col / g.stride) * g.phases + px,
+        );
         (y < g.height && x < g.width).then_some((ch, y, x))
     }
 

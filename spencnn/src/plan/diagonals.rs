@@ -136,10 +136,26 @@ pub fn diagonal_structure(
     let block_len = input.grid.block_len();
     let phases = input.grid.phases;
     let valid_y: Vec<Vec<bool>> = (0..phases)
-        .map(|ph| geom.valid_offsets(geom.kernel_h, input.grid.height, output.grid.height, phases, ph))
+        .map(|ph| {
+            geom.valid_offsets(
+                geom.kernel_h,
+                input.grid.height,
+                output.grid.height,
+                phases,
+                ph,
+            )
+        })
         .collect();
     let valid_x: Vec<Vec<bool>> = (0..phases)
-        .map(|ph| geom.valid_offsets(geom.kernel_w, input.grid.width, output.grid.width, phases, ph))
+        .map(|ph| {
+            geom.valid_offsets(
+                geom.kernel_w,
+                input.grid.width,
+                output.grid.width,
+                phases,
+                ph,
+            )
+        })
         .collect();
     let pad = geom.padding as i64;
     let cpp = input.cts_per_phase();
@@ -163,10 +179,12 @@ pub fn diagonal_structure(
                 let ch = geom.input_channel(o, i_local);
                 for dy in (0..geom.kernel_h).filter(|&d| valid_y[py][d]) {
                     let ry = (py + dy) as i64 - pad;
-                    let (phase_y, shift_y) = (ry.rem_euclid(phases as i64), ry.div_euclid(phases as i64));
+                    let (phase_y, shift_y) =
+                        (ry.rem_euclid(phases as i64), ry.div_euclid(phases as i64));
                     for dx in (0..geom.kernel_w).filter(|&d| valid_x[px][d]) {
                         let rx = (px + dx) as i64 - pad;
-                        let (phase_x, shift_x) = (rx.rem_euclid(phases as i64), rx.div_euclid(phases as i64));
+                        let (phase_x, shift_x) =
+                            (rx.rem_euclid(phases as i64), rx.div_euclid(phases as i64));
                         let phase = (phase_y * phases as i64 + phase_x) as usize;
                         let Some(&(in_ct, in_block)) = copies[ch]
                             .iter()

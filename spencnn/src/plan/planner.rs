@@ -167,7 +167,9 @@ impl<'m> Planner<'m> {
         let polyphase = self.value(input).layout.grid.phases > 1;
         let phase_compatible = match &node.layer {
             Layer::Conv2d(conv) => conv.stride == 1,
-            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => true,
+            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => {
+                true
+            }
             Layer::GlobalAvgPool | Layer::Flatten | Layer::Linear(_) => false,
         };
         if polyphase && !phase_compatible {
@@ -282,14 +284,15 @@ impl<'m> Planner<'m> {
     }
 }
 
-/// The input and output layouts of every convolution of `model` at ring degree `2^log_n`, as
-/// `(node index, input layout, output layout)`. Layouts depend only on the architecture, so this
-/// is what training code needs to compute the same sub-block masks as the planner.
+/// The input and output layouts of every convolution of `model` under `config`, as
+/// `(node index, input layout, output layout)`. Layouts depend only on the architecture and the
+/// configuration (ring degree, polyphase), so this is what training code needs to compute the
+/// same sub-block masks as the planner.
 pub fn conv_stage_layouts(
     model: &Model,
-    log_n: u32,
+    config: &PlanConfig,
 ) -> Result<Vec<(usize, SlotLayout, SlotLayout)>, PlanError> {
-    let schedule = plan(model, &PlanConfig::new(log_n))?;
+    let schedule = plan(model, config)?;
     Ok(schedule
         .stages
         .into_iter()

@@ -82,11 +82,23 @@ impl Planner<'_> {
         let level = v.level;
         // One hoisted sum of the four window positions, or two separable steps.
         let hoisted = self.price(
-            OpCounts { rotations: 3, decompositions: 1, mod_downs: 1, adds: 3, ..OpCounts::default() },
+            OpCounts {
+                rotations: 3,
+                decompositions: 1,
+                mod_downs: 1,
+                adds: 3,
+                ..OpCounts::default()
+            },
             level,
         );
         let separable = self.price(
-            OpCounts { rotations: 2, decompositions: 2, mod_downs: 2, adds: 2, ..OpCounts::default() },
+            OpCounts {
+                rotations: 2,
+                decompositions: 2,
+                mod_downs: 2,
+                adds: 2,
+                ..OpCounts::default()
+            },
             level,
         );
         v.cts = v
@@ -94,7 +106,8 @@ impl Planner<'_> {
             .iter()
             .map(|&ct| {
                 if hoisted <= separable {
-                    self.b.rotate_sum(level, vec![(ct, 0), (ct, col), (ct, row), (ct, row + col)])
+                    self.b
+                        .rotate_sum(level, vec![(ct, 0), (ct, col), (ct, row), (ct, row + col)])
                 } else {
                     let y = self.b.rotate_sum(level, vec![(ct, 0), (ct, col)]);
                     self.b.rotate_sum(level, vec![(y, 0), (y, row)])
@@ -131,13 +144,16 @@ impl Planner<'_> {
         let grid = self
             .resized_grid(n, g, g.height / 2, g.width / 2, g.stride)?
             .with_phases(q)
-            .map_err(|source| PlanError::Layout { node: self.name(n), source })?;
+            .map_err(|source| PlanError::Layout {
+                node: self.name(n),
+                source,
+            })?;
         v.layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
         v.cts = cts;
         v.pending_scale.iter_mut().for_each(|s| *s /= 4.0);
         v.open.clear();
         // Odd sizes leave a valid pixel of phase 0 outside the pooled map.
-        v.clean = v.clean && g.height % 2 == 0 && g.width % 2 == 0;
+        v.clean = v.clean && g.height.is_multiple_of(2) && g.width.is_multiple_of(2);
         Ok(v)
     }
 
