@@ -4,7 +4,7 @@
 //! The pipeline: a [`model::Model`] (layers, weights) is lowered by [`plan::plan`] onto slot
 //! [`layout`]s into a [`plan::Schedule`] of HE operations, which any [`backend::Backend`] runs
 //! (the exact [`backend::SlotSimulator`] here, CKKS in the inference layer). [`prune`] computes
-//! the plaintext-aligned sub-block masks; [`reference`] is the f64 oracle.
+//! the plaintext-aligned sub-block masks; [`mod@reference`] is the f64 oracle.
 
 pub mod backend;
 pub mod layout;

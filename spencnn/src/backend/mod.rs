@@ -79,6 +79,14 @@ pub enum BackendError {
         /// Operation name.
         op: &'static str,
     },
+    /// A backend-specific failure (e.g. a CKKS parameter or key problem).
+    #[error("{op} failed: {reason}")]
+    Failed {
+        /// Operation name.
+        op: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
     /// A level or scale outside what the backend supports.
     #[error("{op}: level {level} / scale {scale:e} not supported")]
     Unsupported {
