@@ -170,6 +170,12 @@ fn the_simulator_enforces_ckks_semantics() {
         sim.encode(&[1.0; 4], 1, 1.0, false),
         Err(BackendError::SlotCount { .. })
     ));
+    // A value too large for its modulus is an overflow (Q_0 = 2^50 here, scale 2^30).
+    assert!(matches!(
+        sim.encrypt(&[1e6; 8], 0, chain.scale),
+        Err(BackendError::Overflow { .. })
+    ));
+    assert!(sim.encrypt(&[1e4; 8], 0, chain.scale).is_ok());
     // Rescale divides the scale by the level's prime.
     let r = sim.rescale(&sq).unwrap();
     assert_eq!(

@@ -79,6 +79,16 @@ pub enum BackendError {
         /// Operation name.
         op: &'static str,
     },
+    /// The result does not fit its modulus: `log2(max|m| · scale) ≥ log2(Q_ℓ) − 1`.
+    #[error("{op}: value of 2^{log2_magnitude:.1} overflows the modulus 2^{log2_modulus:.1}")]
+    Overflow {
+        /// Operation name.
+        op: &'static str,
+        /// `log2(max|m| · scale)`.
+        log2_magnitude: f64,
+        /// `log2(Q_ℓ)`.
+        log2_modulus: f64,
+    },
     /// A backend-specific failure (e.g. a CKKS parameter or key problem).
     #[error("{op} failed: {reason}")]
     Failed {

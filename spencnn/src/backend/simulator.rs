@@ -3,7 +3,8 @@
 //! Values are stored unscaled (the message itself), while level and scale are tracked and
 //! checked exactly as CKKS would: additions need equal levels and scales, plaintext multiplies
 //! need the plaintext at the ciphertext's level, rescaling divides the scale by the level's prime,
-//! rotations need a Galois key for their step (when a key set is given).
+//! rotations need a Galois key for their step (when a key set is given), and every result must
+//! fit its modulus: `max|m| · scale < Q_ℓ / 2` with `Q_ℓ = q_0 ⋯ q_ℓ` (CKKS would wrap around).
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -72,11 +73,39 @@ impl SlotSimulator {
         scale: f64,
     ) -> Result<SimCiphertext, BackendError> {
         self.check_len(values.len())?;
-        Ok(SimCiphertext {
-            values: values.to_vec(),
-            level,
-            scale,
-        })
+        self.fits(
+            "encrypt",
+            SimCiphertext {
+                values: values.to_vec(),
+                level,
+                scale,
+            },
+        )
+    }
+
+    /// Checks `max|m| · scale < Q_level / 2`.
+    fn fits(&self, op: &'static str, ct: SimCiphertext) -> Result<SimCiphertext, BackendError> {
+        if ct.level > self.chain.max_level() {
+            return Err(BackendError::Unsupported {
+                op,
+                level: ct.level,
+                scale: ct.scale,
+            });
+        }
+        let peak = ct.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let log2_modulus: f64 = self.chain.moduli[..=ct.level]
+            .iter()
+            .map(|q| q.log2())
+            .sum();
+        let log2_magnitude = peak.log2() + ct.scale.log2();
+        if peak > 0.0 && log2_magnitude >= log2_modulus - 1.0 {
+            return Err(BackendError::Overflow {
+                op,
+                log2_magnitude,
+                log2_modulus,
+            });
+        }
+        Ok(ct)
     }
 
     /// "Decrypts" a ciphertext.
@@ -217,7 +246,7 @@ impl Backend for SlotSimulator {
             c.pmults += terms.len();
             c.mod_downs += 1;
         });
-        self.sum("mul_acc_extended", parts)
+        self.fits("mul_acc_extended", self.sum("mul_acc_extended", parts)?)
     }
 
     fn rotate_sum(&self, terms: &[(&SimCiphertext, usize)]) -> Result<SimCiphertext, BackendError> {
@@ -232,7 +261,7 @@ impl Backend for SlotSimulator {
         if terms.iter().any(|t| t.1 != 0) {
             self.count(|c| c.mod_downs += 1);
         }
-        self.sum("rotate_sum", parts)
+        self.fits("rotate_sum", self.sum("rotate_sum", parts)?)
     }
 
     fn mul_plain(
@@ -244,7 +273,7 @@ impl Backend for SlotSimulator {
             return Err(BackendError::WrongBasis { op: "mul_plain" });
         }
         self.count(|c| c.pmults += 1);
-        multiply("mul_plain", ct, pt)
+        self.fits("mul_plain", multiply("mul_plain", ct, pt)?)
     }
 
     fn add_plain(
@@ -261,11 +290,11 @@ impl Backend for SlotSimulator {
             .iter_mut()
             .zip(&pt.values)
             .for_each(|(a, b)| *a += b);
-        Ok(out)
+        self.fits("add_plain", out)
     }
 
     fn add(&self, a: &SimCiphertext, b: &SimCiphertext) -> Result<SimCiphertext, BackendError> {
-        self.sum("add", vec![a.clone(), b.clone()])
+        self.fits("add", self.sum("add", vec![a.clone(), b.clone()])?)
     }
 
     fn rescale(&self, ct: &SimCiphertext) -> Result<SimCiphertext, BackendError> {
@@ -289,11 +318,12 @@ impl Backend for SlotSimulator {
             c.squares += 1;
             c.mod_downs += 1;
         });
-        Ok(SimCiphertext {
+        let out = SimCiphertext {
             values: ct.values.iter().map(|v| v * v).collect(),
             level: ct.level,
             scale: ct.scale * ct.scale,
-        })
+        };
+        self.fits("square", out)
     }
 
     fn drop_levels(

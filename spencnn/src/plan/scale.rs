@@ -18,13 +18,16 @@ pub struct ScaleModel {
 }
 
 impl ScaleModel {
-    /// Every rescaling prime equal to `2^log_scale`, `levels` levels above the base prime.
+    /// Bits the base prime `q_0` has above the scale: room for decrypted values up to `2^19`.
+    pub const BASE_HEADROOM_BITS: u32 = 20;
+
+    /// Every rescaling prime equal to `2^log_scale`, `levels` levels above a base prime of
+    /// `2^(log_scale + BASE_HEADROOM_BITS)`.
     pub fn uniform(log_scale: u32, levels: usize) -> Self {
         let scale = 2f64.powi(log_scale as i32);
-        Self {
-            scale,
-            moduli: vec![scale; levels + 1],
-        }
+        let mut moduli = vec![scale; levels + 1];
+        moduli[0] = scale * 2f64.powi(Self::BASE_HEADROOM_BITS as i32);
+        Self { scale, moduli }
     }
 
     /// A model from real primes `q_0, q_1, …` (index = level) and a working scale.
