@@ -166,3 +166,55 @@ fn a_convolution_costs_one_level_and_an_activation_one_more() {
         "the activation needs no plaintext multiply"
     );
 }
+
+#[test]
+fn affine_layers_on_consumed_values_are_folded_forward() {
+    // conv → pool → BN → act: the pool consumed the convolution's output, so BN stays pending
+    // and the activation needs a per-channel scaling stage (one extra level, one plaintext
+    // multiply per ciphertext, no rotation) before its square.
+    use spencnn::model::{BatchNorm, Linear, PolyActivation};
+    let c = 4;
+    let layers = vec![
+        (
+            "conv".to_string(),
+            Layer::Conv2d(Conv2d::new(c, c, 3, 2, 1, 1)),
+        ),
+        ("pool".into(), Layer::AvgPool2),
+        ("bn".into(), Layer::BatchNorm(BatchNorm::identity(c))),
+        (
+            "act".into(),
+            Layer::Activation(PolyActivation {
+                channels: c,
+                a: vec![0.0; c],
+                b: vec![0.0; c],
+                c: vec![0.0; c],
+            }),
+        ),
+        ("gap".into(), Layer::GlobalAvgPool),
+        ("flatten".into(), Layer::Flatten),
+        (
+            "fc".into(),
+            Layer::Linear(Linear {
+                in_features: c,
+                out_features: 3,
+                weight: vec![0.0; 3 * c],
+                bias: None,
+            }),
+        ),
+    ];
+    let mut model = common::sequential("folding", [c, 8, 8], layers);
+    randomize(&mut model, 12);
+    let schedule = common::assert_simulation_matches(&model, &PlanConfig::new(LOG_N), 4);
+    // conv 1 + scaling 1 + square 1 + fc 1.
+    assert_eq!(schedule.depth(), 4);
+    let act = &schedule.layers[3];
+    assert_eq!(
+        (act.counts.pmults, act.counts.squares, act.counts.rotations),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        schedule.layers[2].counts,
+        OpCounts::default(),
+        "batch norm is free"
+    );
+}

@@ -147,3 +147,83 @@ proptest! {
         common::assert_simulation_matches(&model, &PlanConfig::new(case.log_n), case.seed);
     }
 }
+
+/// A basic residual block with an identity or a 1×1 projection shortcut, then a dense head.
+fn residual_model(c: usize, widen: bool, stride: usize, groups: usize, h: usize) -> Model {
+    let c2 = if widen { 2 * c } else { c };
+    let mut nodes = Vec::new();
+    let mut push = |name: &str, layer: Layer, input: usize| {
+        nodes.push(spencnn::model::Node {
+            name: name.into(),
+            layer,
+            input,
+        });
+        nodes.len()
+    };
+    let conv1 = push(
+        "conv1",
+        Layer::Conv2d(Conv2d::new(c, c2, 3, stride, 1, groups)),
+        0,
+    );
+    let bn1 = push("bn1", Layer::BatchNorm(BatchNorm::identity(c2)), conv1);
+    let act1 = push("act1", act(c2), bn1);
+    let conv2 = push(
+        "conv2",
+        Layer::Conv2d(Conv2d::new(c2, c2, 3, 1, 1, groups)),
+        act1,
+    );
+    let main = push("bn2", Layer::BatchNorm(BatchNorm::identity(c2)), conv2);
+    let shortcut = if stride != 1 || widen {
+        let proj = push(
+            "shortcut",
+            Layer::Conv2d(Conv2d::new(c, c2, 1, stride, 0, 1)),
+            0,
+        );
+        push(
+            "shortcut_bn",
+            Layer::BatchNorm(BatchNorm::identity(c2)),
+            proj,
+        )
+    } else {
+        0
+    };
+    let add = push("add", Layer::Add { other: shortcut }, main);
+    let act2 = push("act2", act(c2), add);
+    let gap = push("gap", Layer::GlobalAvgPool, act2);
+    let flat = push("flatten", Layer::Flatten, gap);
+    push(
+        "fc",
+        Layer::Linear(Linear {
+            in_features: c2,
+            out_features: 2,
+            weight: vec![0.0; 2 * c2],
+            bias: Some(vec![0.0; 2]),
+        }),
+        flat,
+    );
+    Model {
+        name: "residual".into(),
+        input_shape: [c, h, h],
+        nodes,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn residual_block_matches_reference(
+        c in prop::sample::select(vec![2usize, 4, 8]),
+        widen in any::<bool>(),
+        stride in 1usize..=2,
+        grouped in any::<bool>(),
+        h in 4usize..=8,
+        log_n in 9u32..=11,
+        seed in any::<u64>(),
+    ) {
+        let groups = if grouped { 2 } else { 1 };
+        let mut model = residual_model(c, widen, stride, groups, h);
+        randomize(&mut model, seed);
+        common::assert_simulation_matches(&model, &PlanConfig::new(log_n), seed);
+    }
+}
