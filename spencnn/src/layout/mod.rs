@@ -246,6 +246,20 @@ impl SlotLayout {
 mod tests {
     use super::*;
 
+    /// `unpack(pack(t)) == t`, and every slot holds the element `element_at` names (or zero).
+    fn assert_packing_is_consistent(layout: &SlotLayout, t: &Tensor3) {
+        let packed = layout.pack(t);
+        assert_eq!(&layout.unpack(&packed), t);
+        for (ct, v) in packed.iter().enumerate() {
+            for (slot, value) in v.iter().enumerate() {
+                match layout.element_at(ct, slot) {
+                    Some((c, y, x)) => assert_eq!(*value, t.get(c, y, x)),
+                    None => assert_eq!(*value, 0.0),
+                }
+            }
+        }
+    }
+
     #[test]
     fn pack_unpack_round_trip_for_every_placement() {
         let grid = SpatialGrid::dense(5, 3).unwrap();
@@ -257,16 +271,7 @@ mod tests {
         ] {
             let layout = SlotLayout::new(128, channels, grid, placement).unwrap();
             let t = Tensor3::from_fn(channels, 5, 3, |c, y, x| (c * 100 + y * 10 + x) as f64);
-            let packed = layout.pack(&t);
-            assert_eq!(layout.unpack(&packed), t);
-            for (ct, v) in packed.iter().enumerate() {
-                for (slot, value) in v.iter().enumerate() {
-                    match layout.element_at(ct, slot) {
-                        Some((c, y, x)) => assert_eq!(*value, t.get(c, y, x)),
-                        None => assert_eq!(*value, 0.0),
-                    }
-                }
-            }
+            assert_packing_is_consistent(&layout, &t);
         }
     }
 
@@ -278,18 +283,9 @@ mod tests {
         // 6 channels, 4 blocks per ciphertext: 2 ciphertexts per phase, 8 in all.
         assert_eq!((layout.cts_per_phase(), layout.num_cts()), (2, 8));
         let t = Tensor3::from_fn(6, 7, 6, |c, y, x| (c * 100 + y * 10 + x) as f64);
-        let packed = layout.pack(&t);
-        assert_eq!(layout.unpack(&packed), t);
+        assert_packing_is_consistent(&layout, &t);
         // Pixel (3, 2) of channel 5 is phase (1, 0), reduced (1, 1): ciphertext 2·2 + 1.
         assert_eq!(layout.slot_of(5, 3, 2), (5, 16 + 4 + 1));
-        for (ct, v) in packed.iter().enumerate() {
-            for (slot, value) in v.iter().enumerate() {
-                match layout.element_at(ct, slot) {
-                    Some((c, y, x)) => assert_eq!(*value, t.get(c, y, x)),
-                    None => assert_eq!(*value, 0.0),
-                }
-            }
-        }
     }
 
     #[test]
