@@ -1,1 +1,4 @@
-//! Shared helpers for the spencnn benchmarks (the benchmarks themselves live in `benches/benches/`).
+//! Shared helpers for the spencnn benchmarks (criterion benchmarks live in `benches/benches/`,
+//! benchmark binaries in `src/bin/`).
+
+pub mod timing;
