@@ -157,20 +157,30 @@ impl Encoder {
     pub fn decode_complex(&self, pt: &Plaintext) -> Result<Vec<Complex>, CkksError> {
         self.ctx.check_fingerprint(pt.fingerprint)?;
         self.check_slots(pt.slots)?;
+        let coefficients = self.centred_coefficients(pt);
+        Ok(self.slots_from_coefficients(&coefficients, pt.slots, pt.scale))
+    }
+
+    /// The centred integer coefficients of a plaintext's Q part, as `f64`.
+    pub(crate) fn centred_coefficients(&self, pt: &Plaintext) -> Vec<f64> {
         let ring = self.ctx.ring();
-        let n = ring.n();
-        let coefficients = if pt.poly.special() > 0 {
+        if pt.poly.special() > 0 {
             crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.level(), 0))
         } else {
             crt::centred_coefficients_f64(ring, &pt.poly)
-        };
-        let gap = n / (2 * pt.slots);
-        let inv_scale = 1.0 / pt.scale;
-        let mut w: Vec<Complex> = (0..pt.slots)
+        }
+    }
+
+    /// The slot values of the integer polynomial `coefficients` at `scale` (`slots` checked).
+    pub(crate) fn slots_from_coefficients(&self, coefficients: &[f64], slots: usize, scale: f64) -> Vec<Complex> {
+        let n = self.ctx.ring().n();
+        let gap = n / (2 * slots);
+        let inv_scale = 1.0 / scale;
+        let mut w: Vec<Complex> = (0..slots)
             .map(|i| Complex::new(coefficients[i * gap] * inv_scale, coefficients[n / 2 + i * gap] * inv_scale))
             .collect();
         self.ctx.fft().forward(&mut w);
-        Ok(w)
+        w
     }
 
     /// Decodes a plaintext into the real parts of its slots.

@@ -58,6 +58,23 @@ pub fn signed_to_residues(out: &mut [u64], values: &[i64], modulus: &Modulus) {
     }
 }
 
+/// `out[j] = values[j] mod q` for small signed values `|values[j]| < q` (secret, error and
+/// encryption-randomness coefficients), with no branch and no data-dependent instruction
+/// timing: a sign mask selects `q − |v|`.
+/// [`signed_to_residues`] accepts any `i64` but reduces with a Barrett step whose final
+/// corrections may compile to branches.
+pub fn small_signed_to_residues(out: &mut [u64], values: &[i64], modulus: &Modulus) {
+    debug_assert_eq!(out.len(), values.len());
+    let q = modulus.value();
+    for (o, &v) in out.iter_mut().zip(values) {
+        let magnitude = v.unsigned_abs();
+        debug_assert!(magnitude < q, "|{v}| is not below q = {q}");
+        let negative_mask = (v >> 63) as u64;
+        // v ≥ 0: |v|; v < 0: q − |v| ∈ [1, q − 1]. No other case, so no final correction.
+        *o = magnitude ^ ((magnitude ^ q.wrapping_sub(magnitude)) & negative_mask);
+    }
+}
+
 /// `overflow[j] = round(Σ_i scaled[i][j] / s_i)` from `f64` reciprocals `inv_s_i = 1/s_i`: the
 /// number of times the source product `S` must be subtracted from `Σ_i scaled_i·(S/s_i)` to reach
 /// the centred representative. Inputs reduced modulo their `s_i`.
@@ -84,6 +101,17 @@ mod tests {
         let values = [0i64, 1, -1, 19, -19, i64::MAX, i64::MIN + 1, -(1 << 40)];
         let mut out = [0u64; 8];
         signed_to_residues(&mut out, &values, &m);
+        for (&v, &o) in values.iter().zip(&out) {
+            assert_eq!(i128::from(o), i128::from(v).rem_euclid(i128::from(m.value())), "v={v}");
+        }
+    }
+
+    #[test]
+    fn small_signed_residues_match_rem_euclid() {
+        let m = Modulus::new(1_099_511_480_321).unwrap();
+        let values: Vec<i64> = (-40..=40).chain([1 << 39, -(1 << 39), 1_099_511_480_320, -1_099_511_480_320]).collect();
+        let mut out = vec![0u64; values.len()];
+        small_signed_to_residues(&mut out, &values, &m);
         for (&v, &o) in values.iter().zip(&out) {
             assert_eq!(i128::from(o), i128::from(v).rem_euclid(i128::from(m.value())), "v={v}");
         }

@@ -10,6 +10,7 @@ pub mod kernels;
 mod poly;
 mod representation;
 pub mod sampling;
+mod secret_rng;
 #[cfg(test)]
 mod tests;
 
@@ -19,3 +20,4 @@ pub use context::RingContext;
 pub use poly::RnsPoly;
 pub(crate) use poly::residue_of_i128;
 pub use representation::{Coefficient, Ntt, Representation};
+pub use secret_rng::SecretRng;

@@ -40,7 +40,7 @@ impl SwitchingKey {
             .enumerate()
             .map(|(j, a)| {
                 let mut errors = sampling::sample_gaussian(rng, ring.n());
-                let mut b = RnsPoly::from_signed(&errors, ring, q_count, p_count).into_ntt(ring);
+                let mut b = RnsPoly::from_small_signed(&errors, ring, q_count, p_count).into_ntt(ring);
                 errors.zeroize();
                 // b = e − a·s + g_j·s'
                 let mut a_s = a.clone();

@@ -78,7 +78,7 @@ impl SecretKey {
         {
             return Err(SerializationError::SecretHammingWeight { found: weight, expected });
         }
-        let poly = RnsPoly::from_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
+        let poly = RnsPoly::from_small_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
         coefficients.zeroize();
         Ok(SecretKey { poly, fingerprint: header.fingerprint })
     }
