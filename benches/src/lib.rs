@@ -1,4 +1,1 @@
-//! Shared helpers for the spencnn benchmarks (criterion benchmarks live in `benches/benches/`,
-//! benchmark binaries in `src/bin/`).
-
-pub mod timing;
+//! Shared helpers for the spencnn benchmarks (the benchmarks themselves live in `benches/benches/`).

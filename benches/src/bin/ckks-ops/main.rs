@@ -11,11 +11,14 @@
 //! `rescale`, `mult_relin`, `rotate_1`, `rotate_8steps_hoisted_total` as in OpenFHE's script,
 //! `keygen_galois_1step`, …); ops the peers do not have are extra keys.
 
+mod timing;
+
+use std::io::Write;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use spencnn_benches::timing::{TimingPolicy, median_micros};
 use spencnn_ckks::*;
+use timing::{TimingPolicy, median_micros};
 
 const USAGE: &str = "usage: ckks-ops [--quick] [--n 8192,16384]";
 
@@ -52,7 +55,7 @@ fn max_error(got: &[f64], expected: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Times every operation for one preset; returns the op medians and the meta entry.
-fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Value), CkksError> {
+fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Value), Box<dyn std::error::Error>> {
     let params = preset.build()?;
     let (n, top, scale, slots) = (params.n(), params.max_level(), params.default_scale(), params.max_slots());
     let ctx: Arc<Context> = Context::new(params.clone())?;
@@ -136,6 +139,29 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         let h = eval.hoist(&ctx_x).unwrap();
         drop(eval.multiply_rotated_sum(&[(&h, &terms)], &gk8).unwrap());
     });
+    // Serialization (extra ops): a full public-key ciphertext, and the seeded form of a
+    // secret-key encryption, as a client would send it.
+    let ct_bytes = ctx_x.to_bytes(&ctx)?;
+    let symmetric = sk_encryptor.encrypt_symmetric(&ptx, &sk)?;
+    let seeded_bytes = symmetric.to_seeded_bytes(&ctx)?;
+    let limit = 1 << 30;
+    time("serialize_ct", policy, &mut || drop(ctx_x.to_bytes(&ctx).unwrap()));
+    time("deserialize_ct", policy, &mut || drop(Ciphertext::from_bytes(&ctx, &ct_bytes, limit).unwrap()));
+    time("deserialize_ct_seeded", policy, &mut || drop(Ciphertext::from_bytes(&ctx, &seeded_bytes, limit).unwrap()));
+    let flooding = PublicDecoding { flooding: NoiseFlooding::Uniform { log2_bound: 20 }, precision_bits: Some(20) };
+    let mut public = PublicDecryptor::new(&ctx, flooding)?;
+    time("decrypt_public_flooded", policy, &mut || drop(public.decrypt_real(&ctx_x, &sk).unwrap()));
+    let sizes = json!({
+        "ct_bytes": ct_bytes.len(),
+        "ct_seeded_bytes": seeded_bytes.len(),
+        "pk_bytes": pk.to_bytes(&ctx)?.len(),
+        "pk_seeded_bytes": pk.to_seeded_bytes(&ctx)?.len(),
+        "relin_key_bytes": rlk.to_bytes(&ctx)?.len(),
+        "relin_key_seeded_bytes": rlk.to_seeded_bytes(&ctx)?.len(),
+        "galois_key_1step_bytes": gk1.to_bytes(&ctx)?.len(),
+        "galois_key_1step_seeded_bytes": gk1.to_seeded_bytes(&ctx)?.len(),
+        "secret_key_bytes": sk.to_bytes(&ctx)?.len(),
+    });
     time("keygen_relin", keygen_policy, &mut || drop(keygen.relin_key(&sk).unwrap()));
     time("keygen_galois_1step", keygen_policy, &mut || drop(keygen.galois_keys(&sk, &[1], false).unwrap()));
 
@@ -151,6 +177,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "max_err_rot": err_rot,
         "max_err_hoisted_rot": err_hoisted,
         "ring_degree": n,
+        "sizes": sizes,
     });
     Ok((r, meta))
 }
@@ -208,5 +235,7 @@ fn main() {
             "params": metas,
         }),
     );
-    println!("{}", serde_json::to_string_pretty(&Value::Object(result)).expect("JSON values serialize"));
+    let text = serde_json::to_string_pretty(&Value::Object(result)).expect("JSON values serialize");
+    // A closed pipe (e.g. `| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
 }
