@@ -70,12 +70,9 @@ impl BasisConverter {
     /// In place: `x_i ← x_i · (S/s_i)^{-1} mod s_i` for coefficient-form source limbs (in the
     /// order of the source primes given to [`BasisConverter::new`]).
     pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
-        for ((limb, &(w, w_shoup)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
+        for ((limb, &(w, _)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
             if w != 1 {
-                let m = ring.modulus(s);
-                for x in limb.iter_mut() {
-                    *x = m.mul_shoup(*x, w, w_shoup);
-                }
+                spencnn_ntt::vector::mul_scalar_assign(limb, w, ring.modulus(s));
             }
         }
     }

@@ -4,14 +4,42 @@
 //! into `spencnn-ntt` later without changing its callers. Lengths are checked by the callers
 //! (all slices of one call have the ring degree as length); the kernels `debug_assert` them.
 
-use spencnn_ntt::Modulus;
+use std::sync::OnceLock;
+
+use spencnn_ntt::{Isa, Modulus};
+
+/// Whether the AVX-512 twins run: the CPU has AVX-512 F and DQ and `spencnn_ntt::Isa::detect`
+/// (which honours `SPENCNN_ISA`) chose AVX-512. Decided once per process.
+pub fn avx512_enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| Isa::detect() == Isa::Avx512)
+}
 
 /// `out[j] = Σ_i inputs[i][j] · constants[i].0 mod q`, with `constants[i] = (w, shoup(w))`,
 /// `w < q`. Inputs may be any `u64` (residues modulo other primes); output in `[0, q)`.
 ///
 /// The running sum stays in `[0, 2q)` (Shoup products are in `[0, 2q)`, a conditional
-/// subtraction after each addition), so any number of terms is safe.
+/// subtraction after each addition), so any number of terms is safe. Runs the AVX-512 twin
+/// when [`avx512_enabled`].
 pub fn multiply_scalars_accumulate(out: &mut [u64], inputs: &[&[u64]], constants: &[(u64, u64)], modulus: &Modulus) {
+    assert!(inputs.len() == constants.len() && inputs.iter().all(|x| x.len() == out.len()), "equal lengths");
+    #[cfg(target_arch = "x86_64")]
+    if out.len() % 8 == 0 && avx512_enabled() {
+        // SAFETY: AVX-512 F and DQ are present (`avx512_enabled`); lengths equal (asserted) and
+        // a multiple of 8; moduli of the arithmetic layer are below 2^62.
+        unsafe { super::kernels_avx512::multiply_scalars_accumulate(out, inputs, constants, modulus.value()) };
+        return;
+    }
+    multiply_scalars_accumulate_scalar(out, inputs, constants, modulus);
+}
+
+/// The scalar twin of [`multiply_scalars_accumulate`].
+pub fn multiply_scalars_accumulate_scalar(
+    out: &mut [u64],
+    inputs: &[&[u64]],
+    constants: &[(u64, u64)],
+    modulus: &Modulus,
+) {
     debug_assert_eq!(inputs.len(), constants.len());
     let two_q = 2 * modulus.value();
     out.fill(0);
@@ -28,7 +56,21 @@ pub fn multiply_scalars_accumulate(out: &mut [u64], inputs: &[&[u64]], constants
 }
 
 /// `a[j] = (a[j] - b[j]) · w mod q` with `w_shoup = shoup(w)`. `a`, `b` reduced; output reduced.
+/// Runs the AVX-512 twin when [`avx512_enabled`].
 pub fn sub_then_multiply_scalar(a: &mut [u64], b: &[u64], w: u64, w_shoup: u64, modulus: &Modulus) {
+    assert_eq!(a.len(), b.len(), "equal lengths");
+    #[cfg(target_arch = "x86_64")]
+    if a.len() % 8 == 0 && avx512_enabled() {
+        // SAFETY: AVX-512 F and DQ are present; equal lengths (asserted), a multiple of 8;
+        // moduli of the arithmetic layer are below 2^62.
+        unsafe { super::kernels_avx512::sub_then_multiply_scalar(a, b, w, w_shoup, modulus.value()) };
+        return;
+    }
+    sub_then_multiply_scalar_scalar(a, b, w, w_shoup, modulus);
+}
+
+/// The scalar twin of [`sub_then_multiply_scalar`].
+pub fn sub_then_multiply_scalar_scalar(a: &mut [u64], b: &[u64], w: u64, w_shoup: u64, modulus: &Modulus) {
     debug_assert_eq!(a.len(), b.len());
     let q = modulus.value();
     for (x, &y) in a.iter_mut().zip(b) {
@@ -103,6 +145,55 @@ mod tests {
         signed_to_residues(&mut out, &values, &m);
         for (&v, &o) in values.iter().zip(&out) {
             assert_eq!(i128::from(o), i128::from(v).rem_euclid(i128::from(m.value())), "v={v}");
+        }
+    }
+
+    /// Inputs that stress the lazy ranges: every value near 0, near q, near 2^62 and 2^64.
+    fn edge_heavy_inputs(len: usize, seed: u64, q: u64) -> Vec<u64> {
+        let mut state = seed | 1;
+        (0..len)
+            .map(|j| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                match j % 5 {
+                    0 => state,
+                    1 => state % q,
+                    2 => q - 1 - (state % 3),
+                    3 => (1u64 << 62) - 1 - (state % 5),
+                    _ => state % 4,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn avx512_kernels_match_their_scalar_twins() {
+        if !avx512_enabled() {
+            eprintln!("SKIPPED avx512_kernels_match_their_scalar_twins: AVX-512 F/DQ not available or disabled");
+            return;
+        }
+        for q in [1_099_511_480_321u64, 1_152_921_504_606_584_833, (1 << 61) - 1, 65_537] {
+            let m = Modulus::new(q).unwrap();
+            let len = 64;
+            for terms in 1..=5 {
+                let inputs: Vec<Vec<u64>> = (0..terms).map(|t| edge_heavy_inputs(len, 17 + t as u64, q)).collect();
+                let views: Vec<&[u64]> = inputs.iter().map(|x| &x[..]).collect();
+                let constants: Vec<(u64, u64)> =
+                    (0..terms).map(|t| [q - 1, 1, 0, q / 3, 12345][t % 5]).map(|w| (w, m.shoup(w))).collect();
+                let (mut simd, mut scalar) = (vec![0; len], vec![0; len]);
+                multiply_scalars_accumulate(&mut simd, &views, &constants, &m);
+                multiply_scalars_accumulate_scalar(&mut scalar, &views, &constants, &m);
+                assert_eq!(simd, scalar, "q={q}, {terms} terms");
+            }
+            let a: Vec<u64> = edge_heavy_inputs(len, 3, q).into_iter().map(|x| x % q).collect();
+            let b: Vec<u64> = edge_heavy_inputs(len, 4, q).into_iter().map(|x| x % q).collect();
+            for w in [0, 1, q - 1, q / 2 + 1] {
+                let (mut simd, mut scalar) = (a.clone(), a.clone());
+                sub_then_multiply_scalar(&mut simd, &b, w, m.shoup(w), &m);
+                sub_then_multiply_scalar_scalar(&mut scalar, &b, w, m.shoup(w), &m);
+                assert_eq!(simd, scalar, "q={q}, w={w}");
+            }
         }
     }
 

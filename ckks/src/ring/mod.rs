@@ -7,6 +7,8 @@ mod buffer_pool;
 mod context;
 pub mod crt;
 pub mod kernels;
+#[cfg(target_arch = "x86_64")]
+mod kernels_avx512;
 mod poly;
 mod representation;
 pub mod sampling;
