@@ -85,13 +85,25 @@ pub fn add_scalar_assign(a: &mut [u64], c: u64, modulus: &Modulus) {
     }
 }
 
-/// `out[j] = values[j] mod q` for signed values, without branches on the values (used for
-/// secret and error coefficients).
+/// `out[j] = values[j] mod q` for any signed values (the encoder's scaled coefficients).
+/// Runs the AVX-512 twin when [`avx512_enabled`].
 pub fn signed_to_residues(out: &mut [u64], values: &[i64], modulus: &Modulus) {
+    assert_eq!(out.len(), values.len(), "equal lengths");
+    #[cfg(target_arch = "x86_64")]
+    if out.len() % 8 == 0 && avx512_enabled() {
+        // SAFETY: AVX-512 F and DQ are present; equal lengths (asserted), a multiple of 8;
+        // moduli of the arithmetic layer are below 2^62.
+        unsafe { super::kernels_avx512::signed_to_residues(out, values, modulus.value()) };
+        return;
+    }
+    signed_to_residues_scalar(out, values, modulus);
+}
+
+/// The scalar twin of [`signed_to_residues`].
+pub fn signed_to_residues_scalar(out: &mut [u64], values: &[i64], modulus: &Modulus) {
     debug_assert_eq!(out.len(), values.len());
     let q = modulus.value();
     for (o, &v) in out.iter_mut().zip(values) {
-        // |v| is small (ternary or Gaussian), but reduce anyway; the sign is folded in with a mask.
         let magnitude = modulus.reduce(v.unsigned_abs());
         let negative_mask = (v >> 63) as u64;
         let r = magnitude ^ ((magnitude ^ (q - magnitude)) & negative_mask);
@@ -142,7 +154,7 @@ mod tests {
         let m = Modulus::new(1_152_921_504_606_584_833).unwrap();
         let values = [0i64, 1, -1, 19, -19, i64::MAX, i64::MIN + 1, -(1 << 40)];
         let mut out = [0u64; 8];
-        signed_to_residues(&mut out, &values, &m);
+        signed_to_residues_scalar(&mut out, &values, &m);
         for (&v, &o) in values.iter().zip(&out) {
             assert_eq!(i128::from(o), i128::from(v).rem_euclid(i128::from(m.value())), "v={v}");
         }
@@ -194,6 +206,16 @@ mod tests {
                 sub_then_multiply_scalar_scalar(&mut scalar, &b, w, m.shoup(w), &m);
                 assert_eq!(simd, scalar, "q={q}, w={w}");
             }
+            let signed: Vec<i64> = edge_heavy_inputs(len, 5, q)
+                .into_iter()
+                .enumerate()
+                .map(|(j, x)| if j % 2 == 0 { x as i64 } else { (x as i64).wrapping_neg() })
+                .chain([0, -1, 1, i64::MIN, i64::MAX, q as i64, -(q as i64), 2 * q as i64])
+                .collect();
+            let (mut simd, mut scalar) = (vec![0; signed.len()], vec![0; signed.len()]);
+            signed_to_residues(&mut simd, &signed, &m);
+            signed_to_residues_scalar(&mut scalar, &signed, &m);
+            assert_eq!(simd, scalar, "q={q}: signed residues");
         }
     }
 

@@ -88,3 +88,29 @@ pub unsafe fn sub_then_multiply_scalar(a: &mut [u64], b: &[u64], w: u64, w_shoup
         unsafe { _mm512_storeu_si512(a.as_mut_ptr().add(start).cast(), product) };
     }
 }
+
+/// AVX-512 twin of `kernels::signed_to_residues`: `out = values mod q` for any `i64`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and DQ; `out.len() == values.len()`, a multiple of 8;
+/// `q < 2^62`.
+#[target_feature(enable = "avx512f,avx512dq")]
+pub unsafe fn signed_to_residues(out: &mut [u64], values: &[i64], q: u64) {
+    let q_vec = _mm512_set1_epi64(q as i64);
+    let one = _mm512_set1_epi64(1);
+    // ⌊2^64 / q⌋: the Shoup companion of 1.
+    let one_shoup = _mm512_set1_epi64(((1u128 << 64) / u128::from(q)) as u64 as i64);
+    let zero = _mm512_setzero_si512();
+    for start in (0..out.len()).step_by(8) {
+        // SAFETY: `start + 8 ≤ values.len()`; unaligned load.
+        let v = unsafe { _mm512_loadu_si512(values.as_ptr().add(start).cast()) };
+        // |v| as an unsigned lane (|i64::MIN| = 2^63 is representable).
+        let magnitude = _mm512_abs_epi64(v);
+        let r = reduce_once(mul_shoup_lazy(magnitude, one, one_shoup, q_vec), q_vec);
+        // Negative and non-zero: q − r.
+        let flip = _mm512_cmplt_epi64_mask(v, zero) & _mm512_cmpneq_epi64_mask(r, zero);
+        let residue = _mm512_mask_sub_epi64(r, flip, q_vec, r);
+        // SAFETY: `start + 8 ≤ out.len()`; unaligned store.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(start).cast(), residue) };
+    }
+}
