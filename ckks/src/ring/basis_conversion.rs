@@ -77,15 +77,11 @@ impl BasisConverter {
         }
     }
 
-    /// The centred-correction counts `round(Σ_i scaled_i / s_i)` (exact for one source prime).
-    pub fn centred_overflow(&self, ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
-        if let [single] = scaled {
-            let single: &[u64] = single;
-            let half = ring.modulus(self.source[0]).value() / 2;
-            for (o, &x) in overflow.iter_mut().zip(single) {
-                *o = u64::from(x > half);
-            }
-        } else {
+    /// The centred-correction counts `round(Σ_i scaled_i / s_i)`. For one source prime the
+    /// correction is `x > s/2`, which [`BasisConverter::convert`] derives from the input itself,
+    /// so nothing is written.
+    pub fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
+        if scaled.len() > 1 {
             let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
             kernels::centred_overflow(overflow, &views, &self.inverse_f64);
         }
@@ -103,6 +99,14 @@ impl BasisConverter {
         out: &mut [u64],
     ) {
         let row = &self.target_rows[target];
+        let modulus = ring.modulus(target);
+        if let (Some(_), [single]) = (overflow, scaled) {
+            let s = ring.modulus(self.source[0]).value();
+            // row[1] = −S mod t, so S mod t = t − row[1] (or 0).
+            let s_mod_t = modulus.neg(row[1].0);
+            kernels::centred_single_convert(out, single, s / 2, s_mod_t, modulus);
+            return;
+        }
         let mut inputs: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
         let constants = match overflow {
             Some(u) => {
@@ -111,7 +115,7 @@ impl BasisConverter {
             }
             None => &row[..self.source.len()],
         };
-        kernels::multiply_scalars_accumulate(out, &inputs, constants, ring.modulus(target));
+        kernels::multiply_scalars_accumulate(out, &inputs, constants, modulus);
     }
 }
 

@@ -55,6 +55,34 @@ pub fn multiply_scalars_accumulate_scalar(
     }
 }
 
+/// `out[j] = [x_j]_s mod q`: the centred representative of `x_j ∈ [0, s)` modulo one source
+/// prime `s` (`x_j − s` when `x_j > half = ⌊s/2⌋`), reduced modulo the target `q`;
+/// `s_mod_q = s mod q`. The one-prime case of the centred basis conversion with one Shoup
+/// product per value instead of two and no overflow array. Runs the AVX-512 twin when
+/// [`avx512_enabled`].
+pub fn centred_single_convert(out: &mut [u64], x: &[u64], half: u64, s_mod_q: u64, modulus: &Modulus) {
+    assert_eq!(out.len(), x.len(), "equal lengths");
+    #[cfg(target_arch = "x86_64")]
+    if out.len() % 8 == 0 && avx512_enabled() {
+        // SAFETY: AVX-512 F and DQ are present; equal lengths (asserted), a multiple of 8;
+        // `s_mod_q` is reduced and moduli are below 2^62.
+        unsafe { super::kernels_avx512::centred_single_convert(out, x, half, s_mod_q, modulus.value()) };
+        return;
+    }
+    centred_single_convert_scalar(out, x, half, s_mod_q, modulus);
+}
+
+/// The scalar twin of [`centred_single_convert`].
+pub fn centred_single_convert_scalar(out: &mut [u64], x: &[u64], half: u64, s_mod_q: u64, modulus: &Modulus) {
+    debug_assert_eq!(out.len(), x.len());
+    let (one, one_shoup) = (1, modulus.shoup(1));
+    for (o, &v) in out.iter_mut().zip(x) {
+        let r = modulus.mul_shoup(v, one, one_shoup);
+        let corrected = modulus.sub(r, s_mod_q);
+        *o = if v > half { corrected } else { r };
+    }
+}
+
 /// `a[j] = (a[j] - b[j]) · w mod q` with `w_shoup = shoup(w)`. `a`, `b` reduced; output reduced.
 /// Runs the AVX-512 twin when [`avx512_enabled`].
 pub fn sub_then_multiply_scalar(a: &mut [u64], b: &[u64], w: u64, w_shoup: u64, modulus: &Modulus) {
@@ -216,6 +244,18 @@ mod tests {
             signed_to_residues(&mut simd, &signed, &m);
             signed_to_residues_scalar(&mut scalar, &signed, &m);
             assert_eq!(simd, scalar, "q={q}: signed residues");
+            // Sources larger and smaller than the target.
+            for s in [(1u64 << 61) - 1, 1_152_921_504_606_584_833, 65_537, 1_099_511_480_321] {
+                let x: Vec<u64> = edge_heavy_inputs(len, 9, s).into_iter().map(|v| v % s).collect();
+                let (mut simd, mut scalar) = (vec![0; len], vec![0; len]);
+                centred_single_convert(&mut simd, &x, s / 2, s % q, &m);
+                centred_single_convert_scalar(&mut scalar, &x, s / 2, s % q, &m);
+                assert_eq!(simd, scalar, "q={q}, s={s}: centred single conversion");
+                for (&v, &o) in x.iter().zip(&scalar) {
+                    let centred = if v > s / 2 { i128::from(v) - i128::from(s) } else { i128::from(v) };
+                    assert_eq!(i128::from(o), centred.rem_euclid(i128::from(q)));
+                }
+            }
         }
     }
 

@@ -114,3 +114,27 @@ pub unsafe fn signed_to_residues(out: &mut [u64], values: &[i64], q: u64) {
         unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(start).cast(), residue) };
     }
 }
+
+/// AVX-512 twin of `kernels::centred_single_convert`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and DQ; `out.len() == x.len()`, a multiple of 8;
+/// `s_mod_q < q < 2^62`.
+#[target_feature(enable = "avx512f,avx512dq")]
+pub unsafe fn centred_single_convert(out: &mut [u64], x: &[u64], half: u64, s_mod_q: u64, q: u64) {
+    let q_vec = _mm512_set1_epi64(q as i64);
+    let one = _mm512_set1_epi64(1);
+    let one_shoup = _mm512_set1_epi64(((1u128 << 64) / u128::from(q)) as u64 as i64);
+    let (half, s_mod_q) = (_mm512_set1_epi64(half as i64), _mm512_set1_epi64(s_mod_q as i64));
+    for start in (0..out.len()).step_by(8) {
+        // SAFETY: `start + 8 ≤ x.len()`; unaligned load.
+        let v = unsafe { _mm512_loadu_si512(x.as_ptr().add(start).cast()) };
+        let r = reduce_once(mul_shoup_lazy(v, one, one_shoup, q_vec), q_vec);
+        // Above half: subtract s mod q; r − c wraps when r < c, then r − c + q is the minimum.
+        let above = _mm512_cmpgt_epu64_mask(v, half);
+        let d = _mm512_sub_epi64(r, s_mod_q);
+        let corrected = _mm512_min_epu64(d, _mm512_add_epi64(d, q_vec));
+        // SAFETY: `start + 8 ≤ out.len()`; unaligned store.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(start).cast(), _mm512_mask_mov_epi64(r, above, corrected)) };
+    }
+}
