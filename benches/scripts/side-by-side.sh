@@ -7,6 +7,7 @@
 #
 # SEAL_PY: a Python 3.11 venv with tenseal==0.3.18; OPENFHE_PY: a Python 3.10 venv with
 # openfhe==1.6.1.0.22.4 (see ../shared/anchors/README.md). Either may be left unset to skip it.
+# EXTRA_BIN=path EXTRA_LABEL=name: a second ckks-ops build (e.g. another branch) run each rep too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reps=${1:-3}
@@ -17,6 +18,10 @@ cargo build --release -p spencnn-benches --bin ckks-ops
 for rep in $(seq 1 "$reps"); do
   echo "rep $rep/$reps: spencnn" >&2
   ./target/release/ckks-ops > "$out/spencnn.$rep.json"
+  if [ -n "${EXTRA_BIN:-}" ]; then
+    echo "rep $rep/$reps: ${EXTRA_LABEL:-extra}" >&2
+    "$EXTRA_BIN" > "$out/${EXTRA_LABEL:-extra}.$rep.json"
+  fi
   if [ -n "${SEAL_PY:-}" ]; then
     echo "rep $rep/$reps: SEAL (TenSEAL)" >&2
     "$SEAL_PY" "$anchors/ckks_tenseal.py" > "$out/seal.$rep.json"

@@ -2,7 +2,7 @@
 """Summarises the JSON files written by side-by-side.sh: per library and op, the best (minimum)
 of the per-run medians, and the ratios ours / SEAL and ours / OpenFHE. Prints a Markdown table.
 
-Usage: side_by_side_table.py DIR
+Usage: side_by_side_table.py DIR [LABEL]   (LABEL: whose files are "ours", default spencnn)
 """
 import glob
 import json
@@ -34,10 +34,11 @@ def fmt(x):
 
 def main():
     directory = sys.argv[1]
-    ours, n_ours = best(directory, "spencnn")
+    label = sys.argv[2] if len(sys.argv) > 2 else "spencnn"
+    ours, n_ours = best(directory, label)
     seal, n_seal = best(directory, "seal")
     ofhe, n_ofhe = best(directory, "openfhe")
-    print(f"runs: spencnn {n_ours}, SEAL {n_seal}, OpenFHE {n_ofhe} (best of per-run medians, µs)\n")
+    print(f"runs: {label} {n_ours}, SEAL {n_seal}, OpenFHE {n_ofhe} (best of per-run medians, µs)\n")
     print("| N | op | ours | SEAL | ours/SEAL | OpenFHE | ours/OpenFHE | target |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for size in ["N=8192", "N=16384"]:
