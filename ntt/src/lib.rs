@@ -18,6 +18,7 @@ mod modulus;
 mod modulus_props;
 mod ntt;
 pub mod primes;
+mod simd;
 pub mod vector;
 
 pub use bit_reverse::{bit_reverse, bit_reverse_permute};

@@ -3,6 +3,8 @@
 //! [`NttPlan`] holds the twiddle tables for one `(n, q)` and dispatches to the scalar, AVX2 or
 //! AVX-512 kernels. The per-ISA kernels live in their own files and share the tables' layout.
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod plan;
 mod scalar;
 

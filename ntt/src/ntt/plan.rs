@@ -1,5 +1,7 @@
 //! Twiddle tables and the public transform API.
 
+#[cfg(target_arch = "x86_64")]
+use super::avx512;
 use super::scalar;
 use crate::bit_reverse::bit_reverse;
 use crate::error::NttError;
@@ -38,13 +40,34 @@ pub struct NttPlan {
     modulus: Modulus,
     psi: u64,
     isa: Isa,
-    twiddles: Vec<u64>,
-    twiddles_shoup: Vec<u64>,
-    inv_twiddles: Vec<u64>,
-    inv_twiddles_shoup: Vec<u64>,
+    twiddles: Twiddles,
+    inv_twiddles: Twiddles,
     n_inv: (u64, u64),
     last_inv_twiddle: (u64, u64),
 }
+
+/// A twiddle table with its Shoup companions, in the layout every kernel shares:
+/// `value[m + i]` is the twiddle of group `i` of the stage with `m` groups.
+#[derive(Debug, Clone)]
+pub(super) struct Twiddles {
+    /// The twiddles `w`.
+    pub(super) value: Vec<u64>,
+    /// `floor(w·2^64/q)`.
+    pub(super) shoup: Vec<u64>,
+    /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers.
+    pub(super) shoup_hi: Vec<u64>,
+}
+
+impl Twiddles {
+    fn new(value: Vec<u64>, modulus: &Modulus) -> Self {
+        let shoup: Vec<u64> = value.iter().map(|&w| modulus.shoup(w)).collect();
+        let shoup_hi = shoup.iter().map(|&s| s >> 32).collect();
+        Self { value, shoup, shoup_hi }
+    }
+}
+
+/// Moduli below this bound use the wider-range ("fast") SIMD butterflies, which need `8q < 2^64`.
+const FAST_RANGE_LIMIT: u64 = 1 << 61;
 
 impl NttPlan {
     /// Builds the plan for degree `n` (a power of two in `2^4..=2^17`) and prime `q ≡ 1 mod 2n`
@@ -88,7 +111,6 @@ impl NttPlan {
             power = modulus.mul(power, psi);
             inv_power = modulus.mul(inv_power, psi_inv);
         }
-        let shoup_of = |table: &[u64]| table.iter().map(|&w| modulus.shoup(w)).collect::<Vec<u64>>();
         let n_inv = modulus.inv(n as u64).ok_or(NttError::ModulusNotPrime { q })?;
         let last = modulus.mul(inv_twiddles[1], n_inv);
         Ok(Self {
@@ -96,10 +118,8 @@ impl NttPlan {
             modulus,
             psi,
             isa,
-            twiddles_shoup: shoup_of(&twiddles),
-            inv_twiddles_shoup: shoup_of(&inv_twiddles),
-            twiddles,
-            inv_twiddles,
+            twiddles: Twiddles::new(twiddles, &modulus),
+            inv_twiddles: Twiddles::new(inv_twiddles, &modulus),
             n_inv: (n_inv, modulus.shoup(n_inv)),
             last_inv_twiddle: (last, modulus.shoup(last)),
         })
@@ -139,8 +159,8 @@ impl NttPlan {
     /// # Errors
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn forward(&self, values: &mut [u64]) -> Result<(), NttError> {
-        self.forward_lazy(values)?;
-        scalar::reduce_from_4q(values, &self.modulus);
+        self.check_len(values)?;
+        self.forward_unchecked::<true>(values);
         Ok(())
     }
 
@@ -151,7 +171,7 @@ impl NttPlan {
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn forward_lazy(&self, values: &mut [u64]) -> Result<(), NttError> {
         self.check_len(values)?;
-        scalar::forward_lazy(values, &self.modulus, &self.twiddles, &self.twiddles_shoup);
+        self.forward_unchecked::<false>(values);
         Ok(())
     }
 
@@ -161,8 +181,8 @@ impl NttPlan {
     /// # Errors
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn inverse(&self, values: &mut [u64]) -> Result<(), NttError> {
-        self.inverse_lazy(values)?;
-        scalar::reduce_from_4q(values, &self.modulus);
+        self.check_len(values)?;
+        self.inverse_unchecked::<true>(values);
         Ok(())
     }
 
@@ -173,14 +193,62 @@ impl NttPlan {
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn inverse_lazy(&self, values: &mut [u64]) -> Result<(), NttError> {
         self.check_len(values)?;
-        scalar::inverse_lazy(
-            values,
-            &self.modulus,
-            &self.inv_twiddles,
-            &self.inv_twiddles_shoup,
-            self.n_inv,
-            self.last_inv_twiddle,
-        );
+        self.inverse_unchecked::<false>(values);
         Ok(())
+    }
+
+    /// Forward transform of a slice whose length was checked; `STRICT` selects `[0, q)` output.
+    fn forward_unchecked<const STRICT: bool>(&self, values: &mut [u64]) {
+        debug_assert_eq!(values.len(), self.n);
+        let q = self.modulus.value();
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` verified AVX-512 is available; the length is n (a power of two
+            // >= 16), and the tables have n entries.
+            Isa::Avx512 => unsafe {
+                if q < FAST_RANGE_LIMIT {
+                    avx512::forward::<true, STRICT>(values, &self.twiddles, q)
+                } else {
+                    avx512::forward::<false, STRICT>(values, &self.twiddles, q)
+                }
+            },
+            _ => {
+                scalar::forward_lazy(values, &self.modulus, &self.twiddles.value, &self.twiddles.shoup);
+                if STRICT {
+                    scalar::reduce_from_4q(values, &self.modulus);
+                }
+            }
+        }
+    }
+
+    /// Inverse transform of a slice whose length was checked; `STRICT` selects `[0, q)` output.
+    fn inverse_unchecked<const STRICT: bool>(&self, values: &mut [u64]) {
+        debug_assert_eq!(values.len(), self.n);
+        let q = self.modulus.value();
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward_unchecked`.
+            Isa::Avx512 => unsafe {
+                let scaling = avx512::InverseScaling { n_inv: self.n_inv, last_twiddle: self.last_inv_twiddle };
+                if q < FAST_RANGE_LIMIT {
+                    avx512::inverse::<true, STRICT>(values, &self.inv_twiddles, scaling, q)
+                } else {
+                    avx512::inverse::<false, STRICT>(values, &self.inv_twiddles, scaling, q)
+                }
+            },
+            _ => {
+                scalar::inverse_lazy(
+                    values,
+                    &self.modulus,
+                    &self.inv_twiddles.value,
+                    &self.inv_twiddles.shoup,
+                    self.n_inv,
+                    self.last_inv_twiddle,
+                );
+                if STRICT {
+                    scalar::reduce_from_4q(values, &self.modulus);
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,1 @@
+//! AVX2 lane arithmetic (four `u64` lanes).
