@@ -157,8 +157,13 @@ pub fn cases(n: usize, bits: u32, q: u64) -> Vec<Case> {
         contenders: vec![
             contender("spencnn", move || permutation.apply(black_box(&input), &mut output).unwrap()),
             contender("spencnn-coefficients", move || {
-                automorphism_coefficients(black_box(&coefficient_input), &mut coefficient_output, GALOIS_ELEMENT, &modulus)
-                    .unwrap()
+                automorphism_coefficients(
+                    black_box(&coefficient_input),
+                    &mut coefficient_output,
+                    GALOIS_ELEMENT,
+                    &modulus,
+                )
+                .unwrap()
             }),
             contender("plain-gather", move || {
                 for (out, &s) in gather_output.iter_mut().zip(&source) {

@@ -78,12 +78,19 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn main() {
     let o = options();
-    println!("# ntt-compare: {} rounds, interleaved; isa {:?}; load average at start {}", o.rounds, spencnn_ntt::Isa::detect(), load_average());
+    println!(
+        "# ntt-compare: {} rounds, interleaved; isa {:?}; load average at start {}",
+        o.rounds,
+        spencnn_ntt::Isa::detect(),
+        load_average()
+    );
     println!("| op | N | bits | contender | median µs | ratio to baseline |");
     println!("|---|---:|---:|---|---:|---:|");
     for &(bits, q) in PRIMES.iter().filter(|(bits, _)| o.bits.contains(bits)) {
@@ -108,8 +115,7 @@ fn report(case: &mut Case, o: &Options) {
         }
     }
     let medians: Vec<f64> = times.into_iter().map(median).collect();
-    let baseline_index =
-        case.contenders.iter().position(|c| c.name == "tfhe-ntt").unwrap_or(case.contenders.len() - 1);
+    let baseline_index = case.contenders.iter().position(|c| c.name == "tfhe-ntt").unwrap_or(case.contenders.len() - 1);
     let baseline = medians[baseline_index];
     for (contender, &m) in case.contenders.iter().zip(&medians) {
         println!(

@@ -5,6 +5,10 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod avx512_ifma;
+#[cfg(target_arch = "x86_64")]
+mod avx512_lanes;
 mod plan;
 mod scalar;
 
