@@ -52,13 +52,13 @@ macro_rules! ntt_drivers {
             let block = BLOCK.min(n);
             // Stage (groups, half): `groups` butterfly groups of `2·half` values.
             let (mut groups, mut half) = (1usize, n / 2);
-            // SAFETY (every call below): each pass touches indices below n inside `values` and
-            // reads twiddles below n (groups + local group < 2·groups <= n).
             if (n.trailing_zeros() - 4) % 2 == 1 {
+                // SAFETY: the pass touches indices below n and twiddles below 2·groups <= n.
                 unsafe { forward_radix2(data, table, lanes, groups, 0, groups, half) };
                 (groups, half) = (2 * groups, half / 2);
             }
             while half >= 16 && 2 * half > block {
+                // SAFETY: the pass touches indices below n and twiddles below 4·groups <= n.
                 unsafe { forward_radix4(data, table, lanes, groups, 0, groups, half) };
                 (groups, half) = (4 * groups, half / 4);
             }
@@ -69,10 +69,12 @@ macro_rules! ntt_drivers {
                 let base = unsafe { data.add(first * 2 * half) };
                 let (mut g, mut h, mut first_group) = (groups, half, first);
                 while h >= 16 {
+                    // SAFETY: the groups lie inside this block; twiddles below 4·g <= n.
                     unsafe { forward_radix4(base, table, lanes, g, first_group, per_block * g / groups, h) };
                     (g, h, first_group) = (4 * g, h / 4, 4 * first_group);
                 }
                 debug_assert_eq!(h, 8);
+                // SAFETY: the runs lie inside this block; twiddles below n.
                 unsafe { forward_last_four::<L, STRICT>(base, table, lanes, n, first * 2 * half / 16, block / 16) };
             }
         }
@@ -217,6 +219,7 @@ macro_rules! ntt_drivers {
             for first in (0..n).step_by(block) {
                 // SAFETY: `first + block <= n`; every pass below stays inside this block.
                 let base = unsafe { data.add(first) };
+                // SAFETY: the runs lie inside this block; twiddles below n.
                 unsafe { inverse_first_four::<L, STRICT, false>(base, table, lanes, n, first / 16, block / 16, last) };
                 let (mut half, mut p) = (16usize, 0);
                 while p < radix4_passes && 4 * half <= block {

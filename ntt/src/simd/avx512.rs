@@ -76,3 +76,32 @@ pub(crate) fn reduce_once(x: __m512i, bound: __m512i) -> __m512i {
     // When x < bound the subtraction wraps to a value >= 2^64 - bound > x, so min keeps x.
     _mm512_min_epu64(x, _mm512_sub_epi64(x, bound))
 }
+
+/// Any `x < 2^64` reduced modulo `q` to `[0, 4q)`: an approximate Shoup product by 1, with
+/// `one_shoup = floor(2^64/q)` in every lane (and its high half in `one_shoup_hi`).
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(crate) fn reduce_u64(x: __m512i, one_shoup: __m512i, one_shoup_hi: __m512i, q: __m512i) -> __m512i {
+    let x_hi = _mm512_srli_epi64::<32>(x);
+    let hi_hi = _mm512_mul_epu32(one_shoup_hi, x_hi);
+    let hi_lo = _mm512_mul_epu32(one_shoup_hi, x);
+    let lo_hi = _mm512_mul_epu32(one_shoup, x_hi);
+    let middle = _mm512_add_epi64(_mm512_srli_epi64::<32>(hi_lo), _mm512_srli_epi64::<32>(lo_hi));
+    let quotient = _mm512_add_epi64(hi_hi, middle);
+    _mm512_sub_epi64(x, _mm512_mullo_epi64(quotient, q))
+}
+
+/// The exact 128-bit products `a·b` of lanes below `2^62`, as `(high, low)` 64-bit halves.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(crate) fn mul_wide(a: __m512i, b: __m512i) -> (__m512i, __m512i) {
+    let (a_hi, b_hi) = (_mm512_srli_epi64::<32>(a), _mm512_srli_epi64::<32>(b));
+    let lo_lo = _mm512_mul_epu32(a, b);
+    // a, b < 2^62: each cross product is below 2^62, so the middle sum cannot overflow.
+    let middle = _mm512_add_epi64(
+        _mm512_add_epi64(_mm512_mul_epu32(a, b_hi), _mm512_mul_epu32(a_hi, b)),
+        _mm512_srli_epi64::<32>(lo_lo),
+    );
+    let high = _mm512_add_epi64(_mm512_mul_epu32(a_hi, b_hi), _mm512_srli_epi64::<32>(middle));
+    (high, _mm512_mullo_epi64(a, b))
+}

@@ -1,0 +1,280 @@
+//! AVX-512 element-wise kernels (eight lanes; the tail of a slice runs on the scalar twins).
+//! Ranges as in `vector/mod.rs`: inputs reduced unless stated, outputs reduced.
+
+use std::arch::x86_64::*;
+
+use super::scalar;
+use crate::modulus::Modulus;
+use crate::simd::avx512::{ShoupConstant, load, mul_shoup_approx, mul_wide, reduce_once, reduce_u64, splat, store};
+
+/// `2^bits mod q` with its 64-bit Shoup companion.
+fn power_of_two(bits: u32, modulus: &Modulus) -> (u64, u64) {
+    let value = modulus.reduce_u128(1u128 << bits);
+    (value, modulus.shoup(value))
+}
+
+/// Constants to reduce a `u64` or a two-word value modulo `q`.
+#[derive(Clone, Copy)]
+struct Reducer {
+    q: __m512i,
+    two_q: __m512i,
+    one_shoup: __m512i,
+    one_shoup_hi: __m512i,
+    /// `2^64 mod q` (or `2^52 mod q` for IFMA limbs) with companions.
+    word: ShoupConstant,
+}
+
+impl Reducer {
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+    fn new(modulus: &Modulus, word_bits: u32) -> Self {
+        let q = modulus.value();
+        let one_shoup = modulus.shoup(1);
+        let (word, word_shoup) = power_of_two(word_bits, modulus);
+        Self {
+            q: splat(q),
+            two_q: splat(2 * q),
+            one_shoup: splat(one_shoup),
+            one_shoup_hi: splat(one_shoup >> 32),
+            word: ShoupConstant::splat(word, word_shoup),
+        }
+    }
+
+    /// `high·2^word_bits + low mod q` for any `high`, `low < 2^64`; output reduced.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+    fn reduce_two_words(&self, high: __m512i, low: __m512i) -> __m512i {
+        let high = reduce_once(mul_shoup_approx(high, self.word, self.q), self.two_q);
+        let low = reduce_once(reduce_u64(low, self.one_shoup, self.one_shoup_hi, self.q), self.two_q);
+        let sum = _mm512_add_epi64(high, low);
+        reduce_once(reduce_once(sum, self.two_q), self.q)
+    }
+}
+
+/// Applies `f` to the full vectors of `a` (and the matching vectors of `b`), returning the
+/// length of that prefix.
+///
+/// # Safety
+/// `b.len() >= a.len()`; `f` is an AVX-512 function the CPU supports.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+unsafe fn zip_vectors(a: &mut [u64], b: &[u64], mut f: impl FnMut(__m512i, __m512i) -> __m512i) -> usize {
+    let body = a.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= body <= a.len() <= b.len().
+        unsafe { store(a.as_mut_ptr().add(j), f(load(a.as_ptr().add(j)), load(b.as_ptr().add(j)))) };
+    }
+    body
+}
+
+/// `a + b mod q`.
+///
+/// # Safety
+/// Equal lengths; the CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn add_assign(a: &mut [u64], b: &[u64], modulus: &Modulus) {
+    let q = splat(modulus.value());
+    // SAFETY: equal lengths (caller).
+    let body = unsafe { zip_vectors(a, b, |x, y| reduce_once(_mm512_add_epi64(x, y), q)) };
+    scalar::add_assign(&mut a[body..], &b[body..], modulus);
+}
+
+/// `a − b mod q`.
+///
+/// # Safety
+/// Equal lengths; the CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn sub_assign(a: &mut [u64], b: &[u64], modulus: &Modulus) {
+    let q = splat(modulus.value());
+    // x − y wraps when x < y; adding q then gives the smaller, correct value.
+    let sub = |x, y| {
+        let d = _mm512_sub_epi64(x, y);
+        _mm512_min_epu64(d, _mm512_add_epi64(d, q))
+    };
+    // SAFETY: equal lengths (caller).
+    let body = unsafe { zip_vectors(a, b, sub) };
+    scalar::sub_assign(&mut a[body..], &b[body..], modulus);
+}
+
+/// `−a mod q`.
+///
+/// # Safety
+/// The CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn neg_assign(a: &mut [u64], modulus: &Modulus) {
+    let q = splat(modulus.value());
+    let body = a.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= a.len(). q − 0 = q maps back to 0.
+        unsafe {
+            let ptr = a.as_mut_ptr().add(j);
+            store(ptr, reduce_once(_mm512_sub_epi64(q, load(ptr)), q));
+        }
+    }
+    scalar::neg_assign(&mut a[body..], modulus);
+}
+
+/// `a·b mod q` from the exact 128-bit product.
+///
+/// # Safety
+/// Equal lengths; the CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn mul_assign(a: &mut [u64], b: &[u64], modulus: &Modulus) {
+    let reducer = Reducer::new(modulus, 64);
+    let mul = |x, y| {
+        let (high, low) = mul_wide(x, y);
+        reducer.reduce_two_words(high, low)
+    };
+    // SAFETY: equal lengths (caller).
+    let body = unsafe { zip_vectors(a, b, mul) };
+    scalar::mul_assign(&mut a[body..], &b[body..], modulus);
+}
+
+/// `a·w mod q` with Shoup companions; `a` any `u64`.
+///
+/// # Safety
+/// Equal lengths; the CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn mul_shoup_assign(a: &mut [u64], w: &[u64], w_shoup: &[u64], modulus: &Modulus) {
+    let (q, two_q) = (splat(modulus.value()), splat(2 * modulus.value()));
+    let body = a.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= a.len() = w.len() = w_shoup.len().
+        unsafe {
+            let shoup = load(w_shoup.as_ptr().add(j));
+            let constant =
+                ShoupConstant { value: load(w.as_ptr().add(j)), shoup, shoup_hi: _mm512_srli_epi64::<32>(shoup) };
+            let ptr = a.as_mut_ptr().add(j);
+            let product = mul_shoup_approx(load(ptr), constant, q);
+            store(ptr, reduce_once(reduce_once(product, two_q), q));
+        }
+    }
+    scalar::mul_shoup_assign(&mut a[body..], &w[body..], &w_shoup[body..], modulus);
+}
+
+/// `a·c mod q` for a reduced constant with companion; `a` any `u64`.
+///
+/// # Safety
+/// The CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn mul_scalar_assign(a: &mut [u64], c: u64, c_shoup: u64, modulus: &Modulus) {
+    let (q, two_q) = (splat(modulus.value()), splat(2 * modulus.value()));
+    let constant = ShoupConstant::splat(c, c_shoup);
+    let body = a.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= a.len().
+        unsafe {
+            let ptr = a.as_mut_ptr().add(j);
+            store(ptr, reduce_once(reduce_once(mul_shoup_approx(load(ptr), constant, q), two_q), q));
+        }
+    }
+    scalar::mul_scalar_assign(&mut a[body..], c, c_shoup, modulus);
+}
+
+/// Multiply-accumulate with exact 128-bit sums (`(high, low)` words with carries), reduced
+/// once per [`scalar::terms_per_reduction`] products. With IFMA and `q < 2^50` the sums are
+/// kept in 52-bit limbs by `vpmadd52{lo,hi}uq` instead (see [`multiply_accumulate_ifma`]).
+///
+/// # Safety
+/// Every slice has `acc.len()` entries; the CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn multiply_accumulate(acc: &mut [u64], pairs: &[(&[u64], &[u64])], modulus: &Modulus) {
+    if modulus.value() < IFMA_MAC_LIMIT && std::arch::is_x86_feature_detected!("avx512ifma") {
+        // SAFETY: IFMA was just detected; lengths as the caller guarantees.
+        unsafe { multiply_accumulate_ifma(acc, pairs, modulus) };
+        return;
+    }
+    let reducer = Reducer::new(modulus, 64);
+    let terms = scalar::terms_per_reduction(modulus);
+    let ones = splat(1);
+    let body = acc.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= acc.len() = every a_i.len() = every b_i.len().
+        unsafe {
+            let mut value = load(acc.as_ptr().add(j));
+            for chunk in pairs.chunks(terms) {
+                let (mut high, mut low) = (_mm512_setzero_si512(), value);
+                for (a, b) in chunk {
+                    let (h, l) = mul_wide(load(a.as_ptr().add(j)), load(b.as_ptr().add(j)));
+                    low = _mm512_add_epi64(low, l);
+                    let carry = _mm512_cmplt_epu64_mask(low, l);
+                    high = _mm512_mask_add_epi64(_mm512_add_epi64(high, h), carry, _mm512_add_epi64(high, h), ones);
+                }
+                value = reducer.reduce_two_words(high, low);
+            }
+            store(acc.as_mut_ptr().add(j), value);
+        }
+    }
+    scalar::multiply_accumulate(&mut acc[body..], pairs, modulus, body);
+}
+
+/// Moduli below this bound use the IFMA multiply-accumulate (when the CPU has IFMA).
+const IFMA_MAC_LIMIT: u64 = 1 << 50;
+
+/// Products summed between two reductions in the IFMA multiply-accumulate: the low limb sum
+/// stays below `q + 4000·2^52 < 2^64`.
+const IFMA_TERMS_PER_REDUCTION: usize = 4000;
+
+/// Multiply-accumulate for `q < 2^50`: `vpmadd52luq`/`vpmadd52huq` add the low and high 52-bit
+/// halves of each product into two 64-bit accumulators (two instructions per product), and the
+/// pair `high·2^52 + low` is reduced once per [`IFMA_TERMS_PER_REDUCTION`] products.
+///
+/// # Safety
+/// Every slice has `acc.len()` entries; `q < 2^50`; the CPU supports AVX-512 F/DQ/BW/VL + IFMA.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx512ifma")]
+unsafe fn multiply_accumulate_ifma(acc: &mut [u64], pairs: &[(&[u64], &[u64])], modulus: &Modulus) {
+    let reducer = Reducer::new(modulus, 52);
+    let body = acc.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= acc.len() = every a_i.len() = every b_i.len(); inputs below q < 2^52.
+        unsafe {
+            let mut value = load(acc.as_ptr().add(j));
+            for chunk in pairs.chunks(IFMA_TERMS_PER_REDUCTION) {
+                let (mut high, mut low) = (_mm512_setzero_si512(), value);
+                for (a, b) in chunk {
+                    let (x, y) = (load(a.as_ptr().add(j)), load(b.as_ptr().add(j)));
+                    low = _mm512_madd52lo_epu64(low, x, y);
+                    high = _mm512_madd52hi_epu64(high, x, y);
+                }
+                value = reducer.reduce_two_words(high, low);
+            }
+            store(acc.as_mut_ptr().add(j), value);
+        }
+    }
+    scalar::multiply_accumulate(&mut acc[body..], pairs, modulus, body);
+}
+
+/// Multiply-accumulate with fixed operands: each term is an approximate Shoup product reduced
+/// to `[0, 2q)`, summed in 64 bits and reduced once per `floor((2^64 − q)/(2q))` terms.
+///
+/// # Safety
+/// Every slice has `acc.len()` entries; the CPU supports AVX-512 F/DQ/BW/VL.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+pub(super) unsafe fn multiply_accumulate_shoup(acc: &mut [u64], terms: &[(&[u64], &[u64], &[u64])], modulus: &Modulus) {
+    let q_value = modulus.value();
+    let reducer = Reducer::new(modulus, 64);
+    let per_reduction = (((u64::MAX - q_value) / (2 * q_value)) as usize).max(1);
+    let body = acc.len() / 8 * 8;
+    for j in (0..body).step_by(8) {
+        // SAFETY: j + 8 <= acc.len() = every slice length.
+        unsafe {
+            let mut sum = load(acc.as_ptr().add(j));
+            for chunk in terms.chunks(per_reduction) {
+                for (a, w, w_shoup) in chunk {
+                    let shoup = load(w_shoup.as_ptr().add(j));
+                    let constant = ShoupConstant {
+                        value: load(w.as_ptr().add(j)),
+                        shoup,
+                        shoup_hi: _mm512_srli_epi64::<32>(shoup),
+                    };
+                    let product = mul_shoup_approx(load(a.as_ptr().add(j)), constant, reducer.q);
+                    sum = _mm512_add_epi64(sum, reduce_once(product, reducer.two_q));
+                }
+                let reduced = reduce_u64(sum, reducer.one_shoup, reducer.one_shoup_hi, reducer.q);
+                sum = reduce_once(reduce_once(reduced, reducer.two_q), reducer.q);
+            }
+            store(acc.as_mut_ptr().add(j), sum);
+        }
+    }
+    scalar::multiply_accumulate_shoup(&mut acc[body..], terms, modulus, body);
+}
