@@ -21,7 +21,13 @@ use super::plan::Twiddles;
 use crate::simd::avx512::{load, store};
 
 /// Values per cache block: the passes over groups of at most this size run block by block.
-const BLOCK: usize = 1 << 11;
+const BLOCK: usize = 1 << 12;
+
+/// Independent columns of 8 values interleaved per radix-4 iteration (when the group allows).
+const COLUMNS: usize = 4;
+
+/// Runs of 16 values interleaved in the last (forward) or first (inverse) four stages.
+const RUNS: usize = 4;
 
 /// The `1/n` constants of the last inverse stage: `n⁻¹` and `ψ^{-n/2}·n⁻¹`.
 #[derive(Clone, Copy, Debug)]
@@ -126,7 +132,35 @@ macro_rules! ntt_drivers {
             count: usize,
             half: usize,
         ) {
+            // SAFETY: forwarded caller guarantees; the column counts divide half/2.
+            unsafe {
+                match (half / 16).min(COLUMNS) {
+                    1 => forward_radix4_columns::<L, 1>(base, table, lanes, groups, first, count, half),
+                    2 => forward_radix4_columns::<L, 2>(base, table, lanes, groups, first, count, half),
+                    4 => forward_radix4_columns::<L, 4>(base, table, lanes, groups, first, count, half),
+                    _ => forward_radix4_columns::<L, COLUMNS>(base, table, lanes, groups, first, count, half),
+                }
+            }
+        }
+
+        /// [`forward_radix4`] with `C` independent columns of 8 values interleaved per
+        /// iteration, so that their butterflies overlap in the pipeline. `8·C` divides `half/2`.
+        ///
+        /// # Safety
+        /// As [`forward_radix4`].
+        #[inline]
+        #[target_feature(enable = $features)]
+        unsafe fn forward_radix4_columns<L: NttLanes, const C: usize>(
+            base: *mut u64,
+            table: &Twiddles,
+            lanes: L,
+            groups: usize,
+            first: usize,
+            count: usize,
+            half: usize,
+        ) {
             let quarter = half / 2;
+            debug_assert!(quarter % (8 * C) == 0);
             for k in 0..count {
                 let g = first + k;
                 // SAFETY: the caller guarantees the group and twiddle indices are in bounds.
@@ -136,17 +170,30 @@ macro_rules! ntt_drivers {
                     let w2b = lanes.twiddles::<1>(table, 2 * (groups + g) + 1);
                     let p0 = base.add(2 * half * k);
                     let (p1, p2, p3) = (p0.add(quarter), p0.add(half), p0.add(half + quarter));
-                    for j in (0..quarter).step_by(8) {
-                        let (mut x0, mut x1) = (load(p0.add(j)), load(p1.add(j)));
-                        let (mut x2, mut x3) = (load(p2.add(j)), load(p3.add(j)));
-                        lanes.forward(&mut x0, &mut x2, w1);
-                        lanes.forward(&mut x1, &mut x3, w1);
-                        lanes.forward(&mut x0, &mut x1, w2a);
-                        lanes.forward(&mut x2, &mut x3, w2b);
-                        store(p0.add(j), x0);
-                        store(p1.add(j), x1);
-                        store(p2.add(j), x2);
-                        store(p3.add(j), x3);
+                    for j in (0..quarter).step_by(8 * C) {
+                        let columns: [usize; C] = std::array::from_fn(|c| j + 8 * c);
+                        let mut x0 = columns.map(|c| load(p0.add(c)));
+                        let mut x1 = columns.map(|c| load(p1.add(c)));
+                        let mut x2 = columns.map(|c| load(p2.add(c)));
+                        let mut x3 = columns.map(|c| load(p3.add(c)));
+                        for c in 0..C {
+                            lanes.forward(&mut x0[c], &mut x2[c], w1);
+                        }
+                        for c in 0..C {
+                            lanes.forward(&mut x1[c], &mut x3[c], w1);
+                        }
+                        for c in 0..C {
+                            lanes.forward(&mut x0[c], &mut x1[c], w2a);
+                        }
+                        for c in 0..C {
+                            lanes.forward(&mut x2[c], &mut x3[c], w2b);
+                        }
+                        for (c, &column) in columns.iter().enumerate() {
+                            store(p0.add(column), x0[c]);
+                            store(p1.add(column), x1[c]);
+                            store(p2.add(column), x2[c]);
+                            store(p3.add(column), x3[c]);
+                        }
                     }
                 }
             }
@@ -166,22 +213,56 @@ macro_rules! ntt_drivers {
             first_run: usize,
             count: usize,
         ) {
-            for k in 0..count {
-                let run = first_run + k;
-                // SAFETY: runs lie inside the block; twiddle indices are at most n/2 + 8·run + 8 <= n.
-                unsafe {
-                    let ptr = base.add(16 * k);
-                    let (mut a, mut b) = (load(ptr), load(ptr.add(8)));
-                    lanes.forward(&mut a, &mut b, lanes.twiddles::<1>(table, n / 16 + run));
-                    let (mut x, mut y) = interleave(a, b);
-                    lanes.forward(&mut x, &mut y, lanes.twiddles::<2>(table, n / 8 + 2 * run));
-                    let (mut x, mut y) = interleave(x, y);
-                    lanes.forward(&mut x, &mut y, lanes.twiddles::<4>(table, n / 4 + 4 * run));
-                    let (mut x, mut y) = interleave(x, y);
-                    lanes.forward(&mut x, &mut y, lanes.twiddles::<8>(table, n / 2 + 8 * run));
-                    let (a, b) = interleave(x, y);
-                    store(ptr, lanes.forward_output::<STRICT>(a));
-                    store(ptr.add(8), lanes.forward_output::<STRICT>(b));
+            if count < RUNS {
+                for k in 0..count {
+                    // SAFETY: run k lies inside the block.
+                    unsafe { forward_runs::<L, STRICT, 1>(base.add(16 * k), table, lanes, n, first_run + k) };
+                }
+                return;
+            }
+            for k in (0..count).step_by(RUNS) {
+                // SAFETY: runs k .. k + RUNS lie inside the block (RUNS divides the power of two count).
+                unsafe { forward_runs::<L, STRICT, RUNS>(base.add(16 * k), table, lanes, n, first_run + k) };
+            }
+        }
+
+        /// `RUNS` consecutive runs of [`forward_last_four`], interleaved stage by stage.
+        ///
+        /// # Safety
+        /// `base .. base + 16·RUNS` in bounds; `n` is the transform size and table length.
+        #[inline]
+        #[target_feature(enable = $features)]
+        unsafe fn forward_runs<L: NttLanes, const STRICT: bool, const RUNS: usize>(
+            base: *mut u64,
+            table: &Twiddles,
+            lanes: L,
+            n: usize,
+            first_run: usize,
+        ) {
+            let runs: [usize; RUNS] = std::array::from_fn(|r| r);
+            // SAFETY: runs lie inside the block; twiddle indices are at most n/2 + 8·run + 8 <= n.
+            unsafe {
+                let mut x = runs.map(|r| load(base.add(16 * r)));
+                let mut y = runs.map(|r| load(base.add(16 * r + 8)));
+                for r in runs {
+                    lanes.forward(&mut x[r], &mut y[r], lanes.twiddles::<1>(table, n / 16 + first_run + r));
+                }
+                for r in runs {
+                    (x[r], y[r]) = interleave(x[r], y[r]);
+                    lanes.forward(&mut x[r], &mut y[r], lanes.twiddles::<2>(table, n / 8 + 2 * (first_run + r)));
+                }
+                for r in runs {
+                    (x[r], y[r]) = interleave(x[r], y[r]);
+                    lanes.forward(&mut x[r], &mut y[r], lanes.twiddles::<4>(table, n / 4 + 4 * (first_run + r)));
+                }
+                for r in runs {
+                    (x[r], y[r]) = interleave(x[r], y[r]);
+                    lanes.forward(&mut x[r], &mut y[r], lanes.twiddles::<8>(table, n / 2 + 8 * (first_run + r)));
+                }
+                for r in runs {
+                    let (a, b) = interleave(x[r], y[r]);
+                    store(base.add(16 * r), lanes.forward_output::<STRICT>(a));
+                    store(base.add(16 * r + 8), lanes.forward_output::<STRICT>(b));
                 }
             }
         }
