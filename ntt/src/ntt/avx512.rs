@@ -374,25 +374,64 @@ macro_rules! ntt_drivers {
             count: usize,
             last: (L::Twiddle, L::Twiddle),
         ) {
-            for k in 0..count {
-                let run = first_run + k;
-                // SAFETY: runs lie inside the block; twiddle indices are at most n/2 + 8·run + 8 <= n.
+            if count < RUNS {
+                for k in 0..count {
+                    // SAFETY: run k lies inside the block.
+                    unsafe {
+                        inverse_runs::<L, STRICT, LAST, 1>(base.add(16 * k), table, lanes, n, first_run + k, last)
+                    };
+                }
+                return;
+            }
+            for k in (0..count).step_by(RUNS) {
+                // SAFETY: runs k .. k + RUNS lie inside the block (RUNS divides the power of two count).
                 unsafe {
-                    let ptr = base.add(16 * k);
-                    let (mut x, mut y) = deinterleave(load(ptr), load(ptr.add(8)));
-                    lanes.inverse(&mut x, &mut y, lanes.twiddles::<8>(table, n / 2 + 8 * run));
-                    let (mut x, mut y) = deinterleave(x, y);
-                    lanes.inverse(&mut x, &mut y, lanes.twiddles::<4>(table, n / 4 + 4 * run));
-                    let (mut x, mut y) = deinterleave(x, y);
-                    lanes.inverse(&mut x, &mut y, lanes.twiddles::<2>(table, n / 8 + 2 * run));
-                    let (mut a, mut b) = deinterleave(x, y);
+                    inverse_runs::<L, STRICT, LAST, RUNS>(base.add(16 * k), table, lanes, n, first_run + k, last)
+                };
+            }
+        }
+
+        /// `R` consecutive runs of [`inverse_first_four`], interleaved stage by stage.
+        ///
+        /// # Safety
+        /// `base .. base + 16·R` in bounds; `n` is the transform size and table length.
+        #[inline]
+        #[target_feature(enable = $features)]
+        unsafe fn inverse_runs<L: NttLanes, const STRICT: bool, const LAST: bool, const R: usize>(
+            base: *mut u64,
+            table: &Twiddles,
+            lanes: L,
+            n: usize,
+            first_run: usize,
+            last: (L::Twiddle, L::Twiddle),
+        ) {
+            let runs: [usize; R] = std::array::from_fn(|r| r);
+            // SAFETY: runs lie inside the block; twiddle indices are at most n/2 + 8·run + 8 <= n.
+            unsafe {
+                let loaded = runs.map(|r| deinterleave(load(base.add(16 * r)), load(base.add(16 * r + 8))));
+                let (mut x, mut y) = (loaded.map(|v| v.0), loaded.map(|v| v.1));
+                for r in runs {
+                    lanes.inverse(&mut x[r], &mut y[r], lanes.twiddles::<8>(table, n / 2 + 8 * (first_run + r)));
+                }
+                for r in runs {
+                    (x[r], y[r]) = deinterleave(x[r], y[r]);
+                    lanes.inverse(&mut x[r], &mut y[r], lanes.twiddles::<4>(table, n / 4 + 4 * (first_run + r)));
+                }
+                for r in runs {
+                    (x[r], y[r]) = deinterleave(x[r], y[r]);
+                    lanes.inverse(&mut x[r], &mut y[r], lanes.twiddles::<2>(table, n / 8 + 2 * (first_run + r)));
+                }
+                for r in runs {
+                    (x[r], y[r]) = deinterleave(x[r], y[r]);
                     if LAST {
-                        lanes.inverse_last::<STRICT>(&mut a, &mut b, last.0, last.1);
+                        lanes.inverse_last::<STRICT>(&mut x[r], &mut y[r], last.0, last.1);
                     } else {
-                        lanes.inverse(&mut a, &mut b, lanes.twiddles::<1>(table, n / 16 + run));
+                        lanes.inverse(&mut x[r], &mut y[r], lanes.twiddles::<1>(table, n / 16 + first_run + r));
                     }
-                    store(ptr, a);
-                    store(ptr.add(8), b);
+                }
+                for r in runs {
+                    store(base.add(16 * r), x[r]);
+                    store(base.add(16 * r + 8), y[r]);
                 }
             }
         }
@@ -416,6 +455,44 @@ macro_rules! ntt_drivers {
             half: usize,
             last: (L::Twiddle, L::Twiddle),
         ) {
+            // SAFETY: forwarded caller guarantees; the column counts divide half.
+            unsafe {
+                match (half / 8).min(COLUMNS) {
+                    1 => inverse_radix4_columns::<L, STRICT, LAST, 1>(
+                        base, table, lanes, groups, first, count, half, last,
+                    ),
+                    2 => inverse_radix4_columns::<L, STRICT, LAST, 2>(
+                        base, table, lanes, groups, first, count, half, last,
+                    ),
+                    4 => inverse_radix4_columns::<L, STRICT, LAST, 4>(
+                        base, table, lanes, groups, first, count, half, last,
+                    ),
+                    _ => inverse_radix4_columns::<L, STRICT, LAST, COLUMNS>(
+                        base, table, lanes, groups, first, count, half, last,
+                    ),
+                }
+            }
+        }
+
+        /// [`inverse_radix4`] with `C` independent columns of 8 values interleaved per
+        /// iteration. `8·C` divides `half`.
+        ///
+        /// # Safety
+        /// As [`inverse_radix4`].
+        #[allow(clippy::too_many_arguments)]
+        #[inline]
+        #[target_feature(enable = $features)]
+        unsafe fn inverse_radix4_columns<L: NttLanes, const STRICT: bool, const LAST: bool, const C: usize>(
+            base: *mut u64,
+            table: &Twiddles,
+            lanes: L,
+            groups: usize,
+            first: usize,
+            count: usize,
+            half: usize,
+            last: (L::Twiddle, L::Twiddle),
+        ) {
+            debug_assert!(half % (8 * C) == 0);
             for k in 0..count {
                 let g = first + k;
                 // SAFETY: the caller guarantees the group and twiddle indices are in bounds.
@@ -425,22 +502,38 @@ macro_rules! ntt_drivers {
                     let w2 = if LAST { last.1 } else { lanes.twiddles::<1>(table, groups / 2 + g) };
                     let p0 = base.add(4 * half * k);
                     let (p1, p2, p3) = (p0.add(half), p0.add(2 * half), p0.add(3 * half));
-                    for j in (0..half).step_by(8) {
-                        let (mut x0, mut x1) = (load(p0.add(j)), load(p1.add(j)));
-                        let (mut x2, mut x3) = (load(p2.add(j)), load(p3.add(j)));
-                        lanes.inverse(&mut x0, &mut x1, w1a);
-                        lanes.inverse(&mut x2, &mut x3, w1b);
-                        if LAST {
-                            lanes.inverse_last::<STRICT>(&mut x0, &mut x2, last.0, w2);
-                            lanes.inverse_last::<STRICT>(&mut x1, &mut x3, last.0, w2);
-                        } else {
-                            lanes.inverse(&mut x0, &mut x2, w2);
-                            lanes.inverse(&mut x1, &mut x3, w2);
+                    for j in (0..half).step_by(8 * C) {
+                        let columns: [usize; C] = std::array::from_fn(|c| j + 8 * c);
+                        let mut x0 = columns.map(|c| load(p0.add(c)));
+                        let mut x1 = columns.map(|c| load(p1.add(c)));
+                        let mut x2 = columns.map(|c| load(p2.add(c)));
+                        let mut x3 = columns.map(|c| load(p3.add(c)));
+                        for c in 0..C {
+                            lanes.inverse(&mut x0[c], &mut x1[c], w1a);
                         }
-                        store(p0.add(j), x0);
-                        store(p1.add(j), x1);
-                        store(p2.add(j), x2);
-                        store(p3.add(j), x3);
+                        for c in 0..C {
+                            lanes.inverse(&mut x2[c], &mut x3[c], w1b);
+                        }
+                        for c in 0..C {
+                            if LAST {
+                                lanes.inverse_last::<STRICT>(&mut x0[c], &mut x2[c], last.0, w2);
+                            } else {
+                                lanes.inverse(&mut x0[c], &mut x2[c], w2);
+                            }
+                        }
+                        for c in 0..C {
+                            if LAST {
+                                lanes.inverse_last::<STRICT>(&mut x1[c], &mut x3[c], last.0, w2);
+                            } else {
+                                lanes.inverse(&mut x1[c], &mut x3[c], w2);
+                            }
+                        }
+                        for (c, &column) in columns.iter().enumerate() {
+                            store(p0.add(column), x0[c]);
+                            store(p1.add(column), x1[c]);
+                            store(p2.add(column), x2[c]);
+                            store(p3.add(column), x3[c]);
+                        }
                     }
                 }
             }
@@ -457,14 +550,20 @@ macro_rules! ntt_drivers {
             half: usize,
             last: (L::Twiddle, L::Twiddle),
         ) {
-            for j in (0..half).step_by(8) {
-                // SAFETY: j + 8 <= half, so both vectors lie in the array.
+            // half >= 16, so two columns always fit.
+            for j in (0..half).step_by(16) {
+                // SAFETY: j + 16 <= half, so all four vectors lie in the array.
                 unsafe {
-                    let (x_ptr, y_ptr) = (base.add(j), base.add(half + j));
-                    let (mut x, mut y) = (load(x_ptr), load(y_ptr));
-                    lanes.inverse_last::<STRICT>(&mut x, &mut y, last.0, last.1);
-                    store(x_ptr, x);
-                    store(y_ptr, y);
+                    let columns = [j, j + 8];
+                    let mut x = columns.map(|c| load(base.add(c)));
+                    let mut y = columns.map(|c| load(base.add(half + c)));
+                    for c in 0..2 {
+                        lanes.inverse_last::<STRICT>(&mut x[c], &mut y[c], last.0, last.1);
+                    }
+                    for (c, &column) in columns.iter().enumerate() {
+                        store(base.add(column), x[c]);
+                        store(base.add(half + column), y[c]);
+                    }
                 }
             }
         }
