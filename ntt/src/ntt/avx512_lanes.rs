@@ -148,11 +148,15 @@ impl<const FAST: bool> NttLanes for Shoup64<FAST> {
         debug_assert!(index + WIDTH <= table.value.len());
         // SAFETY: the caller guarantees `index + WIDTH` is in bounds of the equal-length tables.
         unsafe {
-            ShoupConstant {
-                value: repeat::<WIDTH>(table.value.as_ptr().add(index)),
-                shoup: repeat::<WIDTH>(table.shoup.as_ptr().add(index)),
-                shoup_hi: repeat::<WIDTH>(table.shoup_hi.as_ptr().add(index)),
-            }
+            let shoup = repeat::<WIDTH>(table.shoup.as_ptr().add(index));
+            // Scalar broadcasts and full vectors are plain loads; the 2- and 4-entry patterns
+            // cost a shuffle each, so their high halves are shifted out of `shoup` instead.
+            let shoup_hi = if WIDTH == 1 || WIDTH == 8 {
+                repeat::<WIDTH>(table.shoup_hi.as_ptr().add(index))
+            } else {
+                _mm512_srli_epi64::<32>(shoup)
+            };
+            ShoupConstant { value: repeat::<WIDTH>(table.value.as_ptr().add(index)), shoup, shoup_hi }
         }
     }
 
