@@ -4,6 +4,8 @@
 //! AVX-512 kernels. The per-ISA kernels live in their own files and share the tables' layout.
 
 #[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
 mod avx512;
 #[cfg(target_arch = "x86_64")]
 mod avx512_ifma;

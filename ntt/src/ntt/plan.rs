@@ -1,6 +1,8 @@
 //! Twiddle tables and the public transform API.
 
 #[cfg(target_arch = "x86_64")]
+use super::avx2;
+#[cfg(target_arch = "x86_64")]
 use super::avx512::{self, InverseScaling};
 #[cfg(target_arch = "x86_64")]
 use super::avx512_ifma::{IFMA_MODULUS_LIMIT, Ifma52};
@@ -259,6 +261,9 @@ impl NttPlan {
                     avx512::plain::forward::<_, STRICT>(values, &self.twiddles, Shoup64::<false>::new(q))
                 }
             },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` verified AVX2 is available; length n >= 16 and n-entry tables.
+            Isa::Avx2 => unsafe { avx2::forward::<STRICT>(values, &self.twiddles, q) },
             _ => {
                 scalar::forward_lazy(values, &self.modulus, &self.twiddles.value, &self.twiddles.shoup);
                 if STRICT {
@@ -289,6 +294,11 @@ impl NttPlan {
                 } else {
                     avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<false>::new(q))
                 }
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` verified AVX2 is available; length n >= 16 and n-entry tables.
+            Isa::Avx2 => unsafe {
+                avx2::inverse::<STRICT>(values, &self.inv_twiddles, self.n_inv, self.last_inv_twiddle, q)
             },
             _ => {
                 scalar::inverse_lazy(
