@@ -114,16 +114,52 @@ pub(super) unsafe fn neg_assign(a: &mut [u64], modulus: &Modulus) {
     scalar::neg_assign(&mut a[body..], modulus);
 }
 
-/// `a·b mod q` from the exact 128-bit product.
+/// `a·b mod q` from the exact 128-bit product (or, for `q < 2^50` on IFMA CPUs, from the
+/// 104-bit product in 52-bit limbs, see [`mul_assign_ifma`]).
 ///
 /// # Safety
 /// Equal lengths; the CPU supports AVX-512 F/DQ/BW/VL.
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
 pub(super) unsafe fn mul_assign(a: &mut [u64], b: &[u64], modulus: &Modulus) {
+    if modulus.value() < IFMA_MAC_LIMIT && std::arch::is_x86_feature_detected!("avx512ifma") {
+        // SAFETY: IFMA was just detected; lengths as the caller guarantees.
+        unsafe { mul_assign_ifma(a, b, modulus) };
+        return;
+    }
     let reducer = Reducer::new(modulus, 64);
     let mul = |x, y| {
         let (high, low) = mul_wide(x, y);
         reducer.reduce_two_words(high, low)
+    };
+    // SAFETY: equal lengths (caller).
+    let body = unsafe { zip_vectors(a, b, mul) };
+    scalar::mul_assign(&mut a[body..], &b[body..], modulus);
+}
+
+/// `a·b mod q` for `q < 2^50`: the product `h·2^52 + l` comes from `vpmadd52{hi,lo}uq`; `l` is
+/// reduced to `[0, 2q)` by a 52-bit Shoup product by 1, `h·(2^52 mod q)` is added with a
+/// 52-bit Shoup product folded into the same accumulator (the sum stays below `4q < 2^52`, so
+/// the `mod 2^52` arithmetic is exact), and two conditional subtractions finish.
+///
+/// # Safety
+/// Equal lengths; `q < 2^50`; inputs reduced; the CPU supports AVX-512 F/DQ/BW/VL + IFMA.
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx512ifma")]
+unsafe fn mul_assign_ifma(a: &mut [u64], b: &[u64], modulus: &Modulus) {
+    let q_value = modulus.value();
+    let shoup52 = |w: u64| ((u128::from(w) << 52) / u128::from(q_value)) as u64;
+    let word = modulus.reduce_u128(1 << 52);
+    let (q, two_q) = (splat(q_value), splat(2 * q_value));
+    let (minus_q, mask) = (splat((1 << 52) - q_value), splat((1 << 52) - 1));
+    let (one_shoup, word_value, word_shoup) = (splat(shoup52(1)), splat(word), splat(shoup52(word)));
+    let zero = _mm512_setzero_si512();
+    let mul = |x, y| {
+        let low = _mm512_madd52lo_epu64(zero, x, y);
+        let high = _mm512_madd52hi_epu64(zero, x, y);
+        let low_reduced =
+            _mm512_and_si512(_mm512_madd52lo_epu64(low, _mm512_madd52hi_epu64(zero, one_shoup, low), minus_q), mask);
+        let quotient = _mm512_madd52hi_epu64(zero, word_shoup, high);
+        let sum = _mm512_madd52lo_epu64(_mm512_madd52lo_epu64(low_reduced, word_value, high), quotient, minus_q);
+        reduce_once(reduce_once(_mm512_and_si512(sum, mask), two_q), q)
     };
     // SAFETY: equal lengths (caller).
     let body = unsafe { zip_vectors(a, b, mul) };
@@ -187,22 +223,30 @@ pub(super) unsafe fn multiply_accumulate(acc: &mut [u64], pairs: &[(&[u64], &[u6
     let reducer = Reducer::new(modulus, 64);
     let terms = scalar::terms_per_reduction(modulus);
     let ones = splat(1);
-    let body = acc.len() / 8 * 8;
-    for j in (0..body).step_by(8) {
-        // SAFETY: j + 8 <= acc.len() = every a_i.len() = every b_i.len().
+    // Two vectors per iteration for independent carry chains.
+    let body = acc.len() / 16 * 16;
+    for j in (0..body).step_by(16) {
+        let columns = [j, j + 8];
+        // SAFETY: j + 16 <= acc.len() = every a_i.len() = every b_i.len().
         unsafe {
-            let mut value = load(acc.as_ptr().add(j));
+            let mut value = columns.map(|c| load(acc.as_ptr().add(c)));
             for chunk in pairs.chunks(terms) {
-                let (mut high, mut low) = (_mm512_setzero_si512(), value);
+                let mut high = [_mm512_setzero_si512(); 2];
+                let mut low = value;
                 for (a, b) in chunk {
-                    let (h, l) = mul_wide(load(a.as_ptr().add(j)), load(b.as_ptr().add(j)));
-                    low = _mm512_add_epi64(low, l);
-                    let carry = _mm512_cmplt_epu64_mask(low, l);
-                    high = _mm512_mask_add_epi64(_mm512_add_epi64(high, h), carry, _mm512_add_epi64(high, h), ones);
+                    for (k, &c) in columns.iter().enumerate() {
+                        let (h, l) = mul_wide(load(a.as_ptr().add(c)), load(b.as_ptr().add(c)));
+                        low[k] = _mm512_add_epi64(low[k], l);
+                        let carry = _mm512_cmplt_epu64_mask(low[k], l);
+                        let sum = _mm512_add_epi64(high[k], h);
+                        high[k] = _mm512_mask_add_epi64(sum, carry, sum, ones);
+                    }
                 }
-                value = reducer.reduce_two_words(high, low);
+                value = std::array::from_fn(|k| reducer.reduce_two_words(high[k], low[k]));
             }
-            store(acc.as_mut_ptr().add(j), value);
+            for (k, &c) in columns.iter().enumerate() {
+                store(acc.as_mut_ptr().add(c), value[k]);
+            }
         }
     }
     scalar::multiply_accumulate(&mut acc[body..], pairs, modulus, body);
@@ -223,22 +267,39 @@ const IFMA_TERMS_PER_REDUCTION: usize = 4000;
 /// Every slice has `acc.len()` entries; `q < 2^50`; the CPU supports AVX-512 F/DQ/BW/VL + IFMA.
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx512ifma")]
 unsafe fn multiply_accumulate_ifma(acc: &mut [u64], pairs: &[(&[u64], &[u64])], modulus: &Modulus) {
+    /// Values per block: the block's accumulators stay in L1 while every term streams through
+    /// it, so each input is read as one contiguous run per block.
+    const BLOCK: usize = 512;
     let reducer = Reducer::new(modulus, 52);
+    let zero = _mm512_setzero_si512();
+    let mut low = [zero; BLOCK / 8];
+    let mut high = [zero; BLOCK / 8];
     let body = acc.len() / 8 * 8;
-    for j in (0..body).step_by(8) {
-        // SAFETY: j + 8 <= acc.len() = every a_i.len() = every b_i.len(); inputs below q < 2^52.
+    for start in (0..body).step_by(BLOCK) {
+        let vectors = (body - start).min(BLOCK) / 8;
+        // SAFETY: start + 8·vectors <= body <= acc.len() = every a_i.len() = every b_i.len();
+        // inputs are below q < 2^52.
         unsafe {
-            let mut value = load(acc.as_ptr().add(j));
-            for chunk in pairs.chunks(IFMA_TERMS_PER_REDUCTION) {
-                let (mut high, mut low) = (_mm512_setzero_si512(), value);
-                for (a, b) in chunk {
-                    let (x, y) = (load(a.as_ptr().add(j)), load(b.as_ptr().add(j)));
-                    low = _mm512_madd52lo_epu64(low, x, y);
-                    high = _mm512_madd52hi_epu64(high, x, y);
-                }
-                value = reducer.reduce_two_words(high, low);
+            for v in 0..vectors {
+                low[v] = load(acc.as_ptr().add(start + 8 * v));
             }
-            store(acc.as_mut_ptr().add(j), value);
+            for chunk in pairs.chunks(IFMA_TERMS_PER_REDUCTION) {
+                high[..vectors].fill(zero);
+                for (a, b) in chunk {
+                    let (a, b) = (a.as_ptr().add(start), b.as_ptr().add(start));
+                    for v in 0..vectors {
+                        let (x, y) = (load(a.add(8 * v)), load(b.add(8 * v)));
+                        low[v] = _mm512_madd52lo_epu64(low[v], x, y);
+                        high[v] = _mm512_madd52hi_epu64(high[v], x, y);
+                    }
+                }
+                for v in 0..vectors {
+                    low[v] = reducer.reduce_two_words(high[v], low[v]);
+                }
+            }
+            for v in 0..vectors {
+                store(acc.as_mut_ptr().add(start + 8 * v), low[v]);
+            }
         }
     }
     scalar::multiply_accumulate(&mut acc[body..], pairs, modulus, body);
