@@ -280,8 +280,8 @@ unsafe fn multiply_accumulate_ifma(acc: &mut [u64], pairs: &[(&[u64], &[u64])], 
         // SAFETY: start + 8·vectors <= body <= acc.len() = every a_i.len() = every b_i.len();
         // inputs are below q < 2^52.
         unsafe {
-            for v in 0..vectors {
-                low[v] = load(acc.as_ptr().add(start + 8 * v));
+            for (v, slot) in low[..vectors].iter_mut().enumerate() {
+                *slot = load(acc.as_ptr().add(start + 8 * v));
             }
             for chunk in pairs.chunks(IFMA_TERMS_PER_REDUCTION) {
                 high[..vectors].fill(zero);
@@ -293,12 +293,12 @@ unsafe fn multiply_accumulate_ifma(acc: &mut [u64], pairs: &[(&[u64], &[u64])], 
                         high[v] = _mm512_madd52hi_epu64(high[v], x, y);
                     }
                 }
-                for v in 0..vectors {
-                    low[v] = reducer.reduce_two_words(high[v], low[v]);
+                for (l, &h) in low[..vectors].iter_mut().zip(&high[..vectors]) {
+                    *l = reducer.reduce_two_words(h, *l);
                 }
             }
-            for v in 0..vectors {
-                store(acc.as_mut_ptr().add(start + 8 * v), low[v]);
+            for (v, &value) in low[..vectors].iter().enumerate() {
+                store(acc.as_mut_ptr().add(start + 8 * v), value);
             }
         }
     }
