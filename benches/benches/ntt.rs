@@ -23,9 +23,18 @@ fn ntt_benchmarks(c: &mut Criterion) {
     }
 }
 
+fn config() -> Criterion {
+    use std::time::Duration;
+    Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+}
+
 criterion_group! {
+    #[allow(missing_docs)]
     name = benches;
-    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(300)).measurement_time(std::time::Duration::from_secs(1));
+    config = config();
     targets = ntt_benchmarks
 }
 criterion_main!(benches);
