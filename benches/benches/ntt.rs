@@ -6,7 +6,7 @@
 //!
 //! `cargo bench -p spencnn-benches --bench ntt [-- <filter>]`
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use spencnn_benches::{LOG_SIZES, PRIMES, cases};
 
 fn ntt_benchmarks(c: &mut Criterion) {
@@ -31,10 +31,8 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(1))
 }
 
-criterion_group! {
-    #[allow(missing_docs)]
-    name = benches;
-    config = config();
-    targets = ntt_benchmarks
+fn main() {
+    let mut criterion = config().configure_from_args();
+    ntt_benchmarks(&mut criterion);
+    criterion.final_summary();
 }
-criterion_main!(benches);
