@@ -59,9 +59,16 @@ macro_rules! ntt_drivers {
             // Stage (groups, half): `groups` butterfly groups of `2·half` values.
             let (mut groups, mut half) = (1usize, n / 2);
             if (n.trailing_zeros() - 4) % 2 == 1 {
-                // SAFETY: the pass touches indices below n and twiddles below 2·groups <= n.
-                unsafe { forward_radix2(data, table, lanes, groups, 0, groups, half) };
-                (groups, half) = (2 * groups, half / 2);
+                if half >= 64 {
+                    // One sweep for three stages instead of two sweeps (radix-2 + radix-4).
+                    // SAFETY: the pass touches indices below n and twiddles below 8 <= n.
+                    unsafe { forward_radix8_first(data, table, lanes, half) };
+                    (groups, half) = (8, half / 8);
+                } else {
+                    // SAFETY: the pass touches indices below n and twiddles below 2·groups <= n.
+                    unsafe { forward_radix2(data, table, lanes, groups, 0, groups, half) };
+                    (groups, half) = (2 * groups, half / 2);
+                }
             }
             while half >= 16 && 2 * half > block {
                 // SAFETY: the pass touches indices below n and twiddles below 4·groups <= n.
@@ -82,6 +89,43 @@ macro_rules! ntt_drivers {
                 debug_assert_eq!(h, 8);
                 // SAFETY: the runs lie inside this block; twiddles below n.
                 unsafe { forward_last_four::<L, STRICT>(base, table, lanes, n, first * 2 * half / 16, block / 16) };
+            }
+        }
+
+        /// The first three stages (one group of `2·half` values, then 2, then 4) in one sweep.
+        /// Needs `half >= 64`.
+        ///
+        /// # Safety
+        /// `base .. base + 2·half` in bounds; the table has at least 8 entries.
+        #[target_feature(enable = $features)]
+        unsafe fn forward_radix8_first<L: NttLanes>(base: *mut u64, table: &Twiddles, lanes: L, half: usize) {
+            let eighth = half / 4;
+            // SAFETY: twiddles 1..8 exist; every pointer below stays inside the 2·half values.
+            unsafe {
+                let w1 = lanes.twiddles::<1>(table, 1);
+                let w2 = [lanes.twiddles::<1>(table, 2), lanes.twiddles::<1>(table, 3)];
+                let w3 = [4, 5, 6, 7].map(|i| lanes.twiddles::<1>(table, i));
+                let p: [*mut u64; 8] = std::array::from_fn(|k| base.add(k * eighth));
+                for j in (0..eighth).step_by(8) {
+                    let mut x = p.map(|ptr| load(ptr.add(j)));
+                    for k in 0..4 {
+                        let (lo, hi) = x.split_at_mut(4);
+                        lanes.forward(&mut lo[k], &mut hi[k], w1);
+                    }
+                    for (quad, &w) in w2.iter().enumerate() {
+                        for k in 0..2 {
+                            let (lo, hi) = x[4 * quad..].split_at_mut(2);
+                            lanes.forward(&mut lo[k], &mut hi[k], w);
+                        }
+                    }
+                    for (pair, &w) in w3.iter().enumerate() {
+                        let (lo, hi) = x[2 * pair..].split_at_mut(1);
+                        lanes.forward(&mut lo[0], &mut hi[0], w);
+                    }
+                    for (ptr, value) in p.iter().zip(x) {
+                        store(ptr.add(j), value);
+                    }
+                }
             }
         }
 
