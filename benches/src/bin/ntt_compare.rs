@@ -83,8 +83,19 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// One summary row: the case and the medians of our main routine and of the baseline.
+struct SummaryRow {
+    op: &'static str,
+    n: usize,
+    bits: u32,
+    ours: f64,
+    baseline_name: &'static str,
+    baseline: f64,
+}
+
 fn main() {
     let o = options();
+    let mut summary = Vec::new();
     println!(
         "# ntt-compare: {} rounds, interleaved; isa {:?}; load average at start {}",
         o.rounds,
@@ -100,14 +111,29 @@ fn main() {
                 if o.ops.as_ref().is_some_and(|ops| !ops.iter().any(|op| op == case.op)) {
                     continue;
                 }
-                report(&mut case, &o);
+                summary.push(report(&mut case, &o));
             }
         }
     }
     println!("# load average at end {}", load_average());
+    println!();
+    println!("| op | N | bits | spencnn µs | comparator | comparator µs | ratio |");
+    println!("|---|---:|---:|---:|---|---:|---:|");
+    for row in &summary {
+        println!(
+            "| {} | {} | {} | {:.2} | {} | {:.2} | {:.2} |",
+            row.op,
+            row.n,
+            row.bits,
+            row.ours * 1e6,
+            row.baseline_name,
+            row.baseline * 1e6,
+            row.ours / row.baseline
+        );
+    }
 }
 
-fn report(case: &mut Case, o: &Options) {
+fn report(case: &mut Case, o: &Options) -> SummaryRow {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); case.contenders.len()];
     for _ in 0..o.rounds {
         for (contender, slot) in case.contenders.iter_mut().zip(times.iter_mut()) {
@@ -127,5 +153,13 @@ fn report(case: &mut Case, o: &Options) {
             m * 1e6,
             m / baseline
         );
+    }
+    SummaryRow {
+        op: case.op,
+        n: case.n,
+        bits: case.bits,
+        ours: medians[0],
+        baseline_name: case.contenders[baseline_index].name,
+        baseline,
     }
 }

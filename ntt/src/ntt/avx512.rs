@@ -26,9 +26,6 @@ const BLOCK: usize = 1 << 12;
 /// Independent columns of 8 values interleaved per radix-4 iteration (when the group allows).
 const COLUMNS: usize = 4;
 
-/// Runs of 16 values interleaved in the last (forward) or first (inverse) four stages.
-const RUNS: usize = 4;
-
 /// The `1/n` constants of the last inverse stage: `n⁻¹` and `ψ^{-n/2}·n⁻¹`.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct InverseScaling {
@@ -257,16 +254,23 @@ macro_rules! ntt_drivers {
             first_run: usize,
             count: usize,
         ) {
-            if count < RUNS {
+            if count < L::RUNS {
                 for k in 0..count {
                     // SAFETY: run k lies inside the block.
                     unsafe { forward_runs::<L, STRICT, 1>(base.add(16 * k), table, lanes, n, first_run + k) };
                 }
                 return;
             }
-            for k in (0..count).step_by(RUNS) {
+            for k in (0..count).step_by(L::RUNS) {
                 // SAFETY: runs k .. k + RUNS lie inside the block (RUNS divides the power of two count).
-                unsafe { forward_runs::<L, STRICT, RUNS>(base.add(16 * k), table, lanes, n, first_run + k) };
+                unsafe {
+                    let base = base.add(16 * k);
+                    if L::RUNS == 8 {
+                        forward_runs::<L, STRICT, 8>(base, table, lanes, n, first_run + k)
+                    } else {
+                        forward_runs::<L, STRICT, 4>(base, table, lanes, n, first_run + k)
+                    }
+                };
             }
         }
 
@@ -418,7 +422,7 @@ macro_rules! ntt_drivers {
             count: usize,
             last: (L::Twiddle, L::Twiddle),
         ) {
-            if count < RUNS {
+            if count < L::RUNS {
                 for k in 0..count {
                     // SAFETY: run k lies inside the block.
                     unsafe {
@@ -427,10 +431,15 @@ macro_rules! ntt_drivers {
                 }
                 return;
             }
-            for k in (0..count).step_by(RUNS) {
+            for k in (0..count).step_by(L::RUNS) {
                 // SAFETY: runs k .. k + RUNS lie inside the block (RUNS divides the power of two count).
                 unsafe {
-                    inverse_runs::<L, STRICT, LAST, RUNS>(base.add(16 * k), table, lanes, n, first_run + k, last)
+                    let base = base.add(16 * k);
+                    if L::RUNS == 8 {
+                        inverse_runs::<L, STRICT, LAST, 8>(base, table, lanes, n, first_run + k, last)
+                    } else {
+                        inverse_runs::<L, STRICT, LAST, 4>(base, table, lanes, n, first_run + k, last)
+                    }
                 };
             }
         }

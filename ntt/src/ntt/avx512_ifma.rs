@@ -60,6 +60,8 @@ impl Ifma52 {
 
 impl NttLanes for Ifma52 {
     type Twiddle = IfmaConstant;
+    // Two registers per twiddle leave room for eight runs in flight.
+    const RUNS: usize = 8;
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx512ifma")]

@@ -35,6 +35,10 @@ pub(super) trait NttLanes: Copy {
     /// A twiddle (with companions) in vector registers.
     type Twiddle: Copy;
 
+    /// Runs of 16 values the drivers interleave in the in-register stages (4 or 8): more
+    /// hides more latency but needs more registers, so it depends on the family's footprint.
+    const RUNS: usize;
+
     /// Twiddles `index .. index + WIDTH` (WIDTH = 1, 2, 4 or 8), lane `l` holding entry
     /// `index + l % WIDTH`.
     ///
@@ -141,6 +145,7 @@ impl<const FAST: bool> Shoup64<FAST> {
 
 impl<const FAST: bool> NttLanes for Shoup64<FAST> {
     type Twiddle = ShoupConstant;
+    const RUNS: usize = 4;
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
