@@ -115,6 +115,40 @@ unsafe fn lane_twiddles<const PAIRS: bool>(table: &Twiddles, index: usize) -> Tw
     }
 }
 
+/// One stage of `groups` groups of `2·half` values (`half >= 4`): Cooley–Tukey butterflies
+/// when `FORWARD`, Gentleman–Sande ones otherwise.
+///
+/// # Safety
+/// `data .. data + 2·half·groups` in bounds; `2·groups <= table length`; the CPU supports AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn radix2_stage<const FORWARD: bool>(
+    data: *mut u64,
+    table: &Twiddles,
+    c: &Constants,
+    groups: usize,
+    half: usize,
+) {
+    for g in 0..groups {
+        // SAFETY: group g spans [2·half·g, 2·half·(g+1)), in bounds by the caller's guarantee.
+        unsafe {
+            let w = splat_twiddle(table, groups + g);
+            let x_ptr = data.add(2 * half * g);
+            let y_ptr = x_ptr.add(half);
+            for j in (0..half).step_by(4) {
+                let (mut x, mut y) = (load(x_ptr.add(j)), load(y_ptr.add(j)));
+                if FORWARD {
+                    c.forward(&mut x, &mut y, w);
+                } else {
+                    c.inverse(&mut x, &mut y, w);
+                }
+                store(x_ptr.add(j), x);
+                store(y_ptr.add(j), y);
+            }
+        }
+    }
+}
+
 /// Forward transform in place (natural order in, bit-reversed out). Input in `[0, 4q)`;
 /// output in `[0, q)` when `STRICT`, else `[0, 4q)`. Any `q < 2^62`.
 ///
@@ -129,20 +163,8 @@ pub(super) unsafe fn forward<const STRICT: bool>(values: &mut [u64], table: &Twi
     let data = values.as_mut_ptr();
     let (mut groups, mut half) = (1usize, n / 2);
     while half >= 4 {
-        for g in 0..groups {
-            // SAFETY: group g spans [2·half·g, 2·half·(g+1)) ⊂ [0, n); twiddle index < 2·groups <= n.
-            unsafe {
-                let w = splat_twiddle(table, groups + g);
-                let x_ptr = data.add(2 * half * g);
-                let y_ptr = x_ptr.add(half);
-                for j in (0..half).step_by(4) {
-                    let (mut x, mut y) = (load(x_ptr.add(j)), load(y_ptr.add(j)));
-                    c.forward(&mut x, &mut y, w);
-                    store(x_ptr.add(j), x);
-                    store(y_ptr.add(j), y);
-                }
-            }
-        }
+        // SAFETY: groups·2·half = n values; twiddle indices below 2·groups <= n.
+        unsafe { radix2_stage::<true>(data, table, &c, groups, half) };
         (groups, half) = (2 * groups, half / 2);
     }
     // Stages half = 2 (n/4 groups, one per run of 4) and half = 1 (n/2 groups, two per run).
@@ -197,20 +219,8 @@ pub(super) unsafe fn inverse<const STRICT: bool>(
     }
     let (mut groups, mut half) = (n / 8, 4usize);
     while groups > 1 {
-        for g in 0..groups {
-            // SAFETY: group g spans [2·half·g, 2·half·(g+1)) ⊂ [0, n); twiddle index < 2·groups <= n.
-            unsafe {
-                let w = splat_twiddle(table, groups + g);
-                let x_ptr = data.add(2 * half * g);
-                let y_ptr = x_ptr.add(half);
-                for j in (0..half).step_by(4) {
-                    let (mut x, mut y) = (load(x_ptr.add(j)), load(y_ptr.add(j)));
-                    c.inverse(&mut x, &mut y, w);
-                    store(x_ptr.add(j), x);
-                    store(y_ptr.add(j), y);
-                }
-            }
-        }
+        // SAFETY: groups·2·half = n values; twiddle indices below 2·groups <= n.
+        unsafe { radix2_stage::<false>(data, table, &c, groups, half) };
         (groups, half) = (groups / 2, half * 2);
     }
     let scale = Twiddle { value: splat(n_inv.0), shoup: splat(n_inv.1), shoup_hi: splat(n_inv.1 >> 32) };

@@ -8,7 +8,11 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 #[cfg(target_arch = "x86_64")]
+mod avx512_forward;
+#[cfg(target_arch = "x86_64")]
 mod avx512_ifma;
+#[cfg(target_arch = "x86_64")]
+mod avx512_inverse;
 #[cfg(target_arch = "x86_64")]
 mod avx512_lanes;
 mod plan;
