@@ -9,7 +9,6 @@
 //! Every modulus is an odd number below `2^62`; every function documents the range of its
 //! inputs and outputs (`[0, q)` unless stated).
 
-mod aligned;
 mod bit_reverse;
 mod error;
 pub mod galois;

@@ -9,7 +9,6 @@ use super::avx512_ifma::{IFMA_MODULUS_LIMIT, Ifma52};
 #[cfg(target_arch = "x86_64")]
 use super::avx512_lanes::{ScalarConstant, Shoup64};
 use super::scalar;
-use crate::aligned::AlignedTable;
 use crate::bit_reverse::bit_reverse;
 use crate::error::NttError;
 use crate::isa::Isa;
@@ -62,27 +61,21 @@ pub struct NttPlan {
 #[derive(Debug, Clone)]
 pub(super) struct Twiddles {
     /// The twiddles `w`.
-    pub(super) value: AlignedTable,
+    pub(super) value: Vec<u64>,
     /// `floor(w·2^64/q)`.
-    pub(super) shoup: AlignedTable,
+    pub(super) shoup: Vec<u64>,
     /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers.
-    pub(super) shoup_hi: AlignedTable,
+    pub(super) shoup_hi: Vec<u64>,
     /// `floor(w·2^52/q)` for the IFMA kernels; empty unless the plan uses them.
-    pub(super) shoup52: AlignedTable,
+    pub(super) shoup52: Vec<u64>,
 }
 
 impl Twiddles {
     fn new(value: Vec<u64>, modulus: &Modulus, with_shoup52: bool) -> Self {
         let shoup: Vec<u64> = value.iter().map(|&w| modulus.shoup(w)).collect();
-        let shoup_hi: Vec<u64> = shoup.iter().map(|&s| s >> 32).collect();
-        let shoup52: Vec<u64> =
-            if with_shoup52 { value.iter().map(|&w| shoup52(w, modulus)).collect() } else { Vec::new() };
-        Self {
-            value: AlignedTable::new(&value),
-            shoup: AlignedTable::new(&shoup),
-            shoup_hi: AlignedTable::new(&shoup_hi),
-            shoup52: AlignedTable::new(&shoup52),
-        }
+        let shoup_hi = shoup.iter().map(|&s| s >> 32).collect();
+        let shoup52 = if with_shoup52 { value.iter().map(|&w| shoup52(w, modulus)).collect() } else { Vec::new() };
+        Self { value, shoup, shoup_hi, shoup52 }
     }
 }
 
