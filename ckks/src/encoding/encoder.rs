@@ -1,0 +1,183 @@
+//! The CKKS encoder: slot vectors ↔ scaled integer polynomials in RNS/NTT form.
+
+use std::sync::Arc;
+
+use super::complex::Complex;
+use crate::context::Context;
+use crate::error::CkksError;
+use crate::ring::{Coefficient, RnsPoly, crt, kernels, residue_of_i128};
+use crate::scheme::Plaintext;
+
+/// Scaled values must stay below this magnitude (they are rounded through `i128`).
+const MAX_SCALED_MAGNITUDE: f64 = 1.7e38; // ≈ 2^127
+
+/// `round(value)` as an integer, or [`CkksError::EncodingOverflow`] when it is not finite or
+/// too large for `i128`.
+pub(crate) fn rounded_integer(value: f64) -> Result<i128, CkksError> {
+    let rounded = value.round();
+    if rounded.is_finite() && rounded.abs() < MAX_SCALED_MAGNITUDE {
+        Ok(rounded as i128)
+    } else {
+        Err(CkksError::EncodingOverflow { value: rounded })
+    }
+}
+
+fn to_complex(values: &[f64]) -> Vec<Complex> {
+    values.iter().map(|&v| Complex::from(v)).collect()
+}
+
+/// Encodes and decodes slot vectors with the special FFT.
+///
+/// Slot `j` of a plaintext with `s` slots is `m(ζ^{5^j})`; with `s < N/2` (sparse packing)
+/// the polynomial lives in `Z[X^{N/(2s)}]` and rotations act on the `s` slots cyclically.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    ctx: Arc<Context>,
+}
+
+impl Encoder {
+    /// An encoder for the context's parameters.
+    pub fn new(ctx: &Arc<Context>) -> Self {
+        Self { ctx: Arc::clone(ctx) }
+    }
+
+    /// Encodes real values (padded with zeros to `slots`) at `level` and `scale`.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidSlotCount`], [`CkksError::TooManyValues`],
+    /// [`CkksError::LevelOutOfRange`], [`CkksError::InvalidScale`],
+    /// [`CkksError::EncodingOverflow`].
+    pub fn encode_real(&self, values: &[f64], slots: usize, level: usize, scale: f64) -> Result<Plaintext, CkksError> {
+        self.encode(&to_complex(values), slots, level, scale, 0)
+    }
+
+    /// Encodes complex values (padded with zeros to `slots`) at `level` and `scale`.
+    ///
+    /// # Errors
+    /// As [`Encoder::encode_real`].
+    pub fn encode_complex(
+        &self,
+        values: &[Complex],
+        slots: usize,
+        level: usize,
+        scale: f64,
+    ) -> Result<Plaintext, CkksError> {
+        self.encode(values, slots, level, scale, 0)
+    }
+
+    /// Like [`Encoder::encode_real`], with the special-prime limbs too: the plaintext form the
+    /// double-hoisted rotation sum needs.
+    ///
+    /// # Errors
+    /// As [`Encoder::encode_real`].
+    pub fn encode_real_extended(
+        &self,
+        values: &[f64],
+        slots: usize,
+        level: usize,
+        scale: f64,
+    ) -> Result<Plaintext, CkksError> {
+        self.encode(&to_complex(values), slots, level, scale, self.ctx.ring().p_count())
+    }
+
+    /// Like [`Encoder::encode_complex`], with the special-prime limbs too.
+    ///
+    /// # Errors
+    /// As [`Encoder::encode_real`].
+    pub fn encode_complex_extended(
+        &self,
+        values: &[Complex],
+        slots: usize,
+        level: usize,
+        scale: f64,
+    ) -> Result<Plaintext, CkksError> {
+        self.encode(values, slots, level, scale, self.ctx.ring().p_count())
+    }
+
+    fn check_slots(&self, slots: usize) -> Result<(), CkksError> {
+        let max = self.ctx.params().max_slots();
+        if slots.is_power_of_two() && slots <= max { Ok(()) } else { Err(CkksError::InvalidSlotCount { slots, max }) }
+    }
+
+    fn encode(
+        &self,
+        values: &[Complex],
+        slots: usize,
+        level: usize,
+        scale: f64,
+        special: usize,
+    ) -> Result<Plaintext, CkksError> {
+        self.check_slots(slots)?;
+        if values.len() > slots {
+            return Err(CkksError::TooManyValues { given: values.len(), slots });
+        }
+        self.ctx.check_level(level)?;
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(CkksError::InvalidScale { scale });
+        }
+        let ring = self.ctx.ring();
+        let n = ring.n();
+        let mut w = vec![Complex::default(); slots];
+        w[..values.len()].copy_from_slice(values);
+        self.ctx.fft().inverse(&mut w);
+        // Coefficient i·gap holds Re(w_i), coefficient N/2 + i·gap holds Im(w_i).
+        let gap = n / (2 * slots);
+        let mut scaled = vec![0.0f64; n];
+        for (i, z) in w.iter().enumerate() {
+            scaled[i * gap] = (z.re * scale).round();
+            scaled[n / 2 + i * gap] = (z.im * scale).round();
+        }
+        for &v in &scaled {
+            rounded_integer(v)?;
+        }
+        let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
+        if scaled.iter().all(|v| v.abs() < 9.2e18) {
+            let integers: Vec<i64> = scaled.iter().map(|&v| v as i64).collect();
+            for i in 0..poly.limb_count() {
+                kernels::signed_to_residues(poly.limb_mut(i), &integers, ring.modulus(ring.prime_index(level, i)));
+            }
+        } else {
+            for i in 0..poly.limb_count() {
+                let m = ring.modulus(ring.prime_index(level, i));
+                for (x, &v) in poly.limb_mut(i).iter_mut().zip(&scaled) {
+                    *x = residue_of_i128(v as i128, m);
+                }
+            }
+        }
+        Ok(Plaintext { poly: poly.into_ntt(ring), scale, slots, fingerprint: self.ctx.params().fingerprint() })
+    }
+
+    /// Decodes a plaintext into its complex slot values.
+    ///
+    /// Fast at any level: only up to three limbs are transformed back and reconstructed with
+    /// a verified small CRT (see [`crate::ring::crt::centred_coefficients_f64`]).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`], [`CkksError::InvalidSlotCount`].
+    pub fn decode_complex(&self, pt: &Plaintext) -> Result<Vec<Complex>, CkksError> {
+        self.ctx.check_fingerprint(pt.fingerprint)?;
+        self.check_slots(pt.slots)?;
+        let ring = self.ctx.ring();
+        let n = ring.n();
+        let coefficients = if pt.poly.special() > 0 {
+            crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.level(), 0))
+        } else {
+            crt::centred_coefficients_f64(ring, &pt.poly)
+        };
+        let gap = n / (2 * pt.slots);
+        let inv_scale = 1.0 / pt.scale;
+        let mut w: Vec<Complex> = (0..pt.slots)
+            .map(|i| Complex::new(coefficients[i * gap] * inv_scale, coefficients[n / 2 + i * gap] * inv_scale))
+            .collect();
+        self.ctx.fft().forward(&mut w);
+        Ok(w)
+    }
+
+    /// Decodes a plaintext into the real parts of its slots.
+    ///
+    /// # Errors
+    /// As [`Encoder::decode_complex`].
+    pub fn decode_real(&self, pt: &Plaintext) -> Result<Vec<f64>, CkksError> {
+        Ok(self.decode_complex(pt)?.into_iter().map(|z| z.re).collect())
+    }
+}

@@ -1,0 +1,15 @@
+//! Parameters: the ring degree, the prime chains `Q` and `P`, the scale, the secret
+//! distribution and the key-switching digit count, validated against the 128-bit bound.
+
+mod builder;
+mod presets;
+mod security;
+#[cfg(test)]
+mod tests;
+
+pub use builder::{
+    DEFAULT_DIGIT_EXCESS_BITS, ERROR_STD_DEV, MAX_DIGIT_EXCESS_BITS, MAX_PRIME_BITS, MIN_PRIME_BITS, Parameters,
+    ParametersBuilder, SecretDistribution,
+};
+pub use presets::Preset;
+pub use security::{MAX_LOG_N, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N, max_log_qp_128};

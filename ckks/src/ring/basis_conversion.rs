@@ -1,0 +1,176 @@
+//! Fast RNS basis conversion, and exact division with rounding by trailing primes (the
+//! key-switching mod-down by `P` and the rescale by the last Q prime).
+//!
+//! For a source basis `S = s_0⋯s_{m-1}` and `x` given by its residues `x_i`, the fast
+//! conversion to a prime `t` is `Σ_i [x_i · (S/s_i)^{-1}]_{s_i} · (S/s_i) mod t`, which equals
+//! `x + u·S` for an integer `0 ≤ u < m` (approximate conversion, used for the key-switching
+//! mod-up where the extra `u·S` only adds noise). Subtracting `round(Σ_i v_i/s_i)·S` instead
+//! yields exactly the centred representative of `x mod S` (computed with `f64`, exact except
+//! for values within `m·2^-52·S` of `±S/2`, and exact always for one source prime), which makes
+//! the division `(a − [a]_S)/S` a rounding division.
+
+use spencnn_ntt::Modulus;
+
+use super::buffer_pool::Scratch;
+use super::context::RingContext;
+use super::kernels;
+use super::poly::RnsPoly;
+use super::representation::Ntt;
+
+/// Precomputed constants to convert from a set of source primes to any prime of the ring.
+#[derive(Debug, Clone)]
+pub struct BasisConverter {
+    source: Vec<usize>,
+    /// `[(S/s_i)^{-1}]_{s_i}` with its Shoup companion, per source prime.
+    hat_inverse: Vec<(u64, u64)>,
+    /// `1 / s_i` for the centred correction.
+    inverse_f64: Vec<f64>,
+    /// Per global prime `t`: `[(S/s_i)]_t` per source prime, then `[-S]_t`, with Shoup companions.
+    target_rows: Vec<Vec<(u64, u64)>>,
+}
+
+impl BasisConverter {
+    /// Constants for the source primes with the given global indices.
+    pub fn new(ring: &RingContext, source: &[usize]) -> Self {
+        let with_shoup = |m: &Modulus, w: u64| (w, m.shoup(w));
+        let hat_inverse = source
+            .iter()
+            .map(|&s| {
+                let m = ring.modulus(s);
+                let hat = source
+                    .iter()
+                    .filter(|&&o| o != s)
+                    .fold(1u64, |acc, &o| m.mul(acc, m.reduce(ring.modulus(o).value())));
+                with_shoup(m, m.inv(hat).expect("distinct primes are coprime"))
+            })
+            .collect();
+        let inverse_f64 = source.iter().map(|&s| 1.0 / ring.modulus(s).value() as f64).collect();
+        let target_rows = (0..ring.q_count() + ring.p_count())
+            .map(|t| {
+                let m = ring.modulus(t);
+                let product_of = |skip: Option<usize>| {
+                    source
+                        .iter()
+                        .filter(|&&o| Some(o) != skip)
+                        .fold(1u64, |acc, &o| m.mul(acc, m.reduce(ring.modulus(o).value())))
+                };
+                let mut row: Vec<(u64, u64)> = source.iter().map(|&s| with_shoup(m, product_of(Some(s)))).collect();
+                row.push(with_shoup(m, m.neg(product_of(None))));
+                row
+            })
+            .collect();
+        Self { source: source.to_vec(), hat_inverse, inverse_f64, target_rows }
+    }
+
+    /// Number of source primes.
+    pub fn source_count(&self) -> usize {
+        self.source.len()
+    }
+
+    /// In place: `x_i ← x_i · (S/s_i)^{-1} mod s_i` for coefficient-form source limbs (in the
+    /// order of the source primes given to [`BasisConverter::new`]).
+    pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
+        for ((limb, &(w, w_shoup)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
+            if w != 1 {
+                let m = ring.modulus(s);
+                for x in limb.iter_mut() {
+                    *x = m.mul_shoup(*x, w, w_shoup);
+                }
+            }
+        }
+    }
+
+    /// The centred-correction counts `round(Σ_i scaled_i / s_i)` (exact for one source prime).
+    pub fn centred_overflow(&self, ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
+        if let [single] = scaled {
+            let single: &[u64] = single;
+            let half = ring.modulus(self.source[0]).value() / 2;
+            for (o, &x) in overflow.iter_mut().zip(single) {
+                *o = u64::from(x > half);
+            }
+        } else {
+            let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
+            kernels::centred_overflow(overflow, &views, &self.inverse_f64);
+        }
+    }
+
+    /// Writes the conversion to global prime `target` into `out` (reduced). With `overflow`
+    /// from [`BasisConverter::centred_overflow`], the result is the centred representative;
+    /// without it, `x + u·S` with `0 ≤ u < source_count`.
+    pub fn convert(
+        &self,
+        ring: &RingContext,
+        scaled: &[Scratch],
+        overflow: Option<&[u64]>,
+        target: usize,
+        out: &mut [u64],
+    ) {
+        let row = &self.target_rows[target];
+        let mut inputs: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
+        let constants = match overflow {
+            Some(u) => {
+                inputs.push(u);
+                &row[..]
+            }
+            None => &row[..self.source.len()],
+        };
+        kernels::multiply_scalars_accumulate(out, &inputs, constants, ring.modulus(target));
+    }
+}
+
+/// Exact division with rounding by the product `D` of a polynomial's trailing limbs:
+/// `a ↦ round(a / D)` modulo the remaining primes, on NTT-form polynomials.
+///
+/// Used for the key-switching mod-down (`D = P`, the P limbs) and for the rescale
+/// (`D = q_{ℓ-1}`, the last Q limb of a polynomial without P limbs).
+#[derive(Debug, Clone)]
+pub struct DivideRound {
+    converter: BasisConverter,
+    /// `[D^{-1}]_t` with its Shoup companion, per global prime (unused for divisor primes).
+    divisor_inverse: Vec<(u64, u64)>,
+}
+
+impl DivideRound {
+    /// Constants for dividing by the primes with the given global indices.
+    pub fn new(ring: &RingContext, divisor: &[usize]) -> Self {
+        let converter = BasisConverter::new(ring, divisor);
+        let divisor_inverse = (0..ring.q_count() + ring.p_count())
+            .map(|t| {
+                let m = ring.modulus(t);
+                let d = divisor.iter().fold(1u64, |acc, &o| m.mul(acc, m.reduce(ring.modulus(o).value())));
+                let inv = if divisor.contains(&t) { 0 } else { m.inv(d).expect("distinct primes are coprime") };
+                (inv, m.shoup(inv))
+            })
+            .collect();
+        Self { converter, divisor_inverse }
+    }
+
+    /// Replaces `poly` by `round(poly / D)` over its leading limbs and drops the trailing
+    /// `D` limbs. `poly` must be in NTT form and end with exactly the divisor primes.
+    pub fn apply(&self, ring: &RingContext, poly: &mut RnsPoly<Ntt>) {
+        let count = self.converter.source_count();
+        let n = poly.n();
+        let kept = poly.limb_count() - count;
+        let (level, special) = (poly.level(), poly.special());
+        let mut scaled: Vec<Scratch> = (kept..kept + count)
+            .map(|i| {
+                let mut limb = Scratch::copy_of(poly.limb(i));
+                ring.plan(ring.prime_index(level, i)).inverse(&mut limb).expect("limb length is the ring degree");
+                limb
+            })
+            .collect();
+        self.converter.scale_sources(ring, &mut scaled);
+        let mut overflow = Scratch::zeroed(n);
+        self.converter.centred_overflow(ring, &scaled, &mut overflow);
+        let mut converted = Scratch::zeroed(n);
+        for i in 0..kept {
+            let target = ring.prime_index(level, i);
+            self.converter.convert(ring, &scaled, Some(&overflow), target, &mut converted);
+            ring.plan(target).forward(&mut converted).expect("limb length is the ring degree");
+            let (w, w_shoup) = self.divisor_inverse[target];
+            kernels::sub_then_multiply_scalar(poly.limb_mut(i), &converted, w, w_shoup, ring.modulus(target));
+        }
+        debug_assert!(special == 0 || special == count);
+        poly.drop_trailing_limbs(count);
+    }
+}

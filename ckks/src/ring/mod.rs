@@ -1,0 +1,21 @@
+//! The ring layer: RNS polynomials of `Z_{QP}[X]/(X^N + 1)` with their representation in the
+//! type, basis conversion, exact division with rounding (mod-down and rescale), CRT
+//! reconstruction, samplers, and the scalar kernels CKKS adds to `spencnn-ntt`.
+
+pub mod basis_conversion;
+mod buffer_pool;
+mod context;
+pub mod crt;
+pub mod kernels;
+mod poly;
+mod representation;
+pub mod sampling;
+#[cfg(test)]
+mod tests;
+
+pub use basis_conversion::{BasisConverter, DivideRound};
+pub use buffer_pool::Scratch;
+pub use context::RingContext;
+pub use poly::RnsPoly;
+pub(crate) use poly::residue_of_i128;
+pub use representation::{Coefficient, Ntt, Representation};

@@ -1,0 +1,104 @@
+//! Step 1 of hybrid key switching: decompose a polynomial into `dnum` digits of Q and extend
+//! each digit to the basis `Q_ℓ·P` ("mod-up").
+//!
+//! Digit `j` groups the consecutive primes `q_{jα}, …, q_{(j+1)α-1}` (`α` = primes per digit);
+//! at level `ℓ` only the active primes of each digit are used, so the last digit may be
+//! partial. Each digit is extended as its centred representative in `(-Q_j/2, Q_j/2]` (fast
+//! basis conversion with the `f64` overflow correction): an uncentred digit, uniform in
+//! `[0, Q_j)`, has mean `Q_j/2`, and the product of that constant with the key's error lands
+//! in a few slots as outliers several bits above the average noise.
+
+use crate::params::Parameters;
+use crate::ring::{BasisConverter, Ntt, RingContext, RnsPoly, Scratch};
+
+/// Precomputed conversion constants of every digit at every level.
+#[derive(Debug, Clone)]
+pub struct DecompositionTables {
+    primes_per_digit: usize,
+    /// `converters[j][a - 1]` converts from the first `a` primes of digit `j`.
+    converters: Vec<Vec<BasisConverter>>,
+}
+
+impl DecompositionTables {
+    /// Builds the converters for the parameters' digits.
+    pub fn new(params: &Parameters, ring: &RingContext) -> Self {
+        let alpha = params.primes_per_digit();
+        let q_count = params.max_level();
+        let converters = (0..params.dnum())
+            .map(|j| {
+                let start = j * alpha;
+                let end = ((j + 1) * alpha).min(q_count);
+                (start + 1..=end)
+                    .map(|active_end| BasisConverter::new(ring, &(start..active_end).collect::<Vec<_>>()))
+                    .collect()
+            })
+            .collect();
+        Self { primes_per_digit: alpha, converters }
+    }
+
+    /// Number of Q primes per digit (`α`).
+    pub fn primes_per_digit(&self) -> usize {
+        self.primes_per_digit
+    }
+
+    /// The Q-limb range of digit `j` at `level`.
+    pub fn digit_range(&self, digit: usize, level: usize) -> std::ops::Range<usize> {
+        let start = digit * self.primes_per_digit;
+        start..((digit + 1) * self.primes_per_digit).min(level)
+    }
+}
+
+/// The digits of one polynomial, each extended to `Q_ℓ·P` in NTT form. Computing it is the
+/// expensive, key-independent part of key switching; it is reused for every key (hoisting).
+#[derive(Debug, Clone)]
+pub struct Decomposition {
+    level: usize,
+    digits: Vec<RnsPoly<Ntt>>,
+}
+
+impl Decomposition {
+    /// Decomposes the NTT-form polynomial `c` (Q limbs only) at its level.
+    ///
+    /// Cost: `ℓ` inverse NTTs, then per digit one forward NTT per limb outside the digit.
+    pub fn new(ring: &RingContext, tables: &DecompositionTables, c: &RnsPoly<Ntt>) -> Self {
+        debug_assert_eq!(c.special(), 0);
+        let level = c.level();
+        let coefficients = c.clone().into_coefficient(ring);
+        let digit_count = level.div_ceil(tables.primes_per_digit);
+        let digits = (0..digit_count)
+            .map(|j| {
+                let range = tables.digit_range(j, level);
+                let converter = &tables.converters[j][range.len() - 1];
+                let mut scaled: Vec<Scratch> = range.clone().map(|i| Scratch::copy_of(coefficients.limb(i))).collect();
+                converter.scale_sources(ring, &mut scaled);
+                // Centred digits: a digit uniform in [0, Q_j) has a large mean whose product
+                // with the key's error concentrates in a few slots; centring removes it.
+                let mut overflow = Scratch::zeroed(ring.n());
+                converter.centred_overflow(ring, &scaled, &mut overflow);
+                let mut digit = RnsPoly::<Ntt>::zero(ring, level, ring.p_count());
+                for i in 0..digit.limb_count() {
+                    if range.contains(&i) {
+                        digit.limb_mut(i).copy_from_slice(c.limb(i));
+                    } else {
+                        let target = ring.prime_index(level, i);
+                        let limb = digit.limb_mut(i);
+                        converter.convert(ring, &scaled, Some(&overflow), target, limb);
+                        ring.plan(target).forward(limb).expect("limb length is the ring degree");
+                    }
+                }
+                digit
+            })
+            .collect();
+        Self { level, digits }
+    }
+
+    /// The level of the decomposed polynomial.
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
+    /// The extended digits (each with `ℓ` Q limbs and all P limbs).
+    pub fn digits(&self) -> &[RnsPoly<Ntt>] {
+        &self.digits
+    }
+}

@@ -1,0 +1,113 @@
+//! Relinearization and Galois (rotation and conjugation) keys.
+
+use std::collections::BTreeMap;
+
+use spencnn_ntt::GaloisPermutation;
+
+use super::switching_key::SwitchingKey;
+
+/// The Galois element `5^step mod 2N` that rotates slots left by `step` (slot `i` receives
+/// slot `i + step`); negative steps rotate right. `n` is the ring degree.
+pub fn galois_element_for_step(step: i64, n: usize) -> u64 {
+    // 5 has order N/2 in (Z/2N)^*, so steps are taken modulo N/2.
+    pow_mod_two_n(5, step.rem_euclid(n as i64 / 2) as u64, n)
+}
+
+/// `base^exponent mod 2N` (public values, square and multiply).
+fn pow_mod_two_n(base: u64, exponent: u64, n: usize) -> u64 {
+    let two_n = 2 * n as u64;
+    let (mut result, mut base, mut e) = (1u64, base % two_n, exponent);
+    while e > 0 {
+        if e & 1 == 1 {
+            result = result * base % two_n;
+        }
+        base = base * base % two_n;
+        e >>= 1;
+    }
+    result
+}
+
+/// The Galois element `2N − 1` (`X ↦ X^{-1}`) that conjugates every slot.
+pub fn galois_element_for_conjugation(n: usize) -> u64 {
+    2 * n as u64 - 1
+}
+
+/// The inverse of an odd Galois element modulo `2N`.
+pub(crate) fn galois_element_inverse(element: u64, n: usize) -> u64 {
+    // The group (Z/2N)^* has order N, so g^{-1} = g^{N-1}.
+    pow_mod_two_n(element, n as u64 - 1, n)
+}
+
+/// The relinearization key: a switching key from `s²` to `s`.
+#[derive(Debug, Clone)]
+pub struct RelinKey {
+    pub(crate) key: SwitchingKey,
+    pub(crate) fingerprint: u64,
+}
+
+impl RelinKey {
+    /// The underlying switching key.
+    pub fn switching_key(&self) -> &SwitchingKey {
+        &self.key
+    }
+    /// Fingerprint of the parameters the key was made under.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
+
+/// The key of one Galois element `g`, stored *pre-permuted*: it switches from `s` to
+/// `σ_g^{-1}(s)`, so that key switching works on the un-permuted decomposition and the
+/// automorphism `σ_g` is applied once to the two outputs (and not to every digit). This is
+/// what makes hoisting cheap.
+#[derive(Debug, Clone)]
+pub struct GaloisKey {
+    pub(crate) galois_element: u64,
+    pub(crate) permutation: GaloisPermutation,
+    pub(crate) key: SwitchingKey,
+}
+
+impl GaloisKey {
+    /// The Galois element.
+    pub fn galois_element(&self) -> u64 {
+        self.galois_element
+    }
+    /// The NTT-domain gather of `σ_g`.
+    pub fn permutation(&self) -> &GaloisPermutation {
+        &self.permutation
+    }
+    /// The underlying switching key.
+    pub fn switching_key(&self) -> &SwitchingKey {
+        &self.key
+    }
+}
+
+/// A set of Galois keys, looked up by Galois element.
+#[derive(Debug, Clone, Default)]
+pub struct GaloisKeys {
+    pub(crate) keys: BTreeMap<u64, GaloisKey>,
+    pub(crate) fingerprint: u64,
+}
+
+impl GaloisKeys {
+    /// The key of a Galois element, if generated.
+    pub fn get(&self, galois_element: u64) -> Option<&GaloisKey> {
+        self.keys.get(&galois_element)
+    }
+    /// The Galois elements present, ascending.
+    pub fn elements(&self) -> impl Iterator<Item = u64> + '_ {
+        self.keys.keys().copied()
+    }
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    /// Whether no key is present.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    /// Fingerprint of the parameters the keys were made under.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}

@@ -1,0 +1,141 @@
+//! Key generation.
+
+use std::sync::Arc;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, SeedableRng};
+use spencnn_ntt::GaloisPermutation;
+use zeroize::Zeroize;
+
+use super::evaluation_keys::{
+    GaloisKey, GaloisKeys, RelinKey, galois_element_for_conjugation, galois_element_for_step, galois_element_inverse,
+};
+use super::keys::{PublicKey, SecretKey};
+use super::switching_key::SwitchingKey;
+use crate::context::Context;
+use crate::error::CkksError;
+use crate::params::SecretDistribution;
+use crate::ring::{RnsPoly, sampling};
+
+/// Generates secret, public and evaluation keys from a ChaCha20 generator.
+///
+/// ```
+/// use spencnn_ckks::{Context, KeyGenerator, Parameters};
+/// let params = Parameters::builder().log_n(10).q_bits(&[50, 40]).p_bits(&[50])
+///     .insecure_for_testing_only().build().unwrap();
+/// let ctx = Context::new(params).unwrap();
+/// let mut keygen = KeyGenerator::new(&ctx);
+/// let sk = keygen.secret_key();
+/// let galois = keygen.galois_keys(&sk, &[1, -1], true).unwrap();
+/// assert_eq!(galois.len(), 3);
+/// ```
+#[derive(Debug)]
+pub struct KeyGenerator {
+    ctx: Arc<Context>,
+    rng: ChaCha20Rng,
+}
+
+impl KeyGenerator {
+    /// A generator seeded from the operating system's randomness.
+    ///
+    /// # Panics
+    /// When the operating system's random source fails (no safe way to continue).
+    pub fn new(ctx: &Arc<Context>) -> Self {
+        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available") }
+    }
+
+    /// A deterministic generator (tests and reproducible experiments only: anyone with the
+    /// seed can recompute the secret key).
+    pub fn from_seed(ctx: &Arc<Context>, seed: [u8; 32]) -> Self {
+        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_seed(seed) }
+    }
+
+    /// A fresh secret key with the parameters' distribution.
+    pub fn secret_key(&mut self) -> SecretKey {
+        let ring = self.ctx.ring();
+        let n = ring.n();
+        let mut coefficients = match self.ctx.params().secret_distribution() {
+            SecretDistribution::UniformTernary => sampling::sample_ternary(&mut self.rng, n),
+            SecretDistribution::FixedHammingWeight { weight } => {
+                sampling::sample_fixed_hamming_weight(&mut self.rng, n, weight)
+            }
+        };
+        let poly = RnsPoly::from_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
+        coefficients.zeroize();
+        SecretKey { poly, fingerprint: self.ctx.params().fingerprint() }
+    }
+
+    /// The public key `(-a·s + e, a)` over `Q·P` (the P limbs let encryption divide its noise
+    /// by `P`).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
+    pub fn public_key(&mut self, sk: &SecretKey) -> Result<PublicKey, CkksError> {
+        self.ctx.check_fingerprint(sk.fingerprint)?;
+        let ring = self.ctx.ring();
+        let (level, special) = (ring.q_count(), ring.p_count());
+        let seed = sampling::fresh_seed(&mut self.rng);
+        let a = sampling::uniform_from_seed(seed, ring, level, special);
+        let mut errors = sampling::sample_gaussian(&mut self.rng, ring.n());
+        let mut b = RnsPoly::from_signed(&errors, ring, level, special).into_ntt(ring);
+        errors.zeroize();
+        let mut a_s = a.clone();
+        a_s.mul_assign(&sk.poly, ring)?;
+        b.sub_assign(&a_s, ring)?;
+        Ok(PublicKey { b, a, seed, fingerprint: sk.fingerprint })
+    }
+
+    /// The relinearization key (switching from `s²` to `s`).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
+    pub fn relin_key(&mut self, sk: &SecretKey) -> Result<RelinKey, CkksError> {
+        self.ctx.check_fingerprint(sk.fingerprint)?;
+        let ring = self.ctx.ring();
+        let mut s_squared = sk.poly.clone();
+        s_squared.mul_assign(&sk.poly, ring)?;
+        let key = SwitchingKey::generate(self.ctx.params(), ring, &s_squared, &sk.poly, &mut self.rng);
+        s_squared.zeroize();
+        Ok(RelinKey { key, fingerprint: sk.fingerprint })
+    }
+
+    /// The key of one Galois element (odd, below `2N`).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`], or an NTT error for an invalid element.
+    pub fn galois_key(&mut self, sk: &SecretKey, galois_element: u64) -> Result<GaloisKey, CkksError> {
+        self.ctx.check_fingerprint(sk.fingerprint)?;
+        let ring = self.ctx.ring();
+        let n = ring.n();
+        let permutation = GaloisPermutation::new(n, galois_element)?;
+        let inverse = GaloisPermutation::new(n, galois_element_inverse(galois_element, n))?;
+        // The key switches from s to σ_g^{-1}(s); see `GaloisKey`.
+        let mut permuted_secret = sk.poly.permuted(&inverse);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, &sk.poly, &permuted_secret, &mut self.rng);
+        permuted_secret.zeroize();
+        Ok(GaloisKey { galois_element, permutation, key })
+    }
+
+    /// Galois keys for the rotation `steps` (slot `i` receives slot `i + step`; negative steps
+    /// rotate right) and, if `conjugation`, for complex conjugation. Steps that map to the
+    /// same Galois element share one key; step 0 needs none.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
+    pub fn galois_keys(&mut self, sk: &SecretKey, steps: &[i64], conjugation: bool) -> Result<GaloisKeys, CkksError> {
+        let n = self.ctx.ring().n();
+        let mut elements: Vec<u64> =
+            steps.iter().map(|&step| galois_element_for_step(step, n)).filter(|&g| g != 1).collect();
+        if conjugation {
+            elements.push(galois_element_for_conjugation(n));
+        }
+        elements.sort_unstable();
+        elements.dedup();
+        let mut keys = GaloisKeys { keys: Default::default(), fingerprint: sk.fingerprint };
+        for g in elements {
+            let key = self.galois_key(sk, g)?;
+            keys.keys.insert(g, key);
+        }
+        Ok(keys)
+    }
+}

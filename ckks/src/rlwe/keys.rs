@@ -1,0 +1,64 @@
+//! Secret and public keys.
+
+use std::fmt;
+
+use zeroize::Zeroize;
+
+use crate::ring::{Ntt, RnsPoly};
+
+/// The secret key `s`, in NTT form over all of `Q·P`.
+///
+/// Wiped from memory on drop; its `Debug` output shows no coefficient.
+pub struct SecretKey {
+    pub(crate) poly: RnsPoly<Ntt>,
+    pub(crate) fingerprint: u64,
+}
+
+impl SecretKey {
+    /// The secret in NTT form over `Q·P` (for advanced use, e.g. noise measurements).
+    pub fn poly(&self) -> &RnsPoly<Ntt> {
+        &self.poly
+    }
+    /// Fingerprint of the parameters the key was made under.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
+
+impl Drop for SecretKey {
+    fn drop(&mut self) {
+        self.poly.zeroize();
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretKey")
+            .field("fingerprint", &format_args!("{:#018x}", self.fingerprint))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The public key `(b, a) = (-a·s + e, a)` over `Q·P` in NTT form; `a` is expanded from `seed`.
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    pub(crate) b: RnsPoly<Ntt>,
+    pub(crate) a: RnsPoly<Ntt>,
+    pub(crate) seed: [u8; 32],
+    pub(crate) fingerprint: u64,
+}
+
+impl PublicKey {
+    /// The `(b, a)` pair.
+    pub fn components(&self) -> (&RnsPoly<Ntt>, &RnsPoly<Ntt>) {
+        (&self.b, &self.a)
+    }
+    /// The seed from which `a` is expanded (for compressed serialization).
+    pub fn seed(&self) -> [u8; 32] {
+        self.seed
+    }
+    /// Fingerprint of the parameters the key was made under.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}

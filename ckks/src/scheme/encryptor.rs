@@ -1,0 +1,118 @@
+//! Public-key and secret-key encryption.
+
+use std::sync::Arc;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, SeedableRng};
+use spencnn_ntt::vector;
+use zeroize::Zeroize;
+
+use super::plaintext::{Ciphertext, Plaintext};
+use crate::context::Context;
+use crate::error::CkksError;
+use crate::ring::{Ntt, RnsPoly, sampling};
+use crate::rlwe::{PublicKey, SecretKey};
+
+/// Encrypts plaintexts; holds a ChaCha20 generator seeded from the OS.
+#[derive(Debug)]
+pub struct Encryptor {
+    ctx: Arc<Context>,
+    rng: ChaCha20Rng,
+}
+
+impl Encryptor {
+    /// An encryptor seeded from the operating system's randomness.
+    ///
+    /// # Panics
+    /// When the operating system's random source fails (no safe way to continue).
+    pub fn new(ctx: &Arc<Context>) -> Self {
+        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available") }
+    }
+
+    /// A deterministic encryptor (tests only: the seed reveals the encryption randomness).
+    pub fn from_seed(ctx: &Arc<Context>, seed: [u8; 32]) -> Self {
+        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_seed(seed) }
+    }
+
+    fn sample_small_ntt(&mut self, level: usize, special: usize, ternary: bool) -> RnsPoly<Ntt> {
+        let ring = self.ctx.ring();
+        let mut values = if ternary {
+            sampling::sample_ternary(&mut self.rng, ring.n())
+        } else {
+            sampling::sample_gaussian(&mut self.rng, ring.n())
+        };
+        let poly = RnsPoly::from_signed(&values, ring, level, special).into_ntt(ring);
+        values.zeroize();
+        poly
+    }
+
+    /// Public-key encryption at the plaintext's level `ℓ`: `(u·b + e_0, u·a + e_1)` is formed
+    /// over `Q_ℓ·P` (ternary `u`, Gaussian `e_0, e_1`), divided by `P` with rounding, and `m` is
+    /// added. The division shrinks the encryption noise `u·e + e_0 + e_1·s` to about the
+    /// rounding error, as in SEAL.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when the key or plaintext belongs to other parameters.
+    pub fn encrypt(&mut self, pt: &Plaintext, pk: &PublicKey) -> Result<Ciphertext, CkksError> {
+        self.ctx.check_fingerprint(pk.fingerprint)?;
+        self.ctx.check_fingerprint(pt.fingerprint)?;
+        let level = pt.level();
+        let special = self.ctx.ring().p_count();
+        let mut u = self.sample_small_ntt(level, special, true);
+        let mut c0 = self.sample_small_ntt(level, special, false);
+        let mut c1 = self.sample_small_ntt(level, special, false);
+        let ring = self.ctx.ring();
+        for i in 0..level + special {
+            // The public key holds every prime, so its limb index is the global prime index.
+            let global = ring.prime_index(level, i);
+            let m = ring.modulus(global);
+            vector::multiply_accumulate(c0.limb_mut(i), &[(u.limb(i), pk.b.limb(global))], m)?;
+            vector::multiply_accumulate(c1.limb_mut(i), &[(u.limb(i), pk.a.limb(global))], m)?;
+        }
+        u.zeroize();
+        self.ctx.mod_down().apply(ring, &mut c0);
+        self.ctx.mod_down().apply(ring, &mut c1);
+        for i in 0..level {
+            vector::add_assign(c0.limb_mut(i), pt.poly.limb(i), ring.modulus(i))?;
+        }
+        Ok(Ciphertext {
+            polys: vec![c0, c1],
+            scale: pt.scale,
+            slots: pt.slots,
+            fingerprint: pt.fingerprint,
+            seed: None,
+        })
+    }
+
+    /// Secret-key encryption at the plaintext's level: `(-a·s + e + m, a)` with `a` expanded
+    /// from a fresh seed, which the ciphertext keeps (see [`Ciphertext::seed`]). Less noise
+    /// than public-key encryption.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when the key or plaintext belongs to other parameters.
+    pub fn encrypt_symmetric(&mut self, pt: &Plaintext, sk: &SecretKey) -> Result<Ciphertext, CkksError> {
+        self.ctx.check_fingerprint(sk.fingerprint)?;
+        self.ctx.check_fingerprint(pt.fingerprint)?;
+        let level = pt.level();
+        let seed = sampling::fresh_seed(&mut self.rng);
+        let mut c0 = self.sample_small_ntt(level, 0, false);
+        let ring = self.ctx.ring();
+        let c1 = sampling::uniform_from_seed(seed, ring, level, 0);
+        let mut a_s = vec![0u64; ring.n()];
+        for i in 0..level {
+            let m = ring.modulus(i);
+            a_s.copy_from_slice(c1.limb(i));
+            vector::mul_assign(&mut a_s, sk.poly.limb(i), m)?;
+            vector::sub_assign(c0.limb_mut(i), &a_s, m)?;
+            vector::add_assign(c0.limb_mut(i), pt.poly.limb(i), m)?;
+        }
+        a_s.zeroize();
+        Ok(Ciphertext {
+            polys: vec![c0, c1],
+            scale: pt.scale,
+            slots: pt.slots,
+            fingerprint: pt.fingerprint,
+            seed: Some(seed),
+        })
+    }
+}

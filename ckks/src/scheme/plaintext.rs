@@ -1,0 +1,98 @@
+//! Plaintexts and ciphertexts.
+
+use crate::ring::{Ntt, RnsPoly};
+
+/// An encoded message: `Δ·m(X)` in NTT form at some level, with its scale `Δ` and slot count.
+///
+/// An *extended* plaintext also holds the special-prime limbs (P); it is what the
+/// double-hoisted rotation sum multiplies in the `Q·P` basis. Extended plaintexts work
+/// everywhere a plain one does.
+#[derive(Debug, Clone)]
+pub struct Plaintext {
+    pub(crate) poly: RnsPoly<Ntt>,
+    pub(crate) scale: f64,
+    pub(crate) slots: usize,
+    pub(crate) fingerprint: u64,
+}
+
+impl Plaintext {
+    /// Number of active Q primes.
+    pub fn level(&self) -> usize {
+        self.poly.level()
+    }
+    /// The scale `Δ`.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+    /// Number of slots (a power of two `≤ N/2`).
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+    /// Whether the special-prime limbs are present.
+    pub fn is_extended(&self) -> bool {
+        self.poly.special() > 0
+    }
+    /// The polynomial.
+    pub fn poly(&self) -> &RnsPoly<Ntt> {
+        &self.poly
+    }
+    /// Fingerprint of the parameters it was made under.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+}
+
+/// A ciphertext `(c_0, c_1[, c_2])` in NTT form that decrypts to `c_0 + c_1·s [+ c_2·s²]`.
+///
+/// Its scale is tracked exactly (products of scales, quotients by the rescaled primes).
+/// A fresh secret-key encryption keeps the seed of its uniform part `c_1` until it is modified
+/// (for compressed serialization).
+#[derive(Debug, Clone)]
+pub struct Ciphertext {
+    pub(crate) polys: Vec<RnsPoly<Ntt>>,
+    pub(crate) scale: f64,
+    pub(crate) slots: usize,
+    pub(crate) fingerprint: u64,
+    pub(crate) seed: Option<[u8; 32]>,
+}
+
+impl Ciphertext {
+    /// Number of active Q primes.
+    pub fn level(&self) -> usize {
+        self.polys[0].level()
+    }
+    /// The scale.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+    /// Number of slots.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+    /// Number of polynomials (2, or 3 after a multiplication without relinearization).
+    pub fn size(&self) -> usize {
+        self.polys.len()
+    }
+    /// The polynomials.
+    pub fn polys(&self) -> &[RnsPoly<Ntt>] {
+        &self.polys
+    }
+    /// The seed of `c_1` for a fresh secret-key encryption, `None` otherwise.
+    pub fn seed(&self) -> Option<[u8; 32]> {
+        self.seed
+    }
+    /// Fingerprint of the parameters it was made under.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+    /// A ciphertext with new polynomials and scale, and the slot count and parameters of `self`.
+    pub(crate) fn derived(&self, polys: Vec<RnsPoly<Ntt>>, scale: f64) -> Ciphertext {
+        Ciphertext { polys, scale, slots: self.slots, fingerprint: self.fingerprint, seed: None }
+    }
+
+    /// Mutable access to the polynomials; forgets the seed (the ciphertext is modified).
+    pub(crate) fn polys_mut(&mut self) -> &mut Vec<RnsPoly<Ntt>> {
+        self.seed = None;
+        &mut self.polys
+    }
+}

@@ -1,0 +1,235 @@
+//! Runs a schedule on any [`Backend`], and the end-to-end simulated run.
+
+use thiserror::Error;
+
+use super::{Backend, BackendError, SlotSimulator};
+use crate::model::ModelError;
+use crate::plan::{Op, Schedule, ValueId};
+use crate::tensor::Tensor3;
+
+/// Errors while executing a schedule.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ExecError {
+    /// A backend operation failed.
+    #[error("instruction {instr}: {source}")]
+    Backend {
+        /// Index of the failing instruction.
+        instr: usize,
+        /// The backend error.
+        source: BackendError,
+    },
+    /// Wrong number of input ciphertexts.
+    #[error("the schedule takes {expected} input ciphertexts, got {found}")]
+    InputCount {
+        /// Expected inputs.
+        expected: usize,
+        /// Given inputs.
+        found: usize,
+    },
+    /// An instruction reads a value that is not (or no longer) available, or of the wrong kind.
+    #[error("instruction {instr} reads unavailable value {value}")]
+    MissingValue {
+        /// Instruction index.
+        instr: usize,
+        /// Value id.
+        value: u32,
+    },
+    /// The image does not match the model.
+    #[error(transparent)]
+    Image(#[from] ModelError),
+}
+
+enum Stored<C, E> {
+    Ct(C),
+    Ext(E),
+}
+
+fn reads(op: &Op) -> Vec<ValueId> {
+    match op {
+        Op::RotateHoistedExt { src, .. }
+        | Op::MulPlain { src, .. }
+        | Op::AddPlain { src, .. }
+        | Op::Rescale { src, .. }
+        | Op::Square { src, .. }
+        | Op::DropLevels { src, .. } => vec![*src],
+        Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.0).collect(),
+        Op::RotateSum { terms, .. } => terms.iter().map(|t| t.0).collect(),
+        Op::Add { lhs, rhs, .. } => vec![*lhs, *rhs],
+    }
+}
+
+/// Executes `schedule` on `backend` from the input ciphertexts; returns the output ciphertexts.
+/// Plaintexts are materialised and encoded when first needed; values are freed after last use.
+pub fn execute<B: Backend>(
+    schedule: &Schedule,
+    backend: &B,
+    inputs: Vec<B::Ciphertext>,
+) -> Result<Vec<B::Ciphertext>, ExecError> {
+    if inputs.len() != schedule.inputs.len() {
+        return Err(ExecError::InputCount {
+            expected: schedule.inputs.len(),
+            found: inputs.len(),
+        });
+    }
+    let n = schedule.num_values;
+    let mut last_use = vec![usize::MAX; n];
+    for (i, instr) in schedule.instrs.iter().enumerate() {
+        for v in reads(&instr.op) {
+            last_use[v.0 as usize] = i;
+        }
+    }
+    for v in &schedule.outputs {
+        last_use[v.0 as usize] = usize::MAX;
+    }
+    let mut store: Vec<Option<Stored<B::Ciphertext, B::Extended>>> = (0..n).map(|_| None).collect();
+    for (id, ct) in schedule.inputs.iter().zip(inputs) {
+        store[id.0 as usize] = Some(Stored::Ct(ct));
+    }
+    for (i, instr) in schedule.instrs.iter().enumerate() {
+        let missing = |v: ValueId| ExecError::MissingValue {
+            instr: i,
+            value: v.0,
+        };
+        let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
+            Some(Stored::Ct(c)) => Ok(c),
+            _ => Err(missing(v)),
+        };
+        let ext = |v: ValueId| match store[v.0 as usize].as_ref() {
+            Some(Stored::Ext(e)) => Ok(e),
+            _ => Err(missing(v)),
+        };
+        let pt = |id| {
+            let spec = &schedule.plaintexts[id as usize];
+            let values = schedule.plaintext_values(crate::plan::PlainId(id));
+            backend.encode(&values, spec.level, spec.scale, spec.extended)
+        };
+        let fail = |source| ExecError::Backend { instr: i, source };
+        let produced: Vec<(ValueId, Stored<_, _>)> = match &instr.op {
+            Op::RotateHoistedExt { src, steps, dsts } => {
+                let outs = backend
+                    .rotate_hoisted_extended(ct(*src)?, steps)
+                    .map_err(fail)?;
+                dsts.iter()
+                    .copied()
+                    .zip(outs.into_iter().map(Stored::Ext))
+                    .collect()
+            }
+            Op::MulAccExt { dst, terms } => {
+                let encoded = terms
+                    .iter()
+                    .map(|t| pt(t.1.0))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fail)?;
+                let mut pairs = Vec::with_capacity(terms.len());
+                for (t, p) in terms.iter().zip(&encoded) {
+                    pairs.push((ext(t.0)?, p));
+                }
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.mul_acc_extended(&pairs).map_err(fail)?),
+                )]
+            }
+            Op::RotateSum { dst, terms } => {
+                let mut pairs = Vec::with_capacity(terms.len());
+                for t in terms {
+                    pairs.push((ct(t.0)?, t.1));
+                }
+                vec![(*dst, Stored::Ct(backend.rotate_sum(&pairs).map_err(fail)?))]
+            }
+            Op::MulPlain { dst, src, pt: p } => {
+                let p = pt(p.0).map_err(fail)?;
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.mul_plain(ct(*src)?, &p).map_err(fail)?),
+                )]
+            }
+            Op::AddPlain { dst, src, pt: p } => {
+                let p = pt(p.0).map_err(fail)?;
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.add_plain(ct(*src)?, &p).map_err(fail)?),
+                )]
+            }
+            Op::Add { dst, lhs, rhs } => {
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.add(ct(*lhs)?, ct(*rhs)?).map_err(fail)?),
+                )]
+            }
+            Op::Rescale { dst, src } => {
+                vec![(*dst, Stored::Ct(backend.rescale(ct(*src)?).map_err(fail)?))]
+            }
+            Op::Square { dst, src } => {
+                vec![(*dst, Stored::Ct(backend.square(ct(*src)?).map_err(fail)?))]
+            }
+            Op::DropLevels { dst, src, levels } => {
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.drop_levels(ct(*src)?, *levels).map_err(fail)?),
+                )]
+            }
+        };
+        for v in reads(&instr.op) {
+            if last_use[v.0 as usize] == i {
+                store[v.0 as usize] = None;
+            }
+        }
+        for (v, value) in produced {
+            store[v.0 as usize] = Some(value);
+        }
+    }
+    schedule
+        .outputs
+        .iter()
+        .map(|v| match store[v.0 as usize].take() {
+            Some(Stored::Ct(c)) => Ok(c),
+            _ => Err(ExecError::MissingValue {
+                instr: schedule.instrs.len(),
+                value: v.0,
+            }),
+        })
+        .collect()
+}
+
+impl Schedule {
+    /// The slot vectors the client encrypts for `image` (the input layout, with replication).
+    pub fn encode_input(&self, image: &Tensor3) -> Result<Vec<Vec<f64>>, ModelError> {
+        let expected = self.input_layout.shape();
+        if image.shape() != expected {
+            return Err(ModelError::ImageShape {
+                expected,
+                found: image.shape(),
+            });
+        }
+        Ok(self.input_layout.pack(image))
+    }
+
+    /// The logits from the decrypted output vectors (applies the output affine maps).
+    pub fn decode_output(&self, decrypted: &[Vec<f64>]) -> Vec<f64> {
+        self.logits
+            .iter()
+            .map(|l| l.scale * decrypted[l.ct][l.slot] + l.offset)
+            .collect()
+    }
+}
+
+/// Runs `schedule` on the slot simulator with only the schedule's rotation keys; returns the
+/// logits and the simulator (for its executed-operation counts).
+pub fn run_simulated(
+    schedule: &Schedule,
+    image: &Tensor3,
+) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
+    let keys = schedule.rotation_steps().into_iter().collect();
+    let chain = schedule.chain.clone();
+    let sim = SlotSimulator::new(schedule.slots, chain, Some(keys));
+    let inputs = schedule
+        .encode_input(image)?
+        .iter()
+        .map(|v| sim.encrypt(v, schedule.input_level, schedule.input_scale))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| ExecError::Backend { instr: 0, source })?;
+    let outputs = execute(schedule, &sim, inputs)?;
+    let decrypted: Vec<Vec<f64>> = outputs.iter().map(|c| sim.decrypt(c)).collect();
+    Ok((schedule.decode_output(&decrypted), sim))
+}

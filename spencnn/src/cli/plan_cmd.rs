@@ -1,0 +1,165 @@
+//! `spencnn plan`: per-layer and total HE operation counts, dense vs SpENCNN.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::{CostModel, PlanConfig};
+use spencnn::summary::{BuildError, VariantSummary, Weights, build_variant, summarize};
+
+use super::{emit, table};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VariantArg {
+    Dense,
+    Spencnn,
+}
+
+impl From<VariantArg> for Variant {
+    fn from(v: VariantArg) -> Variant {
+        match v {
+            VariantArg::Dense => Variant::Dense,
+            VariantArg::Spencnn => Variant::SpEncnn,
+        }
+    }
+}
+
+/// Arguments of `spencnn plan`.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// Network: lenet, vgg5, hefnet or resnet20.
+    #[arg(long)]
+    model: Network,
+    /// Print the per-layer table of one variant only (both are always planned for the ratio).
+    #[arg(long, value_enum)]
+    variant: Option<VariantArg>,
+    /// Sub-block pruning ratio of the SpENCNN variant (default: the network's documented ratio).
+    #[arg(long)]
+    prune: Option<f64>,
+    /// log2 of the ring degree N (default: the network's documented degree).
+    #[arg(long)]
+    log_n: Option<u32>,
+    /// Weights (safetensors) for the selected --variant; others use seeded random weights.
+    #[arg(long, requires = "variant")]
+    weights: Option<PathBuf>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Keep every map in its block on a stride-d grid (no polyphase input encoding).
+    #[arg(long)]
+    no_polyphase: bool,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Print the selected variant's schedule (one line per HE operation) instead of tables.
+    #[arg(long, requires = "variant", conflicts_with = "json")]
+    ir: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PlanCmdError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("cannot print JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+#[derive(Debug, Serialize)]
+struct Reduction {
+    rotations: f64,
+    pmults: f64,
+    estimated_cost: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanReport {
+    model: String,
+    log_n: u32,
+    slots: usize,
+    variants: Vec<VariantSummary>,
+    dense_over_spencnn: Reduction,
+}
+
+pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
+    let log_n = args.log_n.unwrap_or(args.model.default_log_n());
+    let mut config = PlanConfig::new(log_n);
+    config.polyphase = !args.no_polyphase;
+    let cost = CostModel::default();
+    let file = match &args.weights {
+        Some(path) => Some(std::fs::read(path).map_err(|source| PlanCmdError::Read {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+    let selected = args.variant.map(Variant::from);
+    let mut summaries = Vec::new();
+    for variant in [Variant::Dense, Variant::SpEncnn] {
+        let weights = match (&file, selected == Some(variant)) {
+            (Some(bytes), true) => Weights::File(bytes),
+            _ => Weights::Random(args.seed),
+        };
+        let from_file = matches!(weights, Weights::File(_));
+        let prune = match variant {
+            Variant::SpEncnn if args.prune.is_none() && from_file => None,
+            Variant::SpEncnn => Some(args.prune.unwrap_or(args.model.default_prune_ratio())),
+            Variant::Dense if selected == Some(Variant::Dense) => args.prune,
+            Variant::Dense => None,
+        };
+        let built = build_variant(args.model, variant, &config, weights, prune)?;
+        if args.ir && selected == Some(variant) {
+            return Ok(emit(&built.schedule.to_string())?);
+        }
+        summaries.push(summarize(&built, variant, prune, log_n, &cost));
+    }
+    let ratio =
+        |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
+    let report = PlanReport {
+        model: args.model.to_string(),
+        log_n,
+        slots: config.slots(),
+        dense_over_spencnn: Reduction {
+            rotations: ratio(&|s| s.totals.rotations as f64),
+            pmults: ratio(&|s| s.totals.pmults as f64),
+            estimated_cost: ratio(&|s| s.estimated_cost),
+        },
+        variants: summaries,
+    };
+    if args.json {
+        return Ok(emit(&(serde_json::to_string_pretty(&report)? + "\n"))?);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} at N = 2^{} ({} slots)",
+        report.model, log_n, report.slots
+    );
+    let _ = writeln!(
+        out,
+        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; see docs/planner.md)"
+    );
+    for s in &report.variants {
+        if selected.is_none_or(|v| v == s.variant) {
+            out.push('\n');
+            table::variant(&mut out, s);
+        }
+    }
+    out.push('\n');
+    table::comparison(&mut out, &report.variants);
+    let r = &report.dense_over_spencnn;
+    let _ = writeln!(
+        out,
+        "dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x",
+        r.rotations, r.pmults, r.estimated_cost
+    );
+    Ok(emit(&out)?)
+}

@@ -1,0 +1,253 @@
+//! The schedule IR: plain-data HE operations on numbered values.
+//!
+//! A [`Schedule`] is a straight-line program. Every value is produced once ([`ValueId`] in SSA
+//! form) and is either an ordinary ciphertext or an *extended-basis* ciphertext (the output of
+//! [`Op::RotateHoistedExt`], only consumable by [`Op::MulAccExt`]). Rotation steps are canonical
+//! left-rotation amounts in `[0, S)`: `Rot_k(x)[i] = x[(i + k) mod S]`.
+
+use serde::Serialize;
+
+use super::counts::OpCounts;
+use super::scale::ScaleModel;
+use super::stage::LinearStage;
+use crate::layout::SlotLayout;
+
+/// A value (ciphertext) of the schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ValueId(pub u32);
+
+/// A plaintext of the schedule (materialised on demand, see [`Schedule::plaintext_values`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PlainId(pub u32);
+
+/// One HE operation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Op {
+    /// `dsts[j] = Rot_{steps[j]}(src)` kept in the extended basis `QP`: one decomposition of
+    /// `src`, one key-switch inner product per non-zero step (step 0 is a plain lift, no key).
+    RotateHoistedExt {
+        /// Input ciphertext.
+        src: ValueId,
+        /// Rotation steps (distinct).
+        steps: Vec<usize>,
+        /// Extended-basis outputs, one per step.
+        dsts: Vec<ValueId>,
+    },
+    /// `dst = ModDown(Σ_j ext_j ⊙ pt_j)`: plaintext multiplies and sums in the extended basis,
+    /// one mod-down. All terms share level and scale; `dst` has scale `scale(ext) · scale(pt)`.
+    MulAccExt {
+        /// Output ciphertext.
+        dst: ValueId,
+        /// `(extended value, extended plaintext)` pairs.
+        terms: Vec<(ValueId, PlainId)>,
+    },
+    /// `dst = Σ_j Rot_{step_j}(src_j)`: one key switch per non-zero step (sources with the same
+    /// `src` share one decomposition), accumulated in the extended basis, one mod-down.
+    RotateSum {
+        /// Output ciphertext.
+        dst: ValueId,
+        /// `(ciphertext, step)` pairs; step 0 adds the ciphertext unrotated.
+        terms: Vec<(ValueId, usize)>,
+    },
+    /// `dst = src ⊙ pt` (scales multiply).
+    MulPlain {
+        /// Output.
+        dst: ValueId,
+        /// Ciphertext.
+        src: ValueId,
+        /// Plaintext at the ciphertext's level.
+        pt: PlainId,
+    },
+    /// `dst = src + pt` (the plaintext is encoded at the ciphertext's level and scale).
+    AddPlain {
+        /// Output.
+        dst: ValueId,
+        /// Ciphertext.
+        src: ValueId,
+        /// Plaintext.
+        pt: PlainId,
+    },
+    /// `dst = lhs + rhs` (equal level and scale).
+    Add {
+        /// Output.
+        dst: ValueId,
+        /// First operand.
+        lhs: ValueId,
+        /// Second operand.
+        rhs: ValueId,
+    },
+    /// `dst = src / q_level`: one level down.
+    Rescale {
+        /// Output.
+        dst: ValueId,
+        /// Input.
+        src: ValueId,
+    },
+    /// `dst = src ⊙ src`, relinearised (scale squares, level unchanged).
+    Square {
+        /// Output.
+        dst: ValueId,
+        /// Input.
+        src: ValueId,
+    },
+    /// `dst = src` with `levels` moduli dropped (scale unchanged).
+    DropLevels {
+        /// Output.
+        dst: ValueId,
+        /// Input.
+        src: ValueId,
+        /// Levels to drop.
+        levels: usize,
+    },
+}
+
+/// An operation with the model node it belongs to and the level of its inputs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Instr {
+    /// Index into [`Schedule::layers`].
+    pub layer: usize,
+    /// Level of the operation's input ciphertexts.
+    pub level: usize,
+    /// The operation.
+    pub op: Op,
+}
+
+/// Where a plaintext's values come from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum PlainSource {
+    /// Diagonal `diagonal` of linear stage `stage`, pre-rotated by `−giant` (so that the giant-step
+    /// rotation applied after the multiply puts it in place).
+    Diagonal {
+        /// Index into [`Schedule::stages`].
+        stage: usize,
+        /// Index into the stage's diagonals.
+        diagonal: usize,
+        /// Giant step applied after the multiply.
+        giant: usize,
+    },
+    /// The bias of output ciphertext `out_ct` of a linear stage (non-zero only at valid pixels).
+    Bias {
+        /// Index into [`Schedule::stages`].
+        stage: usize,
+        /// Output ciphertext.
+        out_ct: usize,
+    },
+}
+
+/// A plaintext: where its slot values come from and how it is encoded.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlainSpec {
+    /// Level to encode at.
+    pub level: usize,
+    /// Encoding scale.
+    pub scale: f64,
+    /// Encoded in the extended basis `QP` (for [`Op::MulAccExt`]).
+    pub extended: bool,
+    /// Values.
+    pub source: PlainSource,
+}
+
+/// One logit: where it lands and the affine map the client applies after decryption.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct OutputSlot {
+    /// Index into [`Schedule::outputs`].
+    pub ct: usize,
+    /// Slot in that ciphertext.
+    pub slot: usize,
+    /// Logit = `scale · decrypted + offset`.
+    pub scale: f64,
+    /// See `scale`.
+    pub offset: f64,
+}
+
+/// Per-layer summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerReport {
+    /// Node name (or `input`).
+    pub name: String,
+    /// Layer kind.
+    pub kind: String,
+    /// Level of the layer's output (after its rescales).
+    pub level_out: usize,
+    /// Operation counts derived from the layer's instructions.
+    pub counts: OpCounts,
+    /// For linear layers: the baby/giant split chosen (see `docs/planner.md`).
+    pub split: Option<String>,
+}
+
+/// A complete lowered network.
+#[derive(Clone, Debug, Serialize)]
+pub struct Schedule {
+    /// Model name.
+    pub model: String,
+    /// Slots per ciphertext `S`.
+    pub slots: usize,
+    /// Layout the client encodes the image into.
+    pub input_layout: SlotLayout,
+    /// Input ciphertexts, one per input-layout ciphertext.
+    pub inputs: Vec<ValueId>,
+    /// Level of the input ciphertexts.
+    pub input_level: usize,
+    /// Scale of the input ciphertexts.
+    pub input_scale: f64,
+    /// The modulus chain the plaintext scales were chosen for.
+    pub chain: ScaleModel,
+    /// The program.
+    pub instrs: Vec<Instr>,
+    /// Plaintexts referenced by the program.
+    pub plaintexts: Vec<PlainSpec>,
+    /// Folded linear maps the plaintexts are cut from.
+    #[serde(skip)]
+    pub stages: Vec<LinearStage>,
+    /// Ciphertexts returned to the client.
+    pub outputs: Vec<ValueId>,
+    /// Where each logit lands.
+    pub logits: Vec<OutputSlot>,
+    /// Level of the outputs.
+    pub output_level: usize,
+    /// Number of values (ids are `0..num_values`).
+    pub num_values: usize,
+    /// Per-layer reports, indexed by [`Instr::layer`].
+    pub layers: Vec<LayerReport>,
+}
+
+impl Schedule {
+    /// Multiplicative depth: levels consumed from input to output.
+    pub fn depth(&self) -> usize {
+        self.input_level - self.output_level
+    }
+
+    /// Rotation steps that need a Galois key (non-zero, sorted).
+    pub fn rotation_steps(&self) -> Vec<usize> {
+        let mut steps = std::collections::BTreeSet::new();
+        for instr in &self.instrs {
+            match &instr.op {
+                Op::RotateHoistedExt { steps: s, .. } => steps.extend(s.iter().copied()),
+                Op::RotateSum { terms, .. } => steps.extend(terms.iter().map(|t| t.1)),
+                _ => {}
+            }
+        }
+        steps.remove(&0);
+        steps.into_iter().collect()
+    }
+
+    /// Totals over all layers.
+    pub fn totals(&self) -> OpCounts {
+        self.layers
+            .iter()
+            .fold(OpCounts::default(), |acc, l| acc + l.counts)
+    }
+
+    /// The slot values of plaintext `id`.
+    pub fn plaintext_values(&self, id: PlainId) -> Vec<f64> {
+        let spec = &self.plaintexts[id.0 as usize];
+        match spec.source {
+            PlainSource::Diagonal {
+                stage,
+                diagonal,
+                giant,
+            } => self.stages[stage].diagonal_values(diagonal, giant),
+            PlainSource::Bias { stage, out_ct } => self.stages[stage].bias_values(out_ct),
+        }
+    }
+}
