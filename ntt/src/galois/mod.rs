@@ -188,21 +188,25 @@ impl GaloisPermutation {
 }
 
 /// The per-block form of a gather (see [`GaloisPermutation`]'s `blocks`), or an empty vector
-/// when `n < 8`.
+/// when `n < 8` or (which the structure of `σ_k` rules out) some block of 8 outputs reads from
+/// more than one block of inputs; an empty vector makes `apply` use the plain gather.
 fn lane_blocks(source: &[u32]) -> Vec<u64> {
     if source.len() < 8 {
         return Vec::new();
     }
-    source
-        .chunks_exact(8)
-        .map(|block| {
-            let start = block[0] & !7;
-            let mut lanes = 0u64;
-            for (lane, &src) in block.iter().enumerate() {
-                assert_eq!(src & !7, start, "a block of 8 outputs must come from one block of 8 inputs");
-                lanes |= u64::from(src & 7) << (3 * lane);
+    let mut blocks = Vec::with_capacity(source.len() / 8);
+    for block in source.chunks_exact(8) {
+        let start = block[0] & !7;
+        let mut lanes = 0u64;
+        for (lane, &src) in block.iter().enumerate() {
+            let same_block = src & !7 == start;
+            debug_assert!(same_block, "a block of 8 outputs must come from one block of 8 inputs");
+            if !same_block {
+                return Vec::new();
             }
-            u64::from(start) | lanes << 32
-        })
-        .collect()
+            lanes |= u64::from(src & 7) << (3 * lane);
+        }
+        blocks.push(u64::from(start) | lanes << 32);
+    }
+    blocks
 }
