@@ -125,6 +125,8 @@ pub fn cases(n: usize, bits: u32, q: u64) -> Vec<Case> {
 
     let lhs: Vec<Vec<u64>> = (0..MAC_TERMS).map(|i| residues(n, q, 10 + i as u64)).collect();
     let rhs: Vec<Vec<u64>> = (0..MAC_TERMS).map(|i| residues(n, q, 100 + i as u64)).collect();
+    let (shoup_lhs, shoup_rhs, mut shoup_acc) = (lhs.clone(), rhs.clone(), a.clone());
+    let shoup_companions: Vec<Vec<u64>> = rhs.iter().map(|r| vector::shoup_companions(r, &modulus)).collect();
     let (ours_lhs, ours_rhs, mut acc) = (lhs.clone(), rhs.clone(), a.clone());
     let (t, mut peer_acc) = (peer.clone(), a.clone());
     all.push(Case {
@@ -136,6 +138,16 @@ pub fn cases(n: usize, bits: u32, q: u64) -> Vec<Case> {
                 let pairs: Vec<(&[u64], &[u64])> =
                     ours_lhs.iter().zip(&ours_rhs).map(|(l, r)| (l.as_slice(), r.as_slice())).collect();
                 vector::multiply_accumulate(black_box(&mut acc), &pairs, &modulus).unwrap();
+            }),
+            // Fixed right operands with precomputed Shoup companions (weights, keys).
+            contender("spencnn-shoup", move || {
+                let terms: Vec<(&[u64], &[u64], &[u64])> = shoup_lhs
+                    .iter()
+                    .zip(&shoup_rhs)
+                    .zip(&shoup_companions)
+                    .map(|((l, r), c)| (l.as_slice(), r.as_slice(), c.as_slice()))
+                    .collect();
+                vector::multiply_accumulate_shoup(black_box(&mut shoup_acc), &terms, &modulus).unwrap();
             }),
             contender("tfhe-ntt", move || {
                 for (l, r) in lhs.iter().zip(&rhs) {

@@ -315,26 +315,35 @@ pub(super) unsafe fn multiply_accumulate_shoup(acc: &mut [u64], terms: &[(&[u64]
     let q_value = modulus.value();
     let reducer = Reducer::new(modulus, 64);
     let per_reduction = (((u64::MAX - q_value) / (2 * q_value)) as usize).max(1);
-    let body = acc.len() / 8 * 8;
-    for j in (0..body).step_by(8) {
-        // SAFETY: j + 8 <= acc.len() = every slice length.
+    /// Vectors per iteration: four independent sums in registers.
+    const COLUMNS: usize = 4;
+    let body = acc.len() / (8 * COLUMNS) * (8 * COLUMNS);
+    for j in (0..body).step_by(8 * COLUMNS) {
+        // SAFETY: j + 8·COLUMNS <= acc.len() = every slice length.
         unsafe {
-            let mut sum = load(acc.as_ptr().add(j));
+            let mut sum: [__m512i; COLUMNS] = std::array::from_fn(|c| load(acc.as_ptr().add(j + 8 * c)));
             for chunk in terms.chunks(per_reduction) {
                 for (a, w, w_shoup) in chunk {
-                    let shoup = load(w_shoup.as_ptr().add(j));
-                    let constant = ShoupConstant {
-                        value: load(w.as_ptr().add(j)),
-                        shoup,
-                        shoup_hi: _mm512_srli_epi64::<32>(shoup),
-                    };
-                    let product = mul_shoup_approx(load(a.as_ptr().add(j)), constant, reducer.q);
-                    sum = _mm512_add_epi64(sum, reduce_once(product, reducer.two_q));
+                    for (c, s) in sum.iter_mut().enumerate() {
+                        let k = j + 8 * c;
+                        let shoup = load(w_shoup.as_ptr().add(k));
+                        let constant = ShoupConstant {
+                            value: load(w.as_ptr().add(k)),
+                            shoup,
+                            shoup_hi: _mm512_srli_epi64::<32>(shoup),
+                        };
+                        let product = mul_shoup_approx(load(a.as_ptr().add(k)), constant, reducer.q);
+                        *s = _mm512_add_epi64(*s, reduce_once(product, reducer.two_q));
+                    }
                 }
-                let reduced = reduce_u64(sum, reducer.one_shoup, reducer.one_shoup_hi, reducer.q);
-                sum = reduce_once(reduce_once(reduced, reducer.two_q), reducer.q);
+                for s in sum.iter_mut() {
+                    let reduced = reduce_u64(*s, reducer.one_shoup, reducer.one_shoup_hi, reducer.q);
+                    *s = reduce_once(reduce_once(reduced, reducer.two_q), reducer.q);
+                }
             }
-            store(acc.as_mut_ptr().add(j), sum);
+            for (c, &s) in sum.iter().enumerate() {
+                store(acc.as_mut_ptr().add(j + 8 * c), s);
+            }
         }
     }
     scalar::multiply_accumulate_shoup(&mut acc[body..], terms, modulus, body);
