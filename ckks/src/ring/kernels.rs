@@ -24,7 +24,7 @@ pub fn avx512_enabled() -> bool {
 pub fn multiply_scalars_accumulate(out: &mut [u64], inputs: &[&[u64]], constants: &[(u64, u64)], modulus: &Modulus) {
     assert!(inputs.len() == constants.len() && inputs.iter().all(|x| x.len() == out.len()), "equal lengths");
     #[cfg(target_arch = "x86_64")]
-    if out.len() % 8 == 0 && avx512_enabled() {
+    if out.len().is_multiple_of(8) && avx512_enabled() {
         // SAFETY: AVX-512 F and DQ are present (`avx512_enabled`); lengths equal (asserted) and
         // a multiple of 8; moduli of the arithmetic layer are below 2^62.
         unsafe { super::kernels_avx512::multiply_scalars_accumulate(out, inputs, constants, modulus.value()) };
@@ -63,7 +63,7 @@ pub fn multiply_scalars_accumulate_scalar(
 pub fn centred_single_convert(out: &mut [u64], x: &[u64], half: u64, s_mod_q: u64, modulus: &Modulus) {
     assert_eq!(out.len(), x.len(), "equal lengths");
     #[cfg(target_arch = "x86_64")]
-    if out.len() % 8 == 0 && avx512_enabled() {
+    if out.len().is_multiple_of(8) && avx512_enabled() {
         // SAFETY: AVX-512 F and DQ are present; equal lengths (asserted), a multiple of 8;
         // `s_mod_q` is reduced and moduli are below 2^62.
         unsafe { super::kernels_avx512::centred_single_convert(out, x, half, s_mod_q, modulus.value()) };
@@ -88,7 +88,7 @@ pub fn centred_single_convert_scalar(out: &mut [u64], x: &[u64], half: u64, s_mo
 pub fn sub_then_multiply_scalar(a: &mut [u64], b: &[u64], w: u64, w_shoup: u64, modulus: &Modulus) {
     assert_eq!(a.len(), b.len(), "equal lengths");
     #[cfg(target_arch = "x86_64")]
-    if a.len() % 8 == 0 && avx512_enabled() {
+    if a.len().is_multiple_of(8) && avx512_enabled() {
         // SAFETY: AVX-512 F and DQ are present; equal lengths (asserted), a multiple of 8;
         // moduli of the arithmetic layer are below 2^62.
         unsafe { super::kernels_avx512::sub_then_multiply_scalar(a, b, w, w_shoup, modulus.value()) };
@@ -118,7 +118,7 @@ pub fn add_scalar_assign(a: &mut [u64], c: u64, modulus: &Modulus) {
 pub fn signed_to_residues(out: &mut [u64], values: &[i64], modulus: &Modulus) {
     assert_eq!(out.len(), values.len(), "equal lengths");
     #[cfg(target_arch = "x86_64")]
-    if out.len() % 8 == 0 && avx512_enabled() {
+    if out.len().is_multiple_of(8) && avx512_enabled() {
         // SAFETY: AVX-512 F and DQ are present; equal lengths (asserted), a multiple of 8;
         // moduli of the arithmetic layer are below 2^62.
         unsafe { super::kernels_avx512::signed_to_residues(out, values, modulus.value()) };
