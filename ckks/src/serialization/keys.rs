@@ -22,6 +22,34 @@ enum Form {
     Seeded,
 }
 
+/// `to_bytes` (every polynomial) and `to_seeded_bytes` (uniform parts as their seed) of a key
+/// type with a `write(ctx, Form)` method.
+macro_rules! full_and_seeded_writers {
+    ($key:ty, $name:literal) => {
+        impl $key {
+            #[doc = concat!("The serialized ", $name, " with every polynomial (and the seed of its uniform parts).")]
+            ///
+            /// # Errors
+            /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
+            pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
+                self.write(ctx, Form::Full)
+            }
+
+            #[doc = concat!("The compressed ", $name, ": the uniform parts replaced by their 32-byte seed (half the size).")]
+            ///
+            /// # Errors
+            /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
+            pub fn to_seeded_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
+                self.write(ctx, Form::Seeded)
+            }
+        }
+    };
+}
+
+full_and_seeded_writers!(PublicKey, "public key");
+full_and_seeded_writers!(RelinKey, "relinearization key");
+full_and_seeded_writers!(GaloisKeys, "Galois keys");
+
 impl SecretKey {
     /// The serialized secret key in a buffer that is wiped when dropped: the ternary
     /// coefficients, 2 bits each (see [`crate::serialization`]). Keep it secret.
@@ -85,22 +113,6 @@ impl SecretKey {
 }
 
 impl PublicKey {
-    /// The serialized public key with both polynomials (and the seed of `a`).
-    ///
-    /// # Errors
-    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
-    pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-        self.write(ctx, Form::Full)
-    }
-
-    /// The compressed public key: `b` and the 32-byte seed of `a` (half the size).
-    ///
-    /// # Errors
-    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
-    pub fn to_seeded_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-        self.write(ctx, Form::Seeded)
-    }
-
     fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let ring = ctx.ring();
@@ -175,22 +187,6 @@ fn read_switching_key(ctx: &Context, r: &mut Reader<'_>, form: Form) -> Result<S
 }
 
 impl RelinKey {
-    /// The serialized relinearization key with every polynomial (and the seed).
-    ///
-    /// # Errors
-    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
-    pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-        self.write(ctx, Form::Full)
-    }
-
-    /// The compressed relinearization key: the `b_j` and one 32-byte seed (half the size).
-    ///
-    /// # Errors
-    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
-    pub fn to_seeded_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-        self.write(ctx, Form::Seeded)
-    }
-
     fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let kind = if form == Form::Full { ObjectKind::RelinKey } else { ObjectKind::SeededRelinKey };
@@ -215,22 +211,6 @@ impl RelinKey {
 }
 
 impl GaloisKeys {
-    /// The serialized Galois keys with every polynomial.
-    ///
-    /// # Errors
-    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the keys' context.
-    pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-        self.write(ctx, Form::Full)
-    }
-
-    /// The compressed Galois keys: per key the `b_j` and one seed (half the size).
-    ///
-    /// # Errors
-    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the keys' context.
-    pub fn to_seeded_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-        self.write(ctx, Form::Seeded)
-    }
-
     fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let kind = if form == Form::Full { ObjectKind::GaloisKeys } else { ObjectKind::SeededGaloisKeys };
