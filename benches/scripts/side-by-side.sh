@@ -7,6 +7,7 @@
 #
 # SEAL_PY: a Python 3.11 venv with tenseal==0.3.18; OPENFHE_PY: a Python 3.10 venv with
 # openfhe==1.6.1.0.22.4 (see ../shared/anchors/README.md). Either may be left unset to skip it.
+# FIRST_REP=k numbers the runs from k (to add runs to OUT without overwriting).
 # EXTRA_BIN=path EXTRA_LABEL=name: a second ckks-ops build (e.g. another branch) run each rep too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,7 +16,7 @@ out=${2:-target/side-by-side}
 anchors=${ANCHORS:-../shared/anchors}
 mkdir -p "$out"
 cargo build --release -p spencnn-benches --bin ckks-ops
-for rep in $(seq 1 "$reps"); do
+for rep in $(seq "${FIRST_REP:-1}" "$((${FIRST_REP:-1} + reps - 1))"); do
   echo "rep $rep/$reps: spencnn" >&2
   ./target/release/ckks-ops > "$out/spencnn.$rep.json"
   if [ -n "${EXTRA_BIN:-}" ]; then
