@@ -85,6 +85,7 @@ fn invalid_policies_are_rejected() {
     );
     assert_eq!(NoiseFlooding::smudging(10, 40, 1 << 14), NoiseFlooding::Uniform { log2_bound: 64 });
     assert!(PublicDecryptor::new(&f.ctx, decoding(NoiseFlooding::smudging(10, 40, 1 << 14), None)).is_err());
+    assert_eq!(NoiseFlooding::smudging(u32::MAX, 40, 16), NoiseFlooding::Uniform { log2_bound: u32::MAX });
 }
 
 #[test]

@@ -57,7 +57,8 @@ impl NoiseFlooding {
     /// `log2_bound = log2_error_bound + statistical_security + log2(N)` (the result is
     /// checked by [`PublicDecryptor::new`] against [`MAX_LOG2_FLOODING`]).
     pub fn smudging(log2_error_bound: u32, statistical_security: u32, n: usize) -> Self {
-        NoiseFlooding::Uniform { log2_bound: log2_error_bound + statistical_security + n.trailing_zeros() }
+        let log2_bound = log2_error_bound.saturating_add(statistical_security).saturating_add(n.trailing_zeros());
+        NoiseFlooding::Uniform { log2_bound }
     }
 
     fn log2_magnitude(self) -> f64 {
