@@ -169,10 +169,12 @@ impl<const FAST: bool> Shoup64<FAST, true> {
 }
 
 /// The [`NttLanes`] implementation of one [`Shoup64`] variant: `$features` are its target
-/// features, `$twiddle` its twiddle type, `$product` the method computing a product in
-/// `[0, 4q)`, `$load` the expression loading `WIDTH` twiddles from `table` at `index`.
+/// features, `$runs` its [`NttLanes::RUNS`], `$twiddle` its twiddle type, `$product` the
+/// method computing a product in `[0, 4q)`, `$load` the expression loading `WIDTH` twiddles
+/// from `table` at `index`. (The IFMA product needs fewer temporaries, so eight runs fit in
+/// the registers; with the three-`vpmuludq` product eight runs spill.)
 macro_rules! shoup64_lanes {
-    ($ifma:literal, $features:literal, $twiddle:ty, $product:ident, |$table:ident, $index:ident| $load:expr) => {
+    ($ifma:literal, $features:literal, $runs:literal, $twiddle:ty, $product:ident, |$table:ident, $index:ident| $load:expr) => {
         impl<const FAST: bool> Shoup64<FAST, $ifma> {
             /// `FAST`: forward range `[0, 8q)`, inverse range `[0, 4q)`. General: `[0, 4q)`,
             /// `[0, 2q)`. Either way this is the inverse range's bound and half the forward
@@ -203,7 +205,7 @@ macro_rules! shoup64_lanes {
 
         impl<const FAST: bool> NttLanes for Shoup64<FAST, $ifma> {
             type Twiddle = $twiddle;
-            const RUNS: usize = 4;
+            const RUNS: usize = $runs;
 
             #[inline]
             #[target_feature(enable = $features)]
@@ -265,7 +267,7 @@ macro_rules! shoup64_lanes {
     };
 }
 
-shoup64_lanes!(false, "avx512f,avx512dq,avx512bw,avx512vl", ShoupConstant, product_approx, |table, index| {
+shoup64_lanes!(false, "avx512f,avx512dq,avx512bw,avx512vl", 4, ShoupConstant, product_approx, |table, index| {
     let shoup = repeat::<WIDTH>(table.shoup.as_ptr().add(index));
     // Scalar broadcasts and full vectors are plain loads; the 2- and 4-entry patterns cost a
     // shuffle each, so their high halves are shifted out of `shoup` instead.
@@ -280,6 +282,7 @@ shoup64_lanes!(false, "avx512f,avx512dq,avx512bw,avx512vl", ShoupConstant, produ
 shoup64_lanes!(
     true,
     "avx512f,avx512dq,avx512bw,avx512vl,avx512ifma",
+    8,
     Shoup104Constant,
     product_ifma,
     |table, index| {
