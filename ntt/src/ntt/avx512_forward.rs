@@ -70,12 +70,13 @@ macro_rules! forward_drivers {
                 let w2 = [lanes.twiddles::<1>(table, 2), lanes.twiddles::<1>(table, 3)];
                 let w3 = [4, 5, 6, 7].map(|i| lanes.twiddles::<1>(table, i));
                 let p: [*mut u64; 8] = std::array::from_fn(|k| base.add(k * eighth));
-                for j in (0..eighth).step_by(8) {
-                    let mut x = p.map(|ptr| load(ptr.add(j)));
+                let first_stage = |x: &mut [_; 8]| {
                     for k in 0..4 {
                         let (lo, hi) = x.split_at_mut(4);
                         lanes.forward(&mut lo[k], &mut hi[k], w1);
                     }
+                };
+                let last_stages = |x: &mut [_; 8]| {
                     for (quad, &w) in w2.iter().enumerate() {
                         for k in 0..2 {
                             let (lo, hi) = x[4 * quad..].split_at_mut(2);
@@ -86,9 +87,23 @@ macro_rules! forward_drivers {
                         let (lo, hi) = x[2 * pair..].split_at_mut(1);
                         lanes.forward(&mut lo[0], &mut hi[0], w);
                     }
-                    for (ptr, value) in p.iter().zip(x) {
-                        store(ptr.add(j), value);
+                };
+                // Software pipeline: the first stage of column j runs beside the last two of
+                // column j - 8, so independent butterflies sit next to each other.
+                let mut current = p.map(|ptr| load(ptr));
+                first_stage(&mut current);
+                for j in (8..eighth).step_by(8) {
+                    let mut next = p.map(|ptr| load(ptr.add(j)));
+                    first_stage(&mut next);
+                    last_stages(&mut current);
+                    for (ptr, value) in p.iter().zip(current) {
+                        store(ptr.add(j - 8), value);
                     }
+                    current = next;
+                }
+                last_stages(&mut current);
+                for (ptr, value) in p.iter().zip(current) {
+                    store(ptr.add(eighth - 8), value);
                 }
             }
         }
