@@ -157,17 +157,18 @@ macro_rules! forward_drivers {
         ) {
             // SAFETY: forwarded caller guarantees; the column counts divide half/2.
             unsafe {
-                match (half / 16).min(COLUMNS) {
-                    1 => forward_radix4_columns::<L, 1>(base, table, lanes, groups, first, count, half),
-                    2 => forward_radix4_columns::<L, 2>(base, table, lanes, groups, first, count, half),
-                    4 => forward_radix4_columns::<L, 4>(base, table, lanes, groups, first, count, half),
-                    _ => forward_radix4_columns::<L, COLUMNS>(base, table, lanes, groups, first, count, half),
+                if half / 16 < PIPELINED_COLUMNS {
+                    forward_radix4_columns::<L, 1>(base, table, lanes, groups, first, count, half)
+                } else {
+                    forward_radix4_columns::<L, PIPELINED_COLUMNS>(base, table, lanes, groups, first, count, half)
                 }
             }
         }
 
-        /// [`forward_radix4`] with `C` independent columns of 8 values interleaved per
-        /// iteration, so that their butterflies overlap in the pipeline. `8·C` divides `half/2`.
+        /// [`forward_radix4`] with `C` independent columns of 8 values per step, software
+        /// pipelined: each step runs the first stage of its columns beside the second stage of
+        /// the previous step's, so that independent butterflies overlap in the pipeline.
+        /// `8·C` divides `half/2`.
         ///
         /// # Safety
         /// As [`forward_radix4`].
@@ -193,23 +194,25 @@ macro_rules! forward_drivers {
                     let w2b = lanes.twiddles::<1>(table, 2 * (groups + g) + 1);
                     let p0 = base.add(2 * half * k);
                     let (p1, p2, p3) = (p0.add(quarter), p0.add(half), p0.add(half + quarter));
-                    for j in (0..quarter).step_by(8 * C) {
-                        let columns: [usize; C] = std::array::from_fn(|c| j + 8 * c);
-                        let [mut x0, mut x1, mut x2, mut x3] = load_columns!([p0, p1, p2, p3], columns);
+                    let first_stage = |x: &mut [[_; C]; 4]| {
+                        let [x0, x1, x2, x3] = x;
                         for c in 0..C {
                             lanes.forward(&mut x0[c], &mut x2[c], w1);
                         }
                         for c in 0..C {
                             lanes.forward(&mut x1[c], &mut x3[c], w1);
                         }
+                    };
+                    let second_stage = |x: &mut [[_; C]; 4]| {
+                        let [x0, x1, x2, x3] = x;
                         for c in 0..C {
                             lanes.forward(&mut x0[c], &mut x1[c], w2a);
                         }
                         for c in 0..C {
                             lanes.forward(&mut x2[c], &mut x3[c], w2b);
                         }
-                        store_columns!([p0, p1, p2, p3], columns, [x0, x1, x2, x3]);
-                    }
+                    };
+                    pipelined_radix4!([p0, p1, p2, p3], quarter, C, first_stage, second_stage);
                 }
             }
         }
