@@ -2,12 +2,14 @@
 //! ([`NttLanes`]: 64-bit Shoup in `avx512_lanes.rs`, 52-bit IFMA in `avx512_ifma.rs`).
 //!
 //! **Structure.** Stages with a butterfly distance `h >= 16` run as radix-4 passes (two stages
-//! per pass over the data, four vectors in registers), plus one radix-2 pass when their count is
-//! odd. The passes over groups larger than [`BLOCK`] sweep the whole array; below that each
-//! block of [`BLOCK`] values goes through all its remaining stages while it sits in L1. The four
-//! stages with `h <= 8` run on 16 values (two vectors) at a time: lanes are regrouped with one
-//! `vpermt2q` per vector between stages (the same perfect shuffle each time), so that each
-//! stage's twiddles are 1, 2, 4 or 8 consecutive table entries, read by broadcast loads.
+//! per pass over the data, four vectors per column in registers), plus one radix-8 (forward) or
+//! radix-2 pass when their count is odd. Forward passes are software pipelined (see
+//! `pipelined_radix4!`). The passes over groups larger than [`BLOCK`] sweep the whole array;
+//! below that each block of [`BLOCK`] values goes through all its remaining stages while it
+//! sits in L1. The four stages with `h <= 8` run on 16 values (two vectors) at a time: lanes are
+//! regrouped with one `vpermt2q` per vector between stages (the same perfect shuffle each time),
+//! so that each stage's twiddles are 1, 2, 4 or 8 consecutive table entries, read by broadcast
+//! loads.
 //!
 //! The last stage maps its outputs to the API ranges (`STRICT`: `[0, q)`; lazy: forward
 //! `[0, 4q)`, inverse `[0, 2q)`), so no extra pass over the data is needed.

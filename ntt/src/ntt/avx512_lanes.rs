@@ -1,9 +1,11 @@
-//! AVX-512 butterflies of the NTT kernels with 64-bit Shoup arithmetic (`vpmuludq` +
-//! `vpmullq`), and what every AVX-512 butterfly family shares: the [`NttLanes`] interface the
-//! drivers in `avx512.rs` are generic over, twiddle loads and the lane shuffles.
+//! AVX-512 butterflies of the NTT kernels with 64-bit Shoup arithmetic, and what every AVX-512
+//! butterfly family shares: the [`NttLanes`] interface the drivers in `avx512.rs` are generic
+//! over, twiddle loads and the lane shuffles.
 //!
-//! **Multiplier.** [`mul_shoup_approx`]: three `vpmuludq` for an approximate quotient (at most 3
-//! below Shoup's, output in `[0, 4q)`) and two `vpmullq`.
+//! **Multiplier.** Two ways to estimate the Shoup quotient, then two `vpmullq` for the
+//! remainder: [`mul_shoup_approx`] (three `vpmuludq`, any AVX-512 CPU, output in `[0, 4q)`) or
+//! [`Shoup64::product_ifma`] (one `vpmullq` and two `vpmadd52huq` on a 104-bit companion, CPUs
+//! with IFMA, output in `[0, 3q)`).
 //!
 //! **Ranges.** Two variants, chosen by the plan from `q`:
 //! * `FAST` (`q < 2^61`): forward values stay in `[0, 8q)` between stages (the butterfly reduces
