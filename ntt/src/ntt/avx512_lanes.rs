@@ -270,6 +270,7 @@ macro_rules! shoup64_lanes {
 }
 
 shoup64_lanes!(false, "avx512f,avx512dq,avx512bw,avx512vl", 4, ShoupConstant, product_approx, |table, index| {
+    debug_assert!(index + WIDTH <= table.shoup.len());
     let shoup = repeat::<WIDTH>(table.shoup.as_ptr().add(index));
     // Scalar broadcasts and full vectors are plain loads; the 2- and 4-entry patterns cost a
     // shuffle each, so their high halves are shifted out of `shoup` instead.

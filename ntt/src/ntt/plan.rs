@@ -64,9 +64,9 @@ pub struct NttPlan {
 pub(super) struct Twiddles {
     /// The twiddles `w`.
     pub(super) value: Vec<u64>,
-    /// `floor(w·2^64/q)`.
+    /// `floor(w·2^64/q)`; empty on IFMA plans until [`NttPlan::without_ifma`] fills it.
     pub(super) shoup: Vec<u64>,
-    /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers.
+    /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers; filled with `shoup`.
     pub(super) shoup_hi: Vec<u64>,
     /// `floor(w·2^52/q)` for the IFMA kernels; empty unless the plan uses them.
     pub(super) shoup52: Vec<u64>,
@@ -76,16 +76,30 @@ pub(super) struct Twiddles {
 }
 
 impl Twiddles {
+    /// The companions the plan's kernels read: the 64-bit Shoup ones, or for IFMA plans only
+    /// the 52/104-bit ones (so an IFMA plan holds no more tables than a plain one).
     fn new(value: Vec<u64>, modulus: &Modulus, ifma: bool) -> Self {
-        let shoup: Vec<u64> = value.iter().map(|&w| modulus.shoup(w)).collect();
-        let shoup_hi = shoup.iter().map(|&s| s >> 32).collect();
-        let companions: Vec<(u64, u64)> =
-            if ifma { value.iter().map(|&w| shoup104(w, modulus)).collect() } else { Vec::new() };
-        let shoup52 = companions.iter().map(|c| c.0).collect();
-        // The 52-bit kernels (`q < 2^50`) read only the high halves.
-        let shoup52_low =
-            if modulus.value() >= IFMA52_LIMIT { companions.iter().map(|c| c.1).collect() } else { Vec::new() };
-        Self { value, shoup, shoup_hi, shoup52, shoup52_low }
+        let mut table =
+            Self { value, shoup: Vec::new(), shoup_hi: Vec::new(), shoup52: Vec::new(), shoup52_low: Vec::new() };
+        if ifma {
+            let companions: Vec<(u64, u64)> = table.value.iter().map(|&w| shoup104(w, modulus)).collect();
+            table.shoup52 = companions.iter().map(|c| c.0).collect();
+            // The 52-bit kernels (`q < 2^50`) read only the high halves.
+            if modulus.value() >= IFMA52_LIMIT {
+                table.shoup52_low = companions.iter().map(|c| c.1).collect();
+            }
+        } else {
+            table.fill_shoup64(modulus);
+        }
+        table
+    }
+
+    /// Fills the 64-bit Shoup companions if they are missing.
+    fn fill_shoup64(&mut self, modulus: &Modulus) {
+        if self.shoup.len() != self.value.len() {
+            self.shoup = self.value.iter().map(|&w| modulus.shoup(w)).collect();
+            self.shoup_hi = self.shoup.iter().map(|&s| s >> 32).collect();
+        }
     }
 }
 
@@ -208,9 +222,12 @@ impl NttPlan {
         self.ifma
     }
 
-    /// The same plan with the IFMA kernels switched off (the 64-bit AVX-512 kernels then run
-    /// for every modulus), for tests and benchmarks that compare the two.
+    /// The same plan with the IFMA kernels switched off (the 64-bit AVX-512 kernels with the
+    /// three-`vpmuludq` quotient then run for every modulus), for tests and benchmarks that
+    /// compare the two. Computes the 64-bit Shoup tables an IFMA plan does not keep.
     pub fn without_ifma(mut self) -> Self {
+        self.twiddles.fill_shoup64(&self.modulus);
+        self.inv_twiddles.fill_shoup64(&self.modulus);
         self.ifma = false;
         self
     }
