@@ -45,7 +45,8 @@ enum Stored<C, E> {
     Ext(E),
 }
 
-fn reads(op: &Op) -> Vec<ValueId> {
+/// The values an operation reads.
+pub(crate) fn reads(op: &Op) -> Vec<ValueId> {
     match op {
         Op::RotateHoistedExt { src, .. }
         | Op::MulPlain { src, .. }

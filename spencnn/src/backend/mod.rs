@@ -14,6 +14,7 @@
 mod execute;
 mod simulator;
 
+pub(crate) use execute::reads;
 pub use execute::{ExecError, execute, run_simulated};
 pub use simulator::{SimCiphertext, SimPlaintext, SlotSimulator};
 

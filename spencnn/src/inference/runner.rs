@@ -1,0 +1,274 @@
+//! The parallel schedule runner: layer by layer, independent instructions at once.
+//!
+//! Instructions of one layer (a run of consecutive instructions with the same
+//! [`crate::plan::Instr::layer`]) are grouped into *waves*: an instruction's wave is one more
+//! than the latest wave of the layer that produced one of its inputs. A wave's instructions
+//! (e.g. the fused multiply-accumulates of all output ciphertexts) run on the rayon pool; the
+//! operations themselves parallelise further (rotation steps, term chunks). Values are freed
+//! once their last reader ran. The result does not depend on the thread count: CKKS
+//! evaluation is exact modular arithmetic and every instruction is deterministic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::backend::{Backend, BackendError, ExecError, reads};
+use crate::plan::{Op, OpCounts, PlainId, Schedule, ValueId};
+
+/// Where the runner gets the encoded plaintexts.
+pub enum Plaintexts<'a, P> {
+    /// All encoded beforehand (indexed by [`PlainId`]).
+    Preencoded(&'a [Arc<P>]),
+    /// Encoded per layer when the layer starts (in parallel), dropped after it.
+    PerLayer,
+}
+
+/// Encodes plaintext `id` of `schedule` on `backend`.
+pub fn encode_plaintext<B: Backend>(
+    schedule: &Schedule,
+    backend: &B,
+    id: PlainId,
+) -> Result<B::Plaintext, BackendError> {
+    let spec = &schedule.plaintexts[id.0 as usize];
+    backend.encode(&schedule.plaintext_values(id), spec.level, spec.scale, spec.extended)
+}
+
+/// Encodes every plaintext of `schedule` (in parallel).
+///
+/// # Errors
+/// The first encoding failure.
+pub fn encode_all<B>(schedule: &Schedule, backend: &B) -> Result<Vec<Arc<B::Plaintext>>, BackendError>
+where
+    B: Backend + Sync,
+    B::Plaintext: Send + Sync,
+{
+    (0..schedule.plaintexts.len() as u32)
+        .into_par_iter()
+        .map(|id| encode_plaintext(schedule, backend, PlainId(id)).map(Arc::new))
+        .collect()
+}
+
+/// Timing and counts of one model layer.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayerRun {
+    /// Node name.
+    pub name: String,
+    /// Layer kind.
+    pub kind: String,
+    /// Wall time (seconds), plaintext encoding included when done per layer.
+    pub seconds: f64,
+    /// Operations executed (from the IR).
+    pub counts: OpCounts,
+    /// Planner level of the layer's output.
+    pub level_out: usize,
+}
+
+enum Stored<C, E> {
+    Ct(C),
+    Ext(E),
+}
+
+/// The contiguous instruction ranges of each layer, in order.
+fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut segments: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for (i, instr) in schedule.instrs.iter().enumerate() {
+        match segments.last_mut() {
+            Some((layer, range)) if *layer == instr.layer => range.end = i + 1,
+            _ => segments.push((instr.layer, i..i + 1)),
+        }
+    }
+    segments
+}
+
+fn writes(op: &Op) -> Vec<ValueId> {
+    match op {
+        Op::RotateHoistedExt { dsts, .. } => dsts.clone(),
+        Op::MulAccExt { dst, .. }
+        | Op::RotateSum { dst, .. }
+        | Op::MulPlain { dst, .. }
+        | Op::AddPlain { dst, .. }
+        | Op::Add { dst, .. }
+        | Op::Rescale { dst, .. }
+        | Op::Square { dst, .. }
+        | Op::DropLevels { dst, .. } => vec![*dst],
+    }
+}
+
+fn plain_reads(op: &Op) -> Vec<PlainId> {
+    match op {
+        Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
+        Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
+        _ => Vec::new(),
+    }
+}
+
+/// Runs `schedule` on `backend` from `inputs`; calls `on_layer` after each layer (for progress
+/// bars). Returns the output ciphertexts and the per-layer runs.
+///
+/// # Errors
+/// [`ExecError`] as [`crate::backend::execute`].
+pub fn run<B>(
+    schedule: &Schedule,
+    backend: &B,
+    inputs: Vec<B::Ciphertext>,
+    plaintexts: &Plaintexts<'_, B::Plaintext>,
+    mut on_layer: impl FnMut(&LayerRun),
+) -> Result<(Vec<B::Ciphertext>, Vec<LayerRun>), ExecError>
+where
+    B: Backend + Sync,
+    B::Ciphertext: Send + Sync,
+    B::Extended: Send + Sync,
+    B::Plaintext: Send + Sync,
+{
+    if inputs.len() != schedule.inputs.len() {
+        return Err(ExecError::InputCount { expected: schedule.inputs.len(), found: inputs.len() });
+    }
+    let mut readers = vec![0usize; schedule.num_values];
+    for instr in &schedule.instrs {
+        for v in reads(&instr.op) {
+            readers[v.0 as usize] += 1;
+        }
+    }
+    for v in &schedule.outputs {
+        readers[v.0 as usize] += 1; // never freed
+    }
+    let mut store: Vec<Option<Stored<B::Ciphertext, B::Extended>>> = (0..schedule.num_values).map(|_| None).collect();
+    for (id, ct) in schedule.inputs.iter().zip(inputs) {
+        store[id.0 as usize] = Some(Stored::Ct(ct));
+    }
+    let mut runs = Vec::new();
+    for (layer, range) in layer_segments(schedule) {
+        let start = Instant::now();
+        let local: HashMap<u32, Arc<B::Plaintext>> = match plaintexts {
+            Plaintexts::Preencoded(_) => HashMap::new(),
+            Plaintexts::PerLayer => {
+                let mut ids: Vec<PlainId> =
+                    schedule.instrs[range.clone()].iter().flat_map(|i| plain_reads(&i.op)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.par_iter()
+                    .map(|&id| encode_plaintext(schedule, backend, id).map(|p| (id.0, Arc::new(p))))
+                    .collect::<Result<_, _>>()
+                    .map_err(|source| ExecError::Backend { instr: range.start, source })?
+            }
+        };
+        let plaintext = |id: PlainId| -> Option<&B::Plaintext> {
+            match plaintexts {
+                Plaintexts::Preencoded(all) => all.get(id.0 as usize).map(|p| &**p),
+                Plaintexts::PerLayer => local.get(&id.0).map(|p| &**p),
+            }
+        };
+        let mut counts = OpCounts::default();
+        for wave in waves(schedule, range.clone()) {
+            let produced: Vec<Vec<(ValueId, Stored<_, _>)>> = wave
+                .par_iter()
+                .map(|&i| execute_one(schedule, backend, i, &store, &plaintext))
+                .collect::<Result<_, _>>()?;
+            for &i in &wave {
+                counts = counts + OpCounts::of(&schedule.instrs[i].op);
+                for v in reads(&schedule.instrs[i].op) {
+                    readers[v.0 as usize] -= 1;
+                    if readers[v.0 as usize] == 0 {
+                        store[v.0 as usize] = None;
+                    }
+                }
+            }
+            for (v, value) in produced.into_iter().flatten() {
+                store[v.0 as usize] = Some(value);
+            }
+        }
+        drop(local);
+        let report = &schedule.layers[layer];
+        let run = LayerRun {
+            name: report.name.clone(),
+            kind: report.kind.clone(),
+            seconds: start.elapsed().as_secs_f64(),
+            counts,
+            level_out: report.level_out,
+        };
+        on_layer(&run);
+        runs.push(run);
+    }
+    let outputs = schedule
+        .outputs
+        .iter()
+        .map(|v| match store[v.0 as usize].take() {
+            Some(Stored::Ct(c)) => Ok(c),
+            _ => Err(ExecError::MissingValue { instr: schedule.instrs.len(), value: v.0 }),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((outputs, runs))
+}
+
+/// The instructions of `range` grouped into dependency waves (in index order within a wave).
+fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> {
+    let mut wave_of_value: HashMap<u32, usize> = HashMap::new();
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for i in range {
+        let op = &schedule.instrs[i].op;
+        let wave = reads(op).iter().filter_map(|v| wave_of_value.get(&v.0)).map(|w| w + 1).max().unwrap_or(0);
+        for v in writes(op) {
+            wave_of_value.insert(v.0, wave);
+        }
+        if waves.len() <= wave {
+            waves.resize_with(wave + 1, Vec::new);
+        }
+        waves[wave].push(i);
+    }
+    waves
+}
+
+type Produced<C, E> = Vec<(ValueId, Stored<C, E>)>;
+
+/// Executes instruction `i` reading from `store`.
+fn execute_one<'p, B: Backend>(
+    schedule: &Schedule,
+    backend: &B,
+    i: usize,
+    store: &[Option<Stored<B::Ciphertext, B::Extended>>],
+    plaintext: &(impl Fn(PlainId) -> Option<&'p B::Plaintext> + Sync),
+) -> Result<Produced<B::Ciphertext, B::Extended>, ExecError>
+where
+    B::Plaintext: 'p,
+{
+    let missing = |v: ValueId| ExecError::MissingValue { instr: i, value: v.0 };
+    let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
+        Some(Stored::Ct(c)) => Ok(c),
+        _ => Err(missing(v)),
+    };
+    let ext = |v: ValueId| match store[v.0 as usize].as_ref() {
+        Some(Stored::Ext(e)) => Ok(e),
+        _ => Err(missing(v)),
+    };
+    let pt = |id: PlainId| {
+        plaintext(id).ok_or(ExecError::Backend {
+            instr: i,
+            source: BackendError::Failed { op: "plaintext", reason: format!("plaintext {} not encoded", id.0) },
+        })
+    };
+    let fail = |source| ExecError::Backend { instr: i, source };
+    let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))]);
+    match &schedule.instrs[i].op {
+        Op::RotateHoistedExt { src, steps, dsts } => {
+            let outs = backend.rotate_hoisted_extended(ct(*src)?, steps).map_err(fail)?;
+            Ok(dsts.iter().copied().zip(outs.into_iter().map(Stored::Ext)).collect())
+        }
+        Op::MulAccExt { dst, terms } => {
+            let pairs = terms.iter().map(|t| Ok((ext(t.0)?, pt(t.1)?))).collect::<Result<Vec<_>, ExecError>>()?;
+            one(*dst, backend.mul_acc_extended(&pairs))
+        }
+        Op::RotateSum { dst, terms } => {
+            let pairs = terms.iter().map(|t| Ok((ct(t.0)?, t.1))).collect::<Result<Vec<_>, ExecError>>()?;
+            one(*dst, backend.rotate_sum(&pairs))
+        }
+        Op::MulPlain { dst, src, pt: p } => one(*dst, backend.mul_plain(ct(*src)?, pt(*p)?)),
+        Op::AddPlain { dst, src, pt: p } => one(*dst, backend.add_plain(ct(*src)?, pt(*p)?)),
+        Op::Add { dst, lhs, rhs } => one(*dst, backend.add(ct(*lhs)?, ct(*rhs)?)),
+        Op::Rescale { dst, src } => one(*dst, backend.rescale(ct(*src)?)),
+        Op::Square { dst, src } => one(*dst, backend.square(ct(*src)?)),
+        Op::DropLevels { dst, src, levels } => one(*dst, backend.drop_levels(ct(*src)?, *levels)),
+    }
+}
