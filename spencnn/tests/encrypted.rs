@@ -90,7 +90,9 @@ fn results_do_not_depend_on_threads_or_encoding_policy() {
     let three = run(&server, 3);
     let (lazy, _) = deployment(EncodingPolicy::PerLayer);
     let per_layer = run(&lazy, 2);
-    for other in [&two, &three, &per_layer] {
+    let (lazier, _) = deployment(EncodingPolicy::OnDemand);
+    let on_demand = run(&lazier, 2);
+    for other in [&two, &three, &per_layer, &on_demand] {
         assert_eq!(one.ciphertexts.len(), other.ciphertexts.len());
         for (a, b) in one.ciphertexts.iter().zip(&other.ciphertexts) {
             assert_eq!(a.polys(), b.polys());
@@ -133,10 +135,7 @@ fn the_server_checks_keys_and_set_up() {
     let mut config = spencnn::plan::PlanConfig::new(LOG_N);
     config.log_scale = 36;
     let uniform = spencnn::plan::plan(&small_cnn(), &config).unwrap();
-    assert!(matches!(
-        Server::new(uniform, params, EncodingPolicy::Preencoded),
-        Err(InferError::ChainMismatch)
-    ));
+    assert!(matches!(Server::new(uniform, params, EncodingPolicy::Preencoded), Err(InferError::ChainMismatch)));
 }
 
 #[test]

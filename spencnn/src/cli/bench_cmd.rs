@@ -29,9 +29,12 @@ pub(crate) struct BenchArgs {
     /// log2 of the ring degree (default: the network's documented degree).
     #[arg(long)]
     log_n: Option<u32>,
-    /// Encode the weight plaintexts per layer during inference instead of once at setup.
+    /// When the weights are encoded: auto, preencoded, per-layer, on-demand (see `infer`).
+    #[arg(long, default_value = "auto")]
+    encoding: String,
+    /// Memory limit passed to `infer` (GiB).
     #[arg(long)]
-    encode_per_layer: bool,
+    max_memory_gib: Option<f64>,
     /// Skip the comparison with the slot simulator.
     #[arg(long)]
     no_check: bool,
@@ -85,8 +88,9 @@ fn run_variant(args: &BenchArgs, variant: &'static str) -> Result<InferReport, B
     if let Some(l) = args.log_n {
         cmd.args(["--log-n", &l.to_string()]);
     }
-    if args.encode_per_layer {
-        cmd.arg("--encode-per-layer");
+    cmd.args(["--encoding", &args.encoding]);
+    if let Some(m) = args.max_memory_gib {
+        cmd.args(["--max-memory-gib", &m.to_string()]);
     }
     if args.no_check {
         cmd.arg("--no-check");
@@ -118,8 +122,8 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), BenchCmdError> {
     let _ = writeln!(out, "{} on {} thread(s)", report.model, report.dense.threads);
     let _ = writeln!(
         out,
-        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>9}  params",
-        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax"
+        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
+        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax", "encoding"
     );
     for r in [&report.dense, &report.spencnn] {
         let precision = r.min_precision_bits.map_or("-".to_string(), |b| format!("{b:.1} b"));
@@ -127,7 +131,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), BenchCmdError> {
         let peak = r.peak_rss_bytes.map_or(0.0, |b| b as f64 / (1 << 20) as f64);
         let _ = writeln!(
             out,
-            "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>9}  {}",
+            "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
             r.variant,
             r.totals.rotations,
             r.totals.pmults,
@@ -137,6 +141,7 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), BenchCmdError> {
             peak,
             precision,
             argmax,
+            r.encoding,
             r.params
         );
     }

@@ -11,7 +11,7 @@ use spencnn::backend::run_simulated;
 use spencnn::image::{IdxImages, ImageError, load_png, parse_idx_labels};
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, InferError, LayerRun, ParamOptions, Server, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, InferError, LayerRun, ParamOptions, Server, estimate_memory, plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{OpCounts, PlanConfig};
@@ -19,6 +19,15 @@ use spencnn::summary::{BuildError, Weights, build_variant};
 
 use super::plan_cmd::VariantArg;
 use super::{emit, progress};
+
+/// When the weights are encoded (see [`EncodingPolicy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EncodingArg {
+    Auto,
+    Preencoded,
+    PerLayer,
+    OnDemand,
+}
 
 /// Arguments of `spencnn infer`.
 #[derive(Debug, Args)]
@@ -64,9 +73,14 @@ pub(crate) struct InferArgs {
     /// Smallest acceptable scale in bits for the parameter search.
     #[arg(long, default_value_t = ParamOptions::default().min_log_scale)]
     min_log_scale: u32,
-    /// Encode the weight plaintexts per layer during inference instead of once at setup.
-    #[arg(long)]
-    encode_per_layer: bool,
+    /// When the weight plaintexts are encoded: once at setup (preencoded), per layer or per
+    /// instruction during inference; auto = the first that fits --max-memory-gib.
+    #[arg(long, value_enum, default_value = "auto")]
+    encoding: EncodingArg,
+    /// Refuse to start when the evaluation keys and weight plaintexts are estimated above this
+    /// many GiB (the machine's memory is the real limit).
+    #[arg(long, default_value_t = 20.0)]
+    max_memory_gib: f64,
     /// Skip the comparison with the slot simulator and the f64 reference.
     #[arg(long)]
     no_check: bool,
@@ -89,6 +103,10 @@ pub(crate) enum InferCmdError {
     Threads(#[from] rayon::ThreadPoolBuildError),
     #[error("the slot simulator failed: {0}")]
     Simulate(#[from] spencnn::backend::ExecError),
+    #[error(
+        "keys ({keys:.1} GiB) and weight plaintexts ({plaintexts:.1} GiB) would exceed the {limit:.1} GiB limit (--max-memory-gib)"
+    )]
+    Memory { keys: f64, plaintexts: f64, limit: f64 },
     #[error("cannot print JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the output: {0}")]
@@ -150,7 +168,7 @@ pub(crate) struct InferReport {
     pub depth: usize,
     pub rotation_keys: usize,
     pub totals: OpCounts,
-    pub encode_per_layer: bool,
+    pub encoding: String,
     pub keygen_seconds: f64,
     pub key_bytes: usize,
     pub setup_seconds: f64,
@@ -224,10 +242,38 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
     let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)?;
     let options = ParamOptions { min_log_scale: args.min_log_scale, ..ParamOptions::default() };
     let (schedule, choice, params) = plan_for_ckks(&built.model, log_n, &options)?;
+    let estimate = estimate_memory(&schedule, &params);
+    let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
+    let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= args.max_memory_gib;
+    let policy = match args.encoding {
+        EncodingArg::Preencoded => EncodingPolicy::Preencoded,
+        EncodingArg::PerLayer => EncodingPolicy::PerLayer,
+        EncodingArg::OnDemand => EncodingPolicy::OnDemand,
+        EncodingArg::Auto if fits(estimate.plaintext_bytes) => EncodingPolicy::Preencoded,
+        EncodingArg::Auto if fits(estimate.largest_layer_plaintext_bytes) => EncodingPolicy::PerLayer,
+        EncodingArg::Auto => EncodingPolicy::OnDemand,
+    };
+    let held = match policy {
+        EncodingPolicy::Preencoded => estimate.plaintext_bytes,
+        EncodingPolicy::PerLayer => estimate.largest_layer_plaintext_bytes,
+        _ => 0,
+    };
     if !args.json {
         eprintln!("{} ({variant:?}): {choice}", network);
+        eprintln!(
+            "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB)",
+            gib(estimate.key_bytes),
+            gib(estimate.plaintext_bytes),
+            gib(estimate.largest_layer_plaintext_bytes)
+        );
     }
-    let policy = if args.encode_per_layer { EncodingPolicy::PerLayer } else { EncodingPolicy::Preencoded };
+    if !fits(held) {
+        return Err(InferCmdError::Memory {
+            keys: gib(estimate.key_bytes),
+            plaintexts: gib(held),
+            limit: args.max_memory_gib,
+        });
+    }
     let mut server = Server::new(schedule, params, policy)?;
 
     // Client: keys (the secret key never leaves `client`).
@@ -305,7 +351,7 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
         depth: schedule.depth(),
         rotation_keys: schedule.rotation_steps().len(),
         totals: schedule.totals(),
-        encode_per_layer: args.encode_per_layer,
+        encoding: format!("{policy:?}"),
         keygen_seconds,
         key_bytes: server.key_bytes(),
         setup_seconds: setup.seconds,
@@ -350,8 +396,8 @@ fn render(r: &InferReport) -> String {
         mib(r.key_bytes),
         r.keygen_seconds
     );
-    if r.encode_per_layer {
-        let _ = writeln!(out, "weights encoded per layer during inference");
+    if r.encoding != "Preencoded" {
+        let _ = writeln!(out, "weights encoded during inference ({})", r.encoding);
     } else {
         let _ = writeln!(
             out,

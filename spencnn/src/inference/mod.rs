@@ -35,7 +35,7 @@ pub mod server;
 pub use backend::CkksBackend;
 pub use client::Client;
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
-pub use params::{ParamChoice, ParamError, ParamOptions, choose_parameters};
+pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};
 pub use precision::Agreement;
 pub use runner::LayerRun;
 pub use server::{EncodingPolicy, Server, SetupReport};

@@ -204,3 +204,36 @@ impl std::fmt::Display for ParamChoice {
 pub fn scale_model(params: &Parameters) -> ScaleModel {
     ScaleModel::from_moduli(params.default_scale(), params.q_primes().iter().map(|&q| q as f64).collect())
 }
+
+/// Bytes the evaluation keys and the pre-encoded weight plaintexts of `schedule` will take
+/// under `params` (polynomial data only), computed before anything is generated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MemoryEstimate {
+    /// Galois keys of the schedule's steps plus the relinearization key.
+    pub key_bytes: usize,
+    /// Every weight plaintext, encoded at its level (extended ones with the P limbs).
+    pub plaintext_bytes: usize,
+    /// The largest single layer's plaintexts (what per-layer encoding holds at once).
+    pub largest_layer_plaintext_bytes: usize,
+}
+
+/// See [`MemoryEstimate`].
+pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstimate {
+    let limb = params.n() * 8;
+    let (top, special) = (params.max_level(), params.p_primes().len());
+    let keys = schedule.rotation_steps().len() + usize::from(schedule.totals().squares > 0);
+    let key_bytes = keys * 2 * params.dnum() * (top + special) * limb;
+    let plaintext_size =
+        |spec: &crate::plan::PlainSpec| (spec.level + 1 + if spec.extended { special } else { 0 }) * limb;
+    let mut per_layer = vec![0usize; schedule.layers.len()];
+    for instr in &schedule.instrs {
+        let ids = super::runner::plain_reads(&instr.op);
+        per_layer[instr.layer] +=
+            ids.iter().map(|id| plaintext_size(&schedule.plaintexts[id.0 as usize])).sum::<usize>();
+    }
+    MemoryEstimate {
+        key_bytes,
+        plaintext_bytes: schedule.plaintexts.iter().map(plaintext_size).sum(),
+        largest_layer_plaintext_bytes: per_layer.into_iter().max().unwrap_or(0),
+    }
+}

@@ -24,6 +24,8 @@ pub enum Plaintexts<'a, P> {
     Preencoded(&'a [Arc<P>]),
     /// Encoded per layer when the layer starts (in parallel), dropped after it.
     PerLayer,
+    /// Encoded by each instruction just before use, dropped after it (least memory).
+    OnDemand,
 }
 
 /// Encodes plaintext `id` of `schedule` on `backend`.
@@ -97,7 +99,8 @@ fn writes(op: &Op) -> Vec<ValueId> {
     }
 }
 
-fn plain_reads(op: &Op) -> Vec<PlainId> {
+/// The plaintexts an operation reads.
+pub(crate) fn plain_reads(op: &Op) -> Vec<PlainId> {
     match op {
         Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
         Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
@@ -143,7 +146,7 @@ where
     for (layer, range) in layer_segments(schedule) {
         let start = Instant::now();
         let local: HashMap<u32, Arc<B::Plaintext>> = match plaintexts {
-            Plaintexts::Preencoded(_) => HashMap::new(),
+            Plaintexts::Preencoded(_) | Plaintexts::OnDemand => HashMap::new(),
             Plaintexts::PerLayer => {
                 let mut ids: Vec<PlainId> =
                     schedule.instrs[range.clone()].iter().flat_map(|i| plain_reads(&i.op)).collect();
@@ -159,13 +162,17 @@ where
             match plaintexts {
                 Plaintexts::Preencoded(all) => all.get(id.0 as usize).map(|p| &**p),
                 Plaintexts::PerLayer => local.get(&id.0).map(|p| &**p),
+                Plaintexts::OnDemand => None,
             }
         };
         let mut counts = OpCounts::default();
         for wave in waves(schedule, range.clone()) {
             let produced: Vec<Vec<(ValueId, Stored<_, _>)>> = wave
                 .par_iter()
-                .map(|&i| execute_one(schedule, backend, i, &store, &plaintext))
+                .map(|&i| {
+                    let on_demand = matches!(plaintexts, Plaintexts::OnDemand);
+                    execute_one(schedule, backend, i, &store, &plaintext, on_demand)
+                })
                 .collect::<Result<_, _>>()?;
             for &i in &wave {
                 counts = counts + OpCounts::of(&schedule.instrs[i].op);
@@ -230,10 +237,22 @@ fn execute_one<'p, B: Backend>(
     i: usize,
     store: &[Option<Stored<B::Ciphertext, B::Extended>>],
     plaintext: &(impl Fn(PlainId) -> Option<&'p B::Plaintext> + Sync),
+    on_demand: bool,
 ) -> Result<Produced<B::Ciphertext, B::Extended>, ExecError>
 where
-    B::Plaintext: 'p,
+    B: Sync,
+    B::Plaintext: 'p + Send,
 {
+    let op = &schedule.instrs[i].op;
+    let encoded: HashMap<u32, B::Plaintext> = if on_demand {
+        plain_reads(op)
+            .par_iter()
+            .map(|&id| encode_plaintext(schedule, backend, id).map(|p| (id.0, p)))
+            .collect::<Result<_, _>>()
+            .map_err(|source| ExecError::Backend { instr: i, source })?
+    } else {
+        HashMap::new()
+    };
     let missing = |v: ValueId| ExecError::MissingValue { instr: i, value: v.0 };
     let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
         Some(Stored::Ct(c)) => Ok(c),
@@ -244,14 +263,14 @@ where
         _ => Err(missing(v)),
     };
     let pt = |id: PlainId| {
-        plaintext(id).ok_or(ExecError::Backend {
+        plaintext(id).or_else(|| encoded.get(&id.0)).ok_or(ExecError::Backend {
             instr: i,
             source: BackendError::Failed { op: "plaintext", reason: format!("plaintext {} not encoded", id.0) },
         })
     };
     let fail = |source| ExecError::Backend { instr: i, source };
     let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))]);
-    match &schedule.instrs[i].op {
+    match op {
         Op::RotateHoistedExt { src, steps, dsts } => {
             let outs = backend.rotate_hoisted_extended(ct(*src)?, steps).map_err(fail)?;
             Ok(dsts.iter().copied().zip(outs.into_iter().map(Stored::Ext)).collect())

@@ -21,6 +21,8 @@ pub enum EncodingPolicy {
     Preencoded,
     /// Per layer during inference (memory for one layer's plaintexts, slower inference).
     PerLayer,
+    /// Per instruction during inference (memory for one instruction's plaintexts).
+    OnDemand,
 }
 
 /// What the setup cost.
@@ -143,6 +145,7 @@ impl Server {
             }
             EncodingPolicy::Preencoded => return Err(InferError::NotSetUp),
             EncodingPolicy::PerLayer => Plaintexts::PerLayer,
+            EncodingPolicy::OnDemand => Plaintexts::OnDemand,
         };
         let (ciphertexts, runs) = run(&self.schedule, &backend, image.ciphertexts.clone(), &plaintexts, on_layer)?;
         Ok((EncryptedLogits { ciphertexts }, runs))
