@@ -231,7 +231,7 @@ fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> 
 type Produced<C, E> = Vec<(ValueId, Stored<C, E>)>;
 
 /// Executes instruction `i` reading from `store`.
-fn execute_one<'p, B: Backend>(
+fn execute_one<'p, B>(
     schedule: &Schedule,
     backend: &B,
     i: usize,
@@ -240,7 +240,7 @@ fn execute_one<'p, B: Backend>(
     on_demand: bool,
 ) -> Result<Produced<B::Ciphertext, B::Extended>, ExecError>
 where
-    B: Sync,
+    B: Backend + Sync,
     B::Plaintext: 'p + Send,
 {
     let op = &schedule.instrs[i].op;
