@@ -37,6 +37,34 @@ fn extended_sums_equal_the_double_hoisted_accumulator_exactly() {
 }
 
 #[test]
+fn batched_sums_equal_separate_sums() {
+    let mut f = Fixture::new(law_params());
+    let keys = f.galois_keys(&[1, 2], false);
+    let ct = f.encrypt(&random_values(f.slots(), 24));
+    let hoisted = f.evaluator.hoist(&ct).unwrap();
+    let rotated: Vec<ExtendedCiphertext> =
+        [0i64, 1, 2].iter().map(|&s| f.evaluator.rotate_hoisted_extended(&hoisted, s, &keys).unwrap()).collect();
+    let plaintexts: Vec<Plaintext> = (0..5)
+        .map(|j| {
+            let w = random_values(f.slots(), 300 + j as u64);
+            f.encoder.encode_complex_extended(&w, f.slots(), f.top(), f.scale()).unwrap()
+        })
+        .collect();
+    let first: Vec<(&ExtendedCiphertext, &Plaintext)> =
+        vec![(&rotated[0], &plaintexts[0]), (&rotated[2], &plaintexts[1])];
+    let second: Vec<(&ExtendedCiphertext, &Plaintext)> =
+        vec![(&rotated[1], &plaintexts[2]), (&rotated[2], &plaintexts[3]), (&rotated[0], &plaintexts[4])];
+    let batched = f.evaluator.multiply_plain_sums_extended(&[&first, &second]).unwrap();
+    for (got, terms) in batched.into_iter().zip([&first, &second]) {
+        let alone = f.evaluator.multiply_plain_sum_extended(terms).unwrap();
+        let (got, alone) = (f.evaluator.mod_down_extended(got).unwrap(), f.evaluator.mod_down_extended(alone).unwrap());
+        assert_eq!(got.polys(), alone.polys());
+    }
+    let empty: &[(&ExtendedCiphertext, &Plaintext)] = &[];
+    assert_eq!(f.evaluator.multiply_plain_sums_extended(&[&first, empty]).unwrap_err(), CkksError::EmptyAccumulator);
+}
+
+#[test]
 fn extended_rotation_mods_down_to_the_plain_rotation() {
     let mut f = Fixture::new(law_params());
     let keys = f.galois_keys(&[3, -1], false);

@@ -21,6 +21,10 @@ use crate::ring::{Ntt, RingContext, RnsPoly, Scratch};
 use crate::rlwe::{GaloisKeys, galois_element_for_step};
 use crate::scheme::{Ciphertext, Plaintext};
 
+/// Coefficients per block of [`Evaluator::multiply_plain_sums_extended`]: a block of every
+/// rotated input (both polynomials) of a convolution layer stays in a 1 MiB L2 cache.
+const SUM_BLOCK: usize = 256;
+
 /// A ciphertext times `P`, over `Q_ℓ·P` (two polynomials in NTT form); see the module
 /// documentation. Made by [`Evaluator::rotate_hoisted_extended`] or [`Evaluator::lift_extended`],
 /// combined by [`Evaluator::multiply_plain_sum_extended`] and
@@ -129,30 +133,66 @@ impl Evaluator {
         &self,
         terms: &[(&ExtendedCiphertext, &Plaintext)],
     ) -> Result<ExtendedCiphertext, CkksError> {
-        let (first, first_pt) = terms.first().ok_or(CkksError::EmptyAccumulator)?;
-        let (level, slots) = (first.level(), first.slots);
-        let scale = first.scale * first_pt.scale;
-        for (x, pt) in terms {
-            self.ctx.check_fingerprint(x.fingerprint)?;
-            self.check_pt(pt)?;
-            check_level_and_slots((level, slots), (x.level(), x.slots))?;
-            check_level_and_slots((level, slots), (pt.level(), pt.slots))?;
-            if !pt.is_extended() {
-                return Err(CkksError::PlaintextNotExtended);
-            }
-            check_scales(scale, x.scale * pt.scale)?;
-        }
+        let mut sums = self.multiply_plain_sums_extended(&[terms])?;
+        Ok(sums.pop().expect("one sum per input"))
+    }
+
+    /// Several sums [`Evaluator::multiply_plain_sum_extended`] at once. When sums share
+    /// ciphertexts (the outputs of a convolution all read the same rotated inputs), the work
+    /// is done limb by limb in blocks of 256 coefficients, so each ciphertext block
+    /// is read from memory once and reused from cache by every sum; the plaintexts are
+    /// streamed once. (Done sum by sum, the products are memory-bound: every term reads its
+    /// plaintext and ciphertext limbs from DRAM.)
+    ///
+    /// # Errors
+    /// As [`Evaluator::multiply_plain_sum_extended`], for any of the sums.
+    pub fn multiply_plain_sums_extended(
+        &self,
+        sums: &[&[(&ExtendedCiphertext, &Plaintext)]],
+    ) -> Result<Vec<ExtendedCiphertext>, CkksError> {
         let ring = self.ctx.ring();
         let k = ring.p_count();
-        let mut polys = [RnsPoly::zero(ring, level, k), RnsPoly::zero(ring, level, k)];
-        for (component, acc) in polys.iter_mut().enumerate() {
-            for i in 0..acc.limb_count() {
-                let pairs: Vec<(&[u64], &[u64])> =
-                    terms.iter().map(|(x, pt)| (pt.poly.limb(i), x.polys[component].limb(i))).collect();
-                vector::multiply_accumulate(acc.limb_mut(i), &pairs, ring.modulus(ring.prime_index(level, i)))?;
+        let mut outputs = Vec::with_capacity(sums.len());
+        for terms in sums {
+            let (first, first_pt) = terms.first().ok_or(CkksError::EmptyAccumulator)?;
+            let (level, slots) = (first.level(), first.slots);
+            let scale = first.scale * first_pt.scale;
+            for (x, pt) in terms.iter() {
+                self.ctx.check_fingerprint(x.fingerprint)?;
+                self.check_pt(pt)?;
+                check_level_and_slots((level, slots), (x.level(), x.slots))?;
+                check_level_and_slots((level, slots), (pt.level(), pt.slots))?;
+                if !pt.is_extended() {
+                    return Err(CkksError::PlaintextNotExtended);
+                }
+                check_scales(scale, x.scale * pt.scale)?;
+            }
+            let polys = [RnsPoly::zero(ring, level, k), RnsPoly::zero(ring, level, k)];
+            outputs.push(ExtendedCiphertext { polys, scale, slots, fingerprint: first.fingerprint });
+        }
+        let limbs = outputs.iter().map(|o| o.polys[0].limb_count()).max().unwrap_or(0);
+        let mut pairs: Vec<(&[u64], &[u64])> = Vec::new();
+        for i in 0..limbs {
+            for start in (0..ring.n()).step_by(SUM_BLOCK) {
+                let end = (start + SUM_BLOCK).min(ring.n());
+                for (out, terms) in outputs.iter_mut().zip(sums) {
+                    if i >= out.polys[0].limb_count() {
+                        continue;
+                    }
+                    let modulus = ring.modulus(ring.prime_index(out.level(), i));
+                    for (component, acc) in out.polys.iter_mut().enumerate() {
+                        pairs.clear();
+                        pairs.extend(
+                            terms
+                                .iter()
+                                .map(|(x, pt)| (&pt.poly.limb(i)[start..end], &x.polys[component].limb(i)[start..end])),
+                        );
+                        vector::multiply_accumulate(&mut acc.limb_mut(i)[start..end], &pairs, modulus)?;
+                    }
+                }
             }
         }
-        Ok(ExtendedCiphertext { polys, scale, slots, fingerprint: first.fingerprint })
+        Ok(outputs)
     }
 
     /// `a += b` in `Q_ℓ·P` (same level, slots and scale).

@@ -143,6 +143,16 @@ pub trait Backend {
         terms: &[(&Self::Extended, &Self::Plaintext)],
     ) -> Result<Self::Ciphertext, BackendError>;
 
+    /// Several independent [`Backend::mul_acc_extended`] sums at once (e.g. every output
+    /// ciphertext of a layer); a backend may share memory traffic between them. The default
+    /// computes them one by one.
+    fn mul_acc_extended_many(
+        &self,
+        sums: &[Vec<(&Self::Extended, &Self::Plaintext)>],
+    ) -> Vec<Result<Self::Ciphertext, BackendError>> {
+        sums.iter().map(|terms| self.mul_acc_extended(terms)).collect()
+    }
+
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
     fn rotate_sum(
         &self,

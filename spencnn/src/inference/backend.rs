@@ -132,6 +132,30 @@ impl Backend for CkksBackend<'_> {
         self.evaluator.mod_down_extended(sum).map_err(failed(op))
     }
 
+    fn mul_acc_extended_many(
+        &self,
+        sums: &[Vec<(&ExtendedCiphertext, &CkksPlaintext)>],
+    ) -> Vec<Result<Ciphertext, BackendError>> {
+        let op = "mul_acc_extended";
+        let e = &self.evaluator;
+        // One group of sums per thread; inside a group the sums share cache-blocked reads.
+        let groups = rayon::current_num_threads().clamp(1, sums.len().max(1));
+        let per_group = sums.len().div_ceil(groups).max(1);
+        let extended: Vec<Result<ExtendedCiphertext, BackendError>> = sums
+            .par_chunks(per_group)
+            .flat_map_iter(|chunk| {
+                let pairs: Vec<Vec<(&ExtendedCiphertext, &Plaintext)>> =
+                    chunk.iter().map(|terms| terms.iter().map(|(x, p)| (*x, &p.0)).collect()).collect();
+                let views: Vec<&[(&ExtendedCiphertext, &Plaintext)]> = pairs.iter().map(Vec::as_slice).collect();
+                match e.multiply_plain_sums_extended(&views) {
+                    Ok(extended) => extended.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(err) => chunk.iter().map(|_| Err(failed(op)(err.clone()))).collect(),
+                }
+            })
+            .collect();
+        extended.into_par_iter().map(|r| r.and_then(|x| e.mod_down_extended(x).map_err(failed(op)))).collect()
+    }
+
     fn rotate_sum(&self, terms: &[(&Ciphertext, usize)]) -> Result<Ciphertext, BackendError> {
         let op = "rotate_sum";
         let e = &self.evaluator;

@@ -167,13 +167,22 @@ where
         };
         let mut counts = OpCounts::default();
         for wave in waves(schedule, range.clone()) {
-            let produced: Vec<Vec<(ValueId, Stored<_, _>)>> = wave
-                .par_iter()
-                .map(|&i| {
-                    let on_demand = matches!(plaintexts, Plaintexts::OnDemand);
-                    execute_one(schedule, backend, i, &store, &plaintext, on_demand)
-                })
-                .collect::<Result<_, _>>()?;
+            let on_demand = matches!(plaintexts, Plaintexts::OnDemand);
+            // Fused sums of one wave go to the backend together (they share rotated inputs),
+            // unless plaintexts are encoded per instruction (a wave's worth could be huge).
+            let (sums, others): (Vec<usize>, Vec<usize>) =
+                wave.iter().partition(|&&i| !on_demand && matches!(schedule.instrs[i].op, Op::MulAccExt { .. }));
+            let (batched, single) = rayon::join(
+                || execute_sums(schedule, backend, &sums, &store, &plaintext),
+                || {
+                    others
+                        .par_iter()
+                        .map(|&i| execute_one(schedule, backend, i, &store, &plaintext, on_demand))
+                        .collect::<Result<Vec<_>, _>>()
+                },
+            );
+            let mut produced = batched?;
+            produced.extend(single?);
             for &i in &wave {
                 counts = counts + OpCounts::of(&schedule.instrs[i].op);
                 for v in reads(&schedule.instrs[i].op) {
@@ -230,6 +239,55 @@ fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> 
 
 type Produced<C, E> = Vec<(ValueId, Stored<C, E>)>;
 
+/// Executes the [`Op::MulAccExt`] instructions `sums` as one batch.
+fn execute_sums<'p, B>(
+    schedule: &Schedule,
+    backend: &B,
+    sums: &[usize],
+    store: &[Option<Stored<B::Ciphertext, B::Extended>>],
+    plaintext: &(impl Fn(PlainId) -> Option<&'p B::Plaintext> + Sync),
+) -> Result<Vec<Produced<B::Ciphertext, B::Extended>>, ExecError>
+where
+    B: Backend + Sync,
+    B::Plaintext: 'p,
+{
+    let mut batch = Vec::with_capacity(sums.len());
+    let mut dsts = Vec::with_capacity(sums.len());
+    for &i in sums {
+        let Op::MulAccExt { dst, terms } = &schedule.instrs[i].op else { continue };
+        let mut pairs = Vec::with_capacity(terms.len());
+        for t in terms {
+            let ext = match store[t.0.0 as usize].as_ref() {
+                Some(Stored::Ext(e)) => e,
+                _ => return Err(ExecError::MissingValue { instr: i, value: t.0.0 }),
+            };
+            let pt = plaintext(t.1).ok_or_else(|| missing_plaintext(i, t.1))?;
+            pairs.push((ext, pt));
+        }
+        batch.push(pairs);
+        dsts.push((i, *dst));
+    }
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    backend
+        .mul_acc_extended_many(&batch)
+        .into_iter()
+        .zip(dsts)
+        .map(|(result, (i, dst))| {
+            let ct = result.map_err(|source| ExecError::Backend { instr: i, source })?;
+            Ok(vec![(dst, Stored::Ct(ct))])
+        })
+        .collect()
+}
+
+fn missing_plaintext(instr: usize, id: PlainId) -> ExecError {
+    ExecError::Backend {
+        instr,
+        source: BackendError::Failed { op: "plaintext", reason: format!("plaintext {} not encoded", id.0) },
+    }
+}
+
 /// Executes instruction `i` reading from `store`.
 fn execute_one<'p, B>(
     schedule: &Schedule,
@@ -262,12 +320,7 @@ where
         Some(Stored::Ext(e)) => Ok(e),
         _ => Err(missing(v)),
     };
-    let pt = |id: PlainId| {
-        plaintext(id).or_else(|| encoded.get(&id.0)).ok_or(ExecError::Backend {
-            instr: i,
-            source: BackendError::Failed { op: "plaintext", reason: format!("plaintext {} not encoded", id.0) },
-        })
-    };
+    let pt = |id: PlainId| plaintext(id).or_else(|| encoded.get(&id.0)).ok_or_else(|| missing_plaintext(i, id));
     let fail = |source| ExecError::Backend { instr: i, source };
     let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))]);
     match op {
