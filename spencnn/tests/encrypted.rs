@@ -154,3 +154,21 @@ fn zoo_parameters_fit_the_128_bit_bound() {
         eprintln!("{network}: {choice}");
     }
 }
+
+#[test]
+fn a_prefix_runs_with_its_own_keys() {
+    let (schedule, _, params) = plan_for_ckks(&small_cnn(), LOG_N, &test_options()).unwrap();
+    let cut = spencnn::inference::prefix::prefix(&schedule, 2);
+    assert!(cut.instrs.iter().all(|i| i.layer < 2) && cut.logits.is_empty());
+    assert!(cut.rotation_steps().len() < schedule.rotation_steps().len());
+    let mut server = Server::new(cut, params, EncodingPolicy::Preencoded).unwrap();
+    let mut client = Client::from_seed(server.interface().clone(), [9; 32]).unwrap();
+    server.set_keys(client.evaluation_keys().unwrap()).unwrap();
+    let setup = server.setup().unwrap();
+    assert!(setup.plaintexts < schedule.plaintexts.len());
+    let (answer, layers) = server.infer(&client.encrypt(&common::image([1, 8, 8], 5)).unwrap(), |_| {}).unwrap();
+    assert_eq!(layers.len(), 2);
+    assert_eq!(answer.ciphertexts.len(), server.interface().outputs);
+    assert!(!answer.ciphertexts.is_empty());
+    assert!(client.decrypt(&answer).unwrap().is_empty());
+}

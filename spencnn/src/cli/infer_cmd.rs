@@ -84,6 +84,10 @@ pub(crate) struct InferArgs {
     /// Skip the comparison with the slot simulator and the f64 reference.
     #[arg(long)]
     no_check: bool,
+    /// Evaluate only the first K layers (latency of a prefix, no logits, no check): for
+    /// networks whose keys do not fit in memory whole.
+    #[arg(long)]
+    layers: Option<usize>,
     /// Print JSON instead of tables (no progress bar).
     #[arg(long)]
     json: bool,
@@ -169,6 +173,7 @@ pub(crate) struct InferReport {
     pub rotation_keys: usize,
     pub totals: OpCounts,
     pub encoding: String,
+    pub prefix_layers: Option<usize>,
     pub keygen_seconds: f64,
     pub key_bytes: usize,
     pub setup_seconds: f64,
@@ -242,6 +247,10 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
     let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)?;
     let options = ParamOptions { min_log_scale: args.min_log_scale, ..ParamOptions::default() };
     let (schedule, choice, params) = plan_for_ckks(&built.model, log_n, &options)?;
+    let schedule = match args.layers {
+        Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
+        None => schedule,
+    };
     let estimate = estimate_memory(&schedule, &params);
     let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
     let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= args.max_memory_gib;
@@ -303,7 +312,7 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
             decrypt_seconds = start.elapsed().as_secs_f64();
             layers = layer_runs;
             if runs.len() == args.repeat.max(1) {
-                let check = !args.no_check;
+                let check = !args.no_check && args.layers.is_none();
                 let vs_simulator = if check {
                     Some(Agreement::of(&logits, &run_simulated(server.schedule(), image)?.0).into())
                 } else {
@@ -352,6 +361,7 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
         rotation_keys: schedule.rotation_steps().len(),
         totals: schedule.totals(),
         encoding: format!("{policy:?}"),
+        prefix_layers: args.layers,
         keygen_seconds,
         key_bytes: server.key_bytes(),
         setup_seconds: setup.seconds,
@@ -388,6 +398,9 @@ fn mib(bytes: usize) -> f64 {
 fn render(r: &InferReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {} on {} thread(s): {}", r.model, r.variant, r.threads, r.params);
+    if let Some(k) = r.prefix_layers {
+        let _ = writeln!(out, "PREFIX ONLY: the first {k} layers (no logits, no check)");
+    }
     let _ = writeln!(
         out,
         "depth {}, {} Galois keys ({:.0} MiB with the relinearization key, made in {:.2} s)",

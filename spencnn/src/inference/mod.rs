@@ -9,7 +9,8 @@
 //! - [`messages`]: the only objects that cross the boundary;
 //! - [`client`] (secret key, encrypt/decrypt) and [`server`] (schedule, evaluation keys,
 //!   weight plaintexts);
-//! - [`precision`]: encrypted vs simulated logits.
+//! - [`precision`]: encrypted vs simulated logits;
+//! - [`prefix`]: the first layers of a schedule (latency of networks too large to run whole).
 //!
 //! ```no_run
 //! use spencnn::inference::{Client, EncodingPolicy, ParamOptions, Server, plan_for_ckks};
@@ -29,6 +30,7 @@ pub mod client;
 pub mod messages;
 pub mod params;
 pub mod precision;
+pub mod prefix;
 pub mod runner;
 pub mod server;
 

@@ -211,7 +211,8 @@ pub fn scale_model(params: &Parameters) -> ScaleModel {
 pub struct MemoryEstimate {
     /// Galois keys of the schedule's steps plus the relinearization key.
     pub key_bytes: usize,
-    /// Every weight plaintext, encoded at its level (extended ones with the P limbs).
+    /// Every weight plaintext an instruction reads, encoded at its level (extended ones with
+    /// the P limbs).
     pub plaintext_bytes: usize,
     /// The largest single layer's plaintexts (what per-layer encoding holds at once).
     pub largest_layer_plaintext_bytes: usize,
@@ -233,7 +234,13 @@ pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstima
     }
     MemoryEstimate {
         key_bytes,
-        plaintext_bytes: schedule.plaintexts.iter().map(plaintext_size).sum(),
+        plaintext_bytes: schedule
+            .plaintexts
+            .iter()
+            .zip(super::runner::referenced_plaintexts(schedule))
+            .filter(|(_, used)| *used)
+            .map(|(spec, _)| plaintext_size(spec))
+            .sum(),
         largest_layer_plaintext_bytes: per_layer.into_iter().max().unwrap_or(0),
     }
 }

@@ -20,8 +20,8 @@ use crate::plan::{Op, OpCounts, PlainId, Schedule, ValueId};
 
 /// Where the runner gets the encoded plaintexts.
 pub enum Plaintexts<'a, P> {
-    /// All encoded beforehand (indexed by [`PlainId`]).
-    Preencoded(&'a [Arc<P>]),
+    /// Encoded beforehand (indexed by [`PlainId`]; `None` for plaintexts no instruction reads).
+    Preencoded(&'a [Option<Arc<P>>]),
     /// Encoded per layer when the layer starts (in parallel), dropped after it.
     PerLayer,
     /// Encoded by each instruction just before use, dropped after it (least memory).
@@ -38,18 +38,32 @@ pub fn encode_plaintext<B: Backend>(
     backend.encode(&schedule.plaintext_values(id), spec.level, spec.scale, spec.extended)
 }
 
-/// Encodes every plaintext of `schedule` (in parallel).
+/// The plaintexts some instruction of `schedule` reads.
+pub fn referenced_plaintexts(schedule: &Schedule) -> Vec<bool> {
+    let mut used = vec![false; schedule.plaintexts.len()];
+    for instr in &schedule.instrs {
+        for id in plain_reads(&instr.op) {
+            used[id.0 as usize] = true;
+        }
+    }
+    used
+}
+
+/// Encodes every plaintext an instruction of `schedule` reads (in parallel).
 ///
 /// # Errors
 /// The first encoding failure.
-pub fn encode_all<B>(schedule: &Schedule, backend: &B) -> Result<Vec<Arc<B::Plaintext>>, BackendError>
+pub fn encode_all<B>(schedule: &Schedule, backend: &B) -> Result<Vec<Option<Arc<B::Plaintext>>>, BackendError>
 where
     B: Backend + Sync,
     B::Plaintext: Send + Sync,
 {
-    (0..schedule.plaintexts.len() as u32)
+    referenced_plaintexts(schedule)
         .into_par_iter()
-        .map(|id| encode_plaintext(schedule, backend, PlainId(id)).map(Arc::new))
+        .enumerate()
+        .map(|(id, used)| {
+            used.then(|| encode_plaintext(schedule, backend, PlainId(id as u32)).map(Arc::new)).transpose()
+        })
         .collect()
 }
 
@@ -85,7 +99,8 @@ fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
     segments
 }
 
-fn writes(op: &Op) -> Vec<ValueId> {
+/// The values an operation writes.
+pub(crate) fn writes(op: &Op) -> Vec<ValueId> {
     match op {
         Op::RotateHoistedExt { dsts, .. } => dsts.clone(),
         Op::MulAccExt { dst, .. }
@@ -160,7 +175,7 @@ where
         };
         let plaintext = |id: PlainId| -> Option<&B::Plaintext> {
             match plaintexts {
-                Plaintexts::Preencoded(all) => all.get(id.0 as usize).map(|p| &**p),
+                Plaintexts::Preencoded(all) => all.get(id.0 as usize).and_then(|p| p.as_deref()),
                 Plaintexts::PerLayer => local.get(&id.0).map(|p| &**p),
                 Plaintexts::OnDemand => None,
             }
@@ -238,6 +253,7 @@ fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> 
 }
 
 type Produced<C, E> = Vec<(ValueId, Stored<C, E>)>;
+type ProducedBy<B> = Produced<<B as Backend>::Ciphertext, <B as Backend>::Extended>;
 
 /// Executes the [`Op::MulAccExt`] instructions `sums` as one batch.
 fn execute_sums<'p, B>(
@@ -246,7 +262,7 @@ fn execute_sums<'p, B>(
     sums: &[usize],
     store: &[Option<Stored<B::Ciphertext, B::Extended>>],
     plaintext: &(impl Fn(PlainId) -> Option<&'p B::Plaintext> + Sync),
-) -> Result<Vec<Produced<B::Ciphertext, B::Extended>>, ExecError>
+) -> Result<Vec<ProducedBy<B>>, ExecError>
 where
     B: Backend + Sync,
     B::Plaintext: 'p,

@@ -42,7 +42,7 @@ pub struct Server {
     ctx: Arc<Context>,
     interface: ModelInterface,
     keys: Option<EvaluationKeys>,
-    plaintexts: Vec<Arc<CkksPlaintext>>,
+    plaintexts: Vec<Option<Arc<CkksPlaintext>>>,
     policy: EncodingPolicy,
 }
 
@@ -124,8 +124,9 @@ impl Server {
             let backend = CkksBackend::new(&self.ctx, keys);
             self.plaintexts = encode_all(&self.schedule, &backend).map_err(InferError::Backend)?;
         }
-        let bytes = self.plaintexts.iter().map(|p| p.0.poly().data().len() * 8).sum();
-        Ok(SetupReport { plaintexts: self.plaintexts.len(), seconds: start.elapsed().as_secs_f64(), bytes })
+        let encoded = self.plaintexts.iter().flatten();
+        let bytes = encoded.clone().map(|p| p.0.poly().data().len() * 8).sum();
+        Ok(SetupReport { plaintexts: encoded.count(), seconds: start.elapsed().as_secs_f64(), bytes })
     }
 
     /// Evaluates the schedule on an encrypted image; `on_layer` is called after each layer.
