@@ -18,7 +18,7 @@ mod tests {
             eprintln!("skipped: /proc/self/status unavailable");
             return;
         };
-        let block = vec![1u8; 64 << 20];
+        let block = std::hint::black_box(vec![1u8; 64 << 20]);
         let after = super::peak_rss_bytes().unwrap();
         assert!(after >= before.max(64 << 20), "{after} < 64 MiB");
         drop(block);

@@ -14,8 +14,8 @@
 mod execute;
 mod simulator;
 
-pub(crate) use execute::reads;
-pub use execute::{ExecError, execute, run_simulated};
+pub(crate) use execute::{Produced, Stored, dispatch, plain_reads, reads};
+pub use execute::{ExecError, encode_plaintext, execute, run_simulated};
 pub use simulator::{SimCiphertext, SimPlaintext, SlotSimulator};
 
 use thiserror::Error;

@@ -228,7 +228,7 @@ pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstima
         |spec: &crate::plan::PlainSpec| (spec.level + 1 + if spec.extended { special } else { 0 }) * limb;
     let mut per_layer = vec![0usize; schedule.layers.len()];
     for instr in &schedule.instrs {
-        let ids = super::runner::plain_reads(&instr.op);
+        let ids = crate::backend::plain_reads(&instr.op);
         per_layer[instr.layer] +=
             ids.iter().map(|id| plaintext_size(&schedule.plaintexts[id.0 as usize])).sum::<usize>();
     }

@@ -15,7 +15,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::backend::{Backend, BackendError, ExecError, reads};
+use crate::backend::{
+    Backend, BackendError, ExecError, Produced, Stored, dispatch, encode_plaintext, plain_reads, reads,
+};
 use crate::plan::{Op, OpCounts, PlainId, Schedule, ValueId};
 
 /// Where the runner gets the encoded plaintexts.
@@ -26,16 +28,6 @@ pub enum Plaintexts<'a, P> {
     PerLayer,
     /// Encoded by each instruction just before use, dropped after it (least memory).
     OnDemand,
-}
-
-/// Encodes plaintext `id` of `schedule` on `backend`.
-pub fn encode_plaintext<B: Backend>(
-    schedule: &Schedule,
-    backend: &B,
-    id: PlainId,
-) -> Result<B::Plaintext, BackendError> {
-    let spec = &schedule.plaintexts[id.0 as usize];
-    backend.encode(&schedule.plaintext_values(id), spec.level, spec.scale, spec.extended)
 }
 
 /// The plaintexts some instruction of `schedule` reads.
@@ -82,11 +74,6 @@ pub struct LayerRun {
     pub level_out: usize,
 }
 
-enum Stored<C, E> {
-    Ct(C),
-    Ext(E),
-}
-
 /// The contiguous instruction ranges of each layer, in order.
 fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
     let mut segments: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
@@ -111,15 +98,6 @@ pub(crate) fn writes(op: &Op) -> Vec<ValueId> {
         | Op::Rescale { dst, .. }
         | Op::Square { dst, .. }
         | Op::DropLevels { dst, .. } => vec![*dst],
-    }
-}
-
-/// The plaintexts an operation reads.
-pub(crate) fn plain_reads(op: &Op) -> Vec<PlainId> {
-    match op {
-        Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
-        Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
-        _ => Vec::new(),
     }
 }
 
@@ -252,7 +230,6 @@ fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> 
     waves
 }
 
-type Produced<C, E> = Vec<(ValueId, Stored<C, E>)>;
 type ProducedBy<B> = Produced<<B as Backend>::Ciphertext, <B as Backend>::Extended>;
 
 /// Executes the [`Op::MulAccExt`] instructions `sums` as one batch.
@@ -327,36 +304,5 @@ where
     } else {
         HashMap::new()
     };
-    let missing = |v: ValueId| ExecError::MissingValue { instr: i, value: v.0 };
-    let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
-        Some(Stored::Ct(c)) => Ok(c),
-        _ => Err(missing(v)),
-    };
-    let ext = |v: ValueId| match store[v.0 as usize].as_ref() {
-        Some(Stored::Ext(e)) => Ok(e),
-        _ => Err(missing(v)),
-    };
-    let pt = |id: PlainId| plaintext(id).or_else(|| encoded.get(&id.0)).ok_or_else(|| missing_plaintext(i, id));
-    let fail = |source| ExecError::Backend { instr: i, source };
-    let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))]);
-    match op {
-        Op::RotateHoistedExt { src, steps, dsts } => {
-            let outs = backend.rotate_hoisted_extended(ct(*src)?, steps).map_err(fail)?;
-            Ok(dsts.iter().copied().zip(outs.into_iter().map(Stored::Ext)).collect())
-        }
-        Op::MulAccExt { dst, terms } => {
-            let pairs = terms.iter().map(|t| Ok((ext(t.0)?, pt(t.1)?))).collect::<Result<Vec<_>, ExecError>>()?;
-            one(*dst, backend.mul_acc_extended(&pairs))
-        }
-        Op::RotateSum { dst, terms } => {
-            let pairs = terms.iter().map(|t| Ok((ct(t.0)?, t.1))).collect::<Result<Vec<_>, ExecError>>()?;
-            one(*dst, backend.rotate_sum(&pairs))
-        }
-        Op::MulPlain { dst, src, pt: p } => one(*dst, backend.mul_plain(ct(*src)?, pt(*p)?)),
-        Op::AddPlain { dst, src, pt: p } => one(*dst, backend.add_plain(ct(*src)?, pt(*p)?)),
-        Op::Add { dst, lhs, rhs } => one(*dst, backend.add(ct(*lhs)?, ct(*rhs)?)),
-        Op::Rescale { dst, src } => one(*dst, backend.rescale(ct(*src)?)),
-        Op::Square { dst, src } => one(*dst, backend.square(ct(*src)?)),
-        Op::DropLevels { dst, src, levels } => one(*dst, backend.drop_levels(ct(*src)?, *levels)),
-    }
+    dispatch(backend, op, i, store, |id| plaintext(id).or_else(|| encoded.get(&id.0)))
 }
