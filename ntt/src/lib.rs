@@ -18,11 +18,12 @@ mod modulus;
 mod modulus_props;
 mod ntt;
 pub mod primes;
+mod simd;
 pub mod vector;
 
 pub use bit_reverse::{bit_reverse, bit_reverse_permute};
 pub use error::NttError;
-pub use galois::{GaloisPermutation, automorphism_coefficients};
+pub use galois::{GaloisPermutation, automorphism_coefficients, automorphism_coefficients_with_isa};
 pub use isa::Isa;
 pub use modulus::{MAX_MODULUS_BITS, Modulus};
 pub use ntt::{MAX_LOG_DEGREE, MIN_LOG_DEGREE, NttPlan};

@@ -161,6 +161,25 @@ impl Modulus {
         w.wrapping_mul(a).wrapping_sub(quotient.wrapping_mul(self.q))
     }
 
+    /// Shoup multiplication with an approximate quotient: the scalar twin of the SIMD kernels'
+    /// multiplier. `a` may be any `u64`; `w < q`. Output in `[0, 4q)`, congruent to `a·w`.
+    ///
+    /// The quotient keeps three of the four 32×32-bit partial products of `w_shoup·a` and drops
+    /// the carries of the two middle ones. Writing `β = w_shoup = β_h·2^32 + β_l` and
+    /// `a = a_h·2^32 + a_l`, it is `Q̂ = β_h·a_h + ⌊β_h·a_l/2^32⌋ + ⌊β_l·a_h/2^32⌋`. Then
+    /// `⌊β·a/2^64⌋ − Q̂ ≤ 2` (three dropped fractions, each below 1), and the exact Shoup
+    /// quotient leaves `a·w − ⌊β·a/2^64⌋·q < 2q`, so `a·w − Q̂·q < 4q`. It is never negative because
+    /// `Q̂ ≤ β·a/2^64 ≤ a·w/q`. The result therefore fits in a `u64` and wrapping arithmetic is
+    /// exact.
+    #[inline(always)]
+    pub fn mul_shoup_approx(&self, a: u64, w: u64, w_shoup: u64) -> u64 {
+        const LOW: u64 = 0xFFFF_FFFF;
+        let (a_hi, a_lo) = (a >> 32, a & LOW);
+        let (s_hi, s_lo) = (w_shoup >> 32, w_shoup & LOW);
+        let quotient = s_hi * a_hi + ((s_hi * a_lo) >> 32) + ((s_lo * a_hi) >> 32);
+        w.wrapping_mul(a).wrapping_sub(quotient.wrapping_mul(self.q))
+    }
+
     /// Shoup multiplication `a * w mod q`; output in `[0, q)`.
     #[inline(always)]
     pub fn mul_shoup(&self, a: u64, w: u64, w_shoup: u64) -> u64 {

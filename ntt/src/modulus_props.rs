@@ -31,6 +31,18 @@ proptest! {
     }
 
     #[test]
+    fn approximate_shoup_stays_below_4q(q in odd_modulus(), a in any::<u64>(), w_raw in any::<u64>(), edge in 0usize..6) {
+        let m = Modulus::new(q).unwrap();
+        // Edge multiplicands: the largest u64, the lazy bounds and their neighbours.
+        let a = [a, u64::MAX, q.saturating_mul(8) - 1, 4 * q - 1, q - 1, 0][edge];
+        for w in [w_raw % q, q - 1, 1, 0] {
+            let r = m.mul_shoup_approx(a, w, m.shoup(w));
+            prop_assert!(r < 4 * q, "approximate Shoup output must lie in [0, 4q)");
+            prop_assert_eq!(u128::from(r) % u128::from(q), u128::from(a) * u128::from(w) % u128::from(q));
+        }
+    }
+
+    #[test]
     fn add_sub_neg_laws(q in odd_modulus(), a_raw in any::<u64>(), b_raw in any::<u64>()) {
         let m = Modulus::new(q).unwrap();
         let (a, b) = (a_raw % q, b_raw % q);

@@ -7,19 +7,23 @@ use proptest::prelude::*;
 use spencnn_ntt::primes::generate_ntt_primes;
 use spencnn_ntt::{Isa, NttError, NttPlan};
 
-/// Plans for every available instruction set, so each tier is checked against the reference.
+/// Plans for every available instruction set (and, for AVX-512 plans that use IFMA, the same
+/// plan without it), so each kernel family is checked against the reference.
 fn plans(n: usize, q: u64) -> Vec<NttPlan> {
-    Isa::ALL
-        .into_iter()
-        .filter_map(|isa| match NttPlan::with_isa(n, q, isa) {
-            Ok(plan) => Some(plan),
-            Err(NttError::IsaUnavailable { isa }) => {
-                eprintln!("skipping {isa}: not available on this CPU");
-                None
+    let mut plans = Vec::new();
+    for isa in Isa::ALL {
+        match NttPlan::with_isa(n, q, isa) {
+            Ok(plan) => {
+                if plan.uses_ifma() {
+                    plans.push(plan.clone().without_ifma());
+                }
+                plans.push(plan);
             }
+            Err(NttError::IsaUnavailable { isa }) => eprintln!("skipping {isa}: not available on this CPU"),
             Err(e) => panic!("plan construction failed: {e}"),
-        })
-        .collect()
+        }
+    }
+    plans
 }
 
 proptest! {
@@ -27,7 +31,7 @@ proptest! {
 
     #[test]
     fn product_of_transforms_is_the_negacyclic_product(
-        log_n in 4u32..=8, bits in prop::sample::select(vec![20u32, 36, 50, 60, 62]), seed in any::<u64>()
+        log_n in 4u32..=8, bits in prop::sample::select(vec![20u32, 36, 49, 50, 51, 60, 61, 62]), seed in any::<u64>()
     ) {
         let n = 1usize << log_n;
         let q = generate_ntt_primes(bits, n, 1).unwrap()[0];
@@ -41,12 +45,12 @@ proptest! {
             prop_assert!(fa.iter().chain(&fb).all(|&x| x < q), "forward output must be reduced");
             let mut product: Vec<u64> = fa.iter().zip(&fb).map(|(&x, &y)| plan.modulus().mul(x, y)).collect();
             plan.inverse(&mut product).unwrap();
-            prop_assert_eq!(&product, &expected, "isa {:?}", plan.isa());
+            prop_assert_eq!(&product, &expected, "isa {:?} ifma {}", plan.isa(), plan.uses_ifma());
         }
     }
 
     #[test]
-    fn round_trip_is_identity(log_n in 4u32..=17, bits in prop::sample::select(vec![30u32, 40, 50, 60, 62]), seed in any::<u64>()) {
+    fn round_trip_is_identity(log_n in 4u32..=17, bits in prop::sample::select(vec![30u32, 40, 50, 51, 60, 61, 62]), seed in any::<u64>()) {
         let n = 1usize << log_n;
         let q = generate_ntt_primes(bits, n, 1).unwrap()[0];
         let a = random_residues(n, q, seed);
@@ -54,7 +58,7 @@ proptest! {
             let mut values = a.clone();
             plan.forward(&mut values).unwrap();
             plan.inverse(&mut values).unwrap();
-            prop_assert_eq!(&values, &a, "isa {:?}", plan.isa());
+            prop_assert_eq!(&values, &a, "isa {:?} ifma {}", plan.isa(), plan.uses_ifma());
         }
     }
 

@@ -1,5 +1,13 @@
 //! Twiddle tables and the public transform API.
 
+#[cfg(target_arch = "x86_64")]
+use super::avx2;
+#[cfg(target_arch = "x86_64")]
+use super::avx512::{self, InverseScaling};
+#[cfg(target_arch = "x86_64")]
+use super::avx512_ifma::{IFMA_MODULUS_LIMIT, Ifma52};
+#[cfg(target_arch = "x86_64")]
+use super::avx512_lanes::{ScalarConstant, Shoup64};
 use super::scalar;
 use crate::bit_reverse::bit_reverse;
 use crate::error::NttError;
@@ -38,13 +46,59 @@ pub struct NttPlan {
     modulus: Modulus,
     psi: u64,
     isa: Isa,
-    twiddles: Vec<u64>,
-    twiddles_shoup: Vec<u64>,
-    inv_twiddles: Vec<u64>,
-    inv_twiddles_shoup: Vec<u64>,
+    /// Whether the AVX-512 kernels use the 52-bit IFMA butterflies (`q < 2^50`, CPU support).
+    ifma: bool,
+    twiddles: Twiddles,
+    inv_twiddles: Twiddles,
     n_inv: (u64, u64),
     last_inv_twiddle: (u64, u64),
+    /// 52-bit Shoup companions of `n_inv.0` and `last_inv_twiddle.0` (IFMA plans only).
+    inv_scaling_shoup52: (u64, u64),
 }
+
+/// A twiddle table with its Shoup companions, in the layout every kernel shares:
+/// `value[m + i]` is the twiddle of group `i` of the stage with `m` groups.
+#[derive(Debug, Clone)]
+pub(super) struct Twiddles {
+    /// The twiddles `w`.
+    pub(super) value: Vec<u64>,
+    /// `floor(w·2^64/q)`.
+    pub(super) shoup: Vec<u64>,
+    /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers.
+    pub(super) shoup_hi: Vec<u64>,
+    /// `floor(w·2^52/q)` for the IFMA kernels; empty unless the plan uses them.
+    pub(super) shoup52: Vec<u64>,
+}
+
+impl Twiddles {
+    fn new(value: Vec<u64>, modulus: &Modulus, with_shoup52: bool) -> Self {
+        let shoup: Vec<u64> = value.iter().map(|&w| modulus.shoup(w)).collect();
+        let shoup_hi = shoup.iter().map(|&s| s >> 32).collect();
+        let shoup52 = if with_shoup52 { value.iter().map(|&w| shoup52(w, modulus)).collect() } else { Vec::new() };
+        Self { value, shoup, shoup_hi, shoup52 }
+    }
+}
+
+/// The 52-bit Shoup companion `floor(w·2^52/q)` of `w < q < 2^50`.
+fn shoup52(w: u64, modulus: &Modulus) -> u64 {
+    ((u128::from(w) << 52) / u128::from(modulus.value())) as u64
+}
+
+/// Whether a plan for `q` on `isa` uses the IFMA butterflies.
+fn ifma_applies(isa: Isa, q: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        isa == Isa::Avx512 && q < IFMA_MODULUS_LIMIT && std::arch::is_x86_feature_detected!("avx512ifma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (isa, q);
+        false
+    }
+}
+
+/// Moduli below this bound use the wider-range ("fast") SIMD butterflies, which need `8q < 2^64`.
+const FAST_RANGE_LIMIT: u64 = 1 << 61;
 
 impl NttPlan {
     /// Builds the plan for degree `n` (a power of two in `2^4..=2^17`) and prime `q ≡ 1 mod 2n`
@@ -88,20 +142,20 @@ impl NttPlan {
             power = modulus.mul(power, psi);
             inv_power = modulus.mul(inv_power, psi_inv);
         }
-        let shoup_of = |table: &[u64]| table.iter().map(|&w| modulus.shoup(w)).collect::<Vec<u64>>();
         let n_inv = modulus.inv(n as u64).ok_or(NttError::ModulusNotPrime { q })?;
         let last = modulus.mul(inv_twiddles[1], n_inv);
+        let ifma = ifma_applies(isa, q);
         Ok(Self {
             n,
             modulus,
             psi,
             isa,
-            twiddles_shoup: shoup_of(&twiddles),
-            inv_twiddles_shoup: shoup_of(&inv_twiddles),
-            twiddles,
-            inv_twiddles,
+            ifma,
+            twiddles: Twiddles::new(twiddles, &modulus, ifma),
+            inv_twiddles: Twiddles::new(inv_twiddles, &modulus, ifma),
             n_inv: (n_inv, modulus.shoup(n_inv)),
             last_inv_twiddle: (last, modulus.shoup(last)),
+            inv_scaling_shoup52: if ifma { (shoup52(n_inv, &modulus), shoup52(last, &modulus)) } else { (0, 0) },
         })
     }
 
@@ -125,6 +179,19 @@ impl NttPlan {
         self.isa
     }
 
+    /// Whether the AVX-512 kernels use 52-bit IFMA multiplies (chosen when `q < 2^50` and the
+    /// CPU has AVX-512 IFMA).
+    pub fn uses_ifma(&self) -> bool {
+        self.ifma
+    }
+
+    /// The same plan with the IFMA kernels switched off (the 64-bit AVX-512 kernels then run
+    /// for every modulus), for tests and benchmarks that compare the two.
+    pub fn without_ifma(mut self) -> Self {
+        self.ifma = false;
+        self
+    }
+
     fn check_len(&self, values: &[u64]) -> Result<(), NttError> {
         if values.len() == self.n {
             Ok(())
@@ -139,8 +206,8 @@ impl NttPlan {
     /// # Errors
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn forward(&self, values: &mut [u64]) -> Result<(), NttError> {
-        self.forward_lazy(values)?;
-        scalar::reduce_from_4q(values, &self.modulus);
+        self.check_len(values)?;
+        self.forward_unchecked::<true>(values);
         Ok(())
     }
 
@@ -151,7 +218,7 @@ impl NttPlan {
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn forward_lazy(&self, values: &mut [u64]) -> Result<(), NttError> {
         self.check_len(values)?;
-        scalar::forward_lazy(values, &self.modulus, &self.twiddles, &self.twiddles_shoup);
+        self.forward_unchecked::<false>(values);
         Ok(())
     }
 
@@ -161,8 +228,8 @@ impl NttPlan {
     /// # Errors
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn inverse(&self, values: &mut [u64]) -> Result<(), NttError> {
-        self.inverse_lazy(values)?;
-        scalar::reduce_from_4q(values, &self.modulus);
+        self.check_len(values)?;
+        self.inverse_unchecked::<true>(values);
         Ok(())
     }
 
@@ -173,14 +240,79 @@ impl NttPlan {
     /// [`NttError::LengthMismatch`] when `values.len() != n`.
     pub fn inverse_lazy(&self, values: &mut [u64]) -> Result<(), NttError> {
         self.check_len(values)?;
-        scalar::inverse_lazy(
-            values,
-            &self.modulus,
-            &self.inv_twiddles,
-            &self.inv_twiddles_shoup,
-            self.n_inv,
-            self.last_inv_twiddle,
-        );
+        self.inverse_unchecked::<false>(values);
         Ok(())
+    }
+
+    /// Forward transform of a slice whose length was checked; `STRICT` selects `[0, q)` output.
+    fn forward_unchecked<const STRICT: bool>(&self, values: &mut [u64]) {
+        debug_assert_eq!(values.len(), self.n);
+        let q = self.modulus.value();
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` verified AVX-512 is available; the length is n (a power of two
+            // >= 16), and the tables have n entries.
+            Isa::Avx512 => unsafe {
+                if self.ifma {
+                    avx512::ifma::forward::<_, STRICT>(values, &self.twiddles, Ifma52::new(q))
+                } else if q < FAST_RANGE_LIMIT {
+                    avx512::plain::forward::<_, STRICT>(values, &self.twiddles, Shoup64::<true>::new(q))
+                } else {
+                    avx512::plain::forward::<_, STRICT>(values, &self.twiddles, Shoup64::<false>::new(q))
+                }
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` verified AVX2 is available; length n >= 16 and n-entry tables.
+            Isa::Avx2 => unsafe { avx2::forward::<STRICT>(values, &self.twiddles, q) },
+            _ => {
+                scalar::forward_lazy(values, &self.modulus, &self.twiddles.value, &self.twiddles.shoup);
+                if STRICT {
+                    scalar::reduce_from_4q(values, &self.modulus);
+                }
+            }
+        }
+    }
+
+    /// Inverse transform of a slice whose length was checked; `STRICT` selects `[0, q)` output.
+    fn inverse_unchecked<const STRICT: bool>(&self, values: &mut [u64]) {
+        debug_assert_eq!(values.len(), self.n);
+        let q = self.modulus.value();
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward_unchecked`; IFMA plans were checked for IFMA support.
+            Isa::Avx512 => unsafe {
+                let constant = |(value, shoup): (u64, u64), shoup52| ScalarConstant { value, shoup, shoup52 };
+                let scaling = InverseScaling {
+                    n_inv: constant(self.n_inv, self.inv_scaling_shoup52.0),
+                    last_twiddle: constant(self.last_inv_twiddle, self.inv_scaling_shoup52.1),
+                };
+                let table = &self.inv_twiddles;
+                if self.ifma {
+                    avx512::ifma::inverse::<_, STRICT>(values, table, scaling, Ifma52::new(q))
+                } else if q < FAST_RANGE_LIMIT {
+                    avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<true>::new(q))
+                } else {
+                    avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<false>::new(q))
+                }
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `with_isa` verified AVX2 is available; length n >= 16 and n-entry tables.
+            Isa::Avx2 => unsafe {
+                avx2::inverse::<STRICT>(values, &self.inv_twiddles, self.n_inv, self.last_inv_twiddle, q)
+            },
+            _ => {
+                scalar::inverse_lazy(
+                    values,
+                    &self.modulus,
+                    &self.inv_twiddles.value,
+                    &self.inv_twiddles.shoup,
+                    self.n_inv,
+                    self.last_inv_twiddle,
+                );
+                if STRICT {
+                    scalar::reduce_from_4q(values, &self.modulus);
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,68 @@
+//! AVX-512 negacyclic NTT drivers (eight `u64` lanes), generic over the butterfly family
+//! ([`NttLanes`]: 64-bit Shoup in `avx512_lanes.rs`, 52-bit IFMA in `avx512_ifma.rs`).
+//!
+//! **Structure.** Stages with a butterfly distance `h >= 16` run as radix-4 passes (two stages
+//! per pass over the data, four vectors in registers), plus one radix-2 pass when their count is
+//! odd. The passes over groups larger than [`BLOCK`] sweep the whole array; below that each
+//! block of [`BLOCK`] values goes through all its remaining stages while it sits in L1. The four
+//! stages with `h <= 8` run on 16 values (two vectors) at a time: lanes are regrouped with one
+//! `vpermt2q` per vector between stages (the same perfect shuffle each time), so that each
+//! stage's twiddles are 1, 2, 4 or 8 consecutive table entries, read by broadcast loads.
+//!
+//! The last stage maps its outputs to the API ranges (`STRICT`: `[0, q)`; lazy: forward
+//! `[0, 4q)`, inverse `[0, 2q)`), so no extra pass over the data is needed.
+//!
+//! The drivers (`avx512_forward.rs`, `avx512_inverse.rs`) are macros instantiated twice here:
+//! once for plain AVX-512 and once with IFMA enabled, so that IFMA butterflies inline into their
+//! drivers while the plain drivers never carry a feature the CPU may lack.
+
+use super::avx512_forward::forward_drivers;
+use super::avx512_inverse::inverse_drivers;
+use super::avx512_lanes::{NttLanes, ScalarConstant, deinterleave, interleave};
+use super::plan::Twiddles;
+use crate::simd::avx512::{load, store};
+
+/// Values per cache block: the passes over groups of at most this size run block by block.
+const BLOCK: usize = 1 << 12;
+
+/// Independent columns of 8 values interleaved per radix-4 iteration (when the group allows).
+const COLUMNS: usize = 4;
+
+/// The `1/n` constants of the last inverse stage: `n⁻¹` and `ψ^{-n/2}·n⁻¹`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct InverseScaling {
+    pub(super) n_inv: ScalarConstant,
+    pub(super) last_twiddle: ScalarConstant,
+}
+
+/// `[pointer.map(columns.map(load))]` for four quarter pointers: the column vectors a radix-4
+/// iteration works on. A macro rather than a function so that the loads stay flat in the
+/// caller's registers (a helper returning nested arrays was measured 2× slower).
+macro_rules! load_columns {
+    ([$($p:ident),*], $columns:expr) => {
+        [$($columns.map(|c| load($p.add(c)))),*]
+    };
+}
+
+/// Stores what [`load_columns`] loaded back to the same places.
+macro_rules! store_columns {
+    ([$($p:ident),*], $columns:expr, [$($x:ident),*]) => {
+        for (c, &column) in $columns.iter().enumerate() {
+            $(store($p.add(column), $x[c]);)*
+        }
+    };
+}
+
+/// Drivers compiled for AVX-512 F/DQ/BW/VL (64-bit Shoup butterflies).
+pub(super) mod plain {
+    use super::*;
+    forward_drivers!("avx512f,avx512dq,avx512bw,avx512vl");
+    inverse_drivers!("avx512f,avx512dq,avx512bw,avx512vl");
+}
+
+/// Drivers compiled with IFMA as well (52-bit butterflies).
+pub(super) mod ifma {
+    use super::*;
+    forward_drivers!("avx512f,avx512dq,avx512bw,avx512vl,avx512ifma");
+    inverse_drivers!("avx512f,avx512dq,avx512bw,avx512vl,avx512ifma");
+}
