@@ -245,6 +245,8 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
         _ => args.prune,
     };
     let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)?;
+    // Images are read and validated before any key is generated.
+    let inputs = images(args, built.model.input_shape)?;
     let options = ParamOptions { min_log_scale: args.min_log_scale, ..ParamOptions::default() };
     let (schedule, choice, params) = plan_for_ckks(&built.model, log_n, &options)?;
     let schedule = match args.layers {
@@ -292,7 +294,6 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
     let keygen_seconds = start.elapsed().as_secs_f64();
     let setup = server.setup()?;
 
-    let inputs = images(args, built.model.input_shape)?;
     let mut results = Vec::new();
     let mut layers: Vec<LayerRun> = Vec::new();
     let (mut encrypt_seconds, mut decrypt_seconds, mut online) = (0.0, 0.0, Vec::new());
