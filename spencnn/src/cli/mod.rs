@@ -1,6 +1,9 @@
 //! Subcommand dispatch; one file per subcommand.
 
+mod bench_cmd;
+mod infer_cmd;
 mod plan_cmd;
+mod progress;
 mod table;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +20,10 @@ struct Cli {
 enum Command {
     /// Lower a network to an HE schedule and print its operation counts.
     Plan(plan_cmd::PlanArgs),
+    /// Encrypt an image, classify it on ciphertexts, decrypt the class (per-layer table).
+    Infer(infer_cmd::InferArgs),
+    /// Encrypted latency and peak memory of the dense and SpENCNN variants, and the speedup.
+    Bench(bench_cmd::BenchArgs),
 }
 
 /// Writes `text` to standard output; a closed pipe (e.g. `| head`) is not an error.
@@ -33,7 +40,9 @@ pub(crate) fn emit(text: &str) -> std::io::Result<()> {
 pub fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Plan(args) => plan_cmd::run(&args),
+        Command::Plan(args) => plan_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Infer(args) => infer_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Bench(args) => bench_cmd::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
