@@ -79,6 +79,7 @@ pub mod fuzzing;
 mod keys;
 mod params;
 mod scheme;
+pub mod sizes;
 
 pub use codec::Header;
 pub use error::SerializationError;
