@@ -251,3 +251,18 @@ fn sizes_match_the_writers() {
         assert_eq!(bytes.unwrap().len(), sizes::galois_keys(params, [1, top], seeded));
     }
 }
+
+#[test]
+fn keys_serialize_one_at_a_time() {
+    let f = fixture();
+    let ctx = &f.ctx;
+    let mut one_by_one = GaloisKeys::empty(ctx);
+    for element in f.galois.elements() {
+        let bytes = f.galois.key_to_seeded_bytes(ctx, element).unwrap();
+        let single = GaloisKeys::from_bytes(ctx, &bytes, LIMIT).unwrap();
+        assert_eq!(single.elements().collect::<Vec<_>>(), vec![element]);
+        one_by_one.merge(single).unwrap();
+    }
+    assert_eq!(one_by_one.to_bytes(ctx).unwrap(), f.galois.to_bytes(ctx).unwrap());
+    assert_eq!(f.galois.key_to_seeded_bytes(ctx, 3).unwrap_err(), SerializationError::NoSuchKey { galois_element: 3 });
+}

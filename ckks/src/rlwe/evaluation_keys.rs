@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use spencnn_ntt::GaloisPermutation;
 
 use super::switching_key::SwitchingKey;
+use crate::context::Context;
 use crate::error::CkksError;
 
 /// The Galois element `5^step mod 2N` that rotates slots left by `step` (slot `i` receives
@@ -99,6 +100,10 @@ pub struct GaloisKeys {
 }
 
 impl GaloisKeys {
+    /// An empty set for `ctx`'s parameters (keys are added with [`GaloisKeys::merge`]).
+    pub fn empty(ctx: &Context) -> Self {
+        Self { keys: BTreeMap::new(), fingerprint: ctx.params().fingerprint() }
+    }
     /// The key of a Galois element, if generated.
     pub fn get(&self, galois_element: u64) -> Option<&GaloisKey> {
         self.keys.get(&galois_element)
@@ -124,7 +129,8 @@ impl GaloisKeys {
         self.keys.values().map(|k| k.key.memory_bytes()).sum()
     }
 
-    /// Moves every key of `other` into this set (e.g. keys received one at a time).
+    /// Moves every key of `other` into this set (e.g. keys received one at a time). A default
+    /// (empty) set takes the parameters of the first keys merged into it.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`] when the sets were made under different parameters,

@@ -216,16 +216,36 @@ impl RelinKey {
 
 impl GaloisKeys {
     fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+        self.write_keys(ctx, self.keys.values(), form)
+    }
+
+    /// A `GaloisKeys` object of the given keys (of this set), in ascending element order.
+    fn write_keys<'k>(
+        &self,
+        ctx: &Context,
+        keys: impl Iterator<Item = &'k GaloisKey> + Clone,
+        form: Form,
+    ) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let kind = if form == Form::Full { ObjectKind::GaloisKeys } else { ObjectKind::SeededGaloisKeys };
-        let body = 4 + self.keys.values().map(|k| 8 + switching_key_len(ctx, k.key.level(), form)).sum::<usize>();
+        let body = 4 + keys.clone().map(|k| 8 + switching_key_len(ctx, k.key.level(), form)).sum::<usize>();
         let mut w = Writer::new(kind, self.fingerprint, body);
-        w.u32(self.keys.len() as u32);
-        for (&element, key) in &self.keys {
-            w.u64(element);
+        w.u32(keys.clone().count() as u32);
+        for key in keys {
+            w.u64(key.galois_element);
             write_switching_key(&mut w, ctx, &key.key, form);
         }
         Ok(w.finish())
+    }
+
+    /// The compressed bytes of a set holding only the key of `galois_element`: keys sent one
+    /// at a time (each a valid `SeededGaloisKeys` object) without copying the key.
+    ///
+    /// # Errors
+    /// [`SerializationError::NoSuchKey`], [`SerializationError::ParameterMismatch`].
+    pub fn key_to_seeded_bytes(&self, ctx: &Context, galois_element: u64) -> Result<Vec<u8>, SerializationError> {
+        let key = self.keys.get(&galois_element).ok_or(SerializationError::NoSuchKey { galois_element })?;
+        self.write_keys(ctx, std::iter::once(key), Form::Seeded)
     }
 
     /// Loads Galois keys, full or seeded, made under `ctx`'s parameters. The element count is
