@@ -5,6 +5,7 @@ mod infer_cmd;
 mod plan_cmd;
 mod progress;
 mod table;
+mod transport;
 
 use clap::{Parser, Subcommand};
 
