@@ -1,7 +1,9 @@
 //! Subcommand dispatch; one file per subcommand.
 
+mod eval_cmd;
 mod plan_cmd;
 mod table;
+mod train_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +19,10 @@ struct Cli {
 enum Command {
     /// Lower a network to an HE schedule and print its operation counts.
     Plan(plan_cmd::PlanArgs),
+    /// Train a network on MNIST (dense or SpENCNN: grouped, pruned, fine-tuned) and export it.
+    Train(train_cmd::TrainArgs),
+    /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
+    Eval(eval_cmd::EvalArgs),
 }
 
 /// Writes `text` to standard output; a closed pipe (e.g. `| head`) is not an error.
@@ -33,7 +39,9 @@ pub(crate) fn emit(text: &str) -> std::io::Result<()> {
 pub fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Plan(args) => plan_cmd::run(&args),
+        Command::Plan(args) => plan_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Train(args) => train_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Eval(args) => eval_cmd::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

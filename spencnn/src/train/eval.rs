@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::TrainError;
 use super::data::Dataset;
 use super::layers::softmax_cross_entropy;
-use super::net::{NetOptions, TrainNet};
+use super::net::{NetOptions, TrainLayer, TrainNet};
 use crate::backend::run_simulated;
 use crate::model::Model;
 use crate::plan::Schedule;
@@ -58,35 +58,58 @@ pub fn inference_net(model: &Model) -> Result<TrainNet, TrainError> {
     TrainNet::from_model(model, &NetOptions { batch_norm: false, act_a: 0.0 })
 }
 
-/// The largest absolute value of one layer's output over a data set.
+/// The magnitudes of one layer's output over a data set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ValueRange {
     /// Model node name.
     pub node: String,
     /// `max |value|`.
     pub max_abs: f64,
+    /// For an activation `a·z² + b·z + c`: `max |u|` of the operand the planner squares,
+    /// `u = sqrt|a|·(z + b/2a)` (the activation is evaluated as `sign(a)·u² + const`).
+    pub squared_operand: Option<f64>,
 }
 
-/// Per-node `max |value|` of `model` (exported, run by the trainer's inference) over `data`.
+/// Per-node magnitudes of `model` (exported, run by the trainer's inference) over `data`.
 ///
 /// # Errors
 /// As [`inference_net`].
 pub fn value_ranges(model: &Model, data: &Dataset) -> Result<Vec<ValueRange>, TrainError> {
     let net = inference_net(model)?;
-    let mut max = vec![0.0f64; net.nodes.len()];
+    // Per node and channel: (min, max).
+    let mut bounds: Vec<Vec<(f32, f32)>> = Vec::new();
     let indices: Vec<usize> = (0..data.len()).collect();
     for chunk in indices.chunks(EVAL_BATCH) {
         let (batch, _) = data.batch(chunk, None);
-        for (m, out) in max.iter_mut().zip(net.forward_eval_all(&batch)) {
-            *m = out.data.iter().fold(*m, |m, &v| m.max(v.abs() as f64));
+        for (k, out) in net.forward_eval_all(&batch).into_iter().enumerate() {
+            if bounds.len() <= k {
+                bounds.push(vec![(f32::INFINITY, f32::NEG_INFINITY); out.c]);
+            }
+            for (i, plane) in out.data.chunks(out.plane().max(1)).enumerate() {
+                let b = &mut bounds[k][i % out.c];
+                *b = plane.iter().fold(*b, |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            }
         }
     }
-    Ok(net
-        .nodes
-        .iter()
-        .zip(max)
-        .filter_map(|(node, max_abs)| node.node.map(|n| ValueRange { node: model.nodes[n].name.clone(), max_abs }))
-        .collect())
+    let mut ranges = Vec::new();
+    for (k, node) in net.nodes.iter().enumerate() {
+        let Some(n) = node.node else { continue };
+        let Some(out) = bounds.get(k) else { continue };
+        let max_abs = out.iter().fold(0.0f64, |m, &(lo, hi)| m.max(lo.abs() as f64).max(hi.abs() as f64));
+        let squared_operand = match (&node.layer, k.checked_sub(1).and_then(|i| bounds.get(i))) {
+            (TrainLayer::Act(act), Some(input)) => Some(input.iter().enumerate().fold(0.0f64, |m, (ch, &(lo, hi))| {
+                let (a, b) = (act.a.value[ch] as f64, act.b.value[ch] as f64);
+                if a == 0.0 {
+                    return m;
+                }
+                let shift = b / (2.0 * a);
+                m.max(a.abs().sqrt() * (lo as f64 + shift).abs().max((hi as f64 + shift).abs()))
+            })),
+            _ => None,
+        };
+        ranges.push(ValueRange { node: model.nodes[n].name.clone(), max_abs, squared_operand });
+    }
+    Ok(ranges)
 }
 
 /// How the trainer's `f32` inference compares with the `f64` reference forward pass and the
@@ -122,7 +145,8 @@ pub fn plain_agreement(
 ) -> Result<PlainAgreement, TrainError> {
     let net = inference_net(model)?;
     let count = count.min(data.len());
-    let mut out = PlainAgreement { images: count, max_diff_reference: 0.0, max_diff_simulator: 0.0, argmax_agree: 0, correct: 0 };
+    let mut out =
+        PlainAgreement { images: count, max_diff_reference: 0.0, max_diff_simulator: 0.0, argmax_agree: 0, correct: 0 };
     for i in 0..count {
         let (batch, labels) = data.batch(&[i], None);
         let trained: Vec<f64> = net.forward_eval(&batch).data.iter().map(|&v| v as f64).collect();

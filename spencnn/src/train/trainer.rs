@@ -9,12 +9,12 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::Serialize;
 
+use super::TrainError;
 use super::data::Dataset;
 use super::eval::evaluate;
 use super::layers::softmax_cross_entropy;
 use super::net::{NetOptions, TrainNet};
 use super::optim::{Adam, LrSchedule, clip_grad_norm, reset_moments};
-use super::TrainError;
 use crate::model::Model;
 use crate::plan::PlanConfig;
 use crate::prune::{LayerPruning, prune_masks};
@@ -242,6 +242,7 @@ pub fn train(
         phases.run(Phase::FineTune, config.finetune_epochs, config.finetune_lr)?;
     }
     let model = phases.net.to_model(template);
-    let report = TrainReport { epochs: phases.log, pruning, accuracy_after_pruning, seconds: start.elapsed().as_secs_f64() };
+    let report =
+        TrainReport { epochs: phases.log, pruning, accuracy_after_pruning, seconds: start.elapsed().as_secs_f64() };
     Ok(Trained { model, net: phases.net, report })
 }

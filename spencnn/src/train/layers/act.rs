@@ -1,5 +1,7 @@
 //! The trainable per-channel polynomial activation `a·x² + b·x + c`.
 
+use rayon::prelude::*;
+
 use super::Param;
 use crate::train::batch::Batch;
 
@@ -27,31 +29,46 @@ impl PolyAct {
     /// The layer applied to a batch.
     pub fn forward(&self, x: &Batch) -> Batch {
         let mut y = x.clone();
-        for (i, chunk) in y.data.chunks_mut(x.plane()).enumerate() {
-            let ch = i % x.c;
-            let (a, b, c) = (self.a.value[ch], self.b.value[ch], self.c.value[ch]);
-            chunk.iter_mut().for_each(|v| *v = (a * *v + b) * *v + c);
-        }
+        let plane = x.plane();
+        y.data.par_chunks_mut(x.image_len().max(1)).for_each(|image| {
+            for (ch, chunk) in image.chunks_mut(plane).enumerate() {
+                let (a, b, c) = (self.a.value[ch], self.b.value[ch], self.c.value[ch]);
+                chunk.iter_mut().for_each(|v| *v = (a * *v + b) * *v + c);
+            }
+        });
         y
     }
 
     /// Accumulates the coefficient gradients and returns the input gradient.
     pub fn backward(&mut self, x: &Batch, dy: &Batch) -> Batch {
         let mut dx = dy.clone();
-        let plane = x.plane();
-        for (i, (d, xs)) in dx.data.chunks_mut(plane).zip(x.data.chunks(plane)).enumerate() {
-            let ch = i % x.c;
-            let (a, b) = (self.a.value[ch], self.b.value[ch]);
-            let (mut da, mut db, mut dc) = (0.0f64, 0.0f64, 0.0f64);
-            for (g, &v) in d.iter_mut().zip(xs) {
-                da += (*g * v * v) as f64;
-                db += (*g * v) as f64;
-                dc += *g as f64;
-                *g *= 2.0 * a * v + b;
+        let (plane, len) = (x.plane(), x.image_len().max(1));
+        // Per-image coefficient sums, added in image order (independent of the thread count).
+        let sums: Vec<Vec<[f64; 3]>> = dx
+            .data
+            .par_chunks_mut(len)
+            .zip(x.data.par_chunks(len))
+            .map(|(d_image, x_image)| {
+                let mut sums = vec![[0.0f64; 3]; x.c];
+                for (ch, (d, xs)) in d_image.chunks_mut(plane).zip(x_image.chunks(plane)).enumerate() {
+                    let (a, b) = (self.a.value[ch], self.b.value[ch]);
+                    let s = &mut sums[ch];
+                    for (g, &v) in d.iter_mut().zip(xs) {
+                        s[0] += (*g * v * v) as f64;
+                        s[1] += (*g * v) as f64;
+                        s[2] += *g as f64;
+                        *g *= 2.0 * a * v + b;
+                    }
+                }
+                sums
+            })
+            .collect();
+        for image in &sums {
+            for (ch, s) in image.iter().enumerate() {
+                self.a.grad[ch] += s[0] as f32;
+                self.b.grad[ch] += s[1] as f32;
+                self.c.grad[ch] += s[2] as f32;
             }
-            self.a.grad[ch] += da as f32;
-            self.b.grad[ch] += db as f32;
-            self.c.grad[ch] += dc as f32;
         }
         dx
     }

@@ -216,7 +216,12 @@ mod tests {
         reference.weight = conv.weight.value.iter().map(|&v| v as f64).collect();
         reference.bias = conv.bias.as_ref().map(|b| b.value.iter().map(|&v| v as f64).collect());
         for i in 0..2 {
-            let input = crate::Tensor3 { channels: 4, height: 7, width: 6, data: x.image(i).iter().map(|&v| v as f64).collect() };
+            let input = crate::Tensor3 {
+                channels: 4,
+                height: 7,
+                width: 6,
+                data: x.image(i).iter().map(|&v| v as f64).collect(),
+            };
             let expected = crate::reference::conv2d(&reference, &input);
             assert_eq!([expected.channels, expected.height, expected.width], [y.c, y.h, y.w]);
             for (got, want) in y.image(i).iter().zip(&expected.data) {

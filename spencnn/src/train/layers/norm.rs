@@ -2,6 +2,8 @@
 //! before export it is folded into the preceding convolution or dense layer
 //! ([`crate::train::TrainNet::to_model`]), so the exported network has none.
 
+use rayon::prelude::*;
+
 use super::Param;
 use crate::train::batch::Batch;
 
@@ -49,10 +51,12 @@ impl Norm {
     pub fn forward_eval(&self, x: &Batch) -> Batch {
         let mut y = x.clone();
         let plane = x.plane();
-        for (i, chunk) in y.data.chunks_mut(plane).enumerate() {
-            let (scale, shift) = self.affine(i % x.c);
-            chunk.iter_mut().for_each(|v| *v = (scale * *v as f64 + shift) as f32);
-        }
+        let affine: Vec<(f32, f32)> = (0..x.c).map(|ch| self.affine(ch)).map(|(s, t)| (s as f32, t as f32)).collect();
+        y.data.par_chunks_mut(x.image_len().max(1)).for_each(|image| {
+            for (chunk, &(scale, shift)) in image.chunks_mut(plane).zip(&affine) {
+                chunk.iter_mut().for_each(|v| *v = scale * *v + shift);
+            }
+        });
         y
     }
 
@@ -61,15 +65,10 @@ impl Norm {
     pub fn forward_train(&mut self, x: &Batch) -> Batch {
         let (c, plane) = (x.c, x.plane());
         let count = (x.n * plane) as f64;
-        let mut sum = vec![0.0f64; c];
-        let mut sq = vec![0.0f64; c];
-        for (i, chunk) in x.data.chunks(plane).enumerate() {
-            let ch = i % c;
-            for &v in chunk {
-                sum[ch] += v as f64;
-                sq[ch] += v as f64 * v as f64;
-            }
-        }
+        let (sum, sq) = channel_sums(x, |chunk, _| {
+            chunk.iter().fold((0.0, 0.0), |(s, q), &v| (s + v as f64, q + v as f64 * v as f64))
+        });
+        let mut sum = sum;
         let mut inv_std = vec![0.0f32; c];
         for ch in 0..c {
             let mean = sum[ch] / count;
@@ -82,14 +81,16 @@ impl Norm {
         }
         let mut xhat = x.data.clone();
         let mut y = x.zeros_like();
-        for (i, (xh, out)) in xhat.chunks_mut(plane).zip(y.data.chunks_mut(plane)).enumerate() {
-            let ch = i % c;
-            let (mean, inv, g, b) = (sum[ch] as f32, inv_std[ch], self.gamma.value[ch], self.beta.value[ch]);
-            for (h, o) in xh.iter_mut().zip(out) {
-                *h = (*h - mean) * inv;
-                *o = g * *h + b;
+        let len = x.image_len().max(1);
+        xhat.par_chunks_mut(len).zip(y.data.par_chunks_mut(len)).for_each(|(xh_image, out_image)| {
+            for (ch, (xh, out)) in xh_image.chunks_mut(plane).zip(out_image.chunks_mut(plane)).enumerate() {
+                let (mean, inv, g, b) = (sum[ch] as f32, inv_std[ch], self.gamma.value[ch], self.beta.value[ch]);
+                for (h, o) in xh.iter_mut().zip(out) {
+                    *h = (*h - mean) * inv;
+                    *o = g * *h + b;
+                }
             }
-        }
+        });
         self.cache = Some((xhat, inv_std));
         y
     }
@@ -102,30 +103,47 @@ impl Norm {
         let (xhat, inv_std) = self.cache.take().expect("Norm::backward without forward_train");
         let (c, plane) = (dy.c, dy.plane());
         let count = (dy.n * plane) as f32;
-        let mut sum_dy = vec![0.0f64; c];
-        let mut sum_dy_xhat = vec![0.0f64; c];
-        for (i, (d, h)) in dy.data.chunks(plane).zip(xhat.chunks(plane)).enumerate() {
-            let ch = i % c;
-            for (&d, &h) in d.iter().zip(h) {
-                sum_dy[ch] += d as f64;
-                sum_dy_xhat[ch] += d as f64 * h as f64;
-            }
-        }
+        let (sum_dy, sum_dy_xhat) = channel_sums(dy, |d, offset| {
+            let h = &xhat[offset..offset + d.len()];
+            d.iter().zip(h).fold((0.0, 0.0), |(s, q), (&d, &h)| (s + d as f64, q + d as f64 * h as f64))
+        });
         for ch in 0..c {
             self.gamma.grad[ch] += sum_dy_xhat[ch] as f32;
             self.beta.grad[ch] += sum_dy[ch] as f32;
         }
         let mut dx = dy.zeros_like();
-        for (i, ((out, d), h)) in dx.data.chunks_mut(plane).zip(dy.data.chunks(plane)).zip(xhat.chunks(plane)).enumerate() {
-            let ch = i % c;
-            let k = self.gamma.value[ch] * inv_std[ch] / count;
-            let (sd, sdh) = (sum_dy[ch] as f32, sum_dy_xhat[ch] as f32);
-            for ((o, &d), &h) in out.iter_mut().zip(d).zip(h) {
-                *o = k * (count * d - sd - h * sdh);
+        let len = dy.image_len().max(1);
+        dx.data.par_chunks_mut(len).zip(dy.data.par_chunks(len)).zip(xhat.par_chunks(len)).for_each(|((out, d), h)| {
+            for (ch, ((out, d), h)) in out.chunks_mut(plane).zip(d.chunks(plane)).zip(h.chunks(plane)).enumerate() {
+                let k = self.gamma.value[ch] * inv_std[ch] / count;
+                let (sd, sdh) = (sum_dy[ch] as f32, sum_dy_xhat[ch] as f32);
+                for ((o, &d), &h) in out.iter_mut().zip(d).zip(h) {
+                    *o = k * (count * d - sd - h * sdh);
+                }
             }
-        }
+        });
         dx
     }
+}
+
+/// Two per-channel sums of `f(plane, offset of the plane in x.data)`, computed per image in
+/// parallel and added in image order (the result does not depend on the thread count).
+fn channel_sums(x: &Batch, f: impl Fn(&[f32], usize) -> (f64, f64) + Sync) -> (Vec<f64>, Vec<f64>) {
+    let (len, plane) = (x.image_len().max(1), x.plane().max(1));
+    let per_image: Vec<Vec<(f64, f64)>> = x
+        .data
+        .par_chunks(len)
+        .enumerate()
+        .map(|(i, image)| image.chunks(plane).enumerate().map(|(ch, p)| f(p, i * len + ch * plane)).collect())
+        .collect();
+    let (mut first, mut second) = (vec![0.0; x.c], vec![0.0; x.c]);
+    for image in per_image {
+        for (ch, (a, b)) in image.into_iter().enumerate() {
+            first[ch] += a;
+            second[ch] += b;
+        }
+    }
+    (first, second)
 }
 
 #[cfg(test)]

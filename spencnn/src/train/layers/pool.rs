@@ -1,26 +1,28 @@
 //! 2×2 average pooling (stride 2, odd trailing rows/columns dropped) and global average pooling.
 
+use rayon::prelude::*;
+
 use crate::train::batch::Batch;
 
 /// 2×2 average pooling with stride 2.
 pub fn avg_pool2(x: &Batch) -> Batch {
     let (ho, wo) = (x.h / 2, x.w / 2);
     let mut y = Batch::zeros(x.n, x.c, ho, wo);
-    for (out, inp) in y.data.chunks_mut(ho * wo).zip(x.data.chunks(x.plane())) {
+    y.data.par_chunks_mut((ho * wo).max(1)).zip(x.data.par_chunks(x.plane())).for_each(|(out, inp)| {
         for oy in 0..ho {
             for ox in 0..wo {
                 let at = |dy: usize, dx: usize| inp[(2 * oy + dy) * x.w + 2 * ox + dx];
                 out[oy * wo + ox] = 0.25 * (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1));
             }
         }
-    }
+    });
     y
 }
 
 /// Input gradient of [`avg_pool2`] for an input of `h × w`.
 pub fn avg_pool2_backward(dy: &Batch, h: usize, w: usize) -> Batch {
     let mut dx = Batch::zeros(dy.n, dy.c, h, w);
-    for (inp, out) in dx.data.chunks_mut(h * w).zip(dy.data.chunks(dy.plane())) {
+    dx.data.par_chunks_mut(h * w).zip(dy.data.par_chunks(dy.plane().max(1))).for_each(|(inp, out)| {
         for oy in 0..dy.h {
             for ox in 0..dy.w {
                 let g = 0.25 * out[oy * dy.w + ox];
@@ -29,7 +31,7 @@ pub fn avg_pool2_backward(dy: &Batch, h: usize, w: usize) -> Batch {
                 }
             }
         }
-    }
+    });
     dx
 }
 

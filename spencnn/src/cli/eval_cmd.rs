@@ -1,0 +1,156 @@
+//! `spencnn eval`: accuracy of a weights file on the MNIST test set, checked against the f64
+//! reference and the planner's simulator, with the value ranges CKKS must hold.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::model::{Model, ModelError, load_safetensors};
+use spencnn::plan::{PlanConfig, plan};
+use spencnn::train::eval::{PlainAgreement, ValueRange, inference_net, plain_agreement, value_ranges};
+use spencnn::train::{Dataset, Evaluation, Split, evaluate};
+
+use super::emit;
+use super::plan_cmd::VariantArg;
+
+/// Arguments of `spencnn eval`.
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Network (MNIST-shaped: lenet).
+    #[arg(long, default_value = "lenet")]
+    model: Network,
+    /// Weights file (safetensors).
+    #[arg(long)]
+    weights: PathBuf,
+    /// Variant of the weights (default: whichever architecture the file fits).
+    #[arg(long, value_enum)]
+    variant: Option<VariantArg>,
+    /// Directory with the MNIST test idx files (gzipped or not).
+    #[arg(long)]
+    data: PathBuf,
+    /// Evaluate the first N test images only (default: all).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Test images compared across trainer, f64 reference and simulator.
+    #[arg(long, default_value_t = 20)]
+    check: usize,
+    /// log2 N of the plan (default: the network's documented degree).
+    #[arg(long)]
+    log_n: Option<u32>,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum EvalCmdError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Train(#[from] spencnn::train::TrainError),
+    #[error(transparent)]
+    Plan(#[from] spencnn::plan::PlanError),
+    #[error("cannot start the thread pool: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("cannot print JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Loads `bytes` into `network` as `variant`, or as whichever variant the tensors fit.
+pub(crate) fn load_model(
+    network: Network,
+    variant: Option<Variant>,
+    bytes: &[u8],
+) -> Result<(Variant, Model), ModelError> {
+    let candidates = match variant {
+        Some(v) => vec![v],
+        None => vec![Variant::Dense, Variant::SpEncnn],
+    };
+    let mut last = None;
+    for v in candidates {
+        let mut model = network.build(v);
+        match load_safetensors(&mut model, bytes) {
+            Ok(()) => return Ok((v, model)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or(ModelError::Malformed { reason: "no variant".into() }))
+}
+
+#[derive(Debug, Serialize)]
+struct EvalReport {
+    model: String,
+    variant: Variant,
+    log_n: u32,
+    plaintext: Evaluation,
+    agreement: PlainAgreement,
+    rotations: usize,
+    pmults: usize,
+    value_ranges: Vec<ValueRange>,
+}
+
+pub(crate) fn run(args: &EvalArgs) -> Result<(), EvalCmdError> {
+    let bytes =
+        std::fs::read(&args.weights).map_err(|source| EvalCmdError::Read { path: args.weights.clone(), source })?;
+    let (variant, model) = load_model(args.model, args.variant.map(Variant::from), &bytes)?;
+    let log_n = args.log_n.unwrap_or(args.model.default_log_n());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.max(1)).build()?;
+    pool.install(|| -> Result<(), EvalCmdError> {
+        let mut test = Dataset::mnist(&args.data, Split::Test)?;
+        if let Some(limit) = args.limit {
+            test = test.slice(0, limit);
+        }
+        let schedule = plan(&model, &PlanConfig::new(log_n))?;
+        let totals = schedule.totals();
+        let report = EvalReport {
+            model: args.model.to_string(),
+            variant,
+            log_n,
+            plaintext: evaluate(&inference_net(&model)?, &test),
+            agreement: plain_agreement(&model, &schedule, &test, args.check)?,
+            rotations: totals.rotations,
+            pmults: totals.pmults,
+            value_ranges: value_ranges(&model, &test)?,
+        };
+        if args.json {
+            return Ok(emit(&(serde_json::to_string_pretty(&report)? + "\n"))?);
+        }
+        let mut out = String::new();
+        let p = &report.plaintext;
+        let _ = writeln!(out, "{} {:?} ({})", report.model, report.variant, args.weights.display());
+        let _ = writeln!(
+            out,
+            "plaintext accuracy: {:.2}% ({} of {} test images), mean loss {:.4}",
+            100.0 * p.accuracy(),
+            p.correct,
+            p.images,
+            p.loss
+        );
+        let a = &report.agreement;
+        let _ = writeln!(
+            out,
+            "first {} images: max |trainer - f64 reference| {:.2e}, max |simulator - reference| {:.2e}, argmax agree {}/{}, reference correct {}/{}",
+            a.images, a.max_diff_reference, a.max_diff_simulator, a.argmax_agree, a.images, a.correct, a.images
+        );
+        let _ = writeln!(
+            out,
+            "plan at N = 2^{log_n}: {} rotations, {} plaintext multiplies (see `spencnn plan`)",
+            report.rotations, report.pmults
+        );
+        let _ = writeln!(out, "value ranges on these images (max |value|; squared operand of activations):");
+        for r in &report.value_ranges {
+            let square = r.squared_operand.map(|u| format!(", |u| <= {u:.3}")).unwrap_or_default();
+            let _ = writeln!(out, "  {:8} {:10.3}{square}", r.node, r.max_abs);
+        }
+        Ok(emit(&out)?)
+    })
+}
