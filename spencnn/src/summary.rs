@@ -85,7 +85,11 @@ pub fn build_variant(
         None => Vec::new(),
     };
     let schedule = plan(&model, config)?;
-    Ok(BuiltVariant { model, schedule, pruning })
+    Ok(BuiltVariant {
+        model,
+        schedule,
+        pruning,
+    })
 }
 
 /// A variant's totals.

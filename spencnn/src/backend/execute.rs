@@ -67,7 +67,10 @@ pub fn execute<B: Backend>(
     inputs: Vec<B::Ciphertext>,
 ) -> Result<Vec<B::Ciphertext>, ExecError> {
     if inputs.len() != schedule.inputs.len() {
-        return Err(ExecError::InputCount { expected: schedule.inputs.len(), found: inputs.len() });
+        return Err(ExecError::InputCount {
+            expected: schedule.inputs.len(),
+            found: inputs.len(),
+        });
     }
     let n = schedule.num_values;
     let mut last_use = vec![usize::MAX; n];
@@ -84,7 +87,10 @@ pub fn execute<B: Backend>(
         store[id.0 as usize] = Some(Stored::Ct(ct));
     }
     for (i, instr) in schedule.instrs.iter().enumerate() {
-        let missing = |v: ValueId| ExecError::MissingValue { instr: i, value: v.0 };
+        let missing = |v: ValueId| ExecError::MissingValue {
+            instr: i,
+            value: v.0,
+        };
         let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
             Some(Stored::Ct(c)) => Ok(c),
             _ => Err(missing(v)),
@@ -101,16 +107,28 @@ pub fn execute<B: Backend>(
         let fail = |source| ExecError::Backend { instr: i, source };
         let produced: Vec<(ValueId, Stored<_, _>)> = match &instr.op {
             Op::RotateHoistedExt { src, steps, dsts } => {
-                let outs = backend.rotate_hoisted_extended(ct(*src)?, steps).map_err(fail)?;
-                dsts.iter().copied().zip(outs.into_iter().map(Stored::Ext)).collect()
+                let outs = backend
+                    .rotate_hoisted_extended(ct(*src)?, steps)
+                    .map_err(fail)?;
+                dsts.iter()
+                    .copied()
+                    .zip(outs.into_iter().map(Stored::Ext))
+                    .collect()
             }
             Op::MulAccExt { dst, terms } => {
-                let encoded = terms.iter().map(|t| pt(t.1.0)).collect::<Result<Vec<_>, _>>().map_err(fail)?;
+                let encoded = terms
+                    .iter()
+                    .map(|t| pt(t.1.0))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fail)?;
                 let mut pairs = Vec::with_capacity(terms.len());
                 for (t, p) in terms.iter().zip(&encoded) {
                     pairs.push((ext(t.0)?, p));
                 }
-                vec![(*dst, Stored::Ct(backend.mul_acc_extended(&pairs).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.mul_acc_extended(&pairs).map_err(fail)?),
+                )]
             }
             Op::RotateSum { dst, terms } => {
                 let mut pairs = Vec::with_capacity(terms.len());
@@ -121,14 +139,23 @@ pub fn execute<B: Backend>(
             }
             Op::MulPlain { dst, src, pt: p } => {
                 let p = pt(p.0).map_err(fail)?;
-                vec![(*dst, Stored::Ct(backend.mul_plain(ct(*src)?, &p).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.mul_plain(ct(*src)?, &p).map_err(fail)?),
+                )]
             }
             Op::AddPlain { dst, src, pt: p } => {
                 let p = pt(p.0).map_err(fail)?;
-                vec![(*dst, Stored::Ct(backend.add_plain(ct(*src)?, &p).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.add_plain(ct(*src)?, &p).map_err(fail)?),
+                )]
             }
             Op::Add { dst, lhs, rhs } => {
-                vec![(*dst, Stored::Ct(backend.add(ct(*lhs)?, ct(*rhs)?).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.add(ct(*lhs)?, ct(*rhs)?).map_err(fail)?),
+                )]
             }
             Op::Rescale { dst, src } => {
                 vec![(*dst, Stored::Ct(backend.rescale(ct(*src)?).map_err(fail)?))]
@@ -137,7 +164,10 @@ pub fn execute<B: Backend>(
                 vec![(*dst, Stored::Ct(backend.square(ct(*src)?).map_err(fail)?))]
             }
             Op::DropLevels { dst, src, levels } => {
-                vec![(*dst, Stored::Ct(backend.drop_levels(ct(*src)?, *levels).map_err(fail)?))]
+                vec![(
+                    *dst,
+                    Stored::Ct(backend.drop_levels(ct(*src)?, *levels).map_err(fail)?),
+                )]
             }
         };
         for v in reads(&instr.op) {
@@ -154,7 +184,10 @@ pub fn execute<B: Backend>(
         .iter()
         .map(|v| match store[v.0 as usize].take() {
             Some(Stored::Ct(c)) => Ok(c),
-            _ => Err(ExecError::MissingValue { instr: schedule.instrs.len(), value: v.0 }),
+            _ => Err(ExecError::MissingValue {
+                instr: schedule.instrs.len(),
+                value: v.0,
+            }),
         })
         .collect()
 }
@@ -164,20 +197,29 @@ impl Schedule {
     pub fn encode_input(&self, image: &Tensor3) -> Result<Vec<Vec<f64>>, ModelError> {
         let expected = self.input_layout.shape();
         if image.shape() != expected {
-            return Err(ModelError::ImageShape { expected, found: image.shape() });
+            return Err(ModelError::ImageShape {
+                expected,
+                found: image.shape(),
+            });
         }
         Ok(self.input_layout.pack(image))
     }
 
     /// The logits from the decrypted output vectors (applies the output affine maps).
     pub fn decode_output(&self, decrypted: &[Vec<f64>]) -> Vec<f64> {
-        self.logits.iter().map(|l| l.scale * decrypted[l.ct][l.slot] + l.offset).collect()
+        self.logits
+            .iter()
+            .map(|l| l.scale * decrypted[l.ct][l.slot] + l.offset)
+            .collect()
     }
 }
 
 /// Runs `schedule` on the slot simulator with only the schedule's rotation keys; returns the
 /// logits and the simulator (for its executed-operation counts).
-pub fn run_simulated(schedule: &Schedule, image: &Tensor3) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
+pub fn run_simulated(
+    schedule: &Schedule,
+    image: &Tensor3,
+) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
     let keys = schedule.rotation_steps().into_iter().collect();
     let chain = schedule.chain.clone();
     let sim = SlotSimulator::new(schedule.slots, chain, Some(keys));

@@ -121,8 +121,13 @@ pub trait Backend {
     type Plaintext;
 
     /// Encodes `values` (length `S`) at `level` and `scale`, in the extended basis if `extended`.
-    fn encode(&self, values: &[f64], level: usize, scale: f64, extended: bool)
-    -> Result<Self::Plaintext, BackendError>;
+    fn encode(
+        &self,
+        values: &[f64],
+        level: usize,
+        scale: f64,
+        extended: bool,
+    ) -> Result<Self::Plaintext, BackendError>;
 
     /// `Rot_{steps[j]}(ct)` for every step, sharing one decomposition; step 0 is a lift.
     fn rotate_hoisted_extended(
@@ -132,20 +137,37 @@ pub trait Backend {
     ) -> Result<Vec<Self::Extended>, BackendError>;
 
     /// `ModDown(Σ_j ext_j ⊙ pt_j)` (equal levels and scales, extended plaintexts).
-    fn mul_acc_extended(&self, terms: &[(&Self::Extended, &Self::Plaintext)])
-    -> Result<Self::Ciphertext, BackendError>;
+    fn mul_acc_extended(
+        &self,
+        terms: &[(&Self::Extended, &Self::Plaintext)],
+    ) -> Result<Self::Ciphertext, BackendError>;
 
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
-    fn rotate_sum(&self, terms: &[(&Self::Ciphertext, usize)]) -> Result<Self::Ciphertext, BackendError>;
+    fn rotate_sum(
+        &self,
+        terms: &[(&Self::Ciphertext, usize)],
+    ) -> Result<Self::Ciphertext, BackendError>;
 
     /// `ct ⊙ pt` (same level, ordinary plaintext); scales multiply.
-    fn mul_plain(&self, ct: &Self::Ciphertext, pt: &Self::Plaintext) -> Result<Self::Ciphertext, BackendError>;
+    fn mul_plain(
+        &self,
+        ct: &Self::Ciphertext,
+        pt: &Self::Plaintext,
+    ) -> Result<Self::Ciphertext, BackendError>;
 
     /// `ct + pt` (same level and scale).
-    fn add_plain(&self, ct: &Self::Ciphertext, pt: &Self::Plaintext) -> Result<Self::Ciphertext, BackendError>;
+    fn add_plain(
+        &self,
+        ct: &Self::Ciphertext,
+        pt: &Self::Plaintext,
+    ) -> Result<Self::Ciphertext, BackendError>;
 
     /// `a + b` (same level and scale).
-    fn add(&self, a: &Self::Ciphertext, b: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
+    fn add(
+        &self,
+        a: &Self::Ciphertext,
+        b: &Self::Ciphertext,
+    ) -> Result<Self::Ciphertext, BackendError>;
 
     /// Divides by the prime of the current level; one level down.
     fn rescale(&self, ct: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
@@ -154,5 +176,9 @@ pub trait Backend {
     fn square(&self, ct: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
 
     /// Drops `levels` moduli without changing the scale.
-    fn drop_levels(&self, ct: &Self::Ciphertext, levels: usize) -> Result<Self::Ciphertext, BackendError>;
+    fn drop_levels(
+        &self,
+        ct: &Self::Ciphertext,
+        levels: usize,
+    ) -> Result<Self::Ciphertext, BackendError>;
 }

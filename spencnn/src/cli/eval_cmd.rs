@@ -14,6 +14,7 @@ use spencnn::train::{Dataset, Evaluation, Split, evaluate};
 
 use super::emit;
 use super::plan_cmd::VariantArg;
+use super::train_cmd::TrainCmdError;
 
 /// Arguments of `spencnn eval`.
 #[derive(Debug, Args)]
@@ -45,24 +46,6 @@ pub(crate) struct EvalArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum EvalCmdError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    #[error(transparent)]
-    Train(#[from] spencnn::train::TrainError),
-    #[error(transparent)]
-    Plan(#[from] spencnn::plan::PlanError),
-    #[error("cannot start the thread pool: {0}")]
-    Threads(#[from] rayon::ThreadPoolBuildError),
-    #[error("cannot print JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("cannot write the output: {0}")]
-    Output(#[from] std::io::Error),
 }
 
 /// Loads `bytes` into `network` as `variant`, or as whichever variant the tensors fit.
@@ -98,13 +81,13 @@ struct EvalReport {
     value_ranges: Vec<ValueRange>,
 }
 
-pub(crate) fn run(args: &EvalArgs) -> Result<(), EvalCmdError> {
+pub(crate) fn run(args: &EvalArgs) -> Result<(), TrainCmdError> {
     let bytes =
-        std::fs::read(&args.weights).map_err(|source| EvalCmdError::Read { path: args.weights.clone(), source })?;
+        std::fs::read(&args.weights).map_err(|source| TrainCmdError::Read { path: args.weights.clone(), source })?;
     let (variant, model) = load_model(args.model, args.variant.map(Variant::from), &bytes)?;
     let log_n = args.log_n.unwrap_or(args.model.default_log_n());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.max(1)).build()?;
-    pool.install(|| -> Result<(), EvalCmdError> {
+    pool.install(|| -> Result<(), TrainCmdError> {
         let mut test = Dataset::mnist(&args.data, Split::Test)?;
         if let Some(limit) = args.limit {
             test = test.slice(0, limit);

@@ -87,8 +87,11 @@ pub(crate) struct TrainArgs {
     check: usize,
 }
 
+/// Errors of `train` and `eval`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TrainCmdError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Train(#[from] spencnn::train::TrainError),
     #[error(transparent)]
