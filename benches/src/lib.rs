@@ -80,6 +80,7 @@ pub fn cases(n: usize, bits: u32, q: u64) -> Vec<Case> {
 
     let (p, mut x) = (plan.clone(), a.clone());
     let (pl, mut xl) = (plan.clone(), a.clone());
+    let (pw, mut xw) = (plan.clone().without_ifma(), a.clone());
     let (t, mut y) = (peer.clone(), a.clone());
     all.push(Case {
         op: "ntt-forward",
@@ -89,10 +90,13 @@ pub fn cases(n: usize, bits: u32, q: u64) -> Vec<Case> {
             contender("spencnn", move || p.forward(black_box(&mut x)).unwrap()),
             // Output in [0, 4q), a valid input of the next call.
             contender("spencnn-lazy", move || pl.forward_lazy(black_box(&mut xl)).unwrap()),
+            // The kernels of CPUs without AVX-512 IFMA (the same as `spencnn` when IFMA is absent).
+            contender("spencnn-no-ifma", move || pw.forward(black_box(&mut xw)).unwrap()),
             contender("tfhe-ntt", move || t.fwd(black_box(&mut y))),
         ],
     });
     let (p, mut x) = (plan.clone(), a.clone());
+    let (pw, mut xw) = (plan.clone().without_ifma(), a.clone());
     let (t, mut y) = (peer.clone(), a.clone());
     all.push(Case {
         op: "ntt-inverse",
@@ -100,6 +104,7 @@ pub fn cases(n: usize, bits: u32, q: u64) -> Vec<Case> {
         bits,
         contenders: vec![
             contender("spencnn", move || p.inverse(black_box(&mut x)).unwrap()),
+            contender("spencnn-no-ifma", move || pw.inverse(black_box(&mut xw)).unwrap()),
             contender("tfhe-ntt", move || {
                 t.inv(black_box(&mut y));
                 t.normalize(&mut y);

@@ -202,6 +202,23 @@ pub enum CkksError {
     /// A plaintext used in the double-hoisted sum lacks its special-prime limbs.
     #[error("plaintext has no special-prime limbs; encode it with `encode_*_extended`")]
     PlaintextNotExtended,
+    /// The flooding noise of a [`crate::PublicDecryptor`] is not finite, negative, or too
+    /// large for the decoder's `f64` coefficients.
+    #[error("flooding noise of 2^{log2_magnitude} is outside 0..=2^{max}")]
+    FloodingOutOfRange {
+        /// `log2` of the requested standard deviation or bound.
+        log2_magnitude: f64,
+        /// The largest accepted `log2`.
+        max: f64,
+    },
+    /// The rounding precision of a [`crate::PublicDecryptor`] is out of range.
+    #[error("rounding precision of {bits} bits is outside 0..={max}")]
+    PrecisionOutOfRange {
+        /// Requested bits after the binary point.
+        bits: u32,
+        /// Largest accepted.
+        max: u32,
+    },
     /// An accumulator was finished without any term.
     #[error("the rotation accumulator holds no term")]
     EmptyAccumulator,

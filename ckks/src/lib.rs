@@ -34,6 +34,7 @@ pub mod params;
 pub mod ring;
 pub mod rlwe;
 pub mod scheme;
+pub mod serialization;
 
 pub use context::Context;
 pub use encoding::{Complex, Encoder};
@@ -41,4 +42,5 @@ pub use error::CkksError;
 pub use evaluator::{Evaluator, HoistedCiphertext, RotationAccumulator};
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
 pub use rlwe::{GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
-pub use scheme::{Ciphertext, Decryptor, Encryptor, Plaintext};
+pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, Plaintext, PublicDecoding, PublicDecryptor};
+pub use serialization::{ObjectKind, SerializationError};

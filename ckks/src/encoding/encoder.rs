@@ -22,6 +22,42 @@ pub(crate) fn rounded_integer(value: f64) -> Result<i128, CkksError> {
     }
 }
 
+/// Below this magnitude a scaled value rounds into an `i64` on the fast path.
+const I64_FAST_LIMIT: f64 = 9.2e18;
+
+/// `round(v)` (half away from zero, as `f64::round`) for `|v| < 2^63`, with a truncating
+/// conversion instead of a library call: `v − trunc(v)` is exact. Out of range (the caller
+/// discards the result) it wraps instead of overflowing.
+fn round_to_i64(v: f64) -> i64 {
+    let truncated = v as i64;
+    let fraction = v - truncated as f64;
+    truncated.wrapping_add(i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5))
+}
+
+/// The rounded scaled coefficients of the slot vector `w` as `i64`, or `None` when one of them
+/// is not finite or too large (the caller then takes the `i128` path with its errors).
+#[cfg(test)]
+mod rounding_tests {
+    #[test]
+    fn round_to_i64_matches_f64_round() {
+        for v in [0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994, -2.7, 1e15 + 0.5, 4.5e18, -4.5e18, 123.456] {
+            assert_eq!(super::round_to_i64(v), v.round() as i64, "{v}");
+        }
+    }
+}
+
+fn scaled_integers_i64(w: &[Complex], scale: f64, n: usize, gap: usize) -> Option<Vec<i64>> {
+    let mut integers = vec![0i64; n];
+    let mut in_range = true;
+    for (i, z) in w.iter().enumerate() {
+        let (re, im) = (z.re * scale, z.im * scale);
+        in_range &= re.abs() < I64_FAST_LIMIT && im.abs() < I64_FAST_LIMIT;
+        integers[i * gap] = round_to_i64(re);
+        integers[n / 2 + i * gap] = round_to_i64(im);
+    }
+    in_range.then_some(integers)
+}
+
 fn to_complex(values: &[f64]) -> Vec<Complex> {
     values.iter().map(|&v| Complex::from(v)).collect()
 }
@@ -122,25 +158,22 @@ impl Encoder {
         self.ctx.fft().inverse(&mut w);
         // Coefficient i·gap holds Re(w_i), coefficient N/2 + i·gap holds Im(w_i).
         let gap = n / (2 * slots);
-        let mut scaled = vec![0.0f64; n];
-        for (i, z) in w.iter().enumerate() {
-            scaled[i * gap] = (z.re * scale).round();
-            scaled[n / 2 + i * gap] = (z.im * scale).round();
-        }
-        for &v in &scaled {
-            rounded_integer(v)?;
-        }
         let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
-        if scaled.iter().all(|v| v.abs() < 9.2e18) {
-            let integers: Vec<i64> = scaled.iter().map(|&v| v as i64).collect();
+        if let Some(integers) = scaled_integers_i64(&w, scale, n, gap) {
             for i in 0..poly.limb_count() {
                 kernels::signed_to_residues(poly.limb_mut(i), &integers, ring.modulus(ring.prime_index(level, i)));
             }
         } else {
+            let mut scaled = vec![0.0f64; n];
+            for (i, z) in w.iter().enumerate() {
+                scaled[i * gap] = z.re * scale;
+                scaled[n / 2 + i * gap] = z.im * scale;
+            }
+            let integers = scaled.iter().map(|&v| rounded_integer(v)).collect::<Result<Vec<i128>, _>>()?;
             for i in 0..poly.limb_count() {
                 let m = ring.modulus(ring.prime_index(level, i));
-                for (x, &v) in poly.limb_mut(i).iter_mut().zip(&scaled) {
-                    *x = residue_of_i128(v as i128, m);
+                for (x, &v) in poly.limb_mut(i).iter_mut().zip(&integers) {
+                    *x = residue_of_i128(v, m);
                 }
             }
         }
@@ -157,20 +190,30 @@ impl Encoder {
     pub fn decode_complex(&self, pt: &Plaintext) -> Result<Vec<Complex>, CkksError> {
         self.ctx.check_fingerprint(pt.fingerprint)?;
         self.check_slots(pt.slots)?;
+        let coefficients = self.centred_coefficients(pt);
+        Ok(self.slots_from_coefficients(&coefficients, pt.slots, pt.scale))
+    }
+
+    /// The centred integer coefficients of a plaintext's Q part, as `f64`.
+    pub(crate) fn centred_coefficients(&self, pt: &Plaintext) -> Vec<f64> {
         let ring = self.ctx.ring();
-        let n = ring.n();
-        let coefficients = if pt.poly.special() > 0 {
+        if pt.poly.special() > 0 {
             crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.level(), 0))
         } else {
             crt::centred_coefficients_f64(ring, &pt.poly)
-        };
-        let gap = n / (2 * pt.slots);
-        let inv_scale = 1.0 / pt.scale;
-        let mut w: Vec<Complex> = (0..pt.slots)
+        }
+    }
+
+    /// The slot values of the integer polynomial `coefficients` at `scale` (`slots` checked).
+    pub(crate) fn slots_from_coefficients(&self, coefficients: &[f64], slots: usize, scale: f64) -> Vec<Complex> {
+        let n = self.ctx.ring().n();
+        let gap = n / (2 * slots);
+        let inv_scale = 1.0 / scale;
+        let mut w: Vec<Complex> = (0..slots)
             .map(|i| Complex::new(coefficients[i * gap] * inv_scale, coefficients[n / 2 + i * gap] * inv_scale))
             .collect();
         self.ctx.fft().forward(&mut w);
-        Ok(w)
+        w
     }
 
     /// Decodes a plaintext into the real parts of its slots.

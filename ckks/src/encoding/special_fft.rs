@@ -13,12 +13,11 @@ use super::complex::Complex;
 /// Precomputed roots for the special FFT of a ring of degree `N`.
 #[derive(Debug, Clone)]
 pub struct SpecialFft {
-    /// `M = 2N`.
-    m: usize,
-    /// `5^j mod M` for `j < N/2`.
-    rotation_group: Vec<usize>,
-    /// `e^{2πik/M}` for `k ≤ M`.
-    roots: Vec<Complex>,
+    /// Per butterfly span `len = 2, 4, …, N/2`: the roots `ξ_len^{5^j}`, `j < len/2`, of the
+    /// forward transform, contiguous; the span `len` starts at index `len/2 − 1`.
+    forward_roots: Vec<Complex>,
+    /// The same for the inverse transform (the conjugate roots).
+    inverse_roots: Vec<Complex>,
 }
 
 fn bit_reverse_in_place(values: &mut [Complex]) {
@@ -45,8 +44,26 @@ impl SpecialFft {
             rotation_group.push(power);
             power = power * 5 % m;
         }
-        let roots = (0..=m).map(|k| Complex::from_angle(2.0 * std::f64::consts::PI * k as f64 / m as f64)).collect();
-        Self { m, rotation_group, roots }
+        let roots: Vec<Complex> =
+            (0..=m).map(|k| Complex::from_angle(2.0 * std::f64::consts::PI * k as f64 / m as f64)).collect();
+        let (mut forward_roots, mut inverse_roots) = (Vec::new(), Vec::new());
+        let mut len = 2;
+        while len <= n / 2 {
+            // quarter_period = 4·len is a power of two: reduce with a mask.
+            let (quarter_period, gap) = (len * 4, m / (len * 4));
+            for &r in &rotation_group[..len / 2] {
+                let k = r & (quarter_period - 1);
+                forward_roots.push(roots[k * gap]);
+                inverse_roots.push(roots[(quarter_period - k) * gap]);
+            }
+            len *= 2;
+        }
+        Self { forward_roots, inverse_roots }
+    }
+
+    /// The roots of span `len` (see the field documentation).
+    fn stage_roots(table: &[Complex], len: usize) -> &[Complex] {
+        &table[len / 2 - 1..len - 1]
     }
 
     /// Decoding direction, in place: `values[j] ← Σ_i w_i ξ^{5^j·i}` for `w = values` (length `s`).
@@ -56,12 +73,10 @@ impl SpecialFft {
         let mut len = 2;
         while len <= size {
             let half = len / 2;
-            let quarter_period = len * 4;
-            let gap = self.m / quarter_period;
+            let roots = Self::stage_roots(&self.forward_roots, len);
             for block in values.chunks_exact_mut(len) {
                 let (lo, hi) = block.split_at_mut(half);
-                for (j, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                    let root = self.roots[(self.rotation_group[j] % quarter_period) * gap];
+                for ((u, v), &root) in lo.iter_mut().zip(hi.iter_mut()).zip(roots) {
                     let t = *v * root;
                     (*u, *v) = (*u + t, *u - t);
                 }
@@ -76,12 +91,10 @@ impl SpecialFft {
         let mut len = size;
         while len >= 2 {
             let half = len / 2;
-            let quarter_period = len * 4;
-            let gap = self.m / quarter_period;
+            let roots = Self::stage_roots(&self.inverse_roots, len);
             for block in values.chunks_exact_mut(len) {
                 let (lo, hi) = block.split_at_mut(half);
-                for (j, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                    let root = self.roots[(quarter_period - self.rotation_group[j] % quarter_period) * gap];
+                for ((u, v), &root) in lo.iter_mut().zip(hi.iter_mut()).zip(roots) {
                     (*u, *v) = (*u + *v, (*u - *v) * root);
                 }
             }
@@ -93,25 +106,28 @@ impl SpecialFft {
             *v = v.scale(inv);
         }
     }
-
-    /// Reference `O(s²)` evaluation of the decoding direction (for tests).
-    #[cfg(test)]
-    pub fn forward_naive(&self, w: &[Complex]) -> Vec<Complex> {
-        let s = w.len();
-        let gap = self.m / (4 * s);
-        (0..s)
-            .map(|j| {
-                w.iter().enumerate().fold(Complex::default(), |acc, (i, &wi)| {
-                    acc + wi * self.roots[(self.rotation_group[j] * i * gap) % self.m]
-                })
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reference `O(s²)` evaluation of the decoding direction for ring degree `n`.
+    fn forward_naive(n: usize, w: &[Complex]) -> Vec<Complex> {
+        let (m, s) = (2 * n, w.len());
+        let gap = m / (4 * s);
+        let mut five_power = 1usize;
+        (0..s)
+            .map(|_| {
+                let slot = w.iter().enumerate().fold(Complex::default(), |acc, (i, &wi)| {
+                    let k = (five_power * i * gap) % m;
+                    acc + wi * Complex::from_angle(2.0 * std::f64::consts::PI * k as f64 / m as f64)
+                });
+                five_power = five_power * 5 % m;
+                slot
+            })
+            .collect()
+    }
 
     #[test]
     fn fft_matches_naive_and_inverts() {
@@ -120,7 +136,7 @@ mod tests {
             let w: Vec<Complex> = (0..s).map(|i| Complex::new(i as f64 * 0.37 - 1.0, (i * i) as f64 * 0.11)).collect();
             let mut fast = w.clone();
             fft.forward(&mut fast);
-            for (a, b) in fast.iter().zip(fft.forward_naive(&w)) {
+            for (a, b) in fast.iter().zip(forward_naive(64, &w)) {
                 assert!((*a - b).abs() < 1e-9, "s={s}");
             }
             fft.inverse(&mut fast);

@@ -50,6 +50,7 @@ pub struct Parameters {
     log_n: u32,
     q: Vec<u64>,
     p: Vec<u64>,
+    log_scale: f64,
     default_scale: f64,
     secret: SecretDistribution,
     dnum: usize,
@@ -88,9 +89,13 @@ impl Parameters {
     pub fn max_level(&self) -> usize {
         self.q.len()
     }
-    /// The default scale used by the examples and presets.
+    /// The default scale used by the examples and presets, `2^log_scale`.
     pub fn default_scale(&self) -> f64 {
         self.default_scale
+    }
+    /// `log2` of the default scale, as given to [`ParametersBuilder::log_scale`].
+    pub fn log_scale(&self) -> f64 {
+        self.log_scale
     }
     /// The secret distribution.
     pub fn secret_distribution(&self) -> SecretDistribution {
@@ -308,7 +313,17 @@ impl ParametersBuilder {
                 .chain(p.iter().copied())
                 .chain([u64::from(self.insecure)]);
         let fingerprint = fnv1a(words.flat_map(u64::to_le_bytes));
-        Ok(Parameters { log_n, q, p, default_scale, secret: self.secret, dnum, insecure: self.insecure, fingerprint })
+        Ok(Parameters {
+            log_n,
+            q,
+            p,
+            log_scale: self.log_scale,
+            default_scale,
+            secret: self.secret,
+            dnum,
+            insecure: self.insecure,
+            fingerprint,
+        })
     }
 }
 

@@ -70,25 +70,18 @@ impl BasisConverter {
     /// In place: `x_i ← x_i · (S/s_i)^{-1} mod s_i` for coefficient-form source limbs (in the
     /// order of the source primes given to [`BasisConverter::new`]).
     pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
-        for ((limb, &(w, w_shoup)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
+        for ((limb, &(w, _)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
             if w != 1 {
-                let m = ring.modulus(s);
-                for x in limb.iter_mut() {
-                    *x = m.mul_shoup(*x, w, w_shoup);
-                }
+                spencnn_ntt::vector::mul_scalar_assign(limb, w, ring.modulus(s));
             }
         }
     }
 
-    /// The centred-correction counts `round(Σ_i scaled_i / s_i)` (exact for one source prime).
-    pub fn centred_overflow(&self, ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
-        if let [single] = scaled {
-            let single: &[u64] = single;
-            let half = ring.modulus(self.source[0]).value() / 2;
-            for (o, &x) in overflow.iter_mut().zip(single) {
-                *o = u64::from(x > half);
-            }
-        } else {
+    /// The centred-correction counts `round(Σ_i scaled_i / s_i)`. For one source prime the
+    /// correction is `x > s/2`, which [`BasisConverter::convert`] derives from the input itself,
+    /// so nothing is written.
+    pub fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
+        if scaled.len() > 1 {
             let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
             kernels::centred_overflow(overflow, &views, &self.inverse_f64);
         }
@@ -106,6 +99,14 @@ impl BasisConverter {
         out: &mut [u64],
     ) {
         let row = &self.target_rows[target];
+        let modulus = ring.modulus(target);
+        if let (Some(_), [single]) = (overflow, scaled) {
+            let s = ring.modulus(self.source[0]).value();
+            // row[1] = −S mod t, so S mod t = t − row[1] (or 0).
+            let s_mod_t = modulus.neg(row[1].0);
+            kernels::centred_single_convert(out, single, s / 2, s_mod_t, modulus);
+            return;
+        }
         let mut inputs: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
         let constants = match overflow {
             Some(u) => {
@@ -114,7 +115,7 @@ impl BasisConverter {
             }
             None => &row[..self.source.len()],
         };
-        kernels::multiply_scalars_accumulate(out, &inputs, constants, ring.modulus(target));
+        kernels::multiply_scalars_accumulate(out, &inputs, constants, modulus);
     }
 }
 

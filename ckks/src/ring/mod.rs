@@ -7,9 +7,12 @@ mod buffer_pool;
 mod context;
 pub mod crt;
 pub mod kernels;
+#[cfg(target_arch = "x86_64")]
+mod kernels_avx512;
 mod poly;
 mod representation;
 pub mod sampling;
+mod secret_rng;
 #[cfg(test)]
 mod tests;
 
@@ -19,3 +22,4 @@ pub use context::RingContext;
 pub use poly::RnsPoly;
 pub(crate) use poly::residue_of_i128;
 pub use representation::{Coefficient, Ntt, Representation};
+pub use secret_rng::SecretRng;

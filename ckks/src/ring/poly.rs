@@ -200,9 +200,20 @@ impl<R: Representation> RnsPoly<R> {
 }
 
 impl RnsPoly<Coefficient> {
-    /// The polynomial with the given signed integer coefficients (`values.len() == N`).
-    ///
-    /// The conversion has no branch on the values.
+    /// The polynomial with the given small signed coefficients (`|v| < q_i` for every prime,
+    /// `values.len() == N`): secrets, errors and encryption randomness. The conversion has no
+    /// branch and no data-dependent timing on the values
+    /// ([`kernels::small_signed_to_residues`]).
+    pub fn from_small_signed(values: &[i64], ring: &RingContext, level: usize, special: usize) -> Self {
+        let mut poly = Self::zero(ring, level, special);
+        for (i, limb) in poly.data.chunks_exact_mut(ring.n()).enumerate() {
+            kernels::small_signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)));
+        }
+        poly
+    }
+
+    /// The polynomial with the given signed integer coefficients (`values.len() == N`), any
+    /// magnitude. For secret values use [`RnsPoly::from_small_signed`].
     pub fn from_signed(values: &[i64], ring: &RingContext, level: usize, special: usize) -> Self {
         let mut poly = Self::zero(ring, level, special);
         for (i, limb) in poly.data.chunks_exact_mut(ring.n()).enumerate() {

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{OsRng, SeedableRng};
 use spencnn_ntt::GaloisPermutation;
 use zeroize::Zeroize;
 
@@ -15,7 +13,7 @@ use super::switching_key::SwitchingKey;
 use crate::context::Context;
 use crate::error::CkksError;
 use crate::params::SecretDistribution;
-use crate::ring::{RnsPoly, sampling};
+use crate::ring::{RnsPoly, SecretRng, sampling};
 
 /// Generates secret, public and evaluation keys from a ChaCha20 generator.
 ///
@@ -32,7 +30,7 @@ use crate::ring::{RnsPoly, sampling};
 #[derive(Debug)]
 pub struct KeyGenerator {
     ctx: Arc<Context>,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
 }
 
 impl KeyGenerator {
@@ -41,13 +39,13 @@ impl KeyGenerator {
     /// # Panics
     /// When the operating system's random source fails (no safe way to continue).
     pub fn new(ctx: &Arc<Context>) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available") }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_os() }
     }
 
     /// A deterministic generator (tests and reproducible experiments only: anyone with the
     /// seed can recompute the secret key).
     pub fn from_seed(ctx: &Arc<Context>, seed: [u8; 32]) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_seed(seed) }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed) }
     }
 
     /// A fresh secret key with the parameters' distribution.
@@ -60,7 +58,7 @@ impl KeyGenerator {
                 sampling::sample_fixed_hamming_weight(&mut self.rng, n, weight)
             }
         };
-        let poly = RnsPoly::from_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
+        let poly = RnsPoly::from_small_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
         coefficients.zeroize();
         SecretKey { poly, fingerprint: self.ctx.params().fingerprint() }
     }
@@ -77,11 +75,13 @@ impl KeyGenerator {
         let seed = sampling::fresh_seed(&mut self.rng);
         let a = sampling::uniform_from_seed(seed, ring, level, special);
         let mut errors = sampling::sample_gaussian(&mut self.rng, ring.n());
-        let mut b = RnsPoly::from_signed(&errors, ring, level, special).into_ntt(ring);
+        let mut b = RnsPoly::from_small_signed(&errors, ring, level, special).into_ntt(ring);
         errors.zeroize();
         let mut a_s = a.clone();
         a_s.mul_assign(&sk.poly, ring)?;
         b.sub_assign(&a_s, ring)?;
+        // a·s and the public a reveal s: wipe before the buffer returns to the pool.
+        a_s.zeroize();
         Ok(PublicKey { b, a, seed, fingerprint: sk.fingerprint })
     }
 

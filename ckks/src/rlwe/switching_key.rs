@@ -35,13 +35,12 @@ impl SwitchingKey {
         let seed = sampling::fresh_seed(rng);
         let (q_count, p_count) = (params.max_level(), params.p_primes().len());
         let alpha = params.primes_per_digit();
-        // Every a_j is expanded from a per-digit seed drawn from the key's seed.
-        let mut digit_seeds = rand_chacha::ChaCha20Rng::from_seed(seed);
-        let digits = (0..params.dnum())
-            .map(|j| {
-                let a = sampling::uniform_from_seed(sampling::fresh_seed(&mut digit_seeds), ring, q_count, p_count);
+        let digits = Self::uniform_parts(params, ring, seed)
+            .into_iter()
+            .enumerate()
+            .map(|(j, a)| {
                 let mut errors = sampling::sample_gaussian(rng, ring.n());
-                let mut b = RnsPoly::from_signed(&errors, ring, q_count, p_count).into_ntt(ring);
+                let mut b = RnsPoly::from_small_signed(&errors, ring, q_count, p_count).into_ntt(ring);
                 errors.zeroize();
                 // b = e − a·s + g_j·s'
                 let mut a_s = a.clone();
@@ -62,6 +61,21 @@ impl SwitchingKey {
                 (b, a)
             })
             .collect();
+        Self { digits, seed }
+    }
+
+    /// The uniform parts `a_0, …, a_{dnum-1}` (NTT form over `Q·P`) expanded from a key's seed:
+    /// digit `j` uses the `j`-th 32-byte seed drawn from a ChaCha20 stream keyed by `seed`.
+    pub(crate) fn uniform_parts(params: &Parameters, ring: &RingContext, seed: [u8; 32]) -> Vec<RnsPoly<Ntt>> {
+        let (q_count, p_count) = (params.max_level(), params.p_primes().len());
+        let mut digit_seeds = rand_chacha::ChaCha20Rng::from_seed(seed);
+        (0..params.dnum())
+            .map(|_| sampling::uniform_from_seed(sampling::fresh_seed(&mut digit_seeds), ring, q_count, p_count))
+            .collect()
+    }
+
+    /// A key from its `(b_j, a_j)` pairs and seed (the loaders check that they agree).
+    pub(crate) fn from_parts(digits: Vec<(RnsPoly<Ntt>, RnsPoly<Ntt>)>, seed: [u8; 32]) -> Self {
         Self { digits, seed }
     }
 

@@ -2,22 +2,20 @@
 
 use std::sync::Arc;
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{OsRng, SeedableRng};
 use spencnn_ntt::vector;
 use zeroize::Zeroize;
 
 use super::plaintext::{Ciphertext, Plaintext};
 use crate::context::Context;
 use crate::error::CkksError;
-use crate::ring::{Ntt, RnsPoly, sampling};
+use crate::ring::{Ntt, RnsPoly, SecretRng, sampling};
 use crate::rlwe::{PublicKey, SecretKey};
 
 /// Encrypts plaintexts; holds a ChaCha20 generator seeded from the OS.
 #[derive(Debug)]
 pub struct Encryptor {
     ctx: Arc<Context>,
-    rng: ChaCha20Rng,
+    rng: SecretRng,
 }
 
 impl Encryptor {
@@ -26,12 +24,12 @@ impl Encryptor {
     /// # Panics
     /// When the operating system's random source fails (no safe way to continue).
     pub fn new(ctx: &Arc<Context>) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available") }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_os() }
     }
 
     /// A deterministic encryptor (tests only: the seed reveals the encryption randomness).
     pub fn from_seed(ctx: &Arc<Context>, seed: [u8; 32]) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: ChaCha20Rng::from_seed(seed) }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed) }
     }
 
     fn sample_small_ntt(&mut self, level: usize, special: usize, ternary: bool) -> RnsPoly<Ntt> {
@@ -41,7 +39,7 @@ impl Encryptor {
         } else {
             sampling::sample_gaussian(&mut self.rng, ring.n())
         };
-        let poly = RnsPoly::from_signed(&values, ring, level, special).into_ntt(ring);
+        let poly = RnsPoly::from_small_signed(&values, ring, level, special).into_ntt(ring);
         values.zeroize();
         poly
     }

@@ -9,11 +9,8 @@
 use std::arch::x86_64::*;
 
 use super::avx512_lanes::{NttLanes, ScalarConstant, repeat};
-use super::plan::Twiddles;
+use super::plan::{IFMA52_LIMIT, Twiddles};
 use crate::simd::avx512::{reduce_once, splat};
-
-/// Moduli below this bound may use the IFMA butterflies.
-pub(super) const IFMA_MODULUS_LIMIT: u64 = 1 << 50;
 
 /// A twiddle and its 52-bit Shoup companion, in every lane.
 #[derive(Clone, Copy)]
@@ -37,7 +34,7 @@ impl Ifma52 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl,avx512ifma")]
     pub(super) fn new(q: u64) -> Self {
-        debug_assert!(q < IFMA_MODULUS_LIMIT);
+        debug_assert!(q < IFMA52_LIMIT);
         Self { q: splat(q), two_q: splat(2 * q), minus_q: splat((1 << 52) - q), mask52: splat((1 << 52) - 1) }
     }
 

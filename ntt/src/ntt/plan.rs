@@ -5,7 +5,7 @@ use super::avx2;
 #[cfg(target_arch = "x86_64")]
 use super::avx512::{self, InverseScaling};
 #[cfg(target_arch = "x86_64")]
-use super::avx512_ifma::{IFMA_MODULUS_LIMIT, Ifma52};
+use super::avx512_ifma::Ifma52;
 #[cfg(target_arch = "x86_64")]
 use super::avx512_lanes::{ScalarConstant, Shoup64};
 use super::scalar;
@@ -46,14 +46,16 @@ pub struct NttPlan {
     modulus: Modulus,
     psi: u64,
     isa: Isa,
-    /// Whether the AVX-512 kernels use the 52-bit IFMA butterflies (`q < 2^50`, CPU support).
+    /// Whether the AVX-512 kernels use IFMA multiplies (CPU support; the family then depends
+    /// on `q`, see [`NttPlan::uses_ifma`]).
     ifma: bool,
     twiddles: Twiddles,
     inv_twiddles: Twiddles,
     n_inv: (u64, u64),
     last_inv_twiddle: (u64, u64),
-    /// 52-bit Shoup companions of `n_inv.0` and `last_inv_twiddle.0` (IFMA plans only).
-    inv_scaling_shoup52: (u64, u64),
+    /// 104-bit Shoup companions (as 52-bit halves) of `n_inv.0` and `last_inv_twiddle.0`
+    /// (IFMA plans only).
+    inv_scaling_shoup104: ((u64, u64), (u64, u64)),
 }
 
 /// A twiddle table with its Shoup companions, in the layout every kernel shares:
@@ -62,37 +64,68 @@ pub struct NttPlan {
 pub(super) struct Twiddles {
     /// The twiddles `w`.
     pub(super) value: Vec<u64>,
-    /// `floor(w·2^64/q)`.
+    /// `floor(w·2^64/q)`; empty on IFMA plans until [`NttPlan::without_ifma`] fills it.
     pub(super) shoup: Vec<u64>,
-    /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers.
+    /// `floor(w·2^64/q) >> 32`, ready for 32×32-bit multipliers; filled with `shoup`.
     pub(super) shoup_hi: Vec<u64>,
     /// `floor(w·2^52/q)` for the IFMA kernels; empty unless the plan uses them.
     pub(super) shoup52: Vec<u64>,
+    /// `floor(w·2^104/q) mod 2^52`, the low half of the 104-bit companion whose high half is
+    /// `shoup52`, for the IFMA-quotient 64-bit kernels (`q >= 2^50`); empty otherwise.
+    pub(super) shoup52_low: Vec<u64>,
 }
 
 impl Twiddles {
-    fn new(value: Vec<u64>, modulus: &Modulus, with_shoup52: bool) -> Self {
-        let shoup: Vec<u64> = value.iter().map(|&w| modulus.shoup(w)).collect();
-        let shoup_hi = shoup.iter().map(|&s| s >> 32).collect();
-        let shoup52 = if with_shoup52 { value.iter().map(|&w| shoup52(w, modulus)).collect() } else { Vec::new() };
-        Self { value, shoup, shoup_hi, shoup52 }
+    /// The companions the plan's kernels read: the 64-bit Shoup ones, or for IFMA plans only
+    /// the 52/104-bit ones (so an IFMA plan holds no more tables than a plain one).
+    fn new(value: Vec<u64>, modulus: &Modulus, ifma: bool) -> Self {
+        let mut table =
+            Self { value, shoup: Vec::new(), shoup_hi: Vec::new(), shoup52: Vec::new(), shoup52_low: Vec::new() };
+        if ifma {
+            let companions: Vec<(u64, u64)> = table.value.iter().map(|&w| shoup104(w, modulus)).collect();
+            table.shoup52 = companions.iter().map(|c| c.0).collect();
+            // The 52-bit kernels (`q < 2^50`) read only the high halves.
+            if modulus.value() >= IFMA52_LIMIT {
+                table.shoup52_low = companions.iter().map(|c| c.1).collect();
+            }
+        } else {
+            table.fill_shoup64(modulus);
+        }
+        table
+    }
+
+    /// Fills the 64-bit Shoup companions if they are missing.
+    fn fill_shoup64(&mut self, modulus: &Modulus) {
+        if self.shoup.len() != self.value.len() {
+            self.shoup = self.value.iter().map(|&w| modulus.shoup(w)).collect();
+            self.shoup_hi = self.shoup.iter().map(|&s| s >> 32).collect();
+        }
     }
 }
 
-/// The 52-bit Shoup companion `floor(w·2^52/q)` of `w < q < 2^50`.
-fn shoup52(w: u64, modulus: &Modulus) -> u64 {
-    ((u128::from(w) << 52) / u128::from(modulus.value())) as u64
+/// The 104-bit Shoup companion `floor(w·2^104/q)` of `w < q < 2^62` as 52-bit halves
+/// `(floor(w·2^52/q), rest)`; the high half alone is the 52-bit companion of the `q < 2^50`
+/// IFMA kernels.
+pub(super) fn shoup104(w: u64, modulus: &Modulus) -> (u64, u64) {
+    let q = u128::from(modulus.value());
+    let scaled = u128::from(w) << 52;
+    let (high, remainder) = (scaled / q, scaled % q);
+    (high as u64, ((remainder << 52) / q) as u64)
 }
 
-/// Whether a plan for `q` on `isa` uses the IFMA butterflies.
-fn ifma_applies(isa: Isa, q: u64) -> bool {
+/// Moduli below this bound use the 52-bit IFMA butterflies on IFMA plans; the others use the
+/// 64-bit ones with an IFMA quotient.
+pub(super) const IFMA52_LIMIT: u64 = 1 << 50;
+
+/// Whether a plan on `isa` uses IFMA multiplies (any supported modulus).
+fn ifma_applies(isa: Isa) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        isa == Isa::Avx512 && q < IFMA_MODULUS_LIMIT && std::arch::is_x86_feature_detected!("avx512ifma")
+        isa == Isa::Avx512 && std::arch::is_x86_feature_detected!("avx512ifma")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (isa, q);
+        let _ = isa;
         false
     }
 }
@@ -144,7 +177,7 @@ impl NttPlan {
         }
         let n_inv = modulus.inv(n as u64).ok_or(NttError::ModulusNotPrime { q })?;
         let last = modulus.mul(inv_twiddles[1], n_inv);
-        let ifma = ifma_applies(isa, q);
+        let ifma = ifma_applies(isa);
         Ok(Self {
             n,
             modulus,
@@ -155,7 +188,11 @@ impl NttPlan {
             inv_twiddles: Twiddles::new(inv_twiddles, &modulus, ifma),
             n_inv: (n_inv, modulus.shoup(n_inv)),
             last_inv_twiddle: (last, modulus.shoup(last)),
-            inv_scaling_shoup52: if ifma { (shoup52(n_inv, &modulus), shoup52(last, &modulus)) } else { (0, 0) },
+            inv_scaling_shoup104: if ifma {
+                (shoup104(n_inv, &modulus), shoup104(last, &modulus))
+            } else {
+                ((0, 0), (0, 0))
+            },
         })
     }
 
@@ -179,15 +216,18 @@ impl NttPlan {
         self.isa
     }
 
-    /// Whether the AVX-512 kernels use 52-bit IFMA multiplies (chosen when `q < 2^50` and the
-    /// CPU has AVX-512 IFMA).
+    /// Whether the AVX-512 kernels use IFMA multiplies (chosen when the CPU has AVX-512 IFMA):
+    /// 52-bit butterflies for `q < 2^50`, the Shoup quotient of the 64-bit butterflies above.
     pub fn uses_ifma(&self) -> bool {
         self.ifma
     }
 
-    /// The same plan with the IFMA kernels switched off (the 64-bit AVX-512 kernels then run
-    /// for every modulus), for tests and benchmarks that compare the two.
+    /// The same plan with the IFMA kernels switched off (the 64-bit AVX-512 kernels with the
+    /// three-`vpmuludq` quotient then run for every modulus), for tests and benchmarks that
+    /// compare the two. Computes the 64-bit Shoup tables an IFMA plan does not keep.
     pub fn without_ifma(mut self) -> Self {
+        self.twiddles.fill_shoup64(&self.modulus);
+        self.inv_twiddles.fill_shoup64(&self.modulus);
         self.ifma = false;
         self
     }
@@ -253,12 +293,17 @@ impl NttPlan {
             // SAFETY: `with_isa` verified AVX-512 is available; the length is n (a power of two
             // >= 16), and the tables have n entries.
             Isa::Avx512 => unsafe {
-                if self.ifma {
-                    avx512::ifma::forward::<_, STRICT>(values, &self.twiddles, Ifma52::new(q))
-                } else if q < FAST_RANGE_LIMIT {
-                    avx512::plain::forward::<_, STRICT>(values, &self.twiddles, Shoup64::<true>::new(q))
-                } else {
-                    avx512::plain::forward::<_, STRICT>(values, &self.twiddles, Shoup64::<false>::new(q))
+                let table = &self.twiddles;
+                match (self.ifma, q) {
+                    (true, q) if q < IFMA52_LIMIT => avx512::ifma::forward::<_, STRICT>(values, table, Ifma52::new(q)),
+                    (true, q) if q < FAST_RANGE_LIMIT => {
+                        avx512::ifma::forward::<_, STRICT>(values, table, Shoup64::<true, true>::new(q))
+                    }
+                    (true, _) => avx512::ifma::forward::<_, STRICT>(values, table, Shoup64::<false, true>::new(q)),
+                    (false, q) if q < FAST_RANGE_LIMIT => {
+                        avx512::plain::forward::<_, STRICT>(values, table, Shoup64::<true, false>::new(q))
+                    }
+                    (false, _) => avx512::plain::forward::<_, STRICT>(values, table, Shoup64::<false, false>::new(q)),
                 }
             },
             #[cfg(target_arch = "x86_64")]
@@ -281,18 +326,33 @@ impl NttPlan {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `forward_unchecked`; IFMA plans were checked for IFMA support.
             Isa::Avx512 => unsafe {
-                let constant = |(value, shoup): (u64, u64), shoup52| ScalarConstant { value, shoup, shoup52 };
+                let constant = |(value, shoup): (u64, u64), (shoup52, shoup52_low)| ScalarConstant {
+                    value,
+                    shoup,
+                    shoup52,
+                    shoup52_low,
+                };
                 let scaling = InverseScaling {
-                    n_inv: constant(self.n_inv, self.inv_scaling_shoup52.0),
-                    last_twiddle: constant(self.last_inv_twiddle, self.inv_scaling_shoup52.1),
+                    n_inv: constant(self.n_inv, self.inv_scaling_shoup104.0),
+                    last_twiddle: constant(self.last_inv_twiddle, self.inv_scaling_shoup104.1),
                 };
                 let table = &self.inv_twiddles;
-                if self.ifma {
-                    avx512::ifma::inverse::<_, STRICT>(values, table, scaling, Ifma52::new(q))
-                } else if q < FAST_RANGE_LIMIT {
-                    avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<true>::new(q))
-                } else {
-                    avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<false>::new(q))
+                match (self.ifma, q) {
+                    (true, q) if q < IFMA52_LIMIT => {
+                        avx512::ifma::inverse::<_, STRICT>(values, table, scaling, Ifma52::new(q))
+                    }
+                    (true, q) if q < FAST_RANGE_LIMIT => {
+                        avx512::ifma::inverse::<_, STRICT>(values, table, scaling, Shoup64::<true, true>::new(q))
+                    }
+                    (true, _) => {
+                        avx512::ifma::inverse::<_, STRICT>(values, table, scaling, Shoup64::<false, true>::new(q))
+                    }
+                    (false, q) if q < FAST_RANGE_LIMIT => {
+                        avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<true, false>::new(q))
+                    }
+                    (false, _) => {
+                        avx512::plain::inverse::<_, STRICT>(values, table, scaling, Shoup64::<false, false>::new(q))
+                    }
                 }
             },
             #[cfg(target_arch = "x86_64")]

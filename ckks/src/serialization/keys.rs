@@ -1,0 +1,266 @@
+//! Serialization of keys: the secret key (packed ternary, zeroized buffers), the public key,
+//! the relinearization key and Galois keys, each in full and seeded form.
+
+use std::collections::BTreeMap;
+
+use spencnn_ntt::GaloisPermutation;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::ObjectKind;
+use super::codec::{Reader, Writer, check_range, poly_len};
+use super::error::SerializationError;
+use super::scheme::{check_context, open};
+use crate::context::Context;
+use crate::params::SecretDistribution;
+use crate::ring::{RnsPoly, sampling};
+use crate::rlwe::{GaloisKey, GaloisKeys, PublicKey, RelinKey, SecretKey, SwitchingKey};
+
+/// Whether a key is written with its uniform parts or only with their seed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Full,
+    Seeded,
+}
+
+/// `to_bytes` (every polynomial) and `to_seeded_bytes` (uniform parts as their seed) of a key
+/// type with a `write(ctx, Form)` method.
+macro_rules! full_and_seeded_writers {
+    ($key:ty, $name:literal) => {
+        impl $key {
+            #[doc = concat!("The serialized ", $name, " with every polynomial (and the seed of its uniform parts).")]
+            ///
+            /// # Errors
+            /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
+            pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
+                self.write(ctx, Form::Full)
+            }
+
+            #[doc = concat!("The compressed ", $name, ": the uniform parts replaced by their 32-byte seed (half the size).")]
+            ///
+            /// # Errors
+            /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
+            pub fn to_seeded_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
+                self.write(ctx, Form::Seeded)
+            }
+        }
+    };
+}
+
+full_and_seeded_writers!(PublicKey, "public key");
+full_and_seeded_writers!(RelinKey, "relinearization key");
+full_and_seeded_writers!(GaloisKeys, "Galois keys");
+
+impl SecretKey {
+    /// The serialized secret key in a buffer that is wiped when dropped: the ternary
+    /// coefficients, 2 bits each (see [`crate::serialization`]). Keep it secret.
+    ///
+    /// # Errors
+    /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
+    pub fn to_bytes(&self, ctx: &Context) -> Result<Zeroizing<Vec<u8>>, SerializationError> {
+        check_context(ctx, self.fingerprint)?;
+        let ring = ctx.ring();
+        let n = ring.n();
+        let q = ring.modulus(0).value();
+        let mut coefficients = Zeroizing::new(self.poly.limb(0).to_vec());
+        ring.plan(0).inverse(&mut coefficients).expect("limb length is the ring degree");
+        let mut packed = Zeroizing::new(vec![0u8; n / 4]);
+        for (byte, group) in packed.iter_mut().zip(coefficients.chunks_exact(4)) {
+            for (k, &x) in group.iter().enumerate() {
+                // 0 → 0, 1 → 1, q − 1 → 2, without branches on the secret.
+                let code = u8::from(x == 1) | (u8::from(x == q - 1) << 1);
+                *byte |= code << (2 * k);
+            }
+        }
+        let mut w = Writer::new(ObjectKind::SecretKey, self.fingerprint, packed.len());
+        w.bytes(&packed);
+        Ok(Zeroizing::new(w.finish()))
+    }
+
+    /// Loads a secret key made under `ctx`'s parameters. Decoding runs without branches on the
+    /// key; intermediate buffers are wiped.
+    ///
+    /// # Errors
+    /// Header and length errors, [`SerializationError::InvalidSecretCoefficients`],
+    /// [`SerializationError::SecretHammingWeight`] for a fixed-weight distribution.
+    pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
+        let (header, mut r) = open(ctx, bytes, max_bytes, &[ObjectKind::SecretKey], "SecretKey")?;
+        let ring = ctx.ring();
+        let packed = r.take(ring.n() / 4)?;
+        r.finish()?;
+        let mut coefficients = Zeroizing::new(vec![0i64; ring.n()]);
+        let (mut invalid, mut weight) = (0usize, 0usize);
+        for (group, &byte) in coefficients.chunks_exact_mut(4).zip(packed) {
+            for (k, c) in group.iter_mut().enumerate() {
+                let code = i64::from((byte >> (2 * k)) & 3);
+                invalid += usize::from(code == 3);
+                weight += ((code ^ (code >> 1)) & 1) as usize;
+                // 0 → 0, 1 → 1, 2 → −1 (3 → 0, rejected below).
+                *c = code - 3 * (code >> 1);
+            }
+        }
+        if invalid > 0 {
+            return Err(SerializationError::InvalidSecretCoefficients { count: invalid });
+        }
+        if let SecretDistribution::FixedHammingWeight { weight: expected } = ctx.params().secret_distribution()
+            && weight != expected
+        {
+            return Err(SerializationError::SecretHammingWeight { found: weight, expected });
+        }
+        let poly = RnsPoly::from_small_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
+        coefficients.zeroize();
+        Ok(SecretKey { poly, fingerprint: header.fingerprint })
+    }
+}
+
+impl PublicKey {
+    fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+        check_context(ctx, self.fingerprint)?;
+        let ring = ctx.ring();
+        let polys = if form == Form::Full { 2 } else { 1 };
+        let kind = if form == Form::Full { ObjectKind::PublicKey } else { ObjectKind::SeededPublicKey };
+        let body = 32 + polys * poly_len(ring, ring.q_count(), ring.p_count());
+        let mut w = Writer::new(kind, self.fingerprint, body);
+        w.bytes(&self.seed);
+        w.poly(ring, &self.b);
+        if form == Form::Full {
+            w.poly(ring, &self.a);
+        }
+        Ok(w.finish())
+    }
+
+    /// Loads a public key, full or seeded, made under `ctx`'s parameters.
+    ///
+    /// # Errors
+    /// Header and length errors, [`SerializationError::CoefficientOutOfRange`],
+    /// [`SerializationError::SeedMismatch`] when a full key's `a` is not its seed's expansion.
+    pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
+        let accepted = [ObjectKind::PublicKey, ObjectKind::SeededPublicKey];
+        let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "PublicKey or SeededPublicKey")?;
+        let ring = ctx.ring();
+        let (level, special) = (ring.q_count(), ring.p_count());
+        let seed: [u8; 32] = r.array()?;
+        let b = r.poly(ring, level, special)?;
+        let stored_a = if header.kind == ObjectKind::PublicKey { Some(r.poly(ring, level, special)?) } else { None };
+        r.finish()?;
+        let a = sampling::uniform_from_seed(seed, ring, level, special);
+        if stored_a.is_some_and(|stored| stored != a) {
+            return Err(SerializationError::SeedMismatch { object: "public key" });
+        }
+        Ok(PublicKey { b, a, seed, fingerprint: header.fingerprint })
+    }
+}
+
+/// Encoded length of a switching key's body.
+fn switching_key_len(ctx: &Context, form: Form) -> usize {
+    let ring = ctx.ring();
+    let polys = if form == Form::Full { 2 } else { 1 };
+    32 + ctx.params().dnum() * polys * poly_len(ring, ring.q_count(), ring.p_count())
+}
+
+fn write_switching_key(w: &mut Writer, ctx: &Context, key: &SwitchingKey, form: Form) {
+    let ring = ctx.ring();
+    w.bytes(&key.seed());
+    for (b, a) in key.digits() {
+        w.poly(ring, b);
+        if form == Form::Full {
+            w.poly(ring, a);
+        }
+    }
+}
+
+fn read_switching_key(ctx: &Context, r: &mut Reader<'_>, form: Form) -> Result<SwitchingKey, SerializationError> {
+    let ring = ctx.ring();
+    let (level, special) = (ring.q_count(), ring.p_count());
+    // The whole key must be present before its uniform parts are expanded into memory.
+    r.ensure(switching_key_len(ctx, form))?;
+    let seed: [u8; 32] = r.array()?;
+    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, seed);
+    let mut digits = Vec::with_capacity(uniform.len());
+    for a in uniform {
+        let b = r.poly(ring, level, special)?;
+        if form == Form::Full && r.poly(ring, level, special)? != a {
+            return Err(SerializationError::SeedMismatch { object: "switching key" });
+        }
+        digits.push((b, a));
+    }
+    Ok(SwitchingKey::from_parts(digits, seed))
+}
+
+impl RelinKey {
+    fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+        check_context(ctx, self.fingerprint)?;
+        let kind = if form == Form::Full { ObjectKind::RelinKey } else { ObjectKind::SeededRelinKey };
+        let mut w = Writer::new(kind, self.fingerprint, switching_key_len(ctx, form));
+        write_switching_key(&mut w, ctx, &self.key, form);
+        Ok(w.finish())
+    }
+
+    /// Loads a relinearization key, full or seeded, made under `ctx`'s parameters.
+    ///
+    /// # Errors
+    /// Header and length errors, [`SerializationError::CoefficientOutOfRange`],
+    /// [`SerializationError::SeedMismatch`].
+    pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
+        let accepted = [ObjectKind::RelinKey, ObjectKind::SeededRelinKey];
+        let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "RelinKey or SeededRelinKey")?;
+        let form = if header.kind == ObjectKind::RelinKey { Form::Full } else { Form::Seeded };
+        let key = read_switching_key(ctx, &mut r, form)?;
+        r.finish()?;
+        Ok(RelinKey { key, fingerprint: header.fingerprint })
+    }
+}
+
+impl GaloisKeys {
+    fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+        check_context(ctx, self.fingerprint)?;
+        let kind = if form == Form::Full { ObjectKind::GaloisKeys } else { ObjectKind::SeededGaloisKeys };
+        let per_key = 8 + switching_key_len(ctx, form);
+        let mut w = Writer::new(kind, self.fingerprint, 4 + self.keys.len() * per_key);
+        w.u32(self.keys.len() as u32);
+        for (&element, key) in &self.keys {
+            w.u64(element);
+            write_switching_key(&mut w, ctx, &key.key, form);
+        }
+        Ok(w.finish())
+    }
+
+    /// Loads Galois keys, full or seeded, made under `ctx`'s parameters. The element count is
+    /// checked against `N − 1` and against the remaining input before any key is decoded.
+    ///
+    /// # Errors
+    /// Header and length errors, [`SerializationError::FieldOutOfRange`] for the count,
+    /// [`SerializationError::InvalidGaloisElement`],
+    /// [`SerializationError::UnorderedGaloisElements`],
+    /// [`SerializationError::CoefficientOutOfRange`], [`SerializationError::SeedMismatch`].
+    pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
+        let accepted = [ObjectKind::GaloisKeys, ObjectKind::SeededGaloisKeys];
+        let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "GaloisKeys or SeededGaloisKeys")?;
+        let form = if header.kind == ObjectKind::GaloisKeys { Form::Full } else { Form::Seeded };
+        let n = ctx.ring().n();
+        let two_n = 2 * n as u64;
+        let count = r.u32()? as usize;
+        // Odd elements of (Z/2N)^* other than 1.
+        check_range("count", count as u64, 0, n as u64 - 1)?;
+        r.ensure(count * (8 + switching_key_len(ctx, form)))?;
+        let mut keys = BTreeMap::new();
+        let mut previous = None;
+        for _ in 0..count {
+            let element = r.u64()?;
+            if element % 2 == 0 || element < 3 || element >= two_n {
+                return Err(SerializationError::InvalidGaloisElement { element, two_n });
+            }
+            if let Some(previous) = previous
+                && element <= previous
+            {
+                return Err(SerializationError::UnorderedGaloisElements { previous, element });
+            }
+            previous = Some(element);
+            let permutation = GaloisPermutation::new(n, element)
+                .map_err(|_| SerializationError::InvalidGaloisElement { element, two_n })?;
+            let key = read_switching_key(ctx, &mut r, form)?;
+            keys.insert(element, GaloisKey { galois_element: element, permutation, key });
+        }
+        r.finish()?;
+        Ok(GaloisKeys { keys, fingerprint: header.fingerprint })
+    }
+}
