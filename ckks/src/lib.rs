@@ -39,7 +39,7 @@ pub mod serialization;
 pub use context::Context;
 pub use encoding::{Complex, Encoder};
 pub use error::CkksError;
-pub use evaluator::{Evaluator, HoistedCiphertext, RotationAccumulator};
+pub use evaluator::{Evaluator, ExtendedCiphertext, HoistedCiphertext, RotationAccumulator};
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
 pub use rlwe::{GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
 pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, Plaintext, PublicDecoding, PublicDecryptor};

@@ -7,7 +7,10 @@
 //! the plaintext-aligned sub-block masks; [`mod@reference`] is the f64 oracle.
 
 pub mod backend;
+pub mod image;
+pub mod inference;
 pub mod layout;
+pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod prune;

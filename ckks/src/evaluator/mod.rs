@@ -7,12 +7,14 @@
 
 mod accumulator;
 mod arithmetic;
+mod extended;
 mod multiply;
 mod rotation;
 
 use std::sync::Arc;
 
 pub use accumulator::RotationAccumulator;
+pub use extended::ExtendedCiphertext;
 pub use rotation::HoistedCiphertext;
 
 use crate::context::Context;

@@ -4,7 +4,7 @@ use thiserror::Error;
 
 use super::{Backend, BackendError, SlotSimulator};
 use crate::model::ModelError;
-use crate::plan::{Op, Schedule, ValueId};
+use crate::plan::{Op, PlainId, Schedule, ValueId};
 use crate::tensor::Tensor3;
 
 /// Errors while executing a schedule.
@@ -40,12 +40,111 @@ pub enum ExecError {
     Image(#[from] ModelError),
 }
 
-enum Stored<C, E> {
+/// A value of a running schedule: an ordinary or an extended-basis ciphertext.
+pub(crate) enum Stored<C, E> {
     Ct(C),
     Ext(E),
 }
 
-fn reads(op: &Op) -> Vec<ValueId> {
+/// What one instruction produced.
+pub(crate) type Produced<C, E> = Vec<(ValueId, Stored<C, E>)>;
+
+/// Encodes plaintext `id` of `schedule` on `backend` (its values materialised from the stages).
+pub fn encode_plaintext<B: Backend>(
+    schedule: &Schedule,
+    backend: &B,
+    id: PlainId,
+) -> Result<B::Plaintext, BackendError> {
+    let spec = &schedule.plaintexts[id.0 as usize];
+    backend.encode(
+        &schedule.plaintext_values(id),
+        spec.level,
+        spec.scale,
+        spec.extended,
+    )
+}
+
+/// The plaintexts an operation reads.
+pub(crate) fn plain_reads(op: &Op) -> Vec<PlainId> {
+    match op {
+        Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
+        Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
+        _ => Vec::new(),
+    }
+}
+
+/// Runs instruction `instr` (operation `op`) on `backend`, reading its ciphertexts from `store`
+/// and its encoded plaintexts from `plaintext`.
+pub(crate) fn dispatch<'p, B: Backend>(
+    backend: &B,
+    op: &Op,
+    instr: usize,
+    store: &[Option<Stored<B::Ciphertext, B::Extended>>],
+    plaintext: impl Fn(PlainId) -> Option<&'p B::Plaintext>,
+) -> Result<Produced<B::Ciphertext, B::Extended>, ExecError>
+where
+    B::Plaintext: 'p,
+{
+    let missing = |v: ValueId| ExecError::MissingValue { instr, value: v.0 };
+    let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
+        Some(Stored::Ct(c)) => Ok(c),
+        _ => Err(missing(v)),
+    };
+    let ext = |v: ValueId| match store[v.0 as usize].as_ref() {
+        Some(Stored::Ext(e)) => Ok(e),
+        _ => Err(missing(v)),
+    };
+    let pt = |id: PlainId| {
+        plaintext(id).ok_or_else(|| ExecError::Backend {
+            instr,
+            source: BackendError::Failed {
+                op: "plaintext",
+                reason: format!("plaintext {} not encoded", id.0),
+            },
+        })
+    };
+    let fail = |source| ExecError::Backend { instr, source };
+    let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| {
+        Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))])
+    };
+    match op {
+        Op::RotateHoistedExt { src, steps, dsts } => {
+            let outs = backend
+                .rotate_hoisted_extended(ct(*src)?, steps)
+                .map_err(fail)?;
+            Ok(dsts
+                .iter()
+                .copied()
+                .zip(outs.into_iter().map(Stored::Ext))
+                .collect())
+        }
+        Op::MulAccExt { dst, terms } => {
+            let pairs = terms
+                .iter()
+                .map(|t| Ok((ext(t.0)?, pt(t.1)?)))
+                .collect::<Result<Vec<_>, ExecError>>()?;
+            one(*dst, backend.mul_acc_extended(&pairs))
+        }
+        Op::RotateSum { dst, terms } => {
+            let pairs = terms
+                .iter()
+                .map(|t| Ok((ct(t.0)?, t.1)))
+                .collect::<Result<Vec<_>, ExecError>>()?;
+            one(*dst, backend.rotate_sum(&pairs))
+        }
+        Op::MulPlain { dst, src, pt: p } => one(*dst, backend.mul_plain(ct(*src)?, pt(*p)?)),
+        Op::AddPlain { dst, src, pt: p } => one(*dst, backend.add_plain(ct(*src)?, pt(*p)?)),
+        Op::Add { dst, lhs, rhs } => one(*dst, backend.add(ct(*lhs)?, ct(*rhs)?)),
+        Op::Rescale { dst, src } => one(*dst, backend.rescale(ct(*src)?)),
+        Op::Square { dst, src } => one(*dst, backend.square(ct(*src)?)),
+        Op::DropLevels { dst, src, levels } => {
+            one(*dst, backend.drop_levels(ct(*src)?, *levels))
+        }
+    }
+}
+
+/// The values an operation reads.
+pub(crate) fn reads(op: &Op) -> Vec<ValueId> {
     match op {
         Op::RotateHoistedExt { src, .. }
         | Op::MulPlain { src, .. }
@@ -82,94 +181,19 @@ pub fn execute<B: Backend>(
     for v in &schedule.outputs {
         last_use[v.0 as usize] = usize::MAX;
     }
-    let mut store: Vec<Option<Stored<B::Ciphertext, B::Extended>>> = (0..n).map(|_| None).collect();
+    let mut store: Vec<Option<Stored<B::Ciphertext, B::Extended>>> =
+        (0..n).map(|_| None).collect();
     for (id, ct) in schedule.inputs.iter().zip(inputs) {
         store[id.0 as usize] = Some(Stored::Ct(ct));
     }
     for (i, instr) in schedule.instrs.iter().enumerate() {
-        let missing = |v: ValueId| ExecError::MissingValue {
-            instr: i,
-            value: v.0,
-        };
-        let ct = |v: ValueId| match store[v.0 as usize].as_ref() {
-            Some(Stored::Ct(c)) => Ok(c),
-            _ => Err(missing(v)),
-        };
-        let ext = |v: ValueId| match store[v.0 as usize].as_ref() {
-            Some(Stored::Ext(e)) => Ok(e),
-            _ => Err(missing(v)),
-        };
-        let pt = |id| {
-            let spec = &schedule.plaintexts[id as usize];
-            let values = schedule.plaintext_values(crate::plan::PlainId(id));
-            backend.encode(&values, spec.level, spec.scale, spec.extended)
-        };
-        let fail = |source| ExecError::Backend { instr: i, source };
-        let produced: Vec<(ValueId, Stored<_, _>)> = match &instr.op {
-            Op::RotateHoistedExt { src, steps, dsts } => {
-                let outs = backend
-                    .rotate_hoisted_extended(ct(*src)?, steps)
-                    .map_err(fail)?;
-                dsts.iter()
-                    .copied()
-                    .zip(outs.into_iter().map(Stored::Ext))
-                    .collect()
-            }
-            Op::MulAccExt { dst, terms } => {
-                let encoded = terms
-                    .iter()
-                    .map(|t| pt(t.1.0))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(fail)?;
-                let mut pairs = Vec::with_capacity(terms.len());
-                for (t, p) in terms.iter().zip(&encoded) {
-                    pairs.push((ext(t.0)?, p));
-                }
-                vec![(
-                    *dst,
-                    Stored::Ct(backend.mul_acc_extended(&pairs).map_err(fail)?),
-                )]
-            }
-            Op::RotateSum { dst, terms } => {
-                let mut pairs = Vec::with_capacity(terms.len());
-                for t in terms {
-                    pairs.push((ct(t.0)?, t.1));
-                }
-                vec![(*dst, Stored::Ct(backend.rotate_sum(&pairs).map_err(fail)?))]
-            }
-            Op::MulPlain { dst, src, pt: p } => {
-                let p = pt(p.0).map_err(fail)?;
-                vec![(
-                    *dst,
-                    Stored::Ct(backend.mul_plain(ct(*src)?, &p).map_err(fail)?),
-                )]
-            }
-            Op::AddPlain { dst, src, pt: p } => {
-                let p = pt(p.0).map_err(fail)?;
-                vec![(
-                    *dst,
-                    Stored::Ct(backend.add_plain(ct(*src)?, &p).map_err(fail)?),
-                )]
-            }
-            Op::Add { dst, lhs, rhs } => {
-                vec![(
-                    *dst,
-                    Stored::Ct(backend.add(ct(*lhs)?, ct(*rhs)?).map_err(fail)?),
-                )]
-            }
-            Op::Rescale { dst, src } => {
-                vec![(*dst, Stored::Ct(backend.rescale(ct(*src)?).map_err(fail)?))]
-            }
-            Op::Square { dst, src } => {
-                vec![(*dst, Stored::Ct(backend.square(ct(*src)?).map_err(fail)?))]
-            }
-            Op::DropLevels { dst, src, levels } => {
-                vec![(
-                    *dst,
-                    Stored::Ct(backend.drop_levels(ct(*src)?, *levels).map_err(fail)?),
-                )]
-            }
-        };
+        let mut encoded = std::collections::HashMap::new();
+        for id in plain_reads(&instr.op) {
+            let pt = encode_plaintext(schedule, backend, id)
+                .map_err(|source| ExecError::Backend { instr: i, source })?;
+            encoded.insert(id.0, pt);
+        }
+        let produced = dispatch(backend, &instr.op, i, &store, |id| encoded.get(&id.0))?;
         for v in reads(&instr.op) {
             if last_use[v.0 as usize] == i {
                 store[v.0 as usize] = None;

@@ -14,7 +14,8 @@
 mod execute;
 mod simulator;
 
-pub use execute::{ExecError, execute, run_simulated};
+pub(crate) use execute::{Produced, Stored, dispatch, plain_reads, reads};
+pub use execute::{ExecError, encode_plaintext, execute, run_simulated};
 pub use simulator::{SimCiphertext, SimPlaintext, SlotSimulator};
 
 use thiserror::Error;
@@ -141,6 +142,16 @@ pub trait Backend {
         &self,
         terms: &[(&Self::Extended, &Self::Plaintext)],
     ) -> Result<Self::Ciphertext, BackendError>;
+
+    /// Several independent [`Backend::mul_acc_extended`] sums at once (e.g. every output
+    /// ciphertext of a layer); a backend may share memory traffic between them. The default
+    /// computes them one by one.
+    fn mul_acc_extended_many(
+        &self,
+        sums: &[Vec<(&Self::Extended, &Self::Plaintext)>],
+    ) -> Vec<Result<Self::Ciphertext, BackendError>> {
+        sums.iter().map(|terms| self.mul_acc_extended(terms)).collect()
+    }
 
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
     fn rotate_sum(

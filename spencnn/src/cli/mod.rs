@@ -1,7 +1,10 @@
 //! Subcommand dispatch; one file per subcommand.
 
+mod bench_cmd;
 mod eval_cmd;
+mod infer_cmd;
 mod plan_cmd;
+mod progress;
 mod table;
 mod train_cmd;
 
@@ -19,6 +22,10 @@ struct Cli {
 enum Command {
     /// Lower a network to an HE schedule and print its operation counts.
     Plan(plan_cmd::PlanArgs),
+    /// Encrypt an image, classify it on ciphertexts, decrypt the class (per-layer table).
+    Infer(infer_cmd::InferArgs),
+    /// Encrypted latency and peak memory of the dense and SpENCNN variants, and the speedup.
+    Bench(bench_cmd::BenchArgs),
     /// Train a network on MNIST (dense or SpENCNN: grouped, pruned, fine-tuned) and export it.
     Train(train_cmd::TrainArgs),
     /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
@@ -40,6 +47,8 @@ pub fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Plan(args) => plan_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Infer(args) => infer_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Bench(args) => bench_cmd::run(&args).map_err(|e| e.to_string()),
         Command::Train(args) => train_cmd::run(&args).map_err(|e| e.to_string()),
         Command::Eval(args) => eval_cmd::run(&args).map_err(|e| e.to_string()),
     };

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::ops::Add;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ir::Op;
 
@@ -14,7 +14,7 @@ use super::ir::Op;
 /// `mod_downs` counts returns from the extended basis (one per fused multiply-accumulate, per
 /// rotate-sum and per relinearisation). `pmults` counts plaintext multiplies (skipped zero
 /// sub-blocks never appear), `adds` ciphertext additions (plaintext additions included).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpCounts {
     /// Key-switching rotations.
     pub rotations: usize,

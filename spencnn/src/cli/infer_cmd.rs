@@ -1,0 +1,479 @@
+//! `spencnn infer`: encrypt an image, evaluate the network on ciphertexts, decrypt the class.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use spencnn::Tensor3;
+use spencnn::backend::run_simulated;
+use spencnn::image::{IdxImages, ImageError, load_png, parse_idx_labels};
+use spencnn::inference::precision::argmax;
+use spencnn::inference::{
+    Agreement, Client, EncodingPolicy, InferError, LayerRun, ParamOptions, Server, estimate_memory, plan_for_ckks,
+};
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::{OpCounts, PlanConfig};
+use spencnn::summary::{BuildError, Weights, build_variant};
+
+use super::plan_cmd::VariantArg;
+use super::{emit, progress};
+
+/// When the weights are encoded (see [`EncodingPolicy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EncodingArg {
+    Auto,
+    Preencoded,
+    PerLayer,
+    OnDemand,
+}
+
+/// Arguments of `spencnn infer`.
+#[derive(Debug, Args)]
+pub(crate) struct InferArgs {
+    /// Network: lenet, vgg5, hefnet or resnet20.
+    #[arg(long)]
+    model: Network,
+    /// Dense baseline or SpENCNN (grouped, sub-block pruned).
+    #[arg(long, value_enum, default_value = "spencnn")]
+    variant: VariantArg,
+    /// Weights (safetensors); without it, seeded random weights (--seed).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sub-block pruning ratio of the SpENCNN variant (default: the network's documented
+    /// ratio for random weights; none for a weights file, which carries its own zeros).
+    #[arg(long)]
+    prune: Option<f64>,
+    /// Image: a PNG of the model's size, or an idx image file (gzipped or not) with --index.
+    /// Without it, a seeded random image.
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// Index of the first image in an idx file.
+    #[arg(long, default_value_t = 0)]
+    index: usize,
+    /// Number of consecutive idx images to classify (keys and weights are set up once).
+    #[arg(long, default_value_t = 1)]
+    count: usize,
+    /// idx label file, to report accuracy.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Runs per image (the median online latency is reported).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// log2 of the ring degree (default: the network's documented degree).
+    #[arg(long)]
+    log_n: Option<u32>,
+    /// Smallest acceptable scale in bits for the parameter search.
+    #[arg(long, default_value_t = ParamOptions::default().min_log_scale)]
+    min_log_scale: u32,
+    /// When the weight plaintexts are encoded: once at setup (preencoded), per layer or per
+    /// instruction during inference; auto = the first that fits --max-memory-gib.
+    #[arg(long, value_enum, default_value = "auto")]
+    encoding: EncodingArg,
+    /// Refuse to start when the evaluation keys and weight plaintexts are estimated above this
+    /// many GiB (the machine's memory is the real limit).
+    #[arg(long, default_value_t = 20.0)]
+    max_memory_gib: f64,
+    /// Skip the comparison with the slot simulator and the f64 reference.
+    #[arg(long)]
+    no_check: bool,
+    /// Evaluate only the first K layers (latency of a prefix, no logits, no check): for
+    /// networks whose keys do not fit in memory whole.
+    #[arg(long)]
+    layers: Option<usize>,
+    /// Print JSON instead of tables (no progress bar).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InferCmdError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Infer(#[from] InferError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error("cannot build the thread pool: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("the slot simulator failed: {0}")]
+    Simulate(#[from] spencnn::backend::ExecError),
+    #[error(
+        "keys ({keys:.1} GiB) and weight plaintexts ({plaintexts:.1} GiB) would exceed the {limit:.1} GiB limit (--max-memory-gib)"
+    )]
+    Memory { keys: f64, plaintexts: f64, limit: f64 },
+    #[error("cannot print JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// One classified image.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ImageResult {
+    pub index: usize,
+    pub class: usize,
+    pub label: Option<u8>,
+    pub online_seconds: f64,
+    pub logits: Vec<f64>,
+    pub vs_simulator: Option<AgreementJson>,
+    pub vs_reference: Option<AgreementJson>,
+}
+
+/// [`Agreement`] in a form that survives JSON (infinite precision as `null`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct AgreementJson {
+    pub max_abs_error: f64,
+    pub precision_bits: Option<f64>,
+    pub same_class: bool,
+}
+
+impl From<Agreement> for AgreementJson {
+    fn from(a: Agreement) -> Self {
+        Self {
+            max_abs_error: a.max_abs_error,
+            precision_bits: a.precision_bits.is_finite().then_some(a.precision_bits),
+            same_class: a.same_class(),
+        }
+    }
+}
+
+/// Per-layer timing for the table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct LayerRow {
+    pub name: String,
+    pub kind: String,
+    pub seconds: f64,
+    pub rotations: usize,
+    pub pmults: usize,
+    pub level: usize,
+}
+
+/// Everything `infer` measured (also read back by `bench`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct InferReport {
+    pub model: String,
+    pub variant: String,
+    pub threads: usize,
+    pub params: String,
+    pub log_n: u32,
+    pub log_scale: u32,
+    pub dnum: usize,
+    pub special_primes: usize,
+    pub depth: usize,
+    pub rotation_keys: usize,
+    pub totals: OpCounts,
+    pub encoding: String,
+    pub prefix_layers: Option<usize>,
+    pub keygen_seconds: f64,
+    pub key_bytes: usize,
+    pub setup_seconds: f64,
+    pub plaintext_bytes: usize,
+    pub encrypt_seconds: f64,
+    pub decrypt_seconds: f64,
+    pub median_online_seconds: f64,
+    pub layers: Vec<LayerRow>,
+    pub images: Vec<ImageResult>,
+    pub argmax_agreement: Option<(usize, usize)>,
+    pub accuracy: Option<(usize, usize)>,
+    pub min_precision_bits: Option<f64>,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+fn read(path: &PathBuf) -> Result<Vec<u8>, InferCmdError> {
+    std::fs::read(path).map_err(|source| InferCmdError::Read { path: path.clone(), source })
+}
+
+/// A seeded image in `[0, 1]`.
+fn random_image(shape: [usize; 3], seed: u64) -> Tensor3 {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    Tensor3::from_fn(shape[0], shape[1], shape[2], |_, _, _| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+/// The images to classify with their indices and optional labels.
+fn images(args: &InferArgs, shape: [usize; 3]) -> Result<Vec<(usize, Tensor3, Option<u8>)>, InferCmdError> {
+    let labels = args.labels.as_ref().map(|p| read(p).and_then(|b| Ok(parse_idx_labels(&b)?))).transpose()?;
+    let label = |i: usize| labels.as_ref().and_then(|l| l.get(i).copied());
+    let Some(path) = &args.image else {
+        return Ok((0..args.count).map(|i| (i, random_image(shape, args.seed + i as u64), None)).collect());
+    };
+    let bytes = read(path)?;
+    if bytes.starts_with(b"\x89PNG") {
+        return Ok(vec![(0, load_png(&bytes, shape)?, None)]);
+    }
+    let idx = IdxImages::parse(&bytes)?;
+    (args.index..args.index + args.count).map(|i| Ok((i, idx.image(i, shape)?, label(i)))).collect()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+pub(crate) fn run(args: &InferArgs) -> Result<(), InferCmdError> {
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let report = pool.install(|| infer(args, threads))?;
+    if args.json {
+        return Ok(emit(&(serde_json::to_string_pretty(&report)? + "\n"))?);
+    }
+    Ok(emit(&render(&report))?)
+}
+
+fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError> {
+    let network = args.model;
+    let variant = Variant::from(args.variant);
+    let log_n = args.log_n.unwrap_or(network.default_log_n());
+    let file = args.weights.as_ref().map(read).transpose()?;
+    let weights = file.as_deref().map_or(Weights::Random(args.seed), Weights::File);
+    let prune = match variant {
+        Variant::SpEncnn if args.prune.is_none() && file.is_none() => Some(network.default_prune_ratio()),
+        _ => args.prune,
+    };
+    let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)?;
+    // Images are read and validated before any key is generated.
+    let inputs = images(args, built.model.input_shape)?;
+    let options = ParamOptions { min_log_scale: args.min_log_scale, ..ParamOptions::default() };
+    let (schedule, choice, params) = plan_for_ckks(&built.model, log_n, &options)?;
+    let schedule = match args.layers {
+        Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
+        None => schedule,
+    };
+    let estimate = estimate_memory(&schedule, &params);
+    let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
+    let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= args.max_memory_gib;
+    let policy = match args.encoding {
+        EncodingArg::Preencoded => EncodingPolicy::Preencoded,
+        EncodingArg::PerLayer => EncodingPolicy::PerLayer,
+        EncodingArg::OnDemand => EncodingPolicy::OnDemand,
+        EncodingArg::Auto if fits(estimate.plaintext_bytes) => EncodingPolicy::Preencoded,
+        EncodingArg::Auto if fits(estimate.largest_layer_plaintext_bytes) => EncodingPolicy::PerLayer,
+        EncodingArg::Auto => EncodingPolicy::OnDemand,
+    };
+    let held = match policy {
+        EncodingPolicy::Preencoded => estimate.plaintext_bytes,
+        EncodingPolicy::PerLayer => estimate.largest_layer_plaintext_bytes,
+        _ => 0,
+    };
+    if !args.json {
+        eprintln!("{} ({variant:?}): {choice}", network);
+        eprintln!(
+            "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB)",
+            gib(estimate.key_bytes),
+            gib(estimate.plaintext_bytes),
+            gib(estimate.largest_layer_plaintext_bytes)
+        );
+    }
+    if !fits(held) {
+        return Err(InferCmdError::Memory {
+            keys: gib(estimate.key_bytes),
+            plaintexts: gib(held),
+            limit: args.max_memory_gib,
+        });
+    }
+    let mut server = Server::new(schedule, params, policy)?;
+
+    // Client: keys (the secret key never leaves `client`).
+    let start = Instant::now();
+    let mut client = Client::new(server.interface().clone())?;
+    server.set_keys(client.evaluation_keys()?)?;
+    let keygen_seconds = start.elapsed().as_secs_f64();
+    let setup = server.setup()?;
+
+    let mut results = Vec::new();
+    let mut layers: Vec<LayerRun> = Vec::new();
+    let (mut encrypt_seconds, mut decrypt_seconds, mut online) = (0.0, 0.0, Vec::new());
+    let bar = progress::layers_bar(server.schedule().layers.len(), args.json);
+    for (index, image, label) in &inputs {
+        let start = Instant::now();
+        let encrypted = client.encrypt(image)?;
+        encrypt_seconds = start.elapsed().as_secs_f64();
+        let mut runs = Vec::new();
+        for _ in 0..args.repeat.max(1) {
+            bar.reset(&format!("image {index}"));
+            let start = Instant::now();
+            let (answer, layer_runs) = server.infer(&encrypted, |l| bar.layer_done(&l.name))?;
+            runs.push(start.elapsed().as_secs_f64());
+            let start = Instant::now();
+            let logits = client.decrypt(&answer)?;
+            decrypt_seconds = start.elapsed().as_secs_f64();
+            layers = layer_runs;
+            if runs.len() == args.repeat.max(1) {
+                let check = !args.no_check && args.layers.is_none();
+                let vs_simulator = if check {
+                    Some(Agreement::of(&logits, &run_simulated(server.schedule(), image)?.0).into())
+                } else {
+                    None
+                };
+                let vs_reference = if check {
+                    Some(
+                        Agreement::of(
+                            &logits,
+                            &spencnn::reference::forward(&built.model, image).map_err(InferError::from)?,
+                        )
+                        .into(),
+                    )
+                } else {
+                    None
+                };
+                results.push(ImageResult {
+                    index: *index,
+                    class: argmax(&logits),
+                    label: *label,
+                    online_seconds: median(&mut runs.clone()),
+                    logits,
+                    vs_simulator,
+                    vs_reference,
+                });
+            }
+        }
+        online.extend(runs);
+    }
+    bar.finish();
+    let agree = |f: fn(&ImageResult) -> Option<bool>| {
+        let checked: Vec<bool> = results.iter().filter_map(f).collect();
+        (!checked.is_empty()).then(|| (checked.iter().filter(|&&b| b).count(), checked.len()))
+    };
+    let schedule = server.schedule();
+    Ok(InferReport {
+        model: network.to_string(),
+        variant: format!("{variant:?}"),
+        threads,
+        params: choice.to_string(),
+        log_n,
+        log_scale: choice.log_scale,
+        dnum: choice.dnum,
+        special_primes: choice.p_bits.len(),
+        depth: schedule.depth(),
+        rotation_keys: schedule.rotation_steps().len(),
+        totals: schedule.totals(),
+        encoding: format!("{policy:?}"),
+        prefix_layers: args.layers,
+        keygen_seconds,
+        key_bytes: server.key_bytes(),
+        setup_seconds: setup.seconds,
+        plaintext_bytes: setup.bytes,
+        encrypt_seconds,
+        decrypt_seconds,
+        median_online_seconds: median(&mut online),
+        layers: layers
+            .iter()
+            .map(|l| LayerRow {
+                name: l.name.clone(),
+                kind: l.kind.clone(),
+                seconds: l.seconds,
+                rotations: l.counts.rotations,
+                pmults: l.counts.pmults,
+                level: l.level_out,
+            })
+            .collect(),
+        argmax_agreement: agree(|r| r.vs_simulator.as_ref().map(|a| a.same_class)),
+        accuracy: agree(|r| r.label.map(|l| usize::from(l) == r.class)),
+        min_precision_bits: results
+            .iter()
+            .filter_map(|r| r.vs_simulator.as_ref().map(|a| a.precision_bits.unwrap_or(f64::INFINITY)))
+            .reduce(f64::min),
+        images: results,
+        peak_rss_bytes: spencnn::memory::peak_rss_bytes(),
+    })
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1 << 20) as f64
+}
+
+fn render(r: &InferReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {} on {} thread(s): {}", r.model, r.variant, r.threads, r.params);
+    if let Some(k) = r.prefix_layers {
+        let _ = writeln!(out, "PREFIX ONLY: the first {k} layers (no logits, no check)");
+    }
+    let _ = writeln!(
+        out,
+        "depth {}, {} Galois keys ({:.0} MiB with the relinearization key, made in {:.2} s)",
+        r.depth,
+        r.rotation_keys,
+        mib(r.key_bytes),
+        r.keygen_seconds
+    );
+    if r.encoding != "Preencoded" {
+        let _ = writeln!(out, "weights encoded during inference ({})", r.encoding);
+    } else {
+        let _ = writeln!(
+            out,
+            "setup: weight plaintexts encoded in {:.2} s ({:.0} MiB)",
+            r.setup_seconds,
+            mib(r.plaintext_bytes)
+        );
+    }
+    let _ =
+        writeln!(out, "\n{:<22} {:<8} {:>9} {:>6} {:>7} {:>6}", "layer", "kind", "time (ms)", "Rot", "PMult", "level");
+    for l in &r.layers {
+        let _ = writeln!(
+            out,
+            "{:<22} {:<8} {:>9.1} {:>6} {:>7} {:>6}",
+            l.name,
+            l.kind,
+            l.seconds * 1e3,
+            l.rotations,
+            l.pmults,
+            l.level
+        );
+    }
+    let total: f64 = r.layers.iter().map(|l| l.seconds).sum();
+    let _ = writeln!(
+        out,
+        "{:<22} {:<8} {:>9.1} {:>6} {:>7}",
+        "total",
+        "",
+        total * 1e3,
+        r.totals.rotations,
+        r.totals.pmults
+    );
+    out.push('\n');
+    for i in &r.images {
+        let label = i.label.map_or(String::new(), |l| format!(" (label {l})"));
+        let check = i.vs_simulator.as_ref().map_or(String::new(), |a| {
+            format!(
+                ", vs simulator: max error {:.2e} ({:.1} bits){}",
+                a.max_abs_error,
+                a.precision_bits.unwrap_or(f64::INFINITY),
+                if a.same_class { "" } else { ", CLASS DIFFERS" }
+            )
+        });
+        let _ = writeln!(out, "image {}: class {}{label}, online {:.3} s{check}", i.index, i.class, i.online_seconds);
+    }
+    let _ = writeln!(
+        out,
+        "\nencrypt {:.3} s, online inference {:.3} s (median), decrypt {:.3} s",
+        r.encrypt_seconds, r.median_online_seconds, r.decrypt_seconds
+    );
+    if let Some((same, n)) = r.argmax_agreement {
+        let _ = write!(out, "argmax agrees with the simulator on {same}/{n} image(s)");
+        if let Some(bits) = r.min_precision_bits {
+            let _ = write!(out, ", worst precision {bits:.1} bits");
+        }
+        out.push('\n');
+    }
+    if let Some((right, n)) = r.accuracy {
+        let _ = writeln!(out, "accuracy vs labels: {right}/{n}");
+    }
+    if let Some(peak) = r.peak_rss_bytes {
+        let _ = writeln!(out, "peak memory (RSS): {:.0} MiB", peak as f64 / (1 << 20) as f64);
+    }
+    out
+}

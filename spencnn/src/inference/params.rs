@@ -1,0 +1,246 @@
+//! Choosing CKKS parameters for a planned network: ring degree, modulus chain, scale, special
+//! primes and key-switching digits, inside the 128-bit bound.
+//!
+//! The chain has one base prime `q_0` and one scaling prime per level of the schedule
+//! (`depth + 1` Q primes). For every candidate special modulus (`k` primes of `p` bits) the
+//! scale is the largest that fits the bound with `q_0 = min(scale + 20, 60)` bits (room for
+//! decrypted values up to `2^19`, as [`ScaleModel::BASE_HEADROOM_BITS`]); the digits are as
+//! wide as `P` allows (the builder's default rule). Among candidates whose scale reaches
+//! `min_log_scale`, the planner's cost model evaluated on the schedule picks the cheapest
+//! (ties: the larger scale).
+
+use serde::Serialize;
+use spencnn_ckks::params::{DEFAULT_DIGIT_EXCESS_BITS, max_log_qp_128};
+use spencnn_ckks::{CkksError, Parameters};
+
+use crate::plan::{CostModel, ScaleModel, Schedule};
+
+/// Bits of `q_0` above the scale (capped at 60-bit primes).
+const BASE_HEADROOM_BITS: u32 = ScaleModel::BASE_HEADROOM_BITS;
+/// Largest prime size used for the chain.
+const MAX_CHAIN_PRIME_BITS: u32 = 60;
+/// Largest scale considered (precision beyond this is not needed for inference).
+const MAX_LOG_SCALE: u32 = 50;
+
+/// Options of the parameter search.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ParamOptions {
+    /// Smallest acceptable scale, in bits.
+    pub min_log_scale: u32,
+    /// Total `log2(Q·P)` budget; `None` = the 128-bit bound of the ring degree.
+    pub budget_bits: Option<u32>,
+    /// Allow parameters outside the 128-bit bound (tests only).
+    pub insecure: bool,
+}
+
+impl Default for ParamOptions {
+    fn default() -> Self {
+        Self { min_log_scale: 30, budget_bits: None, insecure: false }
+    }
+}
+
+/// A chosen parameter set (bit sizes), printable before the primes are generated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamChoice {
+    /// `log2 N`.
+    pub log_n: u32,
+    /// Bit sizes of `q_0, q_1, …` (index = planner level).
+    pub q_bits: Vec<u32>,
+    /// Bit sizes of the special primes.
+    pub p_bits: Vec<u32>,
+    /// Scale `2^log_scale`.
+    pub log_scale: u32,
+    /// Key-switching digits at the top level.
+    pub dnum: usize,
+    /// Sum of all prime sizes.
+    pub log_qp: u32,
+    /// The budget it was chosen under (the 128-bit bound unless overridden).
+    pub budget_bits: u32,
+    /// Cost-model estimate of the schedule under these parameters (NTT units).
+    pub estimated_cost: f64,
+    /// Built with the insecure opt-in.
+    pub insecure: bool,
+}
+
+/// Errors choosing parameters.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParamError {
+    /// No candidate reaches the minimum scale within the budget.
+    #[error(
+        "no parameters for depth {depth} at N = 2^{log_n}: a {min_log_scale}-bit scale does not fit {budget_bits} bits"
+    )]
+    NoFit {
+        /// `log2 N`.
+        log_n: u32,
+        /// Levels needed.
+        depth: usize,
+        /// Smallest scale asked for.
+        min_log_scale: u32,
+        /// Budget.
+        budget_bits: u32,
+    },
+    /// The ring degree has no 128-bit bound and no budget was given.
+    #[error("no 128-bit bound is known for N = 2^{log_n}; give a budget (insecure, tests only)")]
+    NoBound {
+        /// `log2 N`.
+        log_n: u32,
+    },
+    /// The CKKS layer rejected the parameters.
+    #[error(transparent)]
+    Ckks(#[from] CkksError),
+}
+
+/// The widest digit size (in primes) whose widest digit is at most `log_p + 2` bits.
+fn primes_per_digit(q_bits: &[u32], log_p: u32) -> Option<usize> {
+    let widest = |alpha: usize| q_bits.chunks(alpha).map(|c| c.iter().sum::<u32>()).max().unwrap_or(0);
+    (1..=q_bits.len()).rev().find(|&a| widest(a) <= log_p + DEFAULT_DIGIT_EXCESS_BITS)
+}
+
+/// The largest scale (and `q_0`) with `q_0 + depth · s + log_p ≤ budget`.
+fn fit_scale(depth: usize, log_p: u32, budget: u32) -> Option<(u32, u32)> {
+    (1..=MAX_LOG_SCALE).rev().find_map(|s| {
+        let q0 = (s + BASE_HEADROOM_BITS).min(MAX_CHAIN_PRIME_BITS);
+        (q0 + depth as u32 * s + log_p <= budget).then_some((s, q0))
+    })
+}
+
+/// Chooses parameters for `schedule` (planned at `log_n`) under `options`.
+///
+/// # Errors
+/// [`ParamError::NoBound`], [`ParamError::NoFit`].
+pub fn choose_parameters(log_n: u32, schedule: &Schedule, options: &ParamOptions) -> Result<ParamChoice, ParamError> {
+    let budget = match options.budget_bits.or(max_log_qp_128(log_n)) {
+        Some(b) => b,
+        None => return Err(ParamError::NoBound { log_n }),
+    };
+    let depth = schedule.depth();
+    let mut best: Option<ParamChoice> = None;
+    for k in 1..=6u32 {
+        for p in (20..=MAX_CHAIN_PRIME_BITS).step_by(2) {
+            let log_p = k * p;
+            let Some((s, q0)) = fit_scale(depth, log_p, budget) else { continue };
+            if s < options.min_log_scale {
+                continue;
+            }
+            let mut q_bits = vec![s; depth + 1];
+            q_bits[0] = q0;
+            let Some(alpha) = primes_per_digit(&q_bits, log_p) else { continue };
+            let dnum = q_bits.len().div_ceil(alpha);
+            let cost = CostModel { special: k as usize, dnum, mul: CostModel::default().mul };
+            let estimated_cost = cost.program_cost(&schedule.instrs);
+            let candidate = ParamChoice {
+                log_n,
+                log_qp: q_bits.iter().sum::<u32>() + log_p,
+                q_bits,
+                p_bits: vec![p; k as usize],
+                log_scale: s,
+                dnum,
+                budget_bits: budget,
+                estimated_cost,
+                insecure: options.insecure,
+            };
+            let better = match &best {
+                None => true,
+                Some(b) => {
+                    let relative = (candidate.estimated_cost - b.estimated_cost) / b.estimated_cost;
+                    relative < -1e-9 || (relative.abs() <= 1e-9 && candidate.log_scale > b.log_scale)
+                }
+            };
+            if better {
+                best = Some(candidate);
+            }
+        }
+    }
+    best.ok_or(ParamError::NoFit { log_n, depth, min_log_scale: options.min_log_scale, budget_bits: budget })
+}
+
+impl ParamChoice {
+    /// The planner's cost model for these parameters.
+    pub fn cost_model(&self) -> CostModel {
+        CostModel { special: self.p_bits.len(), dnum: self.dnum, mul: CostModel::default().mul }
+    }
+
+    /// Generates the primes and validates the set.
+    ///
+    /// # Errors
+    /// Whatever [`spencnn_ckks::ParametersBuilder::build`] rejects.
+    pub fn build(&self) -> Result<Parameters, CkksError> {
+        let mut builder = Parameters::builder()
+            .log_n(self.log_n)
+            .q_bits(&self.q_bits)
+            .p_bits(&self.p_bits)
+            .log_scale(f64::from(self.log_scale))
+            .dnum(self.dnum);
+        if self.insecure {
+            builder = builder.insecure_for_testing_only();
+        }
+        builder.build()
+    }
+}
+
+impl std::fmt::Display for ParamChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let q_rest = &self.q_bits[1..];
+        write!(
+            f,
+            "N = 2^{}, Q = {} + {}x{} bits, P = {}x{} bits, scale 2^{}, dnum {}, log QP = {} / {}{}",
+            self.log_n,
+            self.q_bits[0],
+            q_rest.len(),
+            q_rest.first().copied().unwrap_or(0),
+            self.p_bits.len(),
+            self.p_bits.first().copied().unwrap_or(0),
+            self.log_scale,
+            self.dnum,
+            self.log_qp,
+            self.budget_bits,
+            if self.insecure { " (INSECURE, test only)" } else { "" }
+        )
+    }
+}
+
+/// The planner's scale model for built parameters: the real Q primes, scale `2^log_scale`.
+pub fn scale_model(params: &Parameters) -> ScaleModel {
+    ScaleModel::from_moduli(params.default_scale(), params.q_primes().iter().map(|&q| q as f64).collect())
+}
+
+/// Bytes the evaluation keys and the pre-encoded weight plaintexts of `schedule` will take
+/// under `params` (polynomial data only), computed before anything is generated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MemoryEstimate {
+    /// Galois keys of the schedule's steps plus the relinearization key.
+    pub key_bytes: usize,
+    /// Every weight plaintext an instruction reads, encoded at its level (extended ones with
+    /// the P limbs).
+    pub plaintext_bytes: usize,
+    /// The largest single layer's plaintexts (what per-layer encoding holds at once).
+    pub largest_layer_plaintext_bytes: usize,
+}
+
+/// See [`MemoryEstimate`].
+pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstimate {
+    let limb = params.n() * 8;
+    let (top, special) = (params.max_level(), params.p_primes().len());
+    let keys = schedule.rotation_steps().len() + usize::from(schedule.totals().squares > 0);
+    let key_bytes = keys * 2 * params.dnum() * (top + special) * limb;
+    let plaintext_size =
+        |spec: &crate::plan::PlainSpec| (spec.level + 1 + if spec.extended { special } else { 0 }) * limb;
+    let mut per_layer = vec![0usize; schedule.layers.len()];
+    for instr in &schedule.instrs {
+        let ids = crate::backend::plain_reads(&instr.op);
+        per_layer[instr.layer] +=
+            ids.iter().map(|id| plaintext_size(&schedule.plaintexts[id.0 as usize])).sum::<usize>();
+    }
+    MemoryEstimate {
+        key_bytes,
+        plaintext_bytes: schedule
+            .plaintexts
+            .iter()
+            .zip(super::runner::referenced_plaintexts(schedule))
+            .filter(|(_, used)| *used)
+            .map(|(spec, _)| plaintext_size(spec))
+            .sum(),
+        largest_layer_plaintext_bytes: per_layer.into_iter().max().unwrap_or(0),
+    }
+}

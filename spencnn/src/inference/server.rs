@@ -1,0 +1,154 @@
+//! The server: holds the model's schedule, the public parameters, the client's evaluation keys
+//! and the encoded weight plaintexts; evaluates encrypted images. It has no way to obtain a
+//! secret key: none of its fields or inputs can hold one.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+use spencnn_ckks::{Context, Parameters};
+
+use super::InferError;
+use super::backend::{CkksBackend, CkksPlaintext};
+use super::messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
+use super::runner::{LayerRun, Plaintexts, encode_all, run};
+use crate::plan::Schedule;
+
+/// When the weight plaintexts are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum EncodingPolicy {
+    /// All at setup (fast inference, memory for every plaintext).
+    Preencoded,
+    /// Per layer during inference (memory for one layer's plaintexts, slower inference).
+    PerLayer,
+    /// Per instruction during inference (memory for one instruction's plaintexts).
+    OnDemand,
+}
+
+/// What the setup cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct SetupReport {
+    /// Plaintexts encoded.
+    pub plaintexts: usize,
+    /// Seconds spent encoding them.
+    pub seconds: f64,
+    /// Bytes they occupy.
+    pub bytes: usize,
+}
+
+/// The model owner's side of encrypted inference.
+pub struct Server {
+    schedule: Schedule,
+    ctx: Arc<Context>,
+    interface: ModelInterface,
+    keys: Option<EvaluationKeys>,
+    plaintexts: Vec<Option<Arc<CkksPlaintext>>>,
+    policy: EncodingPolicy,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("model", &self.interface.model).field("policy", &self.policy).finish()
+    }
+}
+
+impl Server {
+    /// A server for `schedule`, planned with the primes of `params` (see
+    /// [`super::params::scale_model`]).
+    ///
+    /// # Errors
+    /// [`InferError::Ckks`], [`InferError::ChainMismatch`] when the schedule was not planned for
+    /// these primes.
+    pub fn new(schedule: Schedule, params: Parameters, policy: EncodingPolicy) -> Result<Self, InferError> {
+        let chain = super::params::scale_model(&params);
+        if chain.moduli.len() < schedule.input_level + 1
+            || schedule.chain.moduli != chain.moduli[..schedule.chain.moduli.len()]
+        {
+            return Err(InferError::ChainMismatch);
+        }
+        let ctx = Context::new(params.clone())?;
+        let interface = ModelInterface::new(&schedule, params);
+        Ok(Self { schedule, ctx, interface, keys: None, plaintexts: Vec::new(), policy })
+    }
+
+    /// The public interface to send to clients.
+    pub fn interface(&self) -> &ModelInterface {
+        &self.interface
+    }
+
+    /// The schedule.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// Accepts a client's evaluation keys after checking they belong to these parameters and
+    /// cover every rotation step of the schedule.
+    ///
+    /// # Errors
+    /// [`InferError::Keys`].
+    pub fn set_keys(&mut self, keys: EvaluationKeys) -> Result<(), InferError> {
+        let fingerprint = self.ctx.params().fingerprint();
+        let n = self.ctx.params().n();
+        if keys.galois.fingerprint() != fingerprint
+            || keys.relin.as_ref().is_some_and(|r| r.fingerprint() != fingerprint)
+        {
+            return Err(InferError::Keys { reason: "keys made under other parameters".to_string() });
+        }
+        if self.interface.needs_relinearization && keys.relin.is_none() {
+            return Err(InferError::Keys { reason: "the relinearization key is missing".to_string() });
+        }
+        for &step in &self.interface.rotation_steps {
+            let element = spencnn_ckks::rlwe::galois_element_for_step(step as i64, n);
+            if keys.galois.get(element).is_none() {
+                return Err(InferError::Keys { reason: format!("no Galois key for rotation step {step}") });
+            }
+        }
+        self.keys = Some(keys);
+        Ok(())
+    }
+
+    /// Bytes held by the evaluation keys.
+    pub fn key_bytes(&self) -> usize {
+        self.keys.as_ref().map_or(0, EvaluationKeys::memory_bytes)
+    }
+
+    /// Encodes the weight plaintexts when the policy is [`EncodingPolicy::Preencoded`] (a no-op
+    /// otherwise). Once per model; parallel.
+    ///
+    /// # Errors
+    /// [`InferError::Keys`] before [`Server::set_keys`]; [`InferError::Backend`].
+    pub fn setup(&mut self) -> Result<SetupReport, InferError> {
+        let start = Instant::now();
+        if self.policy == EncodingPolicy::Preencoded && self.plaintexts.is_empty() {
+            let keys = self.keys.as_ref().ok_or(InferError::Keys { reason: "no keys received".to_string() })?;
+            let backend = CkksBackend::new(&self.ctx, keys);
+            self.plaintexts = encode_all(&self.schedule, &backend).map_err(InferError::Backend)?;
+        }
+        let encoded = self.plaintexts.iter().flatten();
+        let bytes = encoded.clone().map(|p| p.0.poly().data().len() * 8).sum();
+        Ok(SetupReport { plaintexts: encoded.count(), seconds: start.elapsed().as_secs_f64(), bytes })
+    }
+
+    /// Evaluates the schedule on an encrypted image; `on_layer` is called after each layer.
+    ///
+    /// # Errors
+    /// [`InferError::Keys`] before [`Server::set_keys`]; [`InferError::Exec`].
+    pub fn infer(
+        &self,
+        image: &EncryptedImage,
+        on_layer: impl FnMut(&LayerRun),
+    ) -> Result<(EncryptedLogits, Vec<LayerRun>), InferError> {
+        let keys = self.keys.as_ref().ok_or(InferError::Keys { reason: "no keys received".to_string() })?;
+        let backend = CkksBackend::new(&self.ctx, keys);
+        let plaintexts = match self.policy {
+            EncodingPolicy::Preencoded if self.plaintexts.len() == self.schedule.plaintexts.len() => {
+                Plaintexts::Preencoded(&self.plaintexts)
+            }
+            EncodingPolicy::Preencoded => return Err(InferError::NotSetUp),
+            EncodingPolicy::PerLayer => Plaintexts::PerLayer,
+            EncodingPolicy::OnDemand => Plaintexts::OnDemand,
+        };
+        let (ciphertexts, runs) = run(&self.schedule, &backend, image.ciphertexts.clone(), &plaintexts, on_layer)?;
+        Ok((EncryptedLogits { ciphertexts }, runs))
+    }
+}
