@@ -6,12 +6,16 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
+use spencnn::backend::run_simulated;
+use spencnn::inference::Agreement;
+use spencnn::inference::precision::argmax;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::model::{Model, ModelError, load_safetensors};
 use spencnn::plan::{PlanConfig, plan};
 use spencnn::train::eval::{PlainAgreement, ValueRange, inference_net, plain_agreement, value_ranges};
 use spencnn::train::{Dataset, Evaluation, Split, evaluate};
 
+use super::demo_cmd::encrypted_session;
 use super::emit;
 use super::plan_cmd::VariantArg;
 use super::train_cmd::TrainCmdError;
@@ -40,6 +44,10 @@ pub(crate) struct EvalArgs {
     /// log2 N of the plan (default: the network's documented degree).
     #[arg(long)]
     log_n: Option<u32>,
+    /// Also classify the first N test images encrypted (CKKS) and report accuracy, agreement
+    /// with the plaintext classes and the median latency.
+    #[arg(long)]
+    encrypted: Option<usize>,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -79,6 +87,57 @@ struct EvalReport {
     rotations: usize,
     pmults: usize,
     value_ranges: Vec<ValueRange>,
+    encrypted: Option<EncryptedEval>,
+}
+
+/// Encrypted classification of the first test images.
+#[derive(Debug, Serialize)]
+struct EncryptedEval {
+    parameters: String,
+    images: usize,
+    correct: usize,
+    /// Images whose encrypted class equals the plaintext (trainer) class.
+    same_as_plaintext: usize,
+    /// Smallest precision of the encrypted logits against the simulator's (bits).
+    worst_precision_bits: f64,
+    median_seconds: f64,
+}
+
+/// Encrypts, classifies and decrypts the first `count` images of `test` one by one.
+fn encrypted_eval(model: &Model, log_n: u32, test: &Dataset, count: usize) -> Result<EncryptedEval, TrainCmdError> {
+    let count = count.min(test.len());
+    let (server, mut client, choice, _, _) = encrypted_session(model, log_n)?;
+    let plain = inference_net(model)?;
+    let bar = indicatif::ProgressBar::new(count as u64);
+    let mut eval = EncryptedEval {
+        parameters: choice.to_string(),
+        images: count,
+        correct: 0,
+        same_as_plaintext: 0,
+        worst_precision_bits: f64::INFINITY,
+        median_seconds: 0.0,
+    };
+    let mut seconds = Vec::with_capacity(count);
+    for i in 0..count {
+        let image = test.tensor(i);
+        let encrypted = client.encrypt(&image)?;
+        let start = std::time::Instant::now();
+        let (answer, _) = server.infer(&encrypted, |_| {})?;
+        seconds.push(start.elapsed().as_secs_f64());
+        let logits = client.decrypt(&answer)?;
+        let (simulated, _) = run_simulated(server.schedule(), &image).map_err(spencnn::train::TrainError::from)?;
+        let agreement = Agreement::of(&logits, &simulated);
+        eval.worst_precision_bits = eval.worst_precision_bits.min(agreement.precision_bits);
+        let (batch, labels) = test.batch(&[i], None);
+        let plain_logits: Vec<f64> = plain.forward_eval(&batch).data.iter().map(|&v| v as f64).collect();
+        eval.correct += usize::from(agreement.argmax == labels[0] as usize);
+        eval.same_as_plaintext += usize::from(agreement.argmax == argmax(&plain_logits));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    seconds.sort_by(f64::total_cmp);
+    eval.median_seconds = seconds.get(count / 2).copied().unwrap_or(0.0);
+    Ok(eval)
 }
 
 pub(crate) fn run(args: &EvalArgs) -> Result<(), TrainCmdError> {
@@ -103,6 +162,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<(), TrainCmdError> {
             rotations: totals.rotations,
             pmults: totals.pmults,
             value_ranges: value_ranges(&model, &test)?,
+            encrypted: args.encrypted.map(|n| encrypted_eval(&model, log_n, &test, n)).transpose()?,
         };
         if args.json {
             return Ok(emit(&(serde_json::to_string_pretty(&report)? + "\n"))?);
@@ -133,6 +193,21 @@ pub(crate) fn run(args: &EvalArgs) -> Result<(), TrainCmdError> {
         for r in &report.value_ranges {
             let square = r.squared_operand.map(|u| format!(", |u| <= {u:.3}")).unwrap_or_default();
             let _ = writeln!(out, "  {:8} {:10.3}{square}", r.node, r.max_abs);
+        }
+        if let Some(e) = &report.encrypted {
+            let _ = writeln!(
+                out,
+                "encrypted ({}): {} of {} correct ({:.2}%), class equal to the plaintext class on {}/{}, \
+                 worst precision vs simulator {:.1} bits, median latency {:.3} s",
+                e.parameters,
+                e.correct,
+                e.images,
+                100.0 * e.correct as f64 / e.images.max(1) as f64,
+                e.same_as_plaintext,
+                e.images,
+                e.worst_precision_bits,
+                e.median_seconds
+            );
         }
         Ok(emit(&out)?)
     })

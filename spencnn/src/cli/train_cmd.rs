@@ -98,6 +98,8 @@ pub(crate) enum TrainCmdError {
     Model(#[from] spencnn::model::ModelError),
     #[error(transparent)]
     Plan(#[from] spencnn::plan::PlanError),
+    #[error(transparent)]
+    Infer(#[from] spencnn::inference::InferError),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("cannot start the thread pool: {0}")]
