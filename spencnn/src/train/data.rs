@@ -1,7 +1,7 @@
-//! MNIST-style data sets: idx files (gzipped or not) of images and labels, read into bytes and
-//! turned into `f32` batches in `[0, 1]` (`pixel / 255`, the same normalisation as inference).
+//! MNIST-style data sets: idx files (gzipped or not, parsed by [`crate::image`]) of images and
+//! labels, kept as bytes and turned into `f32` batches in `[0, 1]` (`pixel / 255`, the same
+//! normalisation as inference).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rand_chacha::ChaCha8Rng;
@@ -9,10 +9,8 @@ use rand_core::RngCore;
 
 use super::TrainError;
 use super::batch::Batch;
+use crate::image::{IdxImages, parse_idx_labels};
 use crate::tensor::Tensor3;
-
-/// Largest decompressed idx file accepted (the MNIST training images are 47 MiB).
-const MAX_IDX_BYTES: u64 = 256 << 20;
 
 /// Which MNIST file pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,42 +38,12 @@ fn data_error(path: &Path, reason: impl Into<String>) -> TrainError {
     TrainError::Data { path: path.display().to_string(), reason: reason.into() }
 }
 
-/// Reads `path`, or `path.gz` when `path` does not exist, decompressing gzip data.
-fn read_maybe_gzipped(path: &Path) -> Result<(PathBuf, Vec<u8>), TrainError> {
+/// Reads `path`, or `path.gz` when `path` does not exist.
+fn read_file(path: &Path) -> Result<(PathBuf, Vec<u8>), TrainError> {
     let gz = PathBuf::from(format!("{}.gz", path.display()));
     let path = if path.exists() { path.to_path_buf() } else { gz };
     let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e.to_string()))?;
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok((path, bytes));
-    }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes.as_slice())
-        .take(MAX_IDX_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| data_error(&path, format!("corrupt gzip data: {e}")))?;
-    if out.len() as u64 > MAX_IDX_BYTES {
-        return Err(data_error(&path, format!("more than {MAX_IDX_BYTES} bytes decompressed")));
-    }
-    Ok((path, out))
-}
-
-/// The dimensions and data of an idx file of unsigned bytes with `dims` dimensions.
-fn parse_idx<'a>(path: &Path, bytes: &'a [u8], dims: usize) -> Result<(Vec<usize>, &'a [u8]), TrainError> {
-    let header = 4 + 4 * dims;
-    if bytes.len() < header {
-        return Err(data_error(path, "too short for an idx header"));
-    }
-    let word = |i: usize| u32::from_be_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]);
-    if word(0) != 0x0800 | dims as u32 {
-        return Err(data_error(path, format!("not an idx{dims} file of unsigned bytes (magic {:#010x})", word(0))));
-    }
-    let sizes: Vec<usize> = (1..=dims).map(|i| word(i) as usize).collect();
-    let expected = sizes.iter().try_fold(1usize, |a, &s| a.checked_mul(s)).unwrap_or(usize::MAX);
-    let data = &bytes[header..];
-    if data.len() != expected {
-        return Err(data_error(path, format!("holds {} bytes of data, its header announces {expected}", data.len())));
-    }
-    Ok((sizes, data))
+    Ok((path, bytes))
 }
 
 impl Dataset {
@@ -84,17 +52,19 @@ impl Dataset {
     /// # Errors
     /// [`TrainError::Data`] when a file is missing, corrupt, or the counts differ.
     pub fn from_idx_files(images: &Path, labels: &Path) -> Result<Self, TrainError> {
-        let (image_path, image_bytes) = read_maybe_gzipped(images)?;
-        let (sizes, pixels) = parse_idx(&image_path, &image_bytes, 3)?;
-        let (label_path, label_bytes) = read_maybe_gzipped(labels)?;
-        let (_, label_data) = parse_idx(&label_path, &label_bytes, 1)?;
-        if label_data.len() != sizes[0] {
-            return Err(data_error(&label_path, format!("{} labels for {} images", label_data.len(), sizes[0])));
+        let (image_path, image_bytes) = read_file(images)?;
+        let parsed = IdxImages::parse(&image_bytes).map_err(|e| data_error(&image_path, e.to_string()))?;
+        let count = parsed.len();
+        let (rows, cols, pixels) = parsed.into_parts();
+        let (label_path, label_bytes) = read_file(labels)?;
+        let label_data = parse_idx_labels(&label_bytes).map_err(|e| data_error(&label_path, e.to_string()))?;
+        if label_data.len() != count {
+            return Err(data_error(&label_path, format!("{} labels for {count} images", label_data.len())));
         }
         if let Some(&bad) = label_data.iter().find(|&&l| l > 9) {
             return Err(data_error(&label_path, format!("label {bad} is not a digit")));
         }
-        Ok(Self { rows: sizes[1], cols: sizes[2], pixels: pixels.to_vec(), labels: label_data.to_vec() })
+        Ok(Self { rows, cols, pixels, labels: label_data })
     }
 
     /// The MNIST `split` from directory `dir` (files named as distributed, `.gz` or not).
