@@ -196,6 +196,12 @@ impl IdxImages {
         self.len() == 0
     }
 
+    /// `(rows, columns, pixels)`: the raw bytes of every image, image after image, row-major
+    /// (the trainer's data sets keep them as bytes).
+    pub fn into_parts(self) -> (usize, usize, Vec<u8>) {
+        (self.rows, self.cols, self.pixels)
+    }
+
     /// Image `index` as a tensor of `shape` (its height and width must match the file's; grey
     /// replicated to 3 channels if asked).
     ///

@@ -17,5 +17,6 @@ pub mod prune;
 pub mod reference;
 pub mod summary;
 pub mod tensor;
+pub mod train;
 
 pub use tensor::Tensor3;

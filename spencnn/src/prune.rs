@@ -145,38 +145,70 @@ pub struct LayerPruning {
     pub kept: usize,
 }
 
+/// The pruning mask of one convolution.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerMask {
+    /// Node index of the convolution.
+    pub node: usize,
+    /// One flag per weight (`[C_out][C_in/groups][k][k]`): kept or fixed at zero.
+    pub mask: Vec<bool>,
+    /// Sub-block counts.
+    pub pruning: LayerPruning,
+}
+
+/// The masks that magnitude-prune `ratio` of the sub-blocks (ranked by the L2 norm of the
+/// model's current weights) of every convolution except those reading the network input (the
+/// stem, whose mask keeps its non-zero sub-blocks); sub-blocks as planned with `config`.
+/// Training (masked fine-tuning, `crate::train`) and [`prune_model`] both use this definition.
+pub fn prune_masks(
+    model: &Model,
+    config: &PlanConfig,
+    ratio: f64,
+) -> Result<Vec<LayerMask>, PlanError> {
+    let maps = model_sub_blocks(model, config)?;
+    let mut masks = Vec::new();
+    for (n, map) in maps {
+        let node = &model.nodes[n];
+        let Layer::Conv2d(conv) = &node.layer else {
+            continue;
+        };
+        let kept = if node.input == 0 {
+            map.kept_from_weights(&conv.weight)
+        } else {
+            map.kept_by_magnitude(&conv.weight, ratio)
+        };
+        masks.push(LayerMask {
+            node: n,
+            mask: map.weight_mask(&kept),
+            pruning: LayerPruning {
+                name: node.name.clone(),
+                blocks: map.blocks.len(),
+                kept: kept.iter().filter(|&&k| k).count(),
+            },
+        });
+    }
+    Ok(masks)
+}
+
 /// Magnitude-prunes `ratio` of the sub-blocks of every convolution except those reading the
 /// network input (the stem), zeroing the pruned weights in place; sub-blocks as planned with
-/// `config`.
+/// `config` (see [`prune_masks`]).
 pub fn prune_model(
     model: &mut Model,
     config: &PlanConfig,
     ratio: f64,
 ) -> Result<Vec<LayerPruning>, PlanError> {
-    let maps = model_sub_blocks(model, config)?;
+    let masks = prune_masks(model, config, ratio)?;
     let mut report = Vec::new();
-    for (n, map) in maps {
-        let node = &mut model.nodes[n];
-        let stem = node.input == 0;
-        let Layer::Conv2d(conv) = &mut node.layer else {
-            continue;
-        };
-        let kept = if stem {
-            map.kept_from_weights(&conv.weight)
-        } else {
-            map.kept_by_magnitude(&conv.weight, ratio)
-        };
-        let mask = map.weight_mask(&kept);
-        for (w, keep) in conv.weight.iter_mut().zip(mask) {
-            if !keep {
-                *w = 0.0;
+    for LayerMask { node, mask, pruning } in masks {
+        if let Layer::Conv2d(conv) = &mut model.nodes[node].layer {
+            for (w, keep) in conv.weight.iter_mut().zip(mask) {
+                if !keep {
+                    *w = 0.0;
+                }
             }
         }
-        report.push(LayerPruning {
-            name: node.name.clone(),
-            blocks: map.blocks.len(),
-            kept: kept.iter().filter(|&&k| k).count(),
-        });
+        report.push(pruning);
     }
     Ok(report)
 }

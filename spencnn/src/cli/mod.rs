@@ -1,10 +1,13 @@
 //! Subcommand dispatch; one file per subcommand.
 
 mod bench_cmd;
+mod demo_cmd;
+mod eval_cmd;
 mod infer_cmd;
 mod plan_cmd;
 mod progress;
 mod table;
+mod train_cmd;
 mod transport;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +28,12 @@ enum Command {
     Infer(infer_cmd::InferArgs),
     /// Encrypted latency and peak memory of the dense and SpENCNN variants, and the speedup.
     Bench(bench_cmd::BenchArgs),
+    /// Classify a bundled MNIST digit encrypted with the bundled, trained SpENCNN LeNet.
+    Demo(demo_cmd::DemoArgs),
+    /// Train a network on MNIST (dense or SpENCNN: grouped, pruned, fine-tuned) and export it.
+    Train(train_cmd::TrainArgs),
+    /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
+    Eval(eval_cmd::EvalArgs),
 }
 
 /// Writes `text` to standard output; a closed pipe (e.g. `| head`) is not an error.
@@ -44,6 +53,9 @@ pub fn run() -> std::process::ExitCode {
         Command::Plan(args) => plan_cmd::run(&args).map_err(|e| e.to_string()),
         Command::Infer(args) => infer_cmd::run(&args).map_err(|e| e.to_string()),
         Command::Bench(args) => bench_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Demo(args) => demo_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Train(args) => train_cmd::run(&args).map_err(|e| e.to_string()),
+        Command::Eval(args) => eval_cmd::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
