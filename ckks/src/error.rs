@@ -219,6 +219,21 @@ pub enum CkksError {
         /// Largest accepted.
         max: u32,
     },
+    /// A switching key made for a lower level than the ciphertext it should switch (keys at
+    /// level `ℓ` cover ciphertexts up to level `ℓ`).
+    #[error("the key covers levels up to {key_level}, the ciphertext is at level {level}")]
+    KeyLevelTooLow {
+        /// The key's level.
+        key_level: usize,
+        /// The ciphertext's level.
+        level: usize,
+    },
+    /// Two key sets being merged hold a key for the same Galois element.
+    #[error("a Galois key for element {galois_element} is already present")]
+    DuplicateGaloisKey {
+        /// The element.
+        galois_element: u64,
+    },
     /// An accumulator was finished without any term.
     #[error("the rotation accumulator holds no term")]
     EmptyAccumulator,

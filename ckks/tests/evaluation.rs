@@ -259,3 +259,65 @@ fn several_special_primes_and_digits() {
     let conj: Vec<Complex> = a.iter().map(|z| z.conj()).collect();
     assert_precision("k=2 conjugate", &conj, &f.decrypt(&f.evaluator.conjugate(&ca, &keys).unwrap()), 24.0);
 }
+
+#[test]
+fn level_restricted_keys_are_restrictions_and_switch_up_to_their_level() {
+    let mut f = Fixture::new(law_params());
+    let (top, low) = (f.top(), 2);
+    let element = rlwe::galois_element_for_step(3, f.ctx.params().n());
+    let full = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys(&f.sk, &[3], false).unwrap();
+    let restricted = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys_at_levels(&f.sk, &[(3, low)]).unwrap();
+    let (full_key, low_key) = (full.get(element).unwrap(), restricted.get(element).unwrap());
+    assert_eq!((full_key.level(), low_key.level()), (top, low));
+    // Same seed and errors: the key made at level 2 is the level-4 key with limbs and digits cut.
+    let cut = full_key.switching_key().restricted(f.ctx.params(), low).unwrap();
+    assert_eq!(cut.digits(), low_key.switching_key().digits());
+    assert_eq!(cut.digits().len(), 2);
+    // 2 digits × 3 limbs against 4 digits × 5 limbs.
+    assert_eq!(restricted.memory_bytes() * 20, full.memory_bytes() * 6);
+
+    let values = random_values(f.slots(), 9);
+    let ct = f.encrypt(&values);
+    assert_eq!(
+        f.evaluator.rotate(&ct, 3, &restricted).unwrap_err(),
+        CkksError::KeyLevelTooLow { key_level: low, level: top }
+    );
+    let lower = f.evaluator.drop_to_level(&ct, low).unwrap();
+    let with_full = f.evaluator.rotate(&lower, 3, &full).unwrap();
+    let with_restricted = f.evaluator.rotate(&lower, 3, &restricted).unwrap();
+    assert_eq!(with_full.polys(), with_restricted.polys(), "bit-identical results");
+    let expected: Vec<Complex> = (0..values.len()).map(|i| values[(i + 3) % values.len()]).collect();
+    assert_precision("rotate, level-2 key", &expected, &f.decrypt(&with_restricted), 25.0);
+
+    // A relinearization key at a level switches products at that level, not above.
+    let rlk = KeyGenerator::from_seed(&f.ctx, [14; 32]).relin_key_at_level(&f.sk, low).unwrap();
+    assert!(matches!(f.evaluator.multiply_relin(&ct, &ct, &rlk), Err(CkksError::KeyLevelTooLow { .. })));
+    let squared = f.evaluator.rescale(&f.evaluator.multiply_relin(&lower, &lower, &rlk).unwrap()).unwrap();
+    let expected: Vec<Complex> = values.iter().map(|&x| x * x).collect();
+    assert_precision("square, level-2 relinearization key", &expected, &f.decrypt(&squared), 22.0);
+    assert!(matches!(
+        KeyGenerator::from_seed(&f.ctx, [14; 32]).relin_key_at_level(&f.sk, top + 1),
+        Err(CkksError::LevelOutOfRange { .. })
+    ));
+}
+
+#[test]
+fn galois_key_sets_merge_without_duplicates_or_foreign_keys() {
+    let f = Fixture::new(law_params());
+    let mut keygen = KeyGenerator::from_seed(&f.ctx, [15; 32]);
+    let mut all = GaloisKeys::default();
+    all.merge(keygen.galois_keys_at_levels(&f.sk, &[(1, 2)]).unwrap()).unwrap();
+    all.merge(keygen.galois_keys_at_levels(&f.sk, &[(2, 4)]).unwrap()).unwrap();
+    assert_eq!((all.len(), all.fingerprint()), (2, f.ctx.params().fingerprint()));
+    let again = keygen.galois_keys_at_levels(&f.sk, &[(1, 1)]).unwrap();
+    let element = rlwe::galois_element_for_step(1, f.ctx.params().n());
+    assert_eq!(all.merge(again).unwrap_err(), CkksError::DuplicateGaloisKey { galois_element: element });
+    let other = Fixture::new(evaluation_params_with_other_primes());
+    let foreign = KeyGenerator::from_seed(&other.ctx, [15; 32]).galois_keys(&other.sk, &[3], false).unwrap();
+    assert!(matches!(all.merge(foreign), Err(CkksError::ParameterMismatch { .. })));
+    assert_eq!(all.len(), 2);
+}
+
+fn evaluation_params_with_other_primes() -> Parameters {
+    Parameters::builder().log_n(12).q_bits(&[60, 40]).p_bits(&[60]).insecure_for_testing_only().build().unwrap()
+}

@@ -233,3 +233,36 @@ fn residues_at_or_above_their_prime_are_rejected() {
         SerializationError::InvalidSecretCoefficients { count: 1 }
     );
 }
+
+#[test]
+fn sizes_match_the_writers() {
+    use spencnn_ckks::serialization::sizes;
+    let f = fixture();
+    let (ctx, params) = (&f.ctx, f.ctx.params());
+    let top = params.max_level();
+    assert_eq!(f.ciphertext.to_bytes(ctx).unwrap().len(), sizes::ciphertext(params, top, 2));
+    assert_eq!(f.ciphertext.to_seeded_bytes(ctx).unwrap().len(), sizes::seeded_ciphertext(params, top));
+    for seeded in [false, true] {
+        let rlk = KeyGenerator::from_seed(ctx, [9; 32]).relin_key_at_level(&f.sk, 1).unwrap();
+        let bytes = if seeded { rlk.to_seeded_bytes(ctx) } else { rlk.to_bytes(ctx) };
+        assert_eq!(bytes.unwrap().len(), sizes::relin_key(params, 1, seeded));
+        let keys = KeyGenerator::from_seed(ctx, [9; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (2, top)]).unwrap();
+        let bytes = if seeded { keys.to_seeded_bytes(ctx) } else { keys.to_bytes(ctx) };
+        assert_eq!(bytes.unwrap().len(), sizes::galois_keys(params, [1, top], seeded));
+    }
+}
+
+#[test]
+fn keys_serialize_one_at_a_time() {
+    let f = fixture();
+    let ctx = &f.ctx;
+    let mut one_by_one = GaloisKeys::empty(ctx);
+    for element in f.galois.elements() {
+        let bytes = f.galois.key_to_seeded_bytes(ctx, element).unwrap();
+        let single = GaloisKeys::from_bytes(ctx, &bytes, LIMIT).unwrap();
+        assert_eq!(single.elements().collect::<Vec<_>>(), vec![element]);
+        one_by_one.merge(single).unwrap();
+    }
+    assert_eq!(one_by_one.to_bytes(ctx).unwrap(), f.galois.to_bytes(ctx).unwrap());
+    assert_eq!(f.galois.key_to_seeded_bytes(ctx, 3).unwrap_err(), SerializationError::NoSuchKey { galois_element: 3 });
+}

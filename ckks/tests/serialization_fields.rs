@@ -108,7 +108,9 @@ fn full_keys_must_match_their_seed() {
     let ctx = &f.ctx;
     for bytes in [f.pk.to_bytes(ctx).unwrap(), f.rlk.to_bytes(ctx).unwrap()] {
         let kind = serialization::peek_header(&bytes).unwrap().kind;
-        let other_seed = patched(&bytes, HEADER_LEN, &[0x55; 4]);
+        // A relinearization key's seed follows its level (u16).
+        let seed_at = if kind == ObjectKind::PublicKey { HEADER_LEN } else { HEADER_LEN + 2 };
+        let other_seed = patched(&bytes, seed_at, &[0x55; 4]);
         let result = match kind {
             ObjectKind::PublicKey => PublicKey::from_bytes(ctx, &other_seed, LIMIT).map(drop),
             _ => RelinKey::from_bytes(ctx, &other_seed, LIMIT).map(drop),
@@ -144,6 +146,7 @@ fn format_is_pinned() {
         ("ciphertext", fnv1a(&f.ciphertext.to_bytes(ctx).unwrap())),
         ("secret key", fnv1a(&f.sk.to_bytes(ctx).unwrap())),
         ("seeded galois keys", fnv1a(&f.galois.to_seeded_bytes(ctx).unwrap())),
+        ("level-1 galois keys", fnv1a(&level_one_keys().to_bytes(ctx).unwrap())),
     ];
     for ((name, got), (pin_name, pin)) in pins.into_iter().zip(PINS) {
         assert_eq!(name, pin_name);
@@ -151,13 +154,58 @@ fn format_is_pinned() {
     }
 }
 
-const PINS: [(&str, u64); 5] = [
-    ("parameters", 0xcbcd_0f51_8635_5530),
-    ("seeded ciphertext", 0xd8b8_edc2_86b3_946f),
-    ("ciphertext", 0xd2c2_d618_81eb_8154),
-    ("secret key", 0x91d2_afdb_6acf_5c11),
-    ("seeded galois keys", 0xa0dd_24cc_79bf_042f),
+const PINS: [(&str, u64); 6] = [
+    ("parameters", 0x16f3_fc07_a67d_36b9),
+    ("seeded ciphertext", 0x85c1_6b2e_2fa8_4806),
+    ("ciphertext", 0xa4c5_a12b_c77c_cc6f),
+    ("secret key", 0xff14_19cc_62c2_dabe),
+    ("seeded galois keys", 0xd8c1_d49f_6fa9_f9ff),
+    ("level-1 galois keys", 0x2c2d_0b08_cd54_e1df),
 ];
+
+/// Keys of the rotation by 1 at level 1 and by 2 at level 2, from a fixed seed.
+fn level_one_keys() -> GaloisKeys {
+    let f = fixture();
+    KeyGenerator::from_seed(&f.ctx, [0xf2; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (2, 2)]).unwrap()
+}
+
+#[test]
+fn key_levels_are_checked_and_round_trip() {
+    let f = fixture();
+    let ctx = &f.ctx;
+    let keys = level_one_keys();
+    let levels: Vec<usize> = keys.elements().map(|g| keys.get(g).unwrap().level()).collect();
+    assert_eq!(levels.len(), 2);
+    for bytes in [keys.to_bytes(ctx).unwrap(), keys.to_seeded_bytes(ctx).unwrap()] {
+        let loaded = GaloisKeys::from_bytes(ctx, &bytes, LIMIT).unwrap();
+        assert_eq!(loaded.to_bytes(ctx).unwrap(), keys.to_bytes(ctx).unwrap());
+        // The first key's level: 0 and L + 1 are out of range.
+        let at = HEADER_LEN + 4 + 8;
+        for level in [0u16, 3, u16::MAX] {
+            out_of_range(GaloisKeys::from_bytes(ctx, &patched(&bytes, at, &level.to_le_bytes()), LIMIT), "level");
+        }
+    }
+    // A level-1 key is smaller than a level-2 key; claiming level 2 for it runs out of input.
+    let one = KeyGenerator::from_seed(ctx, [3; 32]).galois_keys_at_levels(&f.sk, &[(1, 1)]).unwrap();
+    let top = KeyGenerator::from_seed(ctx, [3; 32]).galois_keys_at_levels(&f.sk, &[(1, 2)]).unwrap();
+    let (one, top) = (one.to_seeded_bytes(ctx).unwrap(), top.to_seeded_bytes(ctx).unwrap());
+    assert!(one.len() < top.len());
+    assert!(matches!(
+        GaloisKeys::from_bytes(ctx, &patched(&one, HEADER_LEN + 12, &2u16.to_le_bytes()), LIMIT),
+        Err(SerializationError::UnexpectedEnd { .. })
+    ));
+    let rlk = KeyGenerator::from_seed(ctx, [4; 32]).relin_key_at_level(&f.sk, 1).unwrap();
+    assert_eq!(rlk.level(), 1);
+    let bytes = rlk.to_seeded_bytes(ctx).unwrap();
+    assert_eq!(RelinKey::from_bytes(ctx, &bytes, LIMIT).unwrap().level(), 1);
+    out_of_range(RelinKey::from_bytes(ctx, &patched(&bytes, HEADER_LEN, &0u16.to_le_bytes()), LIMIT), "level");
+    // Version-1 bytes are refused.
+    assert_eq!(
+        Ciphertext::from_bytes(ctx, &patched(&f.ciphertext.to_bytes(ctx).unwrap(), 8, &1u16.to_le_bytes()), LIMIT)
+            .unwrap_err(),
+        SerializationError::UnsupportedVersion { found: 1, supported: 2 }
+    );
+}
 
 #[test]
 fn seed_inputs_pass_their_entry_points() {

@@ -8,42 +8,10 @@ use spencnn::backend::run_simulated;
 use spencnn::inference::{
     Agreement, Client, EncodingPolicy, EncryptedLogits, InferError, ParamOptions, Server, plan_for_ckks,
 };
-use spencnn::model::{BatchNorm, Conv2d, Layer, Linear, Model, PolyActivation, randomize};
+use spencnn::model::randomize;
 use spencnn::reference;
 
-fn act(c: usize) -> Layer {
-    Layer::Activation(PolyActivation { channels: c, a: vec![0.0; c], b: vec![0.0; c], c: vec![0.0; c] })
-}
-
-/// conv 3x3 1→4 → act → pool → grouped conv 3x3 4→8 (g 2) → BN → act → GAP → FC 8→3:
-/// every kind of HE operation (hoisted groups, fused sums, rotate-sums, squares, pooling).
-fn small_cnn() -> Model {
-    let mut conv1 = Conv2d::new(1, 4, 3, 1, 1, 1);
-    conv1.bias = Some(vec![0.0; 4]);
-    let layers = vec![
-        ("conv1".to_string(), Layer::Conv2d(conv1)),
-        ("act1".into(), act(4)),
-        ("pool".into(), Layer::AvgPool2),
-        ("conv2".into(), Layer::Conv2d(Conv2d::new(4, 8, 3, 1, 1, 2))),
-        ("bn2".into(), Layer::BatchNorm(BatchNorm::identity(8))),
-        ("act2".into(), act(8)),
-        ("gap".into(), Layer::GlobalAvgPool),
-        ("flatten".into(), Layer::Flatten),
-        (
-            "fc".into(),
-            Layer::Linear(Linear { in_features: 8, out_features: 3, weight: vec![0.0; 24], bias: Some(vec![0.0; 3]) }),
-        ),
-    ];
-    let mut model = common::sequential("small", [1, 8, 8], layers);
-    randomize(&mut model, 5);
-    model
-}
-
-const LOG_N: u32 = 10;
-
-fn test_options() -> ParamOptions {
-    ParamOptions { min_log_scale: 36, budget_bits: Some(360), insecure: true }
-}
+use common::{LOG_N, small_cnn, test_options};
 
 /// A server with keys from a seeded client, and that client.
 fn deployment(policy: EncodingPolicy) -> (Server, Client) {

@@ -114,7 +114,7 @@ impl RotationAccumulator<'_> {
                 keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step: Some(step) })?;
             // Gather σ(u) into a scratch limb, then one fused multiply-accumulate: both are
             // whole-limb `spencnn_ntt` kernels (vectorised there).
-            let u = key.key.inner_product(ring, &x.decomposition);
+            let u = key.key.inner_product(ring, &x.decomposition)?;
             let mut rotated = Scratch::zeroed(ring.n());
             for (acc, u) in self.extended.iter_mut().zip(&u) {
                 for i in 0..acc.limb_count() {

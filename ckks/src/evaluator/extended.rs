@@ -96,7 +96,7 @@ impl Evaluator {
         }
         self.ctx.check_fingerprint(keys.fingerprint)?;
         let key = keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step: Some(step) })?;
-        let [mut u0, u1] = key.key.inner_product(ring, &hoisted.decomposition);
+        let [mut u0, u1] = key.key.inner_product(ring, &hoisted.decomposition)?;
         add_p_times(ring, &mut u0, &ct.polys[0])?;
         Ok(ExtendedCiphertext {
             polys: [u0.permuted(&key.permutation), u1.permuted(&key.permutation)],

@@ -69,7 +69,7 @@ impl Evaluator {
         check_size(ct, 3)?;
         let ring = self.ctx.ring();
         let decomposition = Decomposition::new(ring, self.ctx.decomposition(), &ct.polys[2]);
-        let [mut u0, mut u1] = rlk.key.inner_product(ring, &decomposition);
+        let [mut u0, mut u1] = rlk.key.inner_product(ring, &decomposition)?;
         self.ctx.mod_down().apply(ring, &mut u0);
         self.ctx.mod_down().apply(ring, &mut u1);
         u0.add_assign(&ct.polys[0], ring)?;

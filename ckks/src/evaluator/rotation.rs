@@ -49,7 +49,8 @@ impl Evaluator {
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`], [`CkksError::CiphertextSize`] unless size 2,
-    /// [`CkksError::MissingGaloisKey`].
+    /// [`CkksError::MissingGaloisKey`], [`CkksError::KeyLevelTooLow`] when the key was made for
+    /// a lower level.
     pub fn rotate(&self, ct: &Ciphertext, step: i64, keys: &GaloisKeys) -> Result<Ciphertext, CkksError> {
         self.check_ct(ct)?;
         check_size(ct, 2)?;
@@ -59,7 +60,7 @@ impl Evaluator {
         }
         let key = self.find_key(keys, element, Some(step))?;
         let decomposition = Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]);
-        Ok(self.apply_galois(&ct.polys[0], &decomposition, key, ct))
+        self.apply_galois(&ct.polys[0], &decomposition, key, ct)
     }
 
     /// Conjugates every slot.
@@ -71,7 +72,7 @@ impl Evaluator {
         check_size(ct, 2)?;
         let key = self.find_key(keys, galois_element_for_conjugation(self.ctx.ring().n()), None)?;
         let decomposition = Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]);
-        Ok(self.apply_galois(&ct.polys[0], &decomposition, key, ct))
+        self.apply_galois(&ct.polys[0], &decomposition, key, ct)
     }
 
     /// `σ_g(c_0 + c_1·s)` re-encrypted under `s`, from the decomposition of `c_1`.
@@ -81,13 +82,13 @@ impl Evaluator {
         decomposition: &Decomposition,
         key: &GaloisKey,
         like: &Ciphertext,
-    ) -> Ciphertext {
+    ) -> Result<Ciphertext, CkksError> {
         let ring = self.ctx.ring();
-        let [mut u0, mut u1] = key.key.inner_product(ring, decomposition);
+        let [mut u0, mut u1] = key.key.inner_product(ring, decomposition)?;
         self.ctx.mod_down().apply(ring, &mut u0);
         self.ctx.mod_down().apply(ring, &mut u1);
-        u0.add_assign(c0, ring).expect("same level");
-        like.derived(vec![u0.permuted(&key.permutation), u1.permuted(&key.permutation)], like.scale)
+        u0.add_assign(c0, ring)?;
+        Ok(like.derived(vec![u0.permuted(&key.permutation), u1.permuted(&key.permutation)], like.scale))
     }
 
     /// Computes the key-switching decomposition of `ct` once, for many rotations.
@@ -105,7 +106,8 @@ impl Evaluator {
     /// repeating the decomposition.
     ///
     /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::MissingGaloisKey`].
+    /// [`CkksError::ParameterMismatch`], [`CkksError::MissingGaloisKey`],
+    /// [`CkksError::KeyLevelTooLow`].
     pub fn rotate_hoisted(
         &self,
         hoisted: &HoistedCiphertext,
@@ -119,6 +121,6 @@ impl Evaluator {
             return Ok(ct.clone());
         }
         let key = self.find_key(keys, element, Some(step))?;
-        Ok(self.apply_galois(&ct.polys[0], &hoisted.decomposition, key, ct))
+        self.apply_galois(&ct.polys[0], &hoisted.decomposition, key, ct)
     }
 }

@@ -241,7 +241,7 @@ impl ParametersBuilder {
     ///
     /// # Errors
     /// [`CkksError::LogDegreeOutOfRange`], [`CkksError::EmptyModulusChain`],
-    /// [`CkksError::MissingSpecialPrimes`], [`CkksError::AmbiguousChain`],
+    /// [`CkksError::MissingSpecialPrimes`],
     /// [`CkksError::PrimeBitsOutOfRange`], [`CkksError::InvalidPrime`],
     /// [`CkksError::DuplicatePrime`], [`CkksError::SecurityBoundExceeded`],
     /// [`CkksError::DnumOutOfRange`], [`CkksError::SpecialModulusTooSmall`],

@@ -49,6 +49,19 @@ pub fn take_zeroed(len: usize) -> Vec<u64> {
     }
 }
 
+/// A buffer of `len` words with unspecified contents (a recycled buffer's old values, zeros
+/// beyond them), for callers that overwrite every word: no pass over the memory to clear it.
+pub fn take_for_overwrite(len: usize) -> Vec<u64> {
+    match take_with_capacity(len) {
+        Some(mut buffer) => {
+            // Truncates, or extends with zeros only past the recycled buffer's old length.
+            buffer.resize(len, 0);
+            buffer
+        }
+        None => vec![0; len],
+    }
+}
+
 /// A buffer holding a copy of `values`.
 pub fn take_copy(values: &[u64]) -> Vec<u64> {
     match take_with_capacity(values.len()) {

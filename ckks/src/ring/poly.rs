@@ -279,7 +279,8 @@ impl RnsPoly<Ntt> {
 
     /// Applies an automorphism given by its NTT-domain gather (`spencnn_ntt::GaloisPermutation`).
     pub fn permuted(&self, permutation: &spencnn_ntt::GaloisPermutation) -> Self {
-        let mut out = buffer_pool::take_zeroed(self.data.len());
+        // Every word is written by the gather below.
+        let mut out = buffer_pool::take_for_overwrite(self.data.len());
         for (dst, src) in out.chunks_exact_mut(self.n).zip(self.data.chunks_exact(self.n)) {
             permutation.apply(src, dst).expect("limb length is the ring degree");
         }

@@ -111,11 +111,18 @@ pub fn sample_gaussian<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64
 
 /// A uniformly random NTT-form polynomial expanded from a public 32-byte seed (ChaCha20,
 /// rejection sampling per limb). Uniform in NTT form is uniform in coefficient form.
+///
+/// The limb of global prime `i` is drawn from ChaCha20 stream `i` of the seed, so it does not
+/// depend on which other limbs are expanded: the expansion over `Q_ℓ·P` is the restriction of
+/// the expansion over `Q·P` (a key or ciphertext restricted to a lower level keeps its seed).
 pub fn uniform_from_seed(seed: [u8; 32], ring: &RingContext, level: usize, special: usize) -> RnsPoly<Ntt> {
     let mut rng = ChaCha20Rng::from_seed(seed);
     let mut poly = RnsPoly::zero(ring, level, special);
     for i in 0..poly.limb_count() {
-        let q = ring.modulus(ring.prime_index(level, i)).value();
+        let prime = ring.prime_index(level, i);
+        rng.set_stream(prime as u64);
+        rng.set_word_pos(0);
+        let q = ring.modulus(prime).value();
         let mask = u64::MAX >> q.leading_zeros();
         for x in poly.limb_mut(i) {
             *x = loop {

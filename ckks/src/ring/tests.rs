@@ -171,3 +171,18 @@ fn representation_round_trip_and_products() {
     assert!(wrong.add_assign(&RnsPoly::zero(&ring, 4, 0), &ring).is_err());
     assert!(format!("{:?}", RnsPoly::<Ntt>::zero(&ring, 1, 0)).contains("level: 1"));
 }
+
+#[test]
+fn uniform_expansion_of_a_lower_level_is_the_restriction() {
+    let ring = ring();
+    let full = sampling::uniform_from_seed([3; 32], &ring, 4, 2);
+    for level in 1..=4 {
+        for special in [0, 1, 2] {
+            let lower = sampling::uniform_from_seed([3; 32], &ring, level, special);
+            assert_eq!(lower, full.restricted(level, special), "level {level}, {special} P limbs");
+        }
+    }
+    // Different seeds and different limbs of one seed differ.
+    assert_ne!(sampling::uniform_from_seed([4; 32], &ring, 4, 2), full);
+    assert_ne!(full.limb(1), full.limb(2));
+}

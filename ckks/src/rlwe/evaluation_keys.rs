@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use spencnn_ntt::GaloisPermutation;
 
 use super::switching_key::SwitchingKey;
+use crate::context::Context;
+use crate::error::CkksError;
 
 /// The Galois element `5^step mod 2N` that rotates slots left by `step` (slot `i` receives
 /// slot `i + step`); negative steps rotate right. `n` is the ring degree.
@@ -54,6 +56,10 @@ impl RelinKey {
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
+    /// The highest level the key relinearizes (see [`SwitchingKey::level`]).
+    pub fn level(&self) -> usize {
+        self.key.level()
+    }
 }
 
 /// The key of one Galois element `g`, stored *pre-permuted*: it switches from `s` to
@@ -80,6 +86,10 @@ impl GaloisKey {
     pub fn switching_key(&self) -> &SwitchingKey {
         &self.key
     }
+    /// The highest level the key rotates (see [`SwitchingKey::level`]).
+    pub fn level(&self) -> usize {
+        self.key.level()
+    }
 }
 
 /// A set of Galois keys, looked up by Galois element.
@@ -90,6 +100,10 @@ pub struct GaloisKeys {
 }
 
 impl GaloisKeys {
+    /// An empty set for `ctx`'s parameters (keys are added with [`GaloisKeys::merge`]).
+    pub fn empty(ctx: &Context) -> Self {
+        Self { keys: BTreeMap::new(), fingerprint: ctx.params().fingerprint() }
+    }
     /// The key of a Galois element, if generated.
     pub fn get(&self, galois_element: u64) -> Option<&GaloisKey> {
         self.keys.get(&galois_element)
@@ -109,5 +123,33 @@ impl GaloisKeys {
     /// Fingerprint of the parameters the keys were made under.
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+    /// Bytes of polynomial data held by all keys.
+    pub fn memory_bytes(&self) -> usize {
+        self.keys.values().map(|k| k.key.memory_bytes()).sum()
+    }
+
+    /// Moves every key of `other` into this set (e.g. keys received one at a time). A default
+    /// (empty) set takes the parameters of the first keys merged into it.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when the sets were made under different parameters,
+    /// [`CkksError::DuplicateGaloisKey`] when both hold a key for the same element (nothing is
+    /// moved then).
+    pub fn merge(&mut self, other: GaloisKeys) -> Result<(), CkksError> {
+        if other.is_empty() {
+            return Ok(());
+        }
+        if self.is_empty() && self.fingerprint == 0 {
+            self.fingerprint = other.fingerprint;
+        }
+        if other.fingerprint != self.fingerprint {
+            return Err(CkksError::ParameterMismatch { expected: self.fingerprint, found: other.fingerprint });
+        }
+        if let Some(&galois_element) = other.keys.keys().find(|g| self.keys.contains_key(g)) {
+            return Err(CkksError::DuplicateGaloisKey { galois_element });
+        }
+        self.keys.extend(other.keys);
+        Ok(())
     }
 }

@@ -85,55 +85,123 @@ impl KeyGenerator {
         Ok(PublicKey { b, a, seed, fingerprint: sk.fingerprint })
     }
 
-    /// The relinearization key (switching from `s²` to `s`).
+    /// Checks a key level against the parameters.
+    fn check_key_level(&self, level: usize) -> Result<(), CkksError> {
+        let max = self.ctx.params().max_level();
+        if !(1..=max).contains(&level) {
+            return Err(CkksError::LevelOutOfRange { level, min: 1, max });
+        }
+        Ok(())
+    }
+
+    /// The relinearization key (switching from `s²` to `s`) for every level.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
     pub fn relin_key(&mut self, sk: &SecretKey) -> Result<RelinKey, CkksError> {
+        self.relin_key_at_level(sk, self.ctx.params().max_level())
+    }
+
+    /// The relinearization key for ciphertexts up to `level` (smaller and faster to make than
+    /// the full key when the circuit multiplies only below the top level).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] unless `1 ≤ level ≤ L`.
+    pub fn relin_key_at_level(&mut self, sk: &SecretKey, level: usize) -> Result<RelinKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
+        self.check_key_level(level)?;
         let ring = self.ctx.ring();
         let mut s_squared = sk.poly.clone();
         s_squared.mul_assign(&sk.poly, ring)?;
-        let key = SwitchingKey::generate(self.ctx.params(), ring, &s_squared, &sk.poly, &mut self.rng);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, level, &s_squared, &sk.poly, &mut self.rng);
         s_squared.zeroize();
         Ok(RelinKey { key, fingerprint: sk.fingerprint })
     }
 
-    /// The key of one Galois element (odd, below `2N`).
+    /// The key of one Galois element (odd, below `2N`) for every level.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`], or an NTT error for an invalid element.
     pub fn galois_key(&mut self, sk: &SecretKey, galois_element: u64) -> Result<GaloisKey, CkksError> {
+        self.galois_key_at_level(sk, galois_element, self.ctx.params().max_level())
+    }
+
+    /// The key of one Galois element for ciphertexts up to `level`: `2·ceil(ℓ/α)·(ℓ + k)` limbs
+    /// instead of `2·dnum·(L + k)` (see [`SwitchingKey`]).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`], or an NTT error for an
+    /// invalid element.
+    pub fn galois_key_at_level(
+        &mut self,
+        sk: &SecretKey,
+        galois_element: u64,
+        level: usize,
+    ) -> Result<GaloisKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
+        self.check_key_level(level)?;
         let ring = self.ctx.ring();
         let n = ring.n();
         let permutation = GaloisPermutation::new(n, galois_element)?;
         let inverse = GaloisPermutation::new(n, galois_element_inverse(galois_element, n))?;
         // The key switches from s to σ_g^{-1}(s); see `GaloisKey`.
         let mut permuted_secret = sk.poly.permuted(&inverse);
-        let key = SwitchingKey::generate(self.ctx.params(), ring, &sk.poly, &permuted_secret, &mut self.rng);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, level, &sk.poly, &permuted_secret, &mut self.rng);
         permuted_secret.zeroize();
         Ok(GaloisKey { galois_element, permutation, key })
     }
 
     /// Galois keys for the rotation `steps` (slot `i` receives slot `i + step`; negative steps
-    /// rotate right) and, if `conjugation`, for complex conjugation. Steps that map to the
-    /// same Galois element share one key; step 0 needs none.
+    /// rotate right) and, if `conjugation`, for complex conjugation, for every level. Steps
+    /// that map to the same Galois element share one key; step 0 needs none.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
     pub fn galois_keys(&mut self, sk: &SecretKey, steps: &[i64], conjugation: bool) -> Result<GaloisKeys, CkksError> {
         let n = self.ctx.ring().n();
-        let mut elements: Vec<u64> =
-            steps.iter().map(|&step| galois_element_for_step(step, n)).filter(|&g| g != 1).collect();
+        let top = self.ctx.params().max_level();
+        let mut elements: Vec<(u64, usize)> =
+            steps.iter().map(|&step| (galois_element_for_step(step, n), top)).collect();
         if conjugation {
-            elements.push(galois_element_for_conjugation(n));
+            elements.push((galois_element_for_conjugation(n), top));
         }
-        elements.sort_unstable();
-        elements.dedup();
+        self.keys_for_elements(sk, elements)
+    }
+
+    /// Galois keys for `(step, level)` pairs: each rotation step with the highest level at
+    /// which it is applied (keys for deep layers are much smaller). Steps that map to the same
+    /// Galois element share one key at the highest of their levels; step 0 needs none.
+    ///
+    /// ```
+    /// use spencnn_ckks::{Context, KeyGenerator, Parameters};
+    /// let params = Parameters::builder().log_n(10).q_bits(&[50, 40, 40]).p_bits(&[50])
+    ///     .dnum(3).insecure_for_testing_only().build().unwrap();
+    /// let ctx = Context::new(params).unwrap();
+    /// let mut keygen = KeyGenerator::new(&ctx);
+    /// let sk = keygen.secret_key();
+    /// let keys = keygen.galois_keys_at_levels(&sk, &[(1, 3), (2, 1)]).unwrap();
+    /// let levels: Vec<usize> = keys.elements().map(|g| keys.get(g).unwrap().level()).collect();
+    /// assert_eq!(levels.len(), 2);
+    /// assert!(levels.contains(&1) && levels.contains(&3));
+    /// ```
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`].
+    pub fn galois_keys_at_levels(&mut self, sk: &SecretKey, steps: &[(i64, usize)]) -> Result<GaloisKeys, CkksError> {
+        let n = self.ctx.ring().n();
+        let elements = steps.iter().map(|&(step, level)| (galois_element_for_step(step, n), level)).collect();
+        self.keys_for_elements(sk, elements)
+    }
+
+    fn keys_for_elements(&mut self, sk: &SecretKey, mut elements: Vec<(u64, usize)>) -> Result<GaloisKeys, CkksError> {
+        self.ctx.check_fingerprint(sk.fingerprint)?;
+        elements.retain(|&(g, _)| g != 1);
+        // Highest level first within an element, then keep the first of each element.
+        elements.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        elements.dedup_by_key(|e| e.0);
         let mut keys = GaloisKeys { keys: Default::default(), fingerprint: sk.fingerprint };
-        for g in elements {
-            let key = self.galois_key(sk, g)?;
+        for (g, level) in elements {
+            let key = self.galois_key_at_level(sk, g, level)?;
             keys.keys.insert(g, key);
         }
         Ok(keys)

@@ -11,43 +11,54 @@ use rand_core::{CryptoRng, RngCore, SeedableRng};
 use zeroize::Zeroize;
 
 use super::decomposition::Decomposition;
+use crate::error::CkksError;
 use crate::params::Parameters;
 use crate::ring::{Ntt, RingContext, RnsPoly, sampling};
 
-/// A switching key in NTT form over all of `Q·P` (`dnum` digits), with the seed of its
-/// uniform parts `a_j`.
+/// A switching key in NTT form over `Q_ℓ·P` for its *level* `ℓ` (number of Q primes,
+/// `1..=L`), with the seed of its uniform parts `a_j`.
+///
+/// A key at level `ℓ` holds the `ceil(ℓ/α)` digits that a decomposition at level `ℓ` or below
+/// produces, each over the `ℓ` first Q primes and all P primes: it switches ciphertexts at any
+/// level up to `ℓ`. It is exactly the restriction of the same key at level `L` (same seed: the
+/// uniform expansion of a limb does not depend on the level), and takes
+/// `2·ceil(ℓ/α)·(ℓ + k)` limbs instead of `2·dnum·(L + k)`.
 #[derive(Debug, Clone)]
 pub struct SwitchingKey {
+    level: usize,
     digits: Vec<(RnsPoly<Ntt>, RnsPoly<Ntt>)>,
     seed: [u8; 32],
 }
 
 impl SwitchingKey {
-    /// Generates a key switching `from` (NTT form over `Q·P`) to the secret `to` (NTT form over
-    /// `Q·P`).
+    /// Generates a key at `level` (`1..=L`, checked by the caller) switching `from` (NTT form
+    /// over `Q·P`) to the secret `to` (NTT form over `Q·P`).
     pub fn generate<G: RngCore + CryptoRng>(
         params: &Parameters,
         ring: &RingContext,
+        level: usize,
         from: &RnsPoly<Ntt>,
         to: &RnsPoly<Ntt>,
         rng: &mut G,
     ) -> Self {
+        debug_assert!((1..=params.max_level()).contains(&level));
         let seed = sampling::fresh_seed(rng);
-        let (q_count, p_count) = (params.max_level(), params.p_primes().len());
+        let p_count = params.p_primes().len();
         let alpha = params.primes_per_digit();
-        let digits = Self::uniform_parts(params, ring, seed)
+        let mut to = to.restricted(level, p_count);
+        let digits = Self::uniform_parts(params, ring, level, seed)
             .into_iter()
             .enumerate()
             .map(|(j, a)| {
                 let mut errors = sampling::sample_gaussian(rng, ring.n());
-                let mut b = RnsPoly::from_small_signed(&errors, ring, q_count, p_count).into_ntt(ring);
+                let mut b = RnsPoly::from_small_signed(&errors, ring, level, p_count).into_ntt(ring);
                 errors.zeroize();
                 // b = e − a·s + g_j·s'
                 let mut a_s = a.clone();
-                a_s.mul_assign(to, ring).expect("same basis");
+                a_s.mul_assign(&to, ring).expect("same basis");
                 b.sub_assign(&a_s, ring).expect("same basis");
                 a_s.zeroize();
-                for i in j * alpha..((j + 1) * alpha).min(q_count) {
+                for i in j * alpha..((j + 1) * alpha).min(level) {
                     let m = ring.modulus(i);
                     // g_j mod q_i = P mod q_i.
                     let p_mod = ring
@@ -61,22 +72,56 @@ impl SwitchingKey {
                 (b, a)
             })
             .collect();
-        Self { digits, seed }
+        to.zeroize();
+        Self { level, digits, seed }
     }
 
-    /// The uniform parts `a_0, …, a_{dnum-1}` (NTT form over `Q·P`) expanded from a key's seed:
-    /// digit `j` uses the `j`-th 32-byte seed drawn from a ChaCha20 stream keyed by `seed`.
-    pub(crate) fn uniform_parts(params: &Parameters, ring: &RingContext, seed: [u8; 32]) -> Vec<RnsPoly<Ntt>> {
-        let (q_count, p_count) = (params.max_level(), params.p_primes().len());
+    /// Number of digits of a key at `level`: `ceil(level / α)`.
+    pub fn digit_count(params: &Parameters, level: usize) -> usize {
+        level.div_ceil(params.primes_per_digit())
+    }
+
+    /// The uniform parts `a_0, …, a_{d-1}` (NTT form over `Q_ℓ·P`, `d` digits at `level`)
+    /// expanded from a key's seed: digit `j` uses the `j`-th 32-byte seed drawn from a ChaCha20
+    /// stream keyed by `seed`, so the parts at a lower level are restrictions of these.
+    pub(crate) fn uniform_parts(
+        params: &Parameters,
+        ring: &RingContext,
+        level: usize,
+        seed: [u8; 32],
+    ) -> Vec<RnsPoly<Ntt>> {
+        let p_count = params.p_primes().len();
         let mut digit_seeds = rand_chacha::ChaCha20Rng::from_seed(seed);
-        (0..params.dnum())
-            .map(|_| sampling::uniform_from_seed(sampling::fresh_seed(&mut digit_seeds), ring, q_count, p_count))
+        (0..Self::digit_count(params, level))
+            .map(|_| sampling::uniform_from_seed(sampling::fresh_seed(&mut digit_seeds), ring, level, p_count))
             .collect()
     }
 
-    /// A key from its `(b_j, a_j)` pairs and seed (the loaders check that they agree).
-    pub(crate) fn from_parts(digits: Vec<(RnsPoly<Ntt>, RnsPoly<Ntt>)>, seed: [u8; 32]) -> Self {
-        Self { digits, seed }
+    /// A key from its level, `(b_j, a_j)` pairs and seed (the loaders check that they agree).
+    pub(crate) fn from_parts(level: usize, digits: Vec<(RnsPoly<Ntt>, RnsPoly<Ntt>)>, seed: [u8; 32]) -> Self {
+        Self { level, digits, seed }
+    }
+
+    /// The number of Q primes the key covers: it switches ciphertexts up to this level.
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
+    /// The same key restricted to `level` (a copy of its first digits and limbs): exactly the
+    /// key [`SwitchingKey::generate`] would give at `level` with the same seed and errors.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelOutOfRange`] unless `1 ≤ level ≤` the key's level.
+    pub fn restricted(&self, params: &Parameters, level: usize) -> Result<Self, CkksError> {
+        if !(1..=self.level).contains(&level) {
+            return Err(CkksError::LevelOutOfRange { level, min: 1, max: self.level });
+        }
+        let p_count = params.p_primes().len();
+        let digits = self.digits[..Self::digit_count(params, level)]
+            .iter()
+            .map(|(b, a)| (b.restricted(level, p_count), a.restricted(level, p_count)))
+            .collect();
+        Ok(Self { level, digits, seed: self.seed })
     }
 
     /// The `(b_j, a_j)` pairs.
@@ -89,25 +134,51 @@ impl SwitchingKey {
         self.seed
     }
 
+    /// Bytes of polynomial data the key holds.
+    pub fn memory_bytes(&self) -> usize {
+        self.digits.iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
+    }
+
+    /// Checks that the key covers a decomposition at `level`.
+    ///
+    /// # Errors
+    /// [`CkksError::KeyLevelTooLow`].
+    pub fn check_level(&self, level: usize) -> Result<(), CkksError> {
+        if level > self.level {
+            return Err(CkksError::KeyLevelTooLow { key_level: self.level, level });
+        }
+        Ok(())
+    }
+
     /// `(Σ_j d_j ⊙ b_j, Σ_j d_j ⊙ a_j)` over `Q_ℓ·P`, with one delayed reduction per limb.
-    pub fn inner_product(&self, ring: &RingContext, decomposition: &Decomposition) -> [RnsPoly<Ntt>; 2] {
+    ///
+    /// # Errors
+    /// [`CkksError::KeyLevelTooLow`] when the decomposition's level is above the key's.
+    pub fn inner_product(
+        &self,
+        ring: &RingContext,
+        decomposition: &Decomposition,
+    ) -> Result<[RnsPoly<Ntt>; 2], CkksError> {
         let level = decomposition.level();
+        self.check_level(level)?;
         let digits = decomposition.digits();
+        debug_assert!(digits.len() <= self.digits.len(), "a key at level ℓ has the digits of level ℓ");
         let mut out =
             [RnsPoly::<Ntt>::zero(ring, level, ring.p_count()), RnsPoly::<Ntt>::zero(ring, level, ring.p_count())];
         for (component, acc) in out.iter_mut().enumerate() {
             for i in 0..acc.limb_count() {
-                // The key has all Q limbs, so its local limb index equals the global prime index.
                 let global = ring.prime_index(level, i);
+                // The key's limb of the same prime: Q limbs first (its `level` of them), then P.
+                let key_limb = if i < level { i } else { self.level + (i - level) };
                 let pairs: Vec<(&[u64], &[u64])> = digits
                     .iter()
                     .zip(&self.digits)
-                    .map(|(d, (b, a))| (d.limb(i), if component == 0 { b.limb(global) } else { a.limb(global) }))
+                    .map(|(d, (b, a))| (d.limb(i), if component == 0 { b.limb(key_limb) } else { a.limb(key_limb) }))
                     .collect();
                 spencnn_ntt::vector::multiply_accumulate(acc.limb_mut(i), &pairs, ring.modulus(global))
                     .expect("limb length is the ring degree");
             }
         }
-        out
+        Ok(out)
     }
 }

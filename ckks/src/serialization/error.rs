@@ -153,6 +153,12 @@ pub enum SerializationError {
         /// Which object.
         object: &'static str,
     },
+    /// The set holds no key for the requested Galois element.
+    #[error("no Galois key for element {galois_element}")]
+    NoSuchKey {
+        /// The element asked for.
+        galois_element: u64,
+    },
     /// Only a fresh secret-key encryption has a seed, hence a compressed form.
     #[error("the ciphertext has no seed: only fresh secret-key encryptions have a compressed form")]
     NotSeeded,

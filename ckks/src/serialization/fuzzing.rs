@@ -142,8 +142,23 @@ impl Target {
             ],
             Target::SecretKey => vec![f.sk.to_bytes(ctx).expect(ok).to_vec()],
             Target::PublicKey => vec![f.pk.to_bytes(ctx).expect(ok), f.pk.to_seeded_bytes(ctx).expect(ok)],
-            Target::RelinKey => vec![f.rlk.to_bytes(ctx).expect(ok), f.rlk.to_seeded_bytes(ctx).expect(ok)],
-            Target::GaloisKeys => vec![f.galois.to_bytes(ctx).expect(ok), f.galois.to_seeded_bytes(ctx).expect(ok)],
+            Target::RelinKey => {
+                let level_one = KeyGenerator::from_seed(ctx, [0xf3; 32]).relin_key_at_level(&f.sk, 1).expect(ok);
+                vec![
+                    f.rlk.to_bytes(ctx).expect(ok),
+                    f.rlk.to_seeded_bytes(ctx).expect(ok),
+                    level_one.to_bytes(ctx).expect(ok),
+                ]
+            }
+            Target::GaloisKeys => {
+                let mixed =
+                    KeyGenerator::from_seed(ctx, [0xf4; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (3, 2)]).expect(ok);
+                vec![
+                    f.galois.to_bytes(ctx).expect(ok),
+                    f.galois.to_seeded_bytes(ctx).expect(ok),
+                    mixed.to_seeded_bytes(ctx).expect(ok),
+                ]
+            }
         }
     }
 }
@@ -216,7 +231,9 @@ pub fn fuzz_relin_key(bytes: &[u8]) {
     if let Ok(rlk) = RelinKey::from_bytes(&f.ctx, bytes, FUZZ_MAX_BYTES) {
         let written = if is_seeded(bytes) { rlk.to_seeded_bytes(&f.ctx) } else { rlk.to_bytes(&f.ctx) };
         assert_eq!(written.expect("same context"), bytes, "{CANONICAL}");
-        Evaluator::new(&f.ctx).multiply_relin(&f.ciphertext, &f.ciphertext, &rlk).expect("a loaded key relinearizes");
+        let eval = Evaluator::new(&f.ctx);
+        let ct = eval.drop_to_level(&f.ciphertext, rlk.level()).expect("a key level is a valid level");
+        eval.multiply_relin(&ct, &ct, &rlk).expect("a loaded key relinearizes at its level");
     }
 }
 
@@ -228,14 +245,15 @@ pub fn fuzz_galois_keys(bytes: &[u8]) {
         assert_eq!(written.expect("same context"), bytes, "{CANONICAL}");
         let eval = Evaluator::new(&f.ctx);
         let n = f.ctx.ring().n() as i64;
-        // Every rotation step whose key is present runs.
+        let at_level = |level: usize| eval.drop_to_level(&f.ciphertext, level).expect("a key level is a valid level");
+        // Every rotation step whose key is present runs, at the key's level.
         for step in 1..n / 2 {
-            if keys.get(crate::rlwe::galois_element_for_step(step, n as usize)).is_some() {
-                eval.rotate(&f.ciphertext, step, &keys).expect("a loaded key rotates");
+            if let Some(key) = keys.get(crate::rlwe::galois_element_for_step(step, n as usize)) {
+                eval.rotate(&at_level(key.level()), step, &keys).expect("a loaded key rotates");
             }
         }
-        if keys.get(crate::rlwe::galois_element_for_conjugation(n as usize)).is_some() {
-            eval.conjugate(&f.ciphertext, &keys).expect("a loaded key conjugates");
+        if let Some(key) = keys.get(crate::rlwe::galois_element_for_conjugation(n as usize)) {
+            eval.conjugate(&at_level(key.level()), &keys).expect("a loaded key conjugates");
         }
     }
 }

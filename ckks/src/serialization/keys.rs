@@ -150,15 +150,17 @@ impl PublicKey {
     }
 }
 
-/// Encoded length of a switching key's body.
-fn switching_key_len(ctx: &Context, form: Form) -> usize {
+/// Encoded length of the body of a switching key at `level`: the level, the seed, and per
+/// digit `b_j` (and `a_j` in full form) over `Q_level·P`.
+fn switching_key_len(ctx: &Context, level: usize, form: Form) -> usize {
     let ring = ctx.ring();
     let polys = if form == Form::Full { 2 } else { 1 };
-    32 + ctx.params().dnum() * polys * poly_len(ring, ring.q_count(), ring.p_count())
+    2 + 32 + SwitchingKey::digit_count(ctx.params(), level) * polys * poly_len(ring, level, ring.p_count())
 }
 
 fn write_switching_key(w: &mut Writer, ctx: &Context, key: &SwitchingKey, form: Form) {
     let ring = ctx.ring();
+    w.u16(key.level() as u16);
     w.bytes(&key.seed());
     for (b, a) in key.digits() {
         w.poly(ring, b);
@@ -170,11 +172,13 @@ fn write_switching_key(w: &mut Writer, ctx: &Context, key: &SwitchingKey, form: 
 
 fn read_switching_key(ctx: &Context, r: &mut Reader<'_>, form: Form) -> Result<SwitchingKey, SerializationError> {
     let ring = ctx.ring();
-    let (level, special) = (ring.q_count(), ring.p_count());
+    let level = r.u16()?;
+    check_range("level", u64::from(level), 1, ctx.params().max_level() as u64)?;
+    let (level, special) = (usize::from(level), ring.p_count());
     // The whole key must be present before its uniform parts are expanded into memory.
-    r.ensure(switching_key_len(ctx, form))?;
+    r.ensure(switching_key_len(ctx, level, form) - 2)?;
     let seed: [u8; 32] = r.array()?;
-    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, seed);
+    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, level, seed);
     let mut digits = Vec::with_capacity(uniform.len());
     for a in uniform {
         let b = r.poly(ring, level, special)?;
@@ -183,14 +187,14 @@ fn read_switching_key(ctx: &Context, r: &mut Reader<'_>, form: Form) -> Result<S
         }
         digits.push((b, a));
     }
-    Ok(SwitchingKey::from_parts(digits, seed))
+    Ok(SwitchingKey::from_parts(level, digits, seed))
 }
 
 impl RelinKey {
     fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let kind = if form == Form::Full { ObjectKind::RelinKey } else { ObjectKind::SeededRelinKey };
-        let mut w = Writer::new(kind, self.fingerprint, switching_key_len(ctx, form));
+        let mut w = Writer::new(kind, self.fingerprint, switching_key_len(ctx, self.key.level(), form));
         write_switching_key(&mut w, ctx, &self.key, form);
         Ok(w.finish())
     }
@@ -198,8 +202,8 @@ impl RelinKey {
     /// Loads a relinearization key, full or seeded, made under `ctx`'s parameters.
     ///
     /// # Errors
-    /// Header and length errors, [`SerializationError::CoefficientOutOfRange`],
-    /// [`SerializationError::SeedMismatch`].
+    /// Header and length errors, [`SerializationError::FieldOutOfRange`] for the key's level,
+    /// [`SerializationError::CoefficientOutOfRange`], [`SerializationError::SeedMismatch`].
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
         let accepted = [ObjectKind::RelinKey, ObjectKind::SeededRelinKey];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "RelinKey or SeededRelinKey")?;
@@ -212,24 +216,44 @@ impl RelinKey {
 
 impl GaloisKeys {
     fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+        self.write_keys(ctx, self.keys.values(), form)
+    }
+
+    /// A `GaloisKeys` object of the given keys (of this set), in ascending element order.
+    fn write_keys<'k>(
+        &self,
+        ctx: &Context,
+        keys: impl Iterator<Item = &'k GaloisKey> + Clone,
+        form: Form,
+    ) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let kind = if form == Form::Full { ObjectKind::GaloisKeys } else { ObjectKind::SeededGaloisKeys };
-        let per_key = 8 + switching_key_len(ctx, form);
-        let mut w = Writer::new(kind, self.fingerprint, 4 + self.keys.len() * per_key);
-        w.u32(self.keys.len() as u32);
-        for (&element, key) in &self.keys {
-            w.u64(element);
+        let body = 4 + keys.clone().map(|k| 8 + switching_key_len(ctx, k.key.level(), form)).sum::<usize>();
+        let mut w = Writer::new(kind, self.fingerprint, body);
+        w.u32(keys.clone().count() as u32);
+        for key in keys {
+            w.u64(key.galois_element);
             write_switching_key(&mut w, ctx, &key.key, form);
         }
         Ok(w.finish())
+    }
+
+    /// The compressed bytes of a set holding only the key of `galois_element`: keys sent one
+    /// at a time (each a valid `SeededGaloisKeys` object) without copying the key.
+    ///
+    /// # Errors
+    /// [`SerializationError::NoSuchKey`], [`SerializationError::ParameterMismatch`].
+    pub fn key_to_seeded_bytes(&self, ctx: &Context, galois_element: u64) -> Result<Vec<u8>, SerializationError> {
+        let key = self.keys.get(&galois_element).ok_or(SerializationError::NoSuchKey { galois_element })?;
+        self.write_keys(ctx, std::iter::once(key), Form::Seeded)
     }
 
     /// Loads Galois keys, full or seeded, made under `ctx`'s parameters. The element count is
     /// checked against `N − 1` and against the remaining input before any key is decoded.
     ///
     /// # Errors
-    /// Header and length errors, [`SerializationError::FieldOutOfRange`] for the count,
-    /// [`SerializationError::InvalidGaloisElement`],
+    /// Header and length errors, [`SerializationError::FieldOutOfRange`] for the count and the
+    /// keys' levels, [`SerializationError::InvalidGaloisElement`],
     /// [`SerializationError::UnorderedGaloisElements`],
     /// [`SerializationError::CoefficientOutOfRange`], [`SerializationError::SeedMismatch`].
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
@@ -241,7 +265,9 @@ impl GaloisKeys {
         let count = r.u32()? as usize;
         // Odd elements of (Z/2N)^* other than 1.
         check_range("count", count as u64, 0, n as u64 - 1)?;
-        r.ensure(count * (8 + switching_key_len(ctx, form)))?;
+        // Every key takes at least the length of a key at level 1; each key's own length is
+        // checked before its uniform parts are expanded.
+        r.ensure(count * (8 + switching_key_len(ctx, 1, form)))?;
         let mut keys = BTreeMap::new();
         let mut previous = None;
         for _ in 0..count {

@@ -1,7 +1,7 @@
 //! Versioned binary serialization of parameters, plaintexts, ciphertexts and keys, with
 //! compressed (seeded) forms, and loaders that treat their input as hostile.
 //!
-//! # Format (version 1, all integers little-endian)
+//! # Format (version 2, all integers little-endian)
 //!
 //! Every object starts with a 20-byte header:
 //!
@@ -25,10 +25,19 @@
 //! | `SecretKey` | the ternary coefficients (coefficient form), 2 bits each (0 → 0, 1 → 1, 2 → −1), four per byte, low bits first |
 //! | `PublicKey` | seed, `b`, `a` over `Q·P` |
 //! | `SeededPublicKey` | seed, `b`; `a` is expanded from the seed |
-//! | `RelinKey` | seed, then per digit `b_j`, `a_j` over `Q·P` |
-//! | `SeededRelinKey` | seed, then per digit `b_j` |
+//! | `RelinKey` | key level `ℓ` u16, seed, then per digit (`ceil(ℓ/α)` of them) `b_j`, `a_j` over `Q_ℓ·P` |
+//! | `SeededRelinKey` | key level `ℓ` u16, seed, then per digit `b_j` over `Q_ℓ·P` |
 //! | `GaloisKeys` | count u32, then per key (elements strictly ascending): element u64, and the key as `RelinKey`'s body |
 //! | `SeededGaloisKeys` | count u32, then per key: element u64, and the key as `SeededRelinKey`'s body |
+//!
+//! Uniform polynomials are expanded from their seed limb by limb, the limb of global prime `i`
+//! from ChaCha20 stream `i` (see [`crate::ring::sampling::uniform_from_seed`]); a switching key's
+//! digit `j` uses the `j`-th 32-byte seed drawn from the key's seed.
+//!
+//! Version history: 1 had no key levels (every key over all of `Q·P`) and expanded the limbs
+//! of a uniform polynomial from one stream; version 2 adds the key level (keys restricted to
+//! the levels where they are used) and per-prime streams (a restricted key keeps its seed).
+//! Version-1 bytes are refused with [`SerializationError::UnsupportedVersion`].
 //!
 //! The encoding is canonical: a loader accepts only the bytes the writer produces for the
 //! object it returns (checked by the fuzz entry points in [`fuzzing`]).
@@ -70,6 +79,7 @@ pub mod fuzzing;
 mod keys;
 mod params;
 mod scheme;
+pub mod sizes;
 
 pub use codec::Header;
 pub use error::SerializationError;
@@ -77,7 +87,7 @@ pub use error::SerializationError;
 /// The first eight bytes of every serialized object.
 pub const MAGIC: [u8; 8] = *b"SPNCKKS\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 20;
 

@@ -153,6 +153,21 @@ pub trait Backend {
         sums.iter().map(|terms| self.mul_acc_extended(terms)).collect()
     }
 
+    /// [`Backend::mul_acc_extended`] with the plaintexts made by `encode` when they are
+    /// needed: a backend may encode and consume them a few at a time, so that an instruction
+    /// never holds all its plaintexts at once (on-demand encoding of large layers). The result
+    /// is the same as [`Backend::mul_acc_extended`]'s. The default encodes them all first.
+    fn mul_acc_extended_encoding(
+        &self,
+        terms: &[(&Self::Extended, crate::plan::PlainId)],
+        encode: &(dyn Fn(crate::plan::PlainId) -> Result<Self::Plaintext, BackendError> + Sync),
+    ) -> Result<Self::Ciphertext, BackendError> {
+        let plaintexts = terms.iter().map(|(_, id)| encode(*id)).collect::<Result<Vec<_>, _>>()?;
+        let pairs: Vec<(&Self::Extended, &Self::Plaintext)> =
+            terms.iter().zip(&plaintexts).map(|((x, _), p)| (*x, p)).collect();
+        self.mul_acc_extended(&pairs)
+    }
+
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
     fn rotate_sum(
         &self,

@@ -10,15 +10,21 @@ use spencnn::Tensor3;
 use spencnn::backend::run_simulated;
 use spencnn::image::{IdxImages, ImageError, load_png, parse_idx_labels};
 use spencnn::inference::precision::argmax;
+use spencnn::inference::wire::WireError;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, InferError, LayerRun, ParamOptions, Server, estimate_memory, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, InferError, LayerRun, ModelInterface, ParamOptions, Server, estimate_memory,
+    plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{OpCounts, PlanConfig};
 use spencnn::summary::{BuildError, Weights, build_variant};
 
 use super::plan_cmd::VariantArg;
+use super::transport::{MessageSizes, Transport, TransportError};
 use super::{emit, progress};
+
+/// Largest model interface the client accepts (the zoo's are a few KiB).
+const MAX_INTERFACE_BYTES: usize = 16 << 20;
 
 /// When the weights are encoded (see [`EncodingPolicy`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -88,6 +94,10 @@ pub(crate) struct InferArgs {
     /// networks whose keys do not fit in memory whole.
     #[arg(long)]
     layers: Option<usize>,
+    /// Also write every message that crosses the client/server boundary to this directory
+    /// (interface.bin, keys.bin, image-I.bin, logits-I.bin).
+    #[arg(long)]
+    save_messages: Option<PathBuf>,
     /// Print JSON instead of tables (no progress bar).
     #[arg(long)]
     json: bool,
@@ -111,6 +121,10 @@ pub(crate) enum InferCmdError {
         "keys ({keys:.1} GiB) and weight plaintexts ({plaintexts:.1} GiB) would exceed the {limit:.1} GiB limit (--max-memory-gib)"
     )]
     Memory { keys: f64, plaintexts: f64, limit: f64 },
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Wire(#[from] WireError),
     #[error("cannot print JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the output: {0}")]
@@ -176,6 +190,9 @@ pub(crate) struct InferReport {
     pub prefix_layers: Option<usize>,
     pub keygen_seconds: f64,
     pub key_bytes: usize,
+    /// Bytes of each message as sent (seeded forms).
+    #[serde(default)]
+    pub messages: MessageSizes,
     pub setup_seconds: f64,
     pub plaintext_bytes: usize,
     pub encrypt_seconds: f64,
@@ -286,11 +303,18 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
         });
     }
     let mut server = Server::new(schedule, params, policy)?;
+    // Everything between client and server travels as bytes.
+    let transport = Transport::new(args.save_messages.as_deref())?;
+    let mut sizes = MessageSizes::default();
+    let interface_bytes = server.interface().to_bytes()?;
+    sizes.interface = interface_bytes.len() as u64;
+    let interface =
+        ModelInterface::from_bytes(transport.send("interface.bin", &interface_bytes)?, MAX_INTERFACE_BYTES)?;
 
-    // Client: keys (the secret key never leaves `client`).
+    // Client: keys (the secret key never leaves `client`), streamed to the server.
     let start = Instant::now();
-    let mut client = Client::new(server.interface().clone())?;
-    server.set_keys(client.evaluation_keys()?)?;
+    let mut client = Client::new(interface)?;
+    sizes.keys = transport.send_keys(&mut client, &mut server)?;
     let keygen_seconds = start.elapsed().as_secs_f64();
     let setup = server.setup()?;
 
@@ -300,15 +324,22 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
     let bar = progress::layers_bar(server.schedule().layers.len(), args.json);
     for (index, image, label) in &inputs {
         let start = Instant::now();
-        let encrypted = client.encrypt(image)?;
+        let image_bytes = client.encrypt(image)?.to_bytes(client.context())?;
         encrypt_seconds = start.elapsed().as_secs_f64();
+        sizes.image = image_bytes.len() as u64;
+        let image_bytes = transport.send(&format!("image-{index}.bin"), &image_bytes)?;
         let mut runs = Vec::new();
         for _ in 0..args.repeat.max(1) {
             bar.reset(&format!("image {index}"));
+            // Online: from the image bytes the server receives to the answer bytes it sends.
             let start = Instant::now();
-            let (answer, layer_runs) = server.infer(&encrypted, |l| bar.layer_done(&l.name))?;
+            let received = server.receive_image(image_bytes)?;
+            let (answer, layer_runs) = server.infer(&received, |l| bar.layer_done(&l.name))?;
+            let answer_bytes = answer.to_bytes(server.context())?;
             runs.push(start.elapsed().as_secs_f64());
+            sizes.logits = answer_bytes.len() as u64;
             let start = Instant::now();
+            let answer = client.receive_logits(transport.send(&format!("logits-{index}.bin"), &answer_bytes)?)?;
             let logits = client.decrypt(&answer)?;
             decrypt_seconds = start.elapsed().as_secs_f64();
             layers = layer_runs;
@@ -365,6 +396,7 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
         prefix_layers: args.layers,
         keygen_seconds,
         key_bytes: server.key_bytes(),
+        messages: sizes,
         setup_seconds: setup.seconds,
         plaintext_bytes: setup.bytes,
         encrypt_seconds,
@@ -392,6 +424,15 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
     })
 }
 
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
+
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1 << 20) as f64
 }
@@ -404,11 +445,20 @@ fn render(r: &InferReport) -> String {
     }
     let _ = writeln!(
         out,
-        "depth {}, {} Galois keys ({:.0} MiB with the relinearization key, made in {:.2} s)",
+        "depth {}, {} Galois keys ({:.0} MiB with the relinearization key; made, sent and loaded in {:.2} s)",
         r.depth,
         r.rotation_keys,
         mib(r.key_bytes),
         r.keygen_seconds
+    );
+    let m = &r.messages;
+    let _ = writeln!(
+        out,
+        "messages: interface {}, evaluation keys {}, image {}, logits {}",
+        human_bytes(m.interface),
+        human_bytes(m.keys),
+        human_bytes(m.image),
+        human_bytes(m.logits)
     );
     if r.encoding != "Preencoded" {
         let _ = writeln!(out, "weights encoded during inference ({})", r.encoding);

@@ -8,6 +8,7 @@ mod plan_cmd;
 mod progress;
 mod table;
 mod train_cmd;
+mod transport;
 
 use clap::{Parser, Subcommand};
 

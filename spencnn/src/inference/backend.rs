@@ -18,6 +18,7 @@ use spencnn_ckks::{Ciphertext, CkksError, Context, Encoder, Evaluator, ExtendedC
 
 use super::messages::EvaluationKeys;
 use crate::backend::{Backend, BackendError};
+use crate::plan::PlainId;
 
 /// Terms per parallel chunk of a fused multiply-accumulate.
 const TERMS_PER_CHUNK: usize = 8;
@@ -130,6 +131,34 @@ impl Backend for CkksBackend<'_> {
         let pairs: Vec<(&ExtendedCiphertext, &Plaintext)> = terms.iter().map(|(x, p)| (*x, &p.0)).collect();
         let sum = self.extended_sum(&pairs).map_err(failed(op))?;
         self.evaluator.mod_down_extended(sum).map_err(failed(op))
+    }
+
+    /// Chunks of [`TERMS_PER_CHUNK`] terms in parallel: each chunk encodes its plaintexts,
+    /// multiplies and accumulates them in `Q_ℓ·P`, and drops them; one mod-down at the end.
+    /// At most a chunk of plaintexts per thread is alive (a whole instruction's can be over a
+    /// GiB at `N = 2^16`). Exact modular sums: the same result as [`Backend::mul_acc_extended`].
+    fn mul_acc_extended_encoding(
+        &self,
+        terms: &[(&ExtendedCiphertext, PlainId)],
+        encode: &(dyn Fn(PlainId) -> Result<CkksPlaintext, BackendError> + Sync),
+    ) -> Result<Ciphertext, BackendError> {
+        let op = "mul_acc_extended";
+        let e = &self.evaluator;
+        let partials: Vec<ExtendedCiphertext> = terms
+            .par_chunks(TERMS_PER_CHUNK)
+            .map(|chunk| {
+                let plaintexts = chunk.iter().map(|(_, id)| encode(*id)).collect::<Result<Vec<_>, _>>()?;
+                let pairs: Vec<(&ExtendedCiphertext, &Plaintext)> =
+                    chunk.iter().zip(&plaintexts).map(|((x, _), p)| (*x, &p.0)).collect();
+                e.multiply_plain_sum_extended(&pairs).map_err(failed(op))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut iter = partials.into_iter();
+        let mut acc = iter.next().ok_or(BackendError::Empty { op })?;
+        for p in iter {
+            e.add_extended_assign(&mut acc, &p).map_err(failed(op))?;
+        }
+        e.mod_down_extended(acc).map_err(failed(op))
     }
 
     fn mul_acc_extended_many(

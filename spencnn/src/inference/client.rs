@@ -1,12 +1,15 @@
 //! The client: holds the secret key, makes the evaluation keys, encrypts images and decrypts
 //! logits. Nothing in its public API returns the secret key.
 
+use std::io::Write;
 use std::sync::Arc;
 
-use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, KeyGenerator, SecretKey};
+use spencnn_ckks::rlwe::galois_element_for_step;
+use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, GaloisKeys, KeyGenerator, RelinKey, SecretKey};
 
 use super::InferError;
 use super::messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
+use super::wire::{KeyStreamWriter, ciphertexts_len};
 use crate::model::ModelError;
 use crate::tensor::Tensor3;
 
@@ -64,16 +67,68 @@ impl Client {
     }
 
     /// The relinearization key (if the schedule squares) and the Galois keys of exactly the
-    /// schedule's rotation steps.
+    /// schedule's rotation steps, each made for the highest level at which it is used (see
+    /// [`ModelInterface::rotation_keys`]).
     ///
     /// # Errors
-    /// [`InferError::Ckks`].
+    /// [`InferError::Ckks`] (e.g. a level outside the parameters' chain).
     pub fn evaluation_keys(&mut self) -> Result<EvaluationKeys, InferError> {
-        let steps: Vec<i64> = self.interface.rotation_steps.iter().map(|&s| s as i64).collect();
-        let galois = self.keygen.galois_keys(&self.secret, &steps, false)?;
-        let relin =
-            if self.interface.needs_relinearization { Some(self.keygen.relin_key(&self.secret)?) } else { None };
+        let relin = self.relin_key()?;
+        let mut galois = GaloisKeys::empty(&self.ctx);
+        for step in self.key_order() {
+            galois.merge(self.keygen.galois_keys_at_levels(&self.secret, &[step])?)?;
+        }
         Ok(EvaluationKeys { relin, galois })
+    }
+
+    /// `(step, level)` of every Galois key in ascending Galois element order: the order of
+    /// generation (the relinearization key first) and of the keys message, so that
+    /// [`Client::evaluation_keys`] and [`Client::write_evaluation_keys`] give the same keys.
+    fn key_order(&self) -> Vec<(i64, usize)> {
+        let n = self.ctx.params().n();
+        let mut steps: Vec<(u64, i64, usize)> = self
+            .interface
+            .rotation_keys()
+            .map(|(step, level)| (galois_element_for_step(step as i64, n), step as i64, level))
+            .collect();
+        steps.sort_unstable();
+        steps.into_iter().map(|(_, step, level)| (step, level)).collect()
+    }
+
+    /// The relinearization key at its level, if the schedule squares.
+    pub(crate) fn relin_key(&mut self) -> Result<Option<RelinKey>, InferError> {
+        let level = self.interface.relinearization_key_level();
+        Ok(level.map(|level| self.keygen.relin_key_at_level(&self.secret, level)).transpose()?)
+    }
+
+    /// Generates the evaluation keys one at a time and writes them to `out` as an
+    /// evaluation-keys message (seeded forms, see [`super::wire`]): at most one Galois key is
+    /// in memory at once. Returns the sink and the bytes written.
+    ///
+    /// # Errors
+    /// [`InferError::Ckks`], [`InferError::Wire`] (e.g. the sink failed).
+    pub fn write_evaluation_keys<W: Write>(&mut self, out: W) -> Result<(W, u64), InferError> {
+        let relin = self.relin_key()?;
+        let steps = self.key_order();
+        let count =
+            u32::try_from(steps.len()).map_err(|_| InferError::Keys { reason: "too many rotation steps".into() })?;
+        let mut writer = KeyStreamWriter::new(out, &self.ctx, relin.as_ref(), count)?;
+        drop(relin);
+        for &step in &steps {
+            let key = self.keygen.galois_keys_at_levels(&self.secret, &[step])?;
+            writer.write(&key)?;
+        }
+        Ok(writer.finish()?)
+    }
+
+    /// Loads the server's answer, reading at most the size of the model's output ciphertexts
+    /// at the top level.
+    ///
+    /// # Errors
+    /// [`InferError::Wire`].
+    pub fn receive_logits(&self, bytes: &[u8]) -> Result<EncryptedLogits, InferError> {
+        let limit = ciphertexts_len(&self.ctx, self.interface.outputs, self.ctx.params().max_level());
+        Ok(EncryptedLogits::from_bytes(&self.ctx, bytes, limit)?)
     }
 
     /// Packs `image` into the model's input layout and encrypts it (secret-key encryption).

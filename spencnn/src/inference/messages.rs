@@ -7,9 +7,9 @@
 //! | [`EncryptedImage`] | client → server | the input ciphertexts |
 //! | [`EncryptedLogits`] | server → client | the output ciphertexts |
 //!
-//! None of them can hold a secret key: they are built from public CKKS types only. They are
-//! in-memory values for now; when the `spencnn-ckks` serialization lands they travel as bytes
-//! through its versioned, fingerprinted formats.
+//! None of them can hold a secret key: they are built from public CKKS types only. They travel
+//! as bytes (see [`super::wire`]): the CKKS objects in `spencnn-ckks`'s versioned, fingerprinted
+//! formats (seeded where possible), inside a small versioned envelope for the other fields.
 
 use spencnn_ckks::{Ciphertext, GaloisKeys, Parameters, RelinKey};
 
@@ -38,13 +38,21 @@ pub struct ModelInterface {
     pub outputs: usize,
     /// Rotation steps that need Galois keys.
     pub rotation_steps: Vec<usize>,
+    /// CKKS level (number of Q primes) of the key of each step in `rotation_steps`: the highest
+    /// level at which the step is applied. A missing entry means the top level.
+    pub rotation_key_levels: Vec<usize>,
     /// Whether the schedule squares ciphertexts (needs the relinearization key).
     pub needs_relinearization: bool,
+    /// CKKS level of the relinearization key (the highest level squared; 0 without squares).
+    pub relinearization_level: usize,
 }
 
 impl ModelInterface {
     /// The interface of `schedule` under `params`.
     pub fn new(schedule: &Schedule, params: Parameters) -> Self {
+        // Planner level ℓ is CKKS level ℓ + 1.
+        let (rotation_steps, rotation_key_levels) =
+            schedule.rotation_step_levels().into_iter().map(|(step, level)| (step, level + 1)).unzip();
         Self {
             model: schedule.model.clone(),
             slots: schedule.slots,
@@ -53,10 +61,28 @@ impl ModelInterface {
             input_scale: schedule.input_scale,
             logits: schedule.logits.clone(),
             outputs: schedule.outputs.len(),
-            rotation_steps: schedule.rotation_steps(),
+            rotation_steps,
+            rotation_key_levels,
             needs_relinearization: schedule.totals().squares > 0,
+            relinearization_level: schedule.square_level().map_or(0, |level| level + 1),
             params,
         }
+    }
+
+    /// `(step, CKKS level)` of every Galois key the schedule needs.
+    pub fn rotation_keys(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let top = self.params.max_level();
+        self.rotation_steps
+            .iter()
+            .enumerate()
+            .map(move |(i, &step)| (step, self.rotation_key_levels.get(i).copied().unwrap_or(top)))
+    }
+
+    /// The CKKS level of the relinearization key, if the schedule squares.
+    pub fn relinearization_key_level(&self) -> Option<usize> {
+        let top = self.params.max_level();
+        let level = if self.relinearization_level == 0 { top } else { self.relinearization_level };
+        self.needs_relinearization.then_some(level)
     }
 }
 
@@ -72,12 +98,7 @@ pub struct EvaluationKeys {
 impl EvaluationKeys {
     /// Bytes held by the keys (polynomial data).
     pub fn memory_bytes(&self) -> usize {
-        let key_bytes = |k: &spencnn_ckks::rlwe::SwitchingKey| -> usize {
-            k.digits().iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
-        };
-        let galois: usize =
-            self.galois.elements().filter_map(|g| self.galois.get(g)).map(|k| key_bytes(k.switching_key())).sum();
-        galois + self.relin.as_ref().map_or(0, |r| key_bytes(r.switching_key()))
+        self.galois.memory_bytes() + self.relin.as_ref().map_or(0, |r| r.switching_key().memory_bytes())
     }
 }
 

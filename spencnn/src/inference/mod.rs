@@ -9,6 +9,8 @@
 //! - [`messages`]: the only objects that cross the boundary;
 //! - [`client`] (secret key, encrypt/decrypt) and [`server`] (schedule, evaluation keys,
 //!   weight plaintexts);
+//! - [`wire`]: the messages as bytes (CKKS objects in their versioned formats inside a small
+//!   versioned envelope);
 //! - [`precision`]: encrypted vs simulated logits;
 //! - [`prefix`]: the first layers of a schedule (latency of networks too large to run whole).
 //!
@@ -33,6 +35,7 @@ pub mod precision;
 pub mod prefix;
 pub mod runner;
 pub mod server;
+pub mod wire;
 
 pub use backend::CkksBackend;
 pub use client::Client;
@@ -82,6 +85,29 @@ pub enum InferError {
     /// The schedule was planned for another modulus chain.
     #[error("the schedule was planned for another modulus chain than the parameters'")]
     ChainMismatch,
+    /// A message could not be read or written.
+    #[error(transparent)]
+    Wire(#[from] wire::WireError),
+    /// The encrypted image does not match the model's input.
+    #[error("image ciphertext {ciphertext}: {field} is {found}, the model expects {expected}")]
+    ImageMismatch {
+        /// Index of the ciphertext.
+        ciphertext: usize,
+        /// `level`, `scale`, `slots` or `size`.
+        field: &'static str,
+        /// What the model expects.
+        expected: f64,
+        /// What was received.
+        found: f64,
+    },
+    /// The encrypted image has the wrong number of ciphertexts.
+    #[error("expected {expected} image ciphertexts, got {found}")]
+    ImageCount {
+        /// Expected.
+        expected: usize,
+        /// Received.
+        found: usize,
+    },
     /// The answer has the wrong number of ciphertexts.
     #[error("expected {expected} output ciphertexts, got {found}")]
     OutputCount {

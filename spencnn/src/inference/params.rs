@@ -209,7 +209,8 @@ pub fn scale_model(params: &Parameters) -> ScaleModel {
 /// under `params` (polynomial data only), computed before anything is generated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct MemoryEstimate {
-    /// Galois keys of the schedule's steps plus the relinearization key.
+    /// Galois keys of the schedule's steps plus the relinearization key, each at the highest
+    /// level where it is used.
     pub key_bytes: usize,
     /// Every weight plaintext an instruction reads, encoded at its level (extended ones with
     /// the P limbs).
@@ -221,9 +222,15 @@ pub struct MemoryEstimate {
 /// See [`MemoryEstimate`].
 pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstimate {
     let limb = params.n() * 8;
-    let (top, special) = (params.max_level(), params.p_primes().len());
-    let keys = schedule.rotation_steps().len() + usize::from(schedule.totals().squares > 0);
-    let key_bytes = keys * 2 * params.dnum() * (top + special) * limb;
+    let special = params.p_primes().len();
+    // A key at CKKS level l (planner level l − 1): 2 polynomials per digit, ceil(l/α) digits of
+    // l + k limbs.
+    let key_size = |planner_level: usize| {
+        let level = planner_level + 1;
+        2 * level.div_ceil(params.primes_per_digit()) * (level + special) * limb
+    };
+    let key_bytes = schedule.rotation_step_levels().iter().map(|&(_, level)| key_size(level)).sum::<usize>()
+        + schedule.square_level().map_or(0, key_size);
     let plaintext_size =
         |spec: &crate::plan::PlainSpec| (spec.level + 1 + if spec.extended { special } else { 0 }) * limb;
     let mut per_layer = vec![0usize; schedule.layers.len()];

@@ -295,6 +295,21 @@ where
     B::Plaintext: 'p + Send,
 {
     let op = &schedule.instrs[i].op;
+    if let (true, Op::MulAccExt { dst, terms }) = (on_demand, op) {
+        // Encoded a chunk at a time inside the backend: never all of the sum's plaintexts.
+        let mut pairs = Vec::with_capacity(terms.len());
+        for &(v, id) in terms {
+            match store[v.0 as usize].as_ref() {
+                Some(Stored::Ext(x)) => pairs.push((x, id)),
+                _ => return Err(ExecError::MissingValue { instr: i, value: v.0 }),
+            }
+        }
+        let encode = |id: PlainId| encode_plaintext(schedule, backend, id);
+        let ct = backend
+            .mul_acc_extended_encoding(&pairs, &encode)
+            .map_err(|source| ExecError::Backend { instr: i, source })?;
+        return Ok(vec![(*dst, Stored::Ct(ct))]);
+    }
     let encoded: HashMap<u32, B::Plaintext> = if on_demand {
         plain_reads(op)
             .par_iter()

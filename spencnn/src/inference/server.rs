@@ -2,6 +2,7 @@
 //! and the encoded weight plaintexts; evaluates encrypted images. It has no way to obtain a
 //! secret key: none of its fields or inputs can hold one.
 
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use super::InferError;
 use super::backend::{CkksBackend, CkksPlaintext};
 use super::messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 use super::runner::{LayerRun, Plaintexts, encode_all, run};
+use super::wire::{ciphertexts_len, evaluation_keys_len};
 use crate::plan::Schedule;
 
 /// When the weight plaintexts are encoded.
@@ -94,17 +96,88 @@ impl Server {
         {
             return Err(InferError::Keys { reason: "keys made under other parameters".to_string() });
         }
-        if self.interface.needs_relinearization && keys.relin.is_none() {
-            return Err(InferError::Keys { reason: "the relinearization key is missing".to_string() });
+        if let Some(needed) = self.interface.relinearization_key_level() {
+            match &keys.relin {
+                None => return Err(InferError::Keys { reason: "the relinearization key is missing".to_string() }),
+                Some(relin) if relin.level() < needed => {
+                    return Err(InferError::Keys {
+                        reason: format!("the relinearization key covers level {}, {needed} needed", relin.level()),
+                    });
+                }
+                Some(_) => {}
+            }
         }
-        for &step in &self.interface.rotation_steps {
+        for (step, needed) in self.interface.rotation_keys() {
             let element = spencnn_ckks::rlwe::galois_element_for_step(step as i64, n);
-            if keys.galois.get(element).is_none() {
-                return Err(InferError::Keys { reason: format!("no Galois key for rotation step {step}") });
+            match keys.galois.get(element) {
+                None => return Err(InferError::Keys { reason: format!("no Galois key for rotation step {step}") }),
+                Some(key) if key.level() < needed => {
+                    return Err(InferError::Keys {
+                        reason: format!(
+                            "the key of rotation step {step} covers level {}, {needed} needed",
+                            key.level()
+                        ),
+                    });
+                }
+                Some(_) => {}
             }
         }
         self.keys = Some(keys);
         Ok(())
+    }
+
+    /// Reads the client's evaluation-keys message from `input` (at most the full-form size of
+    /// the keys this model needs; one key buffered at a time) and accepts the keys as
+    /// [`Server::set_keys`] does. Returns the bytes read.
+    ///
+    /// # Errors
+    /// [`InferError::Wire`], [`InferError::Keys`].
+    pub fn receive_keys<R: Read>(&mut self, input: R) -> Result<u64, InferError> {
+        let i = &self.interface;
+        let levels: Vec<usize> = i.rotation_keys().map(|(_, level)| level).collect();
+        let limit = evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, false);
+        let (keys, read) = EvaluationKeys::read_from(&self.ctx, input, limit)?;
+        self.set_keys(keys)?;
+        Ok(read)
+    }
+
+    /// Loads an encrypted-image message and checks it against the model's input (count,
+    /// level, scale, slots), reading at most the full-form size of the expected ciphertexts.
+    ///
+    /// # Errors
+    /// [`InferError::Wire`], [`InferError::ImageCount`], [`InferError::ImageMismatch`].
+    pub fn receive_image(&self, bytes: &[u8]) -> Result<EncryptedImage, InferError> {
+        let limit = ciphertexts_len(&self.ctx, self.schedule.inputs.len(), self.schedule.input_level + 1);
+        let image = EncryptedImage::from_bytes(&self.ctx, bytes, limit)?;
+        self.check_image(&image)?;
+        Ok(image)
+    }
+
+    /// Checks an image against the model's input layout, level and scale.
+    fn check_image(&self, image: &EncryptedImage) -> Result<(), InferError> {
+        let (expected, found) = (self.schedule.inputs.len(), image.ciphertexts.len());
+        if expected != found {
+            return Err(InferError::ImageCount { expected, found });
+        }
+        let i = &self.interface;
+        for (ciphertext, ct) in image.ciphertexts.iter().enumerate() {
+            let scale_differs = (ct.scale() - i.input_scale).abs() > 1e-9 * i.input_scale;
+            let checks = [
+                ("level", (i.input_level + 1) as f64, ct.level() as f64, ct.level() != i.input_level + 1),
+                ("size", 2.0, ct.size() as f64, ct.size() != 2),
+                ("slots", i.slots as f64, ct.slots() as f64, ct.slots() != i.slots),
+                ("scale", i.input_scale, ct.scale(), scale_differs),
+            ];
+            if let Some(&(field, expected, found, _)) = checks.iter().find(|c| c.3) {
+                return Err(InferError::ImageMismatch { ciphertext, field, expected, found });
+            }
+        }
+        Ok(())
+    }
+
+    /// The CKKS context (public precomputation), e.g. to serialize answers.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
     }
 
     /// Bytes held by the evaluation keys.
@@ -132,13 +205,16 @@ impl Server {
     /// Evaluates the schedule on an encrypted image; `on_layer` is called after each layer.
     ///
     /// # Errors
-    /// [`InferError::Keys`] before [`Server::set_keys`]; [`InferError::Exec`].
+    /// [`InferError::Keys`] before [`Server::set_keys`]; [`InferError::ImageCount`],
+    /// [`InferError::ImageMismatch`] for an image that does not fit the model;
+    /// [`InferError::Exec`].
     pub fn infer(
         &self,
         image: &EncryptedImage,
         on_layer: impl FnMut(&LayerRun),
     ) -> Result<(EncryptedLogits, Vec<LayerRun>), InferError> {
         let keys = self.keys.as_ref().ok_or(InferError::Keys { reason: "no keys received".to_string() })?;
+        self.check_image(image)?;
         let backend = CkksBackend::new(&self.ctx, keys);
         let plaintexts = match self.policy {
             EncodingPolicy::Preencoded if self.plaintexts.len() == self.schedule.plaintexts.len() => {

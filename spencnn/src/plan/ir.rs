@@ -217,6 +217,29 @@ impl Schedule {
         self.input_level - self.output_level
     }
 
+    /// Every non-zero rotation step with the highest level at which it is applied (sorted by
+    /// step): a Galois key for the step needs only the primes of that level.
+    pub fn rotation_step_levels(&self) -> Vec<(usize, usize)> {
+        let mut levels = std::collections::BTreeMap::new();
+        for instr in &self.instrs {
+            let steps: Vec<usize> = match &instr.op {
+                Op::RotateHoistedExt { steps, .. } => steps.clone(),
+                Op::RotateSum { terms, .. } => terms.iter().map(|t| t.1).collect(),
+                _ => continue,
+            };
+            for step in steps.into_iter().filter(|&s| s != 0) {
+                let level = levels.entry(step).or_insert(instr.level);
+                *level = (*level).max(instr.level);
+            }
+        }
+        levels.into_iter().collect()
+    }
+
+    /// The highest level at which a ciphertext is squared (relinearised), if any.
+    pub fn square_level(&self) -> Option<usize> {
+        self.instrs.iter().filter(|i| matches!(i.op, Op::Square { .. })).map(|i| i.level).max()
+    }
+
     /// Rotation steps that need a Galois key (non-zero, sorted).
     pub fn rotation_steps(&self) -> Vec<usize> {
         let mut steps = std::collections::BTreeSet::new();

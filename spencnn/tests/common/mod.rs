@@ -8,6 +8,10 @@ use spencnn::model::{Model, Node};
 use spencnn::plan::{PlanConfig, Schedule, plan};
 use spencnn::reference;
 
+mod small_cnn;
+#[allow(unused_imports)] // not every test crate uses the small CNN
+pub use small_cnn::{LOG_N, small_cnn, test_options};
+
 /// A deterministic test image.
 pub fn image(shape: [usize; 3], seed: u64) -> Tensor3 {
     let [c, h, w] = shape;
