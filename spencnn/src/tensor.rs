@@ -44,6 +44,18 @@ impl Tensor3 {
         t
     }
 
+    /// A seeded pseudo-random tensor of `shape` with values in `[0, 1)` (xorshift; stands in
+    /// for an image where none is given, e.g. latency runs and precision probes).
+    pub fn random_unit(shape: [usize; 3], seed: u64) -> Self {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        Self::from_fn(shape[0], shape[1], shape[2], |_, _, _| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        })
+    }
+
     /// `[C, H, W]`.
     pub fn shape(&self) -> [usize; 3] {
         [self.channels, self.height, self.width]

@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use super::noise::NoiseModel;
 use super::{Backend, BackendError, SlotSimulator};
 use crate::model::ModelError;
 use crate::plan::{Op, PlainId, Schedule, ValueId};
@@ -244,9 +245,34 @@ pub fn run_simulated(
     schedule: &Schedule,
     image: &Tensor3,
 ) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
+    run_on_simulator(schedule, image, simulator_for(schedule))
+}
+
+/// Runs `schedule` on the slot simulator with `noise`'s rounding error added (seeded with `seed`)
+/// where CKKS would round: the logits as CKKS-like noise leaves them.
+///
+/// # Errors
+/// As [`run_simulated`].
+pub fn run_simulated_noisy(
+    schedule: &Schedule,
+    image: &Tensor3,
+    noise: NoiseModel,
+    seed: u64,
+) -> Result<Vec<f64>, ExecError> {
+    Ok(run_on_simulator(schedule, image, simulator_for(schedule).with_noise(noise, seed))?.0)
+}
+
+/// A simulator over the schedule's chain holding only the schedule's rotation keys.
+fn simulator_for(schedule: &Schedule) -> SlotSimulator {
     let keys = schedule.rotation_steps().into_iter().collect();
-    let chain = schedule.chain.clone();
-    let sim = SlotSimulator::new(schedule.slots, chain, Some(keys));
+    SlotSimulator::new(schedule.slots, schedule.chain.clone(), Some(keys))
+}
+
+fn run_on_simulator(
+    schedule: &Schedule,
+    image: &Tensor3,
+    sim: SlotSimulator,
+) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
     let inputs = schedule
         .encode_input(image)?
         .iter()

@@ -12,10 +12,11 @@
 //! Every ciphertext carries a level and a scale; operations check them exactly like CKKS would.
 
 mod execute;
+pub mod noise;
 mod simulator;
 
 pub(crate) use execute::{Produced, Stored, dispatch, plain_reads, reads};
-pub use execute::{ExecError, encode_plaintext, execute, run_simulated};
+pub use execute::{ExecError, encode_plaintext, execute, run_simulated, run_simulated_noisy};
 pub use simulator::{SimCiphertext, SimPlaintext, SlotSimulator};
 
 use thiserror::Error;

@@ -6,9 +6,10 @@
 //! rotations need a Galois key for their step (when a key set is given), and every result must
 //! fit its modulus: `max|m| · scale < Q_ℓ / 2` with `Q_ℓ = q_0 ⋯ q_ℓ` (CKKS would wrap around).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
+use super::noise::{GaussianSource, NoiseModel};
 use super::{Backend, BackendError};
 use crate::plan::{OpCounts, ScaleModel};
 
@@ -47,6 +48,8 @@ pub struct SlotSimulator {
     chain: ScaleModel,
     keys: Option<BTreeSet<usize>>,
     executed: Cell<OpCounts>,
+    /// Simulated rounding noise (`None`: exact, the default).
+    noise: Option<(NoiseModel, RefCell<GaussianSource>)>,
 }
 
 fn same_scale(a: f64, b: f64) -> bool {
@@ -62,7 +65,26 @@ impl SlotSimulator {
             chain,
             keys,
             executed: Cell::new(OpCounts::default()),
+            noise: None,
         }
+    }
+
+    /// The same simulator adding `model`'s Gaussian rounding error (seeded with `seed`) at
+    /// encryption and after every rescale and mod-down: a stand-in for CKKS noise used to
+    /// measure how much a schedule amplifies it (see [`super::noise`]).
+    pub fn with_noise(mut self, model: NoiseModel, seed: u64) -> Self {
+        self.noise = Some((model, RefCell::new(GaussianSource::new(seed))));
+        self
+    }
+
+    /// Adds the simulated rounding error (if any) at the ciphertext's scale.
+    fn perturb(&self, mut ct: SimCiphertext) -> SimCiphertext {
+        if let Some((model, source)) = &self.noise {
+            let sigma = model.sigma_at(ct.scale);
+            let mut source = source.borrow_mut();
+            ct.values.iter_mut().for_each(|v| *v += sigma * source.sample());
+        }
+        ct
     }
 
     /// "Encrypts" a slot vector at `level` and `scale`.
@@ -73,14 +95,15 @@ impl SlotSimulator {
         scale: f64,
     ) -> Result<SimCiphertext, BackendError> {
         self.check_len(values.len())?;
-        self.fits(
+        let fresh = self.fits(
             "encrypt",
             SimCiphertext {
                 values: values.to_vec(),
                 level,
                 scale,
             },
-        )
+        )?;
+        Ok(self.perturb(fresh))
     }
 
     /// Checks `max|m| · scale < Q_level / 2`.
@@ -246,7 +269,8 @@ impl Backend for SlotSimulator {
             c.pmults += terms.len();
             c.mod_downs += 1;
         });
-        self.fits("mul_acc_extended", self.sum("mul_acc_extended", parts)?)
+        let sum = self.fits("mul_acc_extended", self.sum("mul_acc_extended", parts)?)?;
+        Ok(self.perturb(sum))
     }
 
     fn rotate_sum(&self, terms: &[(&SimCiphertext, usize)]) -> Result<SimCiphertext, BackendError> {
@@ -258,10 +282,12 @@ impl Backend for SlotSimulator {
                 scale: ct.scale,
             });
         }
-        if terms.iter().any(|t| t.1 != 0) {
+        let switched = terms.iter().any(|t| t.1 != 0);
+        if switched {
             self.count(|c| c.mod_downs += 1);
         }
-        self.fits("rotate_sum", self.sum("rotate_sum", parts)?)
+        let sum = self.fits("rotate_sum", self.sum("rotate_sum", parts)?)?;
+        Ok(if switched { self.perturb(sum) } else { sum })
     }
 
     fn mul_plain(
@@ -306,11 +332,11 @@ impl Backend for SlotSimulator {
             });
         }
         self.count(|c| c.rescales += 1);
-        Ok(SimCiphertext {
+        Ok(self.perturb(SimCiphertext {
             values: ct.values.clone(),
             level: ct.level - 1,
             scale: ct.scale / self.chain.prime(ct.level),
-        })
+        }))
     }
 
     fn square(&self, ct: &SimCiphertext) -> Result<SimCiphertext, BackendError> {
@@ -323,7 +349,8 @@ impl Backend for SlotSimulator {
             level: ct.level,
             scale: ct.scale * ct.scale,
         };
-        self.fits("square", out)
+        let squared = self.fits("square", out)?;
+        Ok(self.perturb(squared))
     }
 
     fn drop_levels(

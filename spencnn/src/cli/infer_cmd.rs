@@ -79,6 +79,10 @@ pub(crate) struct InferArgs {
     /// Smallest acceptable scale in bits for the parameter search.
     #[arg(long, default_value_t = ParamOptions::default().min_log_scale)]
     min_log_scale: u32,
+    /// Logit precision (bits) the parameters should reach, as predicted by a noise probe on the
+    /// slot simulator; the cheapest parameters that reach it are chosen (0 = simply the cheapest).
+    #[arg(long, default_value_t = 16.0)]
+    precision_bits: f64,
     /// When the weight plaintexts are encoded: once at setup (preencoded), per layer or per
     /// instruction during inference; auto = the first that fits --max-memory-gib.
     #[arg(long, value_enum, default_value = "auto")]
@@ -183,6 +187,7 @@ pub(crate) struct InferReport {
     pub log_scale: u32,
     pub dnum: usize,
     pub special_primes: usize,
+    pub predicted_precision_bits: Option<f64>,
     pub depth: usize,
     pub rotation_keys: usize,
     pub totals: OpCounts,
@@ -210,23 +215,12 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, InferCmdError> {
     std::fs::read(path).map_err(|source| InferCmdError::Read { path: path.clone(), source })
 }
 
-/// A seeded image in `[0, 1]`.
-fn random_image(shape: [usize; 3], seed: u64) -> Tensor3 {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    Tensor3::from_fn(shape[0], shape[1], shape[2], |_, _, _| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    })
-}
-
 /// The images to classify with their indices and optional labels.
 fn images(args: &InferArgs, shape: [usize; 3]) -> Result<Vec<(usize, Tensor3, Option<u8>)>, InferCmdError> {
     let labels = args.labels.as_ref().map(|p| read(p).and_then(|b| Ok(parse_idx_labels(&b)?))).transpose()?;
     let label = |i: usize| labels.as_ref().and_then(|l| l.get(i).copied());
     let Some(path) = &args.image else {
-        return Ok((0..args.count).map(|i| (i, random_image(shape, args.seed + i as u64), None)).collect());
+        return Ok((0..args.count).map(|i| (i, Tensor3::random_unit(shape, args.seed + i as u64), None)).collect());
     };
     let bytes = read(path)?;
     if bytes.starts_with(b"\x89PNG") {
@@ -264,7 +258,11 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
     let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)?;
     // Images are read and validated before any key is generated.
     let inputs = images(args, built.model.input_shape)?;
-    let options = ParamOptions { min_log_scale: args.min_log_scale, ..ParamOptions::default() };
+    let options = ParamOptions {
+        min_log_scale: args.min_log_scale,
+        target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
+        ..ParamOptions::default()
+    };
     let (schedule, choice, params) = plan_for_ckks(&built.model, log_n, &options)?;
     let schedule = match args.layers {
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
@@ -389,6 +387,7 @@ fn infer(args: &InferArgs, threads: usize) -> Result<InferReport, InferCmdError>
         log_scale: choice.log_scale,
         dnum: choice.dnum,
         special_primes: choice.p_bits.len(),
+        predicted_precision_bits: choice.predicted_precision_bits,
         depth: schedule.depth(),
         rotation_keys: schedule.rotation_steps().len(),
         totals: schedule.totals(),

@@ -6,14 +6,23 @@
 //! scale is the largest that fits the bound with `q_0 = min(scale + 20, 60)` bits (room for
 //! decrypted values up to `2^19`, as [`ScaleModel::BASE_HEADROOM_BITS`]); the digits are as
 //! wide as `P` allows (the builder's default rule). Among candidates whose scale reaches
-//! `min_log_scale`, the planner's cost model evaluated on the schedule picks the cheapest
-//! (ties: the larger scale).
+//! `min_log_scale` and whose predicted precision reaches `target_precision_bits`, the planner's
+//! cost model evaluated on the schedule picks the cheapest (ties: the larger scale).
+//!
+//! The precision of a candidate is predicted from the network itself: the schedule runs on the
+//! slot simulator with and without simulated rounding noise ([`crate::backend::noise`]) on seeded
+//! random inputs, which measures how many bits the network loses below its working scale; the
+//! prediction is the candidate's scale minus that loss minus [`UNMODELLED_NOISE_BITS`]. When no
+//! candidate reaches the target, the cheapest is chosen and marked as missing it.
 
 use serde::Serialize;
 use spencnn_ckks::params::{DEFAULT_DIGIT_EXCESS_BITS, max_log_qp_128};
 use spencnn_ckks::{CkksError, Parameters};
 
+use crate::backend::noise::NoiseModel;
+use crate::backend::{ExecError, run_simulated, run_simulated_noisy};
 use crate::plan::{CostModel, ScaleModel, Schedule};
+use crate::tensor::Tensor3;
 
 /// Bits of `q_0` above the scale (capped at 60-bit primes).
 const BASE_HEADROOM_BITS: u32 = ScaleModel::BASE_HEADROOM_BITS;
@@ -22,11 +31,22 @@ const MAX_CHAIN_PRIME_BITS: u32 = 60;
 /// Largest scale considered (precision beyond this is not needed for inference).
 const MAX_LOG_SCALE: u32 = 50;
 
+/// Bits by which measured CKKS errors exceed the simulated rounding noise: key-switching
+/// error (multiplied by the weight plaintexts before the mod-down in hoisted sums), encoding
+/// and encryption error. Measured over the bundled networks (`docs/inference.md`): 1.3 bits
+/// (ResNet-20) to 6.4 (VGG-5), 2.5 (LeNet, random weights) and 3.5 (LeNet, trained).
+pub const UNMODELLED_NOISE_BITS: f64 = 3.0;
+/// Seeded random inputs of the precision probe (the worst is kept).
+const PROBE_IMAGES: u64 = 2;
+
 /// Options of the parameter search.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ParamOptions {
     /// Smallest acceptable scale, in bits.
     pub min_log_scale: u32,
+    /// Bits of logit precision (`−log2` of the largest absolute error) the parameters should
+    /// reach, as predicted by the probe; `None` = no target (the cheapest candidate).
+    pub target_precision_bits: Option<f64>,
     /// Total `log2(Q·P)` budget; `None` = the 128-bit bound of the ring degree.
     pub budget_bits: Option<u32>,
     /// Allow parameters outside the 128-bit bound (tests only).
@@ -35,7 +55,7 @@ pub struct ParamOptions {
 
 impl Default for ParamOptions {
     fn default() -> Self {
-        Self { min_log_scale: 30, budget_bits: None, insecure: false }
+        Self { min_log_scale: 30, target_precision_bits: Some(16.0), budget_bits: None, insecure: false }
     }
 }
 
@@ -60,6 +80,10 @@ pub struct ParamChoice {
     pub estimated_cost: f64,
     /// Built with the insecure opt-in.
     pub insecure: bool,
+    /// Predicted logit precision in bits (`None` when no target was asked for).
+    pub predicted_precision_bits: Option<f64>,
+    /// Whether the prediction reaches the target (`true` without a target).
+    pub meets_target: bool,
 }
 
 /// Errors choosing parameters.
@@ -89,6 +113,9 @@ pub enum ParamError {
     /// The CKKS layer rejected the parameters.
     #[error(transparent)]
     Ckks(#[from] CkksError),
+    /// The precision probe could not run the schedule on the simulator.
+    #[error("precision probe: {0}")]
+    Probe(#[from] ExecError),
 }
 
 /// The widest digit size (in primes) whose widest digit is at most `log_p + 2` bits.
@@ -105,14 +132,36 @@ fn fit_scale(depth: usize, log_p: u32, budget: u32) -> Option<(u32, u32)> {
     })
 }
 
+/// Bits of logit precision `schedule` loses below its working scale: `log2 Δ` minus the worst
+/// precision of the simulated-noise run against the exact run over [`PROBE_IMAGES`] seeded
+/// random inputs in `[0, 1)` (the server does not see the client's images).
+///
+/// # Errors
+/// [`ExecError`] if the simulator rejects the schedule.
+pub fn precision_loss_bits(log_n: u32, schedule: &Schedule) -> Result<f64, ExecError> {
+    let noise = NoiseModel::rounding(log_n);
+    let mut worst = f64::INFINITY;
+    for seed in 1..=PROBE_IMAGES {
+        let image = Tensor3::random_unit(schedule.input_layout.shape(), seed);
+        let exact = run_simulated(schedule, &image)?.0;
+        let noisy = run_simulated_noisy(schedule, &image, noise, seed)?;
+        worst = worst.min(super::Agreement::of(&noisy, &exact).precision_bits);
+    }
+    Ok(schedule.chain.scale.log2() - worst)
+}
+
 /// Chooses parameters for `schedule` (planned at `log_n`) under `options`.
 ///
 /// # Errors
-/// [`ParamError::NoBound`], [`ParamError::NoFit`].
+/// [`ParamError::NoBound`], [`ParamError::NoFit`], [`ParamError::Probe`].
 pub fn choose_parameters(log_n: u32, schedule: &Schedule, options: &ParamOptions) -> Result<ParamChoice, ParamError> {
     let budget = match options.budget_bits.or(max_log_qp_128(log_n)) {
         Some(b) => b,
         None => return Err(ParamError::NoBound { log_n }),
+    };
+    let loss = match options.target_precision_bits {
+        Some(_) => Some(precision_loss_bits(log_n, schedule)? + UNMODELLED_NOISE_BITS),
+        None => None,
     };
     let depth = schedule.depth();
     let mut best: Option<ParamChoice> = None;
@@ -129,6 +178,11 @@ pub fn choose_parameters(log_n: u32, schedule: &Schedule, options: &ParamOptions
             let dnum = q_bits.len().div_ceil(alpha);
             let cost = CostModel { special: k as usize, dnum, mul: CostModel::default().mul };
             let estimated_cost = cost.program_cost(&schedule.instrs);
+            let predicted_precision_bits = loss.map(|l| f64::from(s) - l);
+            let meets_target = match (predicted_precision_bits, options.target_precision_bits) {
+                (Some(p), Some(t)) => p >= t,
+                _ => true,
+            };
             let candidate = ParamChoice {
                 log_n,
                 log_qp: q_bits.iter().sum::<u32>() + log_p,
@@ -139,15 +193,10 @@ pub fn choose_parameters(log_n: u32, schedule: &Schedule, options: &ParamOptions
                 budget_bits: budget,
                 estimated_cost,
                 insecure: options.insecure,
+                predicted_precision_bits,
+                meets_target,
             };
-            let better = match &best {
-                None => true,
-                Some(b) => {
-                    let relative = (candidate.estimated_cost - b.estimated_cost) / b.estimated_cost;
-                    relative < -1e-9 || (relative.abs() <= 1e-9 && candidate.log_scale > b.log_scale)
-                }
-            };
-            if better {
+            if best.as_ref().is_none_or(|b| candidate.is_better_than(b)) {
                 best = Some(candidate);
             }
         }
@@ -156,6 +205,16 @@ pub fn choose_parameters(log_n: u32, schedule: &Schedule, options: &ParamOptions
 }
 
 impl ParamChoice {
+    /// Preference order of the search: reaching the precision target first, then the lower
+    /// estimated cost, then the larger scale.
+    fn is_better_than(&self, other: &ParamChoice) -> bool {
+        if self.meets_target != other.meets_target {
+            return self.meets_target;
+        }
+        let relative = (self.estimated_cost - other.estimated_cost) / other.estimated_cost;
+        relative < -1e-9 || (relative.abs() <= 1e-9 && self.log_scale > other.log_scale)
+    }
+
     /// The planner's cost model for these parameters.
     pub fn cost_model(&self) -> CostModel {
         CostModel { special: self.p_bits.len(), dnum: self.dnum, mul: CostModel::default().mul }
@@ -196,7 +255,12 @@ impl std::fmt::Display for ParamChoice {
             self.log_qp,
             self.budget_bits,
             if self.insecure { " (INSECURE, test only)" } else { "" }
-        )
+        )?;
+        match self.predicted_precision_bits {
+            Some(bits) if self.meets_target => write!(f, ", predicted precision {bits:.1} bits"),
+            Some(bits) => write!(f, ", predicted precision {bits:.1} bits (BELOW the target)"),
+            None => Ok(()),
+        }
     }
 }
 
