@@ -43,24 +43,14 @@ pub fn sub_blocks(geom: &ConvGeometry, input: &SlotLayout, output: &SlotLayout) 
             let mut weights: Vec<usize> = d
                 .entries
                 .iter()
-                .map(|e| {
-                    geom.weight_index(e.out_channel as usize, e.in_local as usize, e.tap as usize)
-                })
+                .map(|e| geom.weight_index(e.out_channel as usize, e.in_local as usize, e.tap as usize))
                 .collect();
             weights.sort_unstable();
             weights.dedup();
-            SubBlock {
-                out_ct: d.out_ct,
-                in_ct: d.in_ct,
-                step: d.step,
-                weights,
-            }
+            SubBlock { out_ct: d.out_ct, in_ct: d.in_ct, step: d.step, weights }
         })
         .collect();
-    SubBlockMap {
-        geom: *geom,
-        blocks,
-    }
+    SubBlockMap { geom: *geom, blocks }
 }
 
 impl SubBlockMap {
@@ -71,25 +61,13 @@ impl SubBlockMap {
 
     /// Which sub-blocks carry a non-zero weight (exact zeros are pruned).
     pub fn kept_from_weights(&self, weight: &[f64]) -> Vec<bool> {
-        self.blocks
-            .iter()
-            .map(|b| {
-                b.weights
-                    .iter()
-                    .any(|&w| weight.get(w).is_some_and(|v| *v != 0.0))
-            })
-            .collect()
+        self.blocks.iter().map(|b| b.weights.iter().any(|&w| weight.get(w).is_some_and(|v| *v != 0.0))).collect()
     }
 
     /// Keeps the sub-blocks with the largest L2 norm, pruning `round(ratio · blocks)` of them
     /// (ties broken by position). `ratio` is clamped to `[0, 1]`.
     pub fn kept_by_magnitude(&self, weight: &[f64], ratio: f64) -> Vec<bool> {
-        let norm = |b: &SubBlock| -> f64 {
-            b.weights
-                .iter()
-                .map(|&w| weight.get(w).map_or(0.0, |v| v * v))
-                .sum()
-        };
+        let norm = |b: &SubBlock| -> f64 { b.weights.iter().map(|&w| weight.get(w).map_or(0.0, |v| v * v)).sum() };
         let mut order: Vec<(f64, usize)> = self.blocks.iter().map(norm).zip(0..).collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let pruned = (ratio.clamp(0.0, 1.0) * self.blocks.len() as f64).round() as usize;
@@ -118,10 +96,7 @@ impl SubBlockMap {
 /// The sub-block maps of every convolution of `model` planned with `config`, as
 /// `(node index, map)`. Use the configuration the model will be planned with (the layouts, hence
 /// the sub-blocks, depend on the ring degree and on polyphase encoding).
-pub fn model_sub_blocks(
-    model: &Model,
-    config: &PlanConfig,
-) -> Result<Vec<(usize, SubBlockMap)>, PlanError> {
+pub fn model_sub_blocks(model: &Model, config: &PlanConfig) -> Result<Vec<(usize, SubBlockMap)>, PlanError> {
     Ok(conv_stage_layouts(model, config)?
         .into_iter()
         .filter_map(|(n, input, output)| {
@@ -160,11 +135,7 @@ pub struct LayerMask {
 /// model's current weights) of every convolution except those reading the network input (the
 /// stem, whose mask keeps its non-zero sub-blocks); sub-blocks as planned with `config`.
 /// Training (masked fine-tuning, `crate::train`) and [`prune_model`] both use this definition.
-pub fn prune_masks(
-    model: &Model,
-    config: &PlanConfig,
-    ratio: f64,
-) -> Result<Vec<LayerMask>, PlanError> {
+pub fn prune_masks(model: &Model, config: &PlanConfig, ratio: f64) -> Result<Vec<LayerMask>, PlanError> {
     let maps = model_sub_blocks(model, config)?;
     let mut masks = Vec::new();
     for (n, map) in maps {
@@ -193,11 +164,7 @@ pub fn prune_masks(
 /// Magnitude-prunes `ratio` of the sub-blocks of every convolution except those reading the
 /// network input (the stem), zeroing the pruned weights in place; sub-blocks as planned with
 /// `config` (see [`prune_masks`]).
-pub fn prune_model(
-    model: &mut Model,
-    config: &PlanConfig,
-    ratio: f64,
-) -> Result<Vec<LayerPruning>, PlanError> {
+pub fn prune_model(model: &mut Model, config: &PlanConfig, ratio: f64) -> Result<Vec<LayerPruning>, PlanError> {
     let masks = prune_masks(model, config, ratio)?;
     let mut report = Vec::new();
     for LayerMask { node, mask, pruning } in masks {

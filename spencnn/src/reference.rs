@@ -7,10 +7,7 @@ use crate::tensor::Tensor3;
 
 /// Direct convolution with zero padding, stride and groups.
 pub fn conv2d(conv: &Conv2d, input: &Tensor3) -> Tensor3 {
-    let (oh, ow) = (
-        conv.out_size(input.height).unwrap_or(0),
-        conv.out_size(input.width).unwrap_or(0),
-    );
+    let (oh, ow) = (conv.out_size(input.height).unwrap_or(0), conv.out_size(input.width).unwrap_or(0));
     let (gi, go) = (conv.group_in(), conv.group_out());
     Tensor3::from_fn(conv.out_channels, oh, ow, |o, y, x| {
         let group = o / go;
@@ -21,11 +18,7 @@ pub fn conv2d(conv: &Conv2d, input: &Tensor3) -> Tensor3 {
                 for dx in 0..conv.kernel {
                     let iy = (y * conv.stride + dy) as i64 - conv.padding as i64;
                     let ix = (x * conv.stride + dx) as i64 - conv.padding as i64;
-                    if iy >= 0
-                        && ix >= 0
-                        && (iy as usize) < input.height
-                        && (ix as usize) < input.width
-                    {
+                    if iy >= 0 && ix >= 0 && (iy as usize) < input.height && (ix as usize) < input.width {
                         sum += conv.w(o, i, dy, dx) * input.get(ch, iy as usize, ix as usize);
                     }
                 }
@@ -51,18 +44,13 @@ fn activation(act: &PolyActivation, input: &Tensor3) -> Tensor3 {
 }
 
 fn avg_pool2(input: &Tensor3) -> Tensor3 {
-    Tensor3::from_fn(
-        input.channels,
-        input.height / 2,
-        input.width / 2,
-        |c, y, x| {
-            let mut sum = 0.0;
-            for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                sum += input.get(c, 2 * y + a, 2 * x + b);
-            }
-            sum / 4.0
-        },
-    )
+    Tensor3::from_fn(input.channels, input.height / 2, input.width / 2, |c, y, x| {
+        let mut sum = 0.0;
+        for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            sum += input.get(c, 2 * y + a, 2 * x + b);
+        }
+        sum / 4.0
+    })
 }
 
 fn global_avg_pool(input: &Tensor3) -> Tensor3 {
@@ -89,12 +77,7 @@ pub fn layer(layer: &Layer, input: &Tensor3, other: Option<&Tensor3>) -> Tensor3
         Layer::Activation(act) => activation(act, input),
         Layer::AvgPool2 => avg_pool2(input),
         Layer::GlobalAvgPool => global_avg_pool(input),
-        Layer::Flatten => Tensor3 {
-            channels: input.data.len(),
-            height: 1,
-            width: 1,
-            data: input.data.clone(),
-        },
+        Layer::Flatten => Tensor3 { channels: input.data.len(), height: 1, width: 1, data: input.data.clone() },
         Layer::Linear(fc) => linear(fc, input),
         Layer::Add { .. } => {
             let mut out = input.clone();
@@ -110,10 +93,7 @@ pub fn layer(layer: &Layer, input: &Tensor3, other: Option<&Tensor3>) -> Tensor3
 pub fn forward_all(model: &Model, image: &Tensor3) -> Result<Vec<Tensor3>, ModelError> {
     model.shapes()?;
     if image.shape() != model.input_shape {
-        return Err(ModelError::ImageShape {
-            expected: model.input_shape,
-            found: image.shape(),
-        });
+        return Err(ModelError::ImageShape { expected: model.input_shape, found: image.shape() });
     }
     let mut values = vec![image.clone()];
     for node in &model.nodes {

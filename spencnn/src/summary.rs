@@ -85,11 +85,7 @@ pub fn build_variant(
         None => Vec::new(),
     };
     let schedule = plan(&model, config)?;
-    Ok(BuiltVariant {
-        model,
-        schedule,
-        pruning,
-    })
+    Ok(BuiltVariant { model, schedule, pruning })
 }
 
 /// A variant's totals.

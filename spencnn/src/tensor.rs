@@ -18,12 +18,7 @@ pub struct Tensor3 {
 impl Tensor3 {
     /// An all-zero tensor.
     pub fn zeros(channels: usize, height: usize, width: usize) -> Self {
-        Self {
-            channels,
-            height,
-            width,
-            data: vec![0.0; channels * height * width],
-        }
+        Self { channels, height, width, data: vec![0.0; channels * height * width] }
     }
 
     /// A tensor whose element `(c, y, x)` is `f(c, y, x)`.
@@ -81,10 +76,6 @@ impl Tensor3 {
         if self.shape() != other.shape() {
             return f64::INFINITY;
         }
-        self.data
-            .iter()
-            .zip(&other.data)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max)
+        self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
     }
 }

@@ -13,25 +13,13 @@ const C: usize = 16;
 const K: usize = 9;
 
 /// Diagonals on the inputs, taps on the outputs (design note order).
-const ORDER_A: BsgsSplit = BsgsSplit {
-    modulus: B,
-    baby_low: false,
-    centered: true,
-};
+const ORDER_A: BsgsSplit = BsgsSplit { modulus: B, baby_low: false, centered: true };
 /// Taps on the inputs, diagonals on the outputs.
-const ORDER_B: BsgsSplit = BsgsSplit {
-    modulus: B,
-    baby_low: true,
-    centered: true,
-};
+const ORDER_B: BsgsSplit = BsgsSplit { modulus: B, baby_low: true, centered: true };
 
 fn conv_model(c_in: usize, c_out: usize, groups: usize, seed: u64) -> Model {
     let conv = Conv2d::new(c_in, c_out, 3, 1, 1, groups);
-    let mut model = common::sequential(
-        "conv",
-        [c_in, 8, 8],
-        vec![("conv".into(), Layer::Conv2d(conv))],
-    );
+    let mut model = common::sequential("conv", [c_in, 8, 8], vec![("conv".into(), Layer::Conv2d(conv))]);
     randomize(&mut model, seed);
     model
 }
@@ -87,10 +75,7 @@ fn grouped_convolution_with_interleaving_needs_s_diagonals() {
     let (a, schedule) = counts(&conv_model(32, 32, 8, 6), Some(ORDER_A));
     assert_eq!(a.rotations, n_i * (s - 1) + n_o * (K - 1));
     assert_eq!(a.pmults, n_o * s * K);
-    assert_eq!(
-        schedule.input_layout.placement,
-        spencnn::layout::Placement::Interleaved { group_size: 4 }
-    );
+    assert_eq!(schedule.input_layout.placement, spencnn::layout::Placement::Interleaved { group_size: 4 });
 }
 
 #[test]
@@ -160,11 +145,7 @@ fn a_convolution_costs_one_level_and_an_activation_one_more() {
     let schedule = common::assert_simulation_matches(&model, &PlanConfig::new(LOG_N), 2);
     assert_eq!(schedule.depth(), 2);
     assert_eq!(schedule.totals().squares, 1);
-    assert_eq!(
-        schedule.totals().pmults,
-        4 * K,
-        "the activation needs no plaintext multiply"
-    );
+    assert_eq!(schedule.totals().pmults, 4 * K, "the activation needs no plaintext multiply");
 }
 
 #[test]
@@ -175,32 +156,16 @@ fn affine_layers_on_consumed_values_are_folded_forward() {
     use spencnn::model::{BatchNorm, Linear, PolyActivation};
     let c = 4;
     let layers = vec![
-        (
-            "conv".to_string(),
-            Layer::Conv2d(Conv2d::new(c, c, 3, 2, 1, 1)),
-        ),
+        ("conv".to_string(), Layer::Conv2d(Conv2d::new(c, c, 3, 2, 1, 1))),
         ("pool".into(), Layer::AvgPool2),
         ("bn".into(), Layer::BatchNorm(BatchNorm::identity(c))),
         (
             "act".into(),
-            Layer::Activation(PolyActivation {
-                channels: c,
-                a: vec![0.0; c],
-                b: vec![0.0; c],
-                c: vec![0.0; c],
-            }),
+            Layer::Activation(PolyActivation { channels: c, a: vec![0.0; c], b: vec![0.0; c], c: vec![0.0; c] }),
         ),
         ("gap".into(), Layer::GlobalAvgPool),
         ("flatten".into(), Layer::Flatten),
-        (
-            "fc".into(),
-            Layer::Linear(Linear {
-                in_features: c,
-                out_features: 3,
-                weight: vec![0.0; 3 * c],
-                bias: None,
-            }),
-        ),
+        ("fc".into(), Layer::Linear(Linear { in_features: c, out_features: 3, weight: vec![0.0; 3 * c], bias: None })),
     ];
     let mut model = common::sequential("folding", [c, 8, 8], layers);
     randomize(&mut model, 12);
@@ -208,13 +173,6 @@ fn affine_layers_on_consumed_values_are_folded_forward() {
     // conv 1 + scaling 1 + square 1 + fc 1.
     assert_eq!(schedule.depth(), 4);
     let act = &schedule.layers[3];
-    assert_eq!(
-        (act.counts.pmults, act.counts.squares, act.counts.rotations),
-        (1, 1, 0)
-    );
-    assert_eq!(
-        schedule.layers[2].counts,
-        OpCounts::default(),
-        "batch norm is free"
-    );
+    assert_eq!((act.counts.pmults, act.counts.squares, act.counts.rotations), (1, 1, 0));
+    assert_eq!(schedule.layers[2].counts, OpCounts::default(), "batch norm is free");
 }

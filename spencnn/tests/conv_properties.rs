@@ -24,21 +24,10 @@ struct ConvCase {
 }
 
 fn conv_case() -> impl Strategy<Value = ConvCase> {
-    (
-        1usize..=4,
-        1usize..=4,
-        prop::sample::select(vec![1usize, 2, 4]),
-        3usize..=10,
-        3usize..=10,
-    )
+    (1usize..=4, 1usize..=4, prop::sample::select(vec![1usize, 2, 4]), 3usize..=10, 3usize..=10)
         .prop_flat_map(|(gi, go, groups, h, w)| {
             let kmax = h.min(w).min(5);
-            (
-                Just((gi, go, groups, h, w)),
-                1..=kmax,
-                1usize..=2,
-                9u32..=11,
-            )
+            (Just((gi, go, groups, h, w)), 1..=kmax, 1usize..=2, 9u32..=11)
         })
         .prop_flat_map(|((gi, go, groups, h, w), k, stride, log_n)| {
             (
@@ -48,29 +37,25 @@ fn conv_case() -> impl Strategy<Value = ConvCase> {
                 any::<u64>(),
             )
         })
-        .prop_map(
-            |((gi, go, groups, h, w, k, stride, log_n), padding, prune, seed)| ConvCase {
-                c_in: gi * groups,
-                c_out: go * groups,
-                groups,
-                h,
-                w,
-                k,
-                stride,
-                padding,
-                log_n,
-                prune,
-                seed,
-            },
-        )
+        .prop_map(|((gi, go, groups, h, w, k, stride, log_n), padding, prune, seed)| ConvCase {
+            c_in: gi * groups,
+            c_out: go * groups,
+            groups,
+            h,
+            w,
+            k,
+            stride,
+            padding,
+            log_n,
+            prune,
+            seed,
+        })
 }
 
 /// Zeroes the pruned sub-blocks of every convolution of `model`.
 fn prune_all(model: &mut Model, log_n: u32, ratio: f64) {
     for (n, map) in model_sub_blocks(model, &PlanConfig::new(log_n)).unwrap() {
-        let Layer::Conv2d(conv) = &mut model.nodes[n].layer else {
-            unreachable!()
-        };
+        let Layer::Conv2d(conv) = &mut model.nodes[n].layer else { unreachable!() };
         let kept = map.kept_by_magnitude(&conv.weight, ratio);
         for (w, keep) in conv.weight.iter_mut().zip(map.weight_mask(&kept)) {
             if !keep {
@@ -81,25 +66,13 @@ fn prune_all(model: &mut Model, log_n: u32, ratio: f64) {
 }
 
 fn conv_layer(case: &ConvCase) -> Layer {
-    let mut conv = Conv2d::new(
-        case.c_in,
-        case.c_out,
-        case.k,
-        case.stride,
-        case.padding,
-        case.groups,
-    );
+    let mut conv = Conv2d::new(case.c_in, case.c_out, case.k, case.stride, case.padding, case.groups);
     conv.bias = Some(vec![0.0; case.c_out]);
     Layer::Conv2d(conv)
 }
 
 fn act(c: usize) -> Layer {
-    Layer::Activation(PolyActivation {
-        channels: c,
-        a: vec![0.0; c],
-        b: vec![0.0; c],
-        c: vec![0.0; c],
-    })
+    Layer::Activation(PolyActivation { channels: c, a: vec![0.0; c], b: vec![0.0; c], c: vec![0.0; c] })
 }
 
 proptest! {
@@ -153,37 +126,17 @@ fn residual_model(c: usize, widen: bool, stride: usize, groups: usize, h: usize)
     let c2 = if widen { 2 * c } else { c };
     let mut nodes = Vec::new();
     let mut push = |name: &str, layer: Layer, input: usize| {
-        nodes.push(spencnn::model::Node {
-            name: name.into(),
-            layer,
-            input,
-        });
+        nodes.push(spencnn::model::Node { name: name.into(), layer, input });
         nodes.len()
     };
-    let conv1 = push(
-        "conv1",
-        Layer::Conv2d(Conv2d::new(c, c2, 3, stride, 1, groups)),
-        0,
-    );
+    let conv1 = push("conv1", Layer::Conv2d(Conv2d::new(c, c2, 3, stride, 1, groups)), 0);
     let bn1 = push("bn1", Layer::BatchNorm(BatchNorm::identity(c2)), conv1);
     let act1 = push("act1", act(c2), bn1);
-    let conv2 = push(
-        "conv2",
-        Layer::Conv2d(Conv2d::new(c2, c2, 3, 1, 1, groups)),
-        act1,
-    );
+    let conv2 = push("conv2", Layer::Conv2d(Conv2d::new(c2, c2, 3, 1, 1, groups)), act1);
     let main = push("bn2", Layer::BatchNorm(BatchNorm::identity(c2)), conv2);
     let shortcut = if stride != 1 || widen {
-        let proj = push(
-            "shortcut",
-            Layer::Conv2d(Conv2d::new(c, c2, 1, stride, 0, 1)),
-            0,
-        );
-        push(
-            "shortcut_bn",
-            Layer::BatchNorm(BatchNorm::identity(c2)),
-            proj,
-        )
+        let proj = push("shortcut", Layer::Conv2d(Conv2d::new(c, c2, 1, stride, 0, 1)), 0);
+        push("shortcut_bn", Layer::BatchNorm(BatchNorm::identity(c2)), proj)
     } else {
         0
     };
@@ -193,19 +146,10 @@ fn residual_model(c: usize, widen: bool, stride: usize, groups: usize, h: usize)
     let flat = push("flatten", Layer::Flatten, gap);
     push(
         "fc",
-        Layer::Linear(Linear {
-            in_features: c2,
-            out_features: 2,
-            weight: vec![0.0; 2 * c2],
-            bias: Some(vec![0.0; 2]),
-        }),
+        Layer::Linear(Linear { in_features: c2, out_features: 2, weight: vec![0.0; 2 * c2], bias: Some(vec![0.0; 2]) }),
         flat,
     );
-    Model {
-        name: "residual".into(),
-        input_shape: [c, h, h],
-        nodes,
-    }
+    Model { name: "residual".into(), input_shape: [c, h, h], nodes }
 }
 
 proptest! {

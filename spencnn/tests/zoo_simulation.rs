@@ -13,12 +13,7 @@ fn check(net: Network, variant: Variant) {
     randomize(&mut model, 11);
     let log_n = net.default_log_n();
     if variant == Variant::SpEncnn {
-        prune_model(
-            &mut model,
-            &PlanConfig::new(log_n),
-            net.default_prune_ratio(),
-        )
-        .unwrap();
+        prune_model(&mut model, &PlanConfig::new(log_n), net.default_prune_ratio()).unwrap();
     }
     let schedule = common::assert_simulation_matches(&model, &PlanConfig::new(log_n), 3);
     assert_eq!(schedule.output_level, 0);

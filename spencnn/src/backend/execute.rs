@@ -57,12 +57,7 @@ pub fn encode_plaintext<B: Backend>(
     id: PlainId,
 ) -> Result<B::Plaintext, BackendError> {
     let spec = &schedule.plaintexts[id.0 as usize];
-    backend.encode(
-        &schedule.plaintext_values(id),
-        spec.level,
-        spec.scale,
-        spec.extended,
-    )
+    backend.encode(&schedule.plaintext_values(id), spec.level, spec.scale, spec.extended)
 }
 
 /// The plaintexts an operation reads.
@@ -98,39 +93,22 @@ where
     let pt = |id: PlainId| {
         plaintext(id).ok_or_else(|| ExecError::Backend {
             instr,
-            source: BackendError::Failed {
-                op: "plaintext",
-                reason: format!("plaintext {} not encoded", id.0),
-            },
+            source: BackendError::Failed { op: "plaintext", reason: format!("plaintext {} not encoded", id.0) },
         })
     };
     let fail = |source| ExecError::Backend { instr, source };
-    let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| {
-        Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))])
-    };
+    let one = |dst: ValueId, c: Result<B::Ciphertext, BackendError>| Ok(vec![(dst, Stored::Ct(c.map_err(fail)?))]);
     match op {
         Op::RotateHoistedExt { src, steps, dsts } => {
-            let outs = backend
-                .rotate_hoisted_extended(ct(*src)?, steps)
-                .map_err(fail)?;
-            Ok(dsts
-                .iter()
-                .copied()
-                .zip(outs.into_iter().map(Stored::Ext))
-                .collect())
+            let outs = backend.rotate_hoisted_extended(ct(*src)?, steps).map_err(fail)?;
+            Ok(dsts.iter().copied().zip(outs.into_iter().map(Stored::Ext)).collect())
         }
         Op::MulAccExt { dst, terms } => {
-            let pairs = terms
-                .iter()
-                .map(|t| Ok((ext(t.0)?, pt(t.1)?)))
-                .collect::<Result<Vec<_>, ExecError>>()?;
+            let pairs = terms.iter().map(|t| Ok((ext(t.0)?, pt(t.1)?))).collect::<Result<Vec<_>, ExecError>>()?;
             one(*dst, backend.mul_acc_extended(&pairs))
         }
         Op::RotateSum { dst, terms } => {
-            let pairs = terms
-                .iter()
-                .map(|t| Ok((ct(t.0)?, t.1)))
-                .collect::<Result<Vec<_>, ExecError>>()?;
+            let pairs = terms.iter().map(|t| Ok((ct(t.0)?, t.1))).collect::<Result<Vec<_>, ExecError>>()?;
             one(*dst, backend.rotate_sum(&pairs))
         }
         Op::MulPlain { dst, src, pt: p } => one(*dst, backend.mul_plain(ct(*src)?, pt(*p)?)),
@@ -138,9 +116,7 @@ where
         Op::Add { dst, lhs, rhs } => one(*dst, backend.add(ct(*lhs)?, ct(*rhs)?)),
         Op::Rescale { dst, src } => one(*dst, backend.rescale(ct(*src)?)),
         Op::Square { dst, src } => one(*dst, backend.square(ct(*src)?)),
-        Op::DropLevels { dst, src, levels } => {
-            one(*dst, backend.drop_levels(ct(*src)?, *levels))
-        }
+        Op::DropLevels { dst, src, levels } => one(*dst, backend.drop_levels(ct(*src)?, *levels)),
     }
 }
 
@@ -167,10 +143,7 @@ pub fn execute<B: Backend>(
     inputs: Vec<B::Ciphertext>,
 ) -> Result<Vec<B::Ciphertext>, ExecError> {
     if inputs.len() != schedule.inputs.len() {
-        return Err(ExecError::InputCount {
-            expected: schedule.inputs.len(),
-            found: inputs.len(),
-        });
+        return Err(ExecError::InputCount { expected: schedule.inputs.len(), found: inputs.len() });
     }
     let n = schedule.num_values;
     let mut last_use = vec![usize::MAX; n];
@@ -182,16 +155,15 @@ pub fn execute<B: Backend>(
     for v in &schedule.outputs {
         last_use[v.0 as usize] = usize::MAX;
     }
-    let mut store: Vec<Option<Stored<B::Ciphertext, B::Extended>>> =
-        (0..n).map(|_| None).collect();
+    let mut store: Vec<Option<Stored<B::Ciphertext, B::Extended>>> = (0..n).map(|_| None).collect();
     for (id, ct) in schedule.inputs.iter().zip(inputs) {
         store[id.0 as usize] = Some(Stored::Ct(ct));
     }
     for (i, instr) in schedule.instrs.iter().enumerate() {
         let mut encoded = std::collections::HashMap::new();
         for id in plain_reads(&instr.op) {
-            let pt = encode_plaintext(schedule, backend, id)
-                .map_err(|source| ExecError::Backend { instr: i, source })?;
+            let pt =
+                encode_plaintext(schedule, backend, id).map_err(|source| ExecError::Backend { instr: i, source })?;
             encoded.insert(id.0, pt);
         }
         let produced = dispatch(backend, &instr.op, i, &store, |id| encoded.get(&id.0))?;
@@ -209,10 +181,7 @@ pub fn execute<B: Backend>(
         .iter()
         .map(|v| match store[v.0 as usize].take() {
             Some(Stored::Ct(c)) => Ok(c),
-            _ => Err(ExecError::MissingValue {
-                instr: schedule.instrs.len(),
-                value: v.0,
-            }),
+            _ => Err(ExecError::MissingValue { instr: schedule.instrs.len(), value: v.0 }),
         })
         .collect()
 }
@@ -222,29 +191,20 @@ impl Schedule {
     pub fn encode_input(&self, image: &Tensor3) -> Result<Vec<Vec<f64>>, ModelError> {
         let expected = self.input_layout.shape();
         if image.shape() != expected {
-            return Err(ModelError::ImageShape {
-                expected,
-                found: image.shape(),
-            });
+            return Err(ModelError::ImageShape { expected, found: image.shape() });
         }
         Ok(self.input_layout.pack(image))
     }
 
     /// The logits from the decrypted output vectors (applies the output affine maps).
     pub fn decode_output(&self, decrypted: &[Vec<f64>]) -> Vec<f64> {
-        self.logits
-            .iter()
-            .map(|l| l.scale * decrypted[l.ct][l.slot] + l.offset)
-            .collect()
+        self.logits.iter().map(|l| l.scale * decrypted[l.ct][l.slot] + l.offset).collect()
     }
 }
 
 /// Runs `schedule` on the slot simulator with only the schedule's rotation keys; returns the
 /// logits and the simulator (for its executed-operation counts).
-pub fn run_simulated(
-    schedule: &Schedule,
-    image: &Tensor3,
-) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
+pub fn run_simulated(schedule: &Schedule, image: &Tensor3) -> Result<(Vec<f64>, SlotSimulator), ExecError> {
     run_on_simulator(schedule, image, simulator_for(schedule))
 }
 

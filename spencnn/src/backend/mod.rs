@@ -15,8 +15,8 @@ mod execute;
 pub mod noise;
 mod simulator;
 
-pub(crate) use execute::{Produced, Stored, dispatch, plain_reads, reads};
 pub use execute::{ExecError, encode_plaintext, execute, run_simulated, run_simulated_noisy};
+pub(crate) use execute::{Produced, Stored, dispatch, plain_reads, reads};
 pub use simulator::{SimCiphertext, SimPlaintext, SlotSimulator};
 
 use thiserror::Error;
@@ -123,13 +123,8 @@ pub trait Backend {
     type Plaintext;
 
     /// Encodes `values` (length `S`) at `level` and `scale`, in the extended basis if `extended`.
-    fn encode(
-        &self,
-        values: &[f64],
-        level: usize,
-        scale: f64,
-        extended: bool,
-    ) -> Result<Self::Plaintext, BackendError>;
+    fn encode(&self, values: &[f64], level: usize, scale: f64, extended: bool)
+    -> Result<Self::Plaintext, BackendError>;
 
     /// `Rot_{steps[j]}(ct)` for every step, sharing one decomposition; step 0 is a lift.
     fn rotate_hoisted_extended(
@@ -139,10 +134,8 @@ pub trait Backend {
     ) -> Result<Vec<Self::Extended>, BackendError>;
 
     /// `ModDown(Σ_j ext_j ⊙ pt_j)` (equal levels and scales, extended plaintexts).
-    fn mul_acc_extended(
-        &self,
-        terms: &[(&Self::Extended, &Self::Plaintext)],
-    ) -> Result<Self::Ciphertext, BackendError>;
+    fn mul_acc_extended(&self, terms: &[(&Self::Extended, &Self::Plaintext)])
+    -> Result<Self::Ciphertext, BackendError>;
 
     /// Several independent [`Backend::mul_acc_extended`] sums at once (e.g. every output
     /// ciphertext of a layer); a backend may share memory traffic between them. The default
@@ -170,31 +163,16 @@ pub trait Backend {
     }
 
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
-    fn rotate_sum(
-        &self,
-        terms: &[(&Self::Ciphertext, usize)],
-    ) -> Result<Self::Ciphertext, BackendError>;
+    fn rotate_sum(&self, terms: &[(&Self::Ciphertext, usize)]) -> Result<Self::Ciphertext, BackendError>;
 
     /// `ct ⊙ pt` (same level, ordinary plaintext); scales multiply.
-    fn mul_plain(
-        &self,
-        ct: &Self::Ciphertext,
-        pt: &Self::Plaintext,
-    ) -> Result<Self::Ciphertext, BackendError>;
+    fn mul_plain(&self, ct: &Self::Ciphertext, pt: &Self::Plaintext) -> Result<Self::Ciphertext, BackendError>;
 
     /// `ct + pt` (same level and scale).
-    fn add_plain(
-        &self,
-        ct: &Self::Ciphertext,
-        pt: &Self::Plaintext,
-    ) -> Result<Self::Ciphertext, BackendError>;
+    fn add_plain(&self, ct: &Self::Ciphertext, pt: &Self::Plaintext) -> Result<Self::Ciphertext, BackendError>;
 
     /// `a + b` (same level and scale).
-    fn add(
-        &self,
-        a: &Self::Ciphertext,
-        b: &Self::Ciphertext,
-    ) -> Result<Self::Ciphertext, BackendError>;
+    fn add(&self, a: &Self::Ciphertext, b: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
 
     /// Divides by the prime of the current level; one level down.
     fn rescale(&self, ct: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
@@ -203,9 +181,5 @@ pub trait Backend {
     fn square(&self, ct: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
 
     /// Drops `levels` moduli without changing the scale.
-    fn drop_levels(
-        &self,
-        ct: &Self::Ciphertext,
-        levels: usize,
-    ) -> Result<Self::Ciphertext, BackendError>;
+    fn drop_levels(&self, ct: &Self::Ciphertext, levels: usize) -> Result<Self::Ciphertext, BackendError>;
 }

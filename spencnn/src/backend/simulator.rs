@@ -60,13 +60,7 @@ impl SlotSimulator {
     /// A simulator of `slots` slots over `chain`; `keys` = the rotation steps with Galois keys
     /// (`None` = every step).
     pub fn new(slots: usize, chain: ScaleModel, keys: Option<BTreeSet<usize>>) -> Self {
-        Self {
-            slots,
-            chain,
-            keys,
-            executed: Cell::new(OpCounts::default()),
-            noise: None,
-        }
+        Self { slots, chain, keys, executed: Cell::new(OpCounts::default()), noise: None }
     }
 
     /// The same simulator adding `model`'s Gaussian rounding error (seeded with `seed`) at
@@ -88,45 +82,22 @@ impl SlotSimulator {
     }
 
     /// "Encrypts" a slot vector at `level` and `scale`.
-    pub fn encrypt(
-        &self,
-        values: &[f64],
-        level: usize,
-        scale: f64,
-    ) -> Result<SimCiphertext, BackendError> {
+    pub fn encrypt(&self, values: &[f64], level: usize, scale: f64) -> Result<SimCiphertext, BackendError> {
         self.check_len(values.len())?;
-        let fresh = self.fits(
-            "encrypt",
-            SimCiphertext {
-                values: values.to_vec(),
-                level,
-                scale,
-            },
-        )?;
+        let fresh = self.fits("encrypt", SimCiphertext { values: values.to_vec(), level, scale })?;
         Ok(self.perturb(fresh))
     }
 
     /// Checks `max|m| · scale < Q_level / 2`.
     fn fits(&self, op: &'static str, ct: SimCiphertext) -> Result<SimCiphertext, BackendError> {
         if ct.level > self.chain.max_level() {
-            return Err(BackendError::Unsupported {
-                op,
-                level: ct.level,
-                scale: ct.scale,
-            });
+            return Err(BackendError::Unsupported { op, level: ct.level, scale: ct.scale });
         }
         let peak = ct.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let log2_modulus: f64 = self.chain.moduli[..=ct.level]
-            .iter()
-            .map(|q| q.log2())
-            .sum();
+        let log2_modulus: f64 = self.chain.moduli[..=ct.level].iter().map(|q| q.log2()).sum();
         let log2_magnitude = peak.log2() + ct.scale.log2();
         if peak > 0.0 && log2_magnitude >= log2_modulus - 1.0 {
-            return Err(BackendError::Overflow {
-                op,
-                log2_magnitude,
-                log2_modulus,
-            });
+            return Err(BackendError::Overflow { op, log2_magnitude, log2_modulus });
         }
         Ok(ct)
     }
@@ -149,12 +120,7 @@ impl SlotSimulator {
     }
 
     fn check_len(&self, found: usize) -> Result<(), BackendError> {
-        (found == self.slots)
-            .then_some(())
-            .ok_or(BackendError::SlotCount {
-                expected: self.slots,
-                found,
-            })
+        (found == self.slots).then_some(()).ok_or(BackendError::SlotCount { expected: self.slots, found })
     }
 
     fn rotate(&self, values: &[f64], step: usize) -> Result<Vec<f64>, BackendError> {
@@ -165,43 +131,26 @@ impl SlotSimulator {
             return Err(BackendError::MissingRotationKey { step });
         }
         self.count(|c| c.rotations += 1);
-        Ok((0..self.slots)
-            .map(|i| values[(i + step) % self.slots])
-            .collect())
+        Ok((0..self.slots).map(|i| values[(i + step) % self.slots]).collect())
     }
 
     fn check_pair(op: &'static str, a: (usize, f64), b: (usize, f64)) -> Result<(), BackendError> {
         if a.0 != b.0 {
-            return Err(BackendError::LevelMismatch {
-                op,
-                left: a.0,
-                right: b.0,
-            });
+            return Err(BackendError::LevelMismatch { op, left: a.0, right: b.0 });
         }
         if !same_scale(a.1, b.1) {
-            return Err(BackendError::ScaleMismatch {
-                op,
-                left: a.1,
-                right: b.1,
-            });
+            return Err(BackendError::ScaleMismatch { op, left: a.1, right: b.1 });
         }
         Ok(())
     }
 
     /// Sums ciphertexts after checking they share level and scale.
-    fn sum(
-        &self,
-        op: &'static str,
-        parts: Vec<SimCiphertext>,
-    ) -> Result<SimCiphertext, BackendError> {
+    fn sum(&self, op: &'static str, parts: Vec<SimCiphertext>) -> Result<SimCiphertext, BackendError> {
         let mut iter = parts.into_iter();
         let mut acc = iter.next().ok_or(BackendError::Empty { op })?;
         for p in iter {
             Self::check_pair(op, (acc.level, acc.scale), (p.level, p.scale))?;
-            acc.values
-                .iter_mut()
-                .zip(&p.values)
-                .for_each(|(a, b)| *a += b);
+            acc.values.iter_mut().zip(&p.values).for_each(|(a, b)| *a += b);
         }
         Ok(acc)
     }
@@ -212,56 +161,28 @@ impl Backend for SlotSimulator {
     type Extended = SimExtended;
     type Plaintext = SimPlaintext;
 
-    fn encode(
-        &self,
-        values: &[f64],
-        level: usize,
-        scale: f64,
-        extended: bool,
-    ) -> Result<SimPlaintext, BackendError> {
+    fn encode(&self, values: &[f64], level: usize, scale: f64, extended: bool) -> Result<SimPlaintext, BackendError> {
         self.check_len(values.len())?;
         if level > self.chain.max_level() || !(scale.is_finite() && scale > 0.0) {
-            return Err(BackendError::Unsupported {
-                op: "encode",
-                level,
-                scale,
-            });
+            return Err(BackendError::Unsupported { op: "encode", level, scale });
         }
-        Ok(SimPlaintext {
-            values: values.to_vec(),
-            level,
-            scale,
-            extended,
-        })
+        Ok(SimPlaintext { values: values.to_vec(), level, scale, extended })
     }
 
-    fn rotate_hoisted_extended(
-        &self,
-        ct: &SimCiphertext,
-        steps: &[usize],
-    ) -> Result<Vec<SimExtended>, BackendError> {
+    fn rotate_hoisted_extended(&self, ct: &SimCiphertext, steps: &[usize]) -> Result<Vec<SimExtended>, BackendError> {
         steps
             .iter()
             .map(|&s| {
-                Ok(SimExtended(SimCiphertext {
-                    values: self.rotate(&ct.values, s)?,
-                    level: ct.level,
-                    scale: ct.scale,
-                }))
+                Ok(SimExtended(SimCiphertext { values: self.rotate(&ct.values, s)?, level: ct.level, scale: ct.scale }))
             })
             .collect()
     }
 
-    fn mul_acc_extended(
-        &self,
-        terms: &[(&SimExtended, &SimPlaintext)],
-    ) -> Result<SimCiphertext, BackendError> {
+    fn mul_acc_extended(&self, terms: &[(&SimExtended, &SimPlaintext)]) -> Result<SimCiphertext, BackendError> {
         let mut parts = Vec::with_capacity(terms.len());
         for (ext, pt) in terms {
             if !pt.extended {
-                return Err(BackendError::WrongBasis {
-                    op: "mul_acc_extended",
-                });
+                return Err(BackendError::WrongBasis { op: "mul_acc_extended" });
             }
             parts.push(multiply("mul_acc_extended", &ext.0, pt)?);
         }
@@ -276,11 +197,7 @@ impl Backend for SlotSimulator {
     fn rotate_sum(&self, terms: &[(&SimCiphertext, usize)]) -> Result<SimCiphertext, BackendError> {
         let mut parts = Vec::with_capacity(terms.len());
         for (ct, step) in terms {
-            parts.push(SimCiphertext {
-                values: self.rotate(&ct.values, *step)?,
-                level: ct.level,
-                scale: ct.scale,
-            });
+            parts.push(SimCiphertext { values: self.rotate(&ct.values, *step)?, level: ct.level, scale: ct.scale });
         }
         let switched = terms.iter().any(|t| t.1 != 0);
         if switched {
@@ -290,11 +207,7 @@ impl Backend for SlotSimulator {
         Ok(if switched { self.perturb(sum) } else { sum })
     }
 
-    fn mul_plain(
-        &self,
-        ct: &SimCiphertext,
-        pt: &SimPlaintext,
-    ) -> Result<SimCiphertext, BackendError> {
+    fn mul_plain(&self, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<SimCiphertext, BackendError> {
         if pt.extended {
             return Err(BackendError::WrongBasis { op: "mul_plain" });
         }
@@ -302,20 +215,13 @@ impl Backend for SlotSimulator {
         self.fits("mul_plain", multiply("mul_plain", ct, pt)?)
     }
 
-    fn add_plain(
-        &self,
-        ct: &SimCiphertext,
-        pt: &SimPlaintext,
-    ) -> Result<SimCiphertext, BackendError> {
+    fn add_plain(&self, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<SimCiphertext, BackendError> {
         if pt.extended {
             return Err(BackendError::WrongBasis { op: "add_plain" });
         }
         Self::check_pair("add_plain", (ct.level, ct.scale), (pt.level, pt.scale))?;
         let mut out = ct.clone();
-        out.values
-            .iter_mut()
-            .zip(&pt.values)
-            .for_each(|(a, b)| *a += b);
+        out.values.iter_mut().zip(&pt.values).for_each(|(a, b)| *a += b);
         self.fits("add_plain", out)
     }
 
@@ -325,11 +231,7 @@ impl Backend for SlotSimulator {
 
     fn rescale(&self, ct: &SimCiphertext) -> Result<SimCiphertext, BackendError> {
         if ct.level == 0 {
-            return Err(BackendError::NoLevelLeft {
-                op: "rescale",
-                level: 0,
-                needed: 1,
-            });
+            return Err(BackendError::NoLevelLeft { op: "rescale", level: 0, needed: 1 });
         }
         self.count(|c| c.rescales += 1);
         Ok(self.perturb(SimCiphertext {
@@ -353,46 +255,21 @@ impl Backend for SlotSimulator {
         Ok(self.perturb(squared))
     }
 
-    fn drop_levels(
-        &self,
-        ct: &SimCiphertext,
-        levels: usize,
-    ) -> Result<SimCiphertext, BackendError> {
+    fn drop_levels(&self, ct: &SimCiphertext, levels: usize) -> Result<SimCiphertext, BackendError> {
         if levels > ct.level {
-            return Err(BackendError::NoLevelLeft {
-                op: "drop_levels",
-                level: ct.level,
-                needed: levels,
-            });
+            return Err(BackendError::NoLevelLeft { op: "drop_levels", level: ct.level, needed: levels });
         }
-        Ok(SimCiphertext {
-            values: ct.values.clone(),
-            level: ct.level - levels,
-            scale: ct.scale,
-        })
+        Ok(SimCiphertext { values: ct.values.clone(), level: ct.level - levels, scale: ct.scale })
     }
 }
 
 /// Slot-wise product with the plaintext-level check.
-fn multiply(
-    op: &'static str,
-    ct: &SimCiphertext,
-    pt: &SimPlaintext,
-) -> Result<SimCiphertext, BackendError> {
+fn multiply(op: &'static str, ct: &SimCiphertext, pt: &SimPlaintext) -> Result<SimCiphertext, BackendError> {
     if ct.level != pt.level {
-        return Err(BackendError::LevelMismatch {
-            op,
-            left: ct.level,
-            right: pt.level,
-        });
+        return Err(BackendError::LevelMismatch { op, left: ct.level, right: pt.level });
     }
     Ok(SimCiphertext {
-        values: ct
-            .values
-            .iter()
-            .zip(&pt.values)
-            .map(|(a, b)| a * b)
-            .collect(),
+        values: ct.values.iter().zip(&pt.values).map(|(a, b)| a * b).collect(),
         level: ct.level,
         scale: ct.scale * pt.scale,
     })

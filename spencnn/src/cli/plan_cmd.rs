@@ -61,10 +61,7 @@ pub(crate) struct PlanArgs {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PlanCmdError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Build(#[from] BuildError),
     #[error("cannot print JSON: {0}")]
@@ -95,10 +92,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
     config.polyphase = !args.no_polyphase;
     let cost = CostModel::default();
     let file = match &args.weights {
-        Some(path) => Some(std::fs::read(path).map_err(|source| PlanCmdError::Read {
-            path: path.clone(),
-            source,
-        })?),
+        Some(path) => Some(std::fs::read(path).map_err(|source| PlanCmdError::Read { path: path.clone(), source })?),
         None => None,
     };
     let selected = args.variant.map(Variant::from);
@@ -121,8 +115,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
         }
         summaries.push(summarize(&built, variant, prune, log_n, &cost));
     }
-    let ratio =
-        |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
+    let ratio = |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
     let report = PlanReport {
         model: args.model.to_string(),
         log_n,
@@ -138,11 +131,7 @@ pub(crate) fn run(args: &PlanArgs) -> Result<(), PlanCmdError> {
         return Ok(emit(&(serde_json::to_string_pretty(&report)? + "\n"))?);
     }
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} at N = 2^{} ({} slots)",
-        report.model, log_n, report.slots
-    );
+    let _ = writeln!(out, "{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
     let _ = writeln!(
         out,
         "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; see docs/planner.md)"

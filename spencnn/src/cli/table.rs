@@ -9,30 +9,14 @@ fn row(out: &mut String, name: &str, kind: &str, split: &str, c: &OpCounts, leve
     let _ = writeln!(
         out,
         "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
-        name,
-        kind,
-        split,
-        c.rotations,
-        c.decompositions,
-        c.mod_downs,
-        c.pmults,
-        c.adds,
-        c.rescales,
-        c.squares,
-        level
+        name, kind, split, c.rotations, c.decompositions, c.mod_downs, c.pmults, c.adds, c.rescales, c.squares, level
     );
 }
 
 /// Renders a variant's per-layer table and totals.
 pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
-    let prune = s.prune_ratio.map_or("unpruned".to_string(), |r| {
-        format!("pruned {:.0}%", r * 100.0)
-    });
-    let _ = writeln!(
-        out,
-        "{:?} ({prune}), depth {}, {} rotation keys",
-        s.variant, s.depth, s.rotation_keys
-    );
+    let prune = s.prune_ratio.map_or("unpruned".to_string(), |r| format!("pruned {:.0}%", r * 100.0));
+    let _ = writeln!(out, "{:?} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
     let _ = writeln!(
         out,
         "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
@@ -40,22 +24,11 @@ pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
     );
     for l in &s.layers {
         let split = l.split.as_deref().unwrap_or("");
-        row(
-            out,
-            &l.name,
-            &l.kind,
-            split,
-            &l.counts,
-            &l.level_out.to_string(),
-        );
+        row(out, &l.name, &l.kind, split, &l.counts, &l.level_out.to_string());
     }
     row(out, "total", "", "", &s.totals, "");
     for p in &s.pruning {
-        let _ = writeln!(
-            out,
-            "  pruning {}: kept {} of {} sub-blocks",
-            p.name, p.kept, p.blocks
-        );
+        let _ = writeln!(out, "  pruning {}: kept {} of {} sub-blocks", p.name, p.kept, p.blocks);
     }
 }
 

@@ -50,14 +50,7 @@ impl SpatialGrid {
 
     /// The same grid with polyphase factor `phases`.
     pub fn with_phases(self, phases: usize) -> Result<Self, LayoutError> {
-        Self::build(
-            self.height,
-            self.width,
-            self.block_height,
-            self.block_width,
-            self.stride,
-            phases.max(1),
-        )
+        Self::build(self.height, self.width, self.block_height, self.block_width, self.stride, phases.max(1))
     }
 
     /// A plain (single-phase) grid with explicit block dimensions and stride; errors when a
@@ -88,15 +81,7 @@ impl SpatialGrid {
                 return Err(LayoutError::NotPowerOfTwo { what, value });
             }
         }
-        Self {
-            height,
-            width,
-            block_height,
-            block_width,
-            stride,
-            phases,
-        }
-        .check()
+        Self { height, width, block_height, block_width, stride, phases }.check()
     }
 
     fn check(self) -> Result<Self, LayoutError> {
@@ -157,14 +142,7 @@ impl SpatialGrid {
     /// The same block with a new valid extent and stride (after pooling or a strided layer).
     /// The phase factor is kept; use [`Self::with_phases`] to change it.
     pub fn resized(&self, height: usize, width: usize, stride: usize) -> Result<Self, LayoutError> {
-        Self::build(
-            height,
-            width,
-            self.block_height,
-            self.block_width,
-            stride,
-            self.phases,
-        )
+        Self::build(height, width, self.block_height, self.block_width, stride, self.phases)
     }
 
     /// Number of valid pixels.

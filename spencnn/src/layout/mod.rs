@@ -37,9 +37,7 @@ pub enum LayoutError {
         value: usize,
     },
     /// The valid grid does not fit inside the block.
-    #[error(
-        "a {height}x{width} map at stride {stride} does not fit a {block_height}x{block_width} block"
-    )]
+    #[error("a {height}x{width} map at stride {stride} does not fit a {block_height}x{block_width} block")]
     GridOverflow {
         /// Rows of the map.
         height: usize,
@@ -93,17 +91,9 @@ pub struct SlotLayout {
 
 impl SlotLayout {
     /// Builds the layout of `channels` channels on `grid` in ciphertexts of `slots` slots.
-    pub fn new(
-        slots: usize,
-        channels: usize,
-        grid: SpatialGrid,
-        placement: Placement,
-    ) -> Result<Self, LayoutError> {
+    pub fn new(slots: usize, channels: usize, grid: SpatialGrid, placement: Placement) -> Result<Self, LayoutError> {
         if !slots.is_power_of_two() {
-            return Err(LayoutError::NotPowerOfTwo {
-                what: "slots",
-                value: slots,
-            });
+            return Err(LayoutError::NotPowerOfTwo { what: "slots", value: slots });
         }
         if channels == 0 {
             return Err(LayoutError::NoChannels);
@@ -126,15 +116,7 @@ impl SlotLayout {
             }
         }
         debug_assert!(canonical.iter().all(|c| c.0 != u32::MAX));
-        Ok(Self {
-            slots,
-            channels,
-            grid,
-            placement,
-            blocks,
-            canonical,
-            cts_per_phase,
-        })
+        Ok(Self { slots, channels, grid, placement, blocks, canonical, cts_per_phase })
     }
 
     /// Blocks per ciphertext `c = S / B`.
@@ -149,11 +131,7 @@ impl SlotLayout {
 
     /// Channel in block `block` of ciphertext `ct`, if any.
     pub fn channel_at(&self, ct: usize, block: usize) -> Option<usize> {
-        self.blocks
-            .get(ct * self.blocks_per_ct() + block)
-            .copied()
-            .flatten()
-            .map(|c| c as usize)
+        self.blocks.get(ct * self.blocks_per_ct() + block).copied().flatten().map(|c| c as usize)
     }
 
     /// Ciphertexts per phase (all of them for a plain layout).
@@ -192,10 +170,7 @@ impl SlotLayout {
             return None;
         }
         let (py, px) = self.ct_phase(ct);
-        let (y, x) = (
-            (row / g.stride) * g.phases + py,
-            (col / g.stride) * g.phases + px,
-        );
+        let (y, x) = ((row / g.stride) * g.phases + py, (col / g.stride) * g.phases + px);
         (y < g.height && x < g.width).then_some((ch, y, x))
     }
 
@@ -213,8 +188,7 @@ impl SlotLayout {
             let p = self.grid.phases;
             for y in (py..self.grid.height).step_by(p) {
                 for x in (px..self.grid.width).step_by(p) {
-                    out[ct][b * block_len + self.grid.offset(y, x)] =
-                        tensor.get(*ch as usize, y, x);
+                    out[ct][b * block_len + self.grid.offset(y, x)] = tensor.get(*ch as usize, y, x);
                 }
             }
         }
@@ -292,8 +266,7 @@ mod tests {
     fn interleaved_groups_share_a_ciphertext() {
         // c = 8 blocks, groups of 2: member t of group q sits at block t * 4 + q.
         let grid = SpatialGrid::dense(4, 4).unwrap();
-        let layout =
-            SlotLayout::new(128, 16, grid, Placement::Interleaved { group_size: 2 }).unwrap();
+        let layout = SlotLayout::new(128, 16, grid, Placement::Interleaved { group_size: 2 }).unwrap();
         assert_eq!(layout.num_cts(), 2);
         assert_eq!(layout.canonical_block(1), (0, 4)); // group 0, member 1
         assert_eq!(layout.canonical_block(2), (0, 1)); // group 1, member 0
@@ -302,14 +275,8 @@ mod tests {
 
     #[test]
     fn oversized_grid_is_an_error() {
-        assert!(matches!(
-            SpatialGrid::new(5, 5, 8, 8, 2),
-            Err(LayoutError::GridOverflow { .. })
-        ));
+        assert!(matches!(SpatialGrid::new(5, 5, 8, 8, 2), Err(LayoutError::GridOverflow { .. })));
         let grid = SpatialGrid::dense(32, 32).unwrap();
-        assert!(matches!(
-            SlotLayout::new(512, 1, grid, Placement::Contiguous),
-            Err(LayoutError::BlockTooLarge { .. })
-        ));
+        assert!(matches!(SlotLayout::new(512, 1, grid, Placement::Contiguous), Err(LayoutError::BlockTooLarge { .. })));
     }
 }

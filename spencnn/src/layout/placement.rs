@@ -40,18 +40,10 @@ impl Placement {
 fn contiguous(channels: usize, per_ct: usize) -> Vec<Option<u32>> {
     let period = channels.next_power_of_two();
     if period < per_ct {
-        return (0..per_ct)
-            .map(|b| {
-                Some(b % period)
-                    .filter(|&ch| ch < channels)
-                    .map(|c| c as u32)
-            })
-            .collect();
+        return (0..per_ct).map(|b| Some(b % period).filter(|&ch| ch < channels).map(|c| c as u32)).collect();
     }
     let cts = channels.div_ceil(per_ct);
-    (0..cts * per_ct)
-        .map(|i| Some(i).filter(|&ch| ch < channels).map(|c| c as u32))
-        .collect()
+    (0..cts * per_ct).map(|i| Some(i).filter(|&ch| ch < channels).map(|c| c as u32)).collect()
 }
 
 fn interleaved(channels: usize, per_ct: usize, s: usize) -> Vec<Option<u32>> {
@@ -83,10 +75,7 @@ mod tests {
     #[test]
     fn small_tensors_replicate_periodically() {
         let t = Placement::Contiguous.block_table(3, 8);
-        let ch: Vec<_> = t
-            .iter()
-            .map(|c| c.map(|v| v as i32).unwrap_or(-1))
-            .collect();
+        let ch: Vec<_> = t.iter().map(|c| c.map(|v| v as i32).unwrap_or(-1)).collect();
         assert_eq!(ch, vec![0, 1, 2, -1, 0, 1, 2, -1]);
         // 2 groups of 4 channels, c = 16, 4 group slots: groups repeat with period 2.
         let t = Placement::Interleaved { group_size: 4 }.block_table(8, 16);

@@ -40,16 +40,7 @@ impl Conv2d {
         groups: usize,
     ) -> Self {
         let len = out_channels * (in_channels / groups.max(1)) * kernel * kernel;
-        Self {
-            in_channels,
-            out_channels,
-            kernel,
-            stride,
-            padding,
-            groups,
-            weight: vec![0.0; len],
-            bias: None,
-        }
+        Self { in_channels, out_channels, kernel, stride, padding, groups, weight: vec![0.0; len], bias: None }
     }
 
     /// Input channels per group.
@@ -74,9 +65,7 @@ impl Conv2d {
 
     /// Output size along one axis for an input of size `n` (`None` if the kernel does not fit).
     pub fn out_size(&self, n: usize) -> Option<usize> {
-        (n + 2 * self.padding)
-            .checked_sub(self.kernel)
-            .map(|r| r / self.stride + 1)
+        (n + 2 * self.padding).checked_sub(self.kernel).map(|r| r / self.stride + 1)
     }
 }
 

@@ -134,10 +134,7 @@ impl Model {
                     .get(value)
                     .copied()
                     .filter(|_| value <= n)
-                    .ok_or_else(|| ModelError::BadReference {
-                        node: node.name.clone(),
-                        value,
-                    })
+                    .ok_or_else(|| ModelError::BadReference { node: node.name.clone(), value })
             };
             let input = fetch(node.input)?;
             let out = match &node.layer {
@@ -158,67 +155,42 @@ impl Model {
         self.nodes
             .iter()
             .enumerate()
-            .filter(|(_, node)| {
-                node.input == value || matches!(node.layer, Layer::Add { other } if other == value)
-            })
+            .filter(|(_, node)| node.input == value || matches!(node.layer, Layer::Add { other } if other == value))
             .map(|(n, _)| n)
             .collect()
     }
 
     /// The convolution nodes (indices), in order.
     pub fn conv_nodes(&self) -> Vec<usize> {
-        (0..self.nodes.len())
-            .filter(|&n| matches!(self.nodes[n].layer, Layer::Conv2d(_)))
-            .collect()
+        (0..self.nodes.len()).filter(|&n| matches!(self.nodes[n].layer, Layer::Conv2d(_))).collect()
     }
 }
 
 fn invalid(node: &str, reason: impl Into<String>) -> ModelError {
-    ModelError::InvalidLayer {
-        node: node.to_string(),
-        reason: reason.into(),
-    }
+    ModelError::InvalidLayer { node: node.to_string(), reason: reason.into() }
 }
 
 fn expect(node: &Node, expected: [usize; 3], found: [usize; 3]) -> Result<(), ModelError> {
     let ok = expected.iter().zip(found).all(|(&e, f)| e == 0 || e == f);
-    ok.then_some(()).ok_or(ModelError::InputShape {
-        node: node.name.clone(),
-        expected,
-        found,
-    })
+    ok.then_some(()).ok_or(ModelError::InputShape { node: node.name.clone(), expected, found })
 }
 
 fn check_len(node: &str, what: &str, len: usize, expected: usize) -> Result<(), ModelError> {
-    (len == expected).then_some(()).ok_or_else(|| {
-        invalid(
-            node,
-            format!("{what} has {len} values, expected {expected}"),
-        )
-    })
+    (len == expected)
+        .then_some(())
+        .ok_or_else(|| invalid(node, format!("{what} has {len} values, expected {expected}")))
 }
 
-fn layer_output_shape(
-    name: &str,
-    layer: &Layer,
-    input: [usize; 3],
-) -> Result<[usize; 3], ModelError> {
+fn layer_output_shape(name: &str, layer: &Layer, input: [usize; 3]) -> Result<[usize; 3], ModelError> {
     let node = |expected: [usize; 3]| {
         let ok = expected.iter().zip(input).all(|(&e, f)| e == 0 || e == f);
-        ok.then_some(()).ok_or(ModelError::InputShape {
-            node: name.to_string(),
-            expected,
-            found: input,
-        })
+        ok.then_some(()).ok_or(ModelError::InputShape { node: name.to_string(), expected, found: input })
     };
     let [c, h, w] = input;
     Ok(match layer {
         Layer::Conv2d(conv) => {
             if conv.kernel == 0 || conv.stride == 0 || conv.groups == 0 || conv.out_channels == 0 {
-                return Err(invalid(
-                    name,
-                    "kernel, stride, groups and channels must be positive",
-                ));
+                return Err(invalid(name, "kernel, stride, groups and channels must be positive"));
             }
             if conv.in_channels % conv.groups != 0 || conv.out_channels % conv.groups != 0 {
                 return Err(invalid(name, "groups must divide both channel counts"));
@@ -232,21 +204,13 @@ fn layer_output_shape(
             match (conv.out_size(h), conv.out_size(w)) {
                 (Some(oh), Some(ow)) if conv.padding < conv.kernel => [conv.out_channels, oh, ow],
                 _ => {
-                    return Err(invalid(
-                        name,
-                        "kernel larger than the padded input, or padding ≥ kernel",
-                    ));
+                    return Err(invalid(name, "kernel larger than the padded input, or padding ≥ kernel"));
                 }
             }
         }
         Layer::BatchNorm(bn) => {
             node([bn.channels, 0, 0])?;
-            for (what, v) in [
-                ("gamma", &bn.gamma),
-                ("beta", &bn.beta),
-                ("mean", &bn.mean),
-                ("var", &bn.var),
-            ] {
+            for (what, v) in [("gamma", &bn.gamma), ("beta", &bn.beta), ("mean", &bn.mean), ("var", &bn.var)] {
                 check_len(name, what, v.len(), bn.channels)?;
             }
             if bn.var.iter().any(|&v| v + bn.eps <= 0.0) {
@@ -276,12 +240,7 @@ fn layer_output_shape(
             if fc.out_features == 0 {
                 return Err(invalid(name, "a dense layer needs outputs"));
             }
-            check_len(
-                name,
-                "weight",
-                fc.weight.len(),
-                fc.in_features * fc.out_features,
-            )?;
+            check_len(name, "weight", fc.weight.len(), fc.in_features * fc.out_features)?;
             if let Some(bias) = &fc.bias {
                 check_len(name, "bias", bias.len(), fc.out_features)?;
             }

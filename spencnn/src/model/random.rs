@@ -38,11 +38,7 @@ pub fn randomize(model: &mut Model, seed: u64) {
             Layer::Activation(act) => {
                 for a in &mut act.a {
                     let magnitude = uniform(&mut rng, 0.05, 0.25);
-                    *a = if rng.next_u32() & 1 == 0 {
-                        magnitude
-                    } else {
-                        -magnitude
-                    };
+                    *a = if rng.next_u32() & 1 == 0 { magnitude } else { -magnitude };
                 }
                 fill(&mut rng, &mut act.b, 0.5, 1.0);
                 fill(&mut rng, &mut act.c, -0.1, 0.1);

@@ -26,11 +26,7 @@ fn params(model: &mut Model) -> Vec<Param<'_>> {
     for node in &mut model.nodes {
         let name = &node.name;
         let mut push = |suffix: &str, shape: Vec<usize>, values| {
-            out.push(Param {
-                name: format!("{name}.{suffix}"),
-                shape,
-                values,
-            })
+            out.push(Param { name: format!("{name}.{suffix}"), shape, values })
         };
         match &mut node.layer {
             Layer::Conv2d(conv) => {
@@ -70,34 +66,20 @@ fn params(model: &mut Model) -> Vec<Param<'_>> {
 /// The parameter tensors a model reads, as `(name, shape)` in node order.
 pub fn tensor_names(model: &Model) -> Vec<(String, Vec<usize>)> {
     let mut copy = model.clone();
-    params(&mut copy)
-        .into_iter()
-        .map(|p| (p.name, p.shape))
-        .collect()
+    params(&mut copy).into_iter().map(|p| (p.name, p.shape)).collect()
 }
 
 fn decode(name: &str, view: &TensorView<'_>) -> Result<Vec<f64>, ModelError> {
     let bytes = view.data();
     let values: Vec<f64> = match view.dtype() {
-        Dtype::F32 => bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64)
-            .collect(),
-        Dtype::F64 => bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-            .collect(),
+        Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect(),
+        Dtype::F64 => bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
         other => {
-            return Err(ModelError::UnsupportedDtype {
-                name: name.to_string(),
-                dtype: format!("{other:?}"),
-            });
+            return Err(ModelError::UnsupportedDtype { name: name.to_string(), dtype: format!("{other:?}") });
         }
     };
     if values.iter().any(|v| !v.is_finite()) {
-        return Err(ModelError::NonFinite {
-            name: name.to_string(),
-        });
+        return Err(ModelError::NonFinite { name: name.to_string() });
     }
     Ok(values)
 }
@@ -105,15 +87,9 @@ fn decode(name: &str, view: &TensorView<'_>) -> Result<Vec<f64>, ModelError> {
 /// Fills `model`'s parameters from safetensors bytes; every named tensor must be present with
 /// the exact shape. On error the model may be partially updated.
 pub fn load_safetensors(model: &mut Model, bytes: &[u8]) -> Result<(), ModelError> {
-    let file = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Malformed {
-        reason: e.to_string(),
-    })?;
+    let file = SafeTensors::deserialize(bytes).map_err(|e| ModelError::Malformed { reason: e.to_string() })?;
     for param in params(model) {
-        let view = file
-            .tensor(&param.name)
-            .map_err(|_| ModelError::MissingTensor {
-                name: param.name.clone(),
-            })?;
+        let view = file.tensor(&param.name).map_err(|_| ModelError::MissingTensor { name: param.name.clone() })?;
         if view.shape() != param.shape.as_slice() {
             return Err(ModelError::TensorShape {
                 name: param.name.clone(),
@@ -139,18 +115,12 @@ pub fn save_safetensors(model: &Model) -> Result<Vec<u8>, ModelError> {
         .collect();
     let mut views = Vec::with_capacity(buffers.len());
     for (name, shape, bytes) in &buffers {
-        let view = TensorView::new(Dtype::F64, shape.clone(), bytes).map_err(|e| {
-            ModelError::Malformed {
-                reason: e.to_string(),
-            }
-        })?;
+        let view = TensorView::new(Dtype::F64, shape.clone(), bytes)
+            .map_err(|e| ModelError::Malformed { reason: e.to_string() })?;
         views.push((name.clone(), view));
     }
-    safetensors::serialize(views, &None::<HashMap<String, String>>).map_err(|e| {
-        ModelError::Malformed {
-            reason: e.to_string(),
-        }
-    })
+    safetensors::serialize(views, &None::<HashMap<String, String>>)
+        .map_err(|e| ModelError::Malformed { reason: e.to_string() })
 }
 
 #[cfg(test)]
@@ -179,11 +149,7 @@ mod tests {
         let bytes = save_safetensors(&grouped).unwrap();
         let err = load_safetensors(&mut model, &bytes).unwrap_err();
         match err {
-            ModelError::TensorShape {
-                name,
-                expected,
-                found,
-            } => {
+            ModelError::TensorShape { name, expected, found } => {
                 assert_eq!(name, "conv2.weight");
                 assert_eq!(expected, vec![32, 64, 5, 5]);
                 assert_eq!(found, vec![32, 16, 5, 5]);

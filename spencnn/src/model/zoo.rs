@@ -38,12 +38,7 @@ pub enum Network {
 
 impl Network {
     /// All networks.
-    pub const ALL: [Network; 4] = [
-        Network::LeNet,
-        Network::Vgg5,
-        Network::HefNet,
-        Network::ResNet20,
-    ];
+    pub const ALL: [Network; 4] = [Network::LeNet, Network::Vgg5, Network::HefNet, Network::ResNet20];
 
     /// Builds the network's architecture (zero weights).
     pub fn build(self, variant: Variant) -> Model {
@@ -90,22 +85,11 @@ struct Builder {
 
 impl Builder {
     fn new(name: &str, input_shape: [usize; 3]) -> Self {
-        Self {
-            model: Model {
-                name: name.to_string(),
-                input_shape,
-                nodes: Vec::new(),
-            },
-            last: 0,
-        }
+        Self { model: Model { name: name.to_string(), input_shape, nodes: Vec::new() }, last: 0 }
     }
 
     fn push_from(&mut self, name: &str, layer: Layer, input: usize) -> usize {
-        self.model.nodes.push(Node {
-            name: name.to_string(),
-            layer,
-            input,
-        });
+        self.model.nodes.push(Node { name: name.to_string(), layer, input });
         self.last = self.model.nodes.len();
         self.last
     }
@@ -136,12 +120,7 @@ impl Builder {
     }
 
     fn act(&mut self, name: &str, c: usize) -> usize {
-        let act = PolyActivation {
-            channels: c,
-            a: vec![0.0; c],
-            b: vec![1.0; c],
-            c: vec![0.0; c],
-        };
+        let act = PolyActivation { channels: c, a: vec![0.0; c], b: vec![1.0; c], c: vec![0.0; c] };
         self.push(name, Layer::Activation(act))
     }
 
@@ -239,16 +218,7 @@ pub fn resnet20(variant: Variant) -> Model {
             let p = format!("layer{}.{}", stage + 1, block);
             let stride = if stage > 0 && block == 0 { 2 } else { 1 };
             let input = b.last;
-            b.conv(
-                &format!("{p}.conv1"),
-                channels,
-                width,
-                3,
-                stride,
-                1,
-                g,
-                false,
-            );
+            b.conv(&format!("{p}.conv1"), channels, width, 3, stride, 1, g, false);
             b.bn(&format!("{p}.bn1"), width);
             b.act(&format!("{p}.act1"), width);
             b.conv(&format!("{p}.conv2"), width, width, 3, 1, 1, g, false);

@@ -39,17 +39,9 @@ impl BsgsSplit {
     /// `(baby, giant)` of step `j` for `slots` slots.
     pub fn split(&self, step: usize, slots: usize) -> (usize, usize) {
         let m = self.modulus;
-        let low = if self.centered {
-            ((step + m / 2) % m + slots - m / 2) % slots
-        } else {
-            step % m
-        };
+        let low = if self.centered { ((step + m / 2) % m + slots - m / 2) % slots } else { step % m };
         let high = (step + slots - low) % slots;
-        if self.baby_low {
-            (low, high)
-        } else {
-            (high, low)
-        }
+        if self.baby_low { (low, high) } else { (high, low) }
     }
 
     /// Every candidate split for `slots` slots.
@@ -60,11 +52,7 @@ impl BsgsSplit {
             for baby_low in [true, false] {
                 for centered in [false, true] {
                     if !(centered && m == 1) {
-                        out.push(BsgsSplit {
-                            modulus: m,
-                            baby_low,
-                            centered,
-                        });
+                        out.push(BsgsSplit { modulus: m, baby_low, centered });
                     }
                 }
             }
@@ -80,17 +68,9 @@ impl BsgsSplit {
         let op = if self.centered { "%±" } else { "%" };
         if !self.centered && (m == 1 || m == slots) {
             let all_baby = (m == slots) == self.baby_low;
-            return if all_baby {
-                "all-baby".into()
-            } else {
-                "all-giant".into()
-            };
+            return if all_baby { "all-baby".into() } else { "all-giant".into() };
         }
-        if self.baby_low {
-            format!("baby=j{op}{m}")
-        } else {
-            format!("giant=j{op}{m}")
-        }
+        if self.baby_low { format!("baby=j{op}{m}") } else { format!("giant=j{op}{m}") }
     }
 }
 
@@ -119,10 +99,7 @@ pub(crate) fn emit(b: &mut ProgramBuilder, call: &StageCall<'_>, split: BsgsSpli
         let diag = &stage.diagonals[d];
         let (baby, giant) = split.split(diag.step, stage.input.slots);
         babies[diag.in_ct].insert(baby);
-        groups
-            .entry((diag.out_ct, giant))
-            .or_default()
-            .push((diag.in_ct, baby, d));
+        groups.entry((diag.out_ct, giant)).or_default().push((diag.in_ct, baby, d));
     }
     let rotated: Vec<bool> = babies.iter().map(|s| s.iter().any(|&x| x != 0)).collect();
     let mut extended: BTreeMap<(usize, usize), ValueId> = BTreeMap::new();
@@ -132,25 +109,14 @@ pub(crate) fn emit(b: &mut ProgramBuilder, call: &StageCall<'_>, split: BsgsSpli
         for (s, v) in steps.iter().zip(&dsts) {
             extended.insert((k, *s), *v);
         }
-        b.emit(
-            call.level,
-            Op::RotateHoistedExt {
-                src: call.inputs[k],
-                steps,
-                dsts,
-            },
-        );
+        b.emit(call.level, Op::RotateHoistedExt { src: call.inputs[k], steps, dsts });
     }
     let plain = |b: &mut ProgramBuilder, d: usize, giant: usize, ext: bool| {
         b.plain(PlainSpec {
             level: call.level,
             scale: call.pt_scale,
             extended: ext,
-            source: PlainSource::Diagonal {
-                stage: call.stage_index,
-                diagonal: d,
-                giant,
-            },
+            source: PlainSource::Diagonal { stage: call.stage_index, diagonal: d, giant },
         })
     };
     let mut per_output: BTreeMap<usize, Vec<(ValueId, usize)>> = BTreeMap::new();
@@ -164,35 +130,19 @@ pub(crate) fn emit(b: &mut ProgramBuilder, call: &StageCall<'_>, split: BsgsSpli
             } else {
                 let pt = plain(b, d, giant, false);
                 let dst = b.value();
-                b.emit(
-                    call.level,
-                    Op::MulPlain {
-                        dst,
-                        src: call.inputs[k],
-                        pt,
-                    },
-                );
+                b.emit(call.level, Op::MulPlain { dst, src: call.inputs[k], pt });
                 pieces.push(dst);
             }
         }
         if !ext_terms.is_empty() {
             let dst = b.value();
-            b.emit(
-                call.level,
-                Op::MulAccExt {
-                    dst,
-                    terms: ext_terms,
-                },
-            );
+            b.emit(call.level, Op::MulAccExt { dst, terms: ext_terms });
             pieces.insert(0, dst);
         }
         let inner = b.sum(call.level, &pieces);
         per_output.entry(out_ct).or_default().push((inner, giant));
     }
-    per_output
-        .into_values()
-        .map(|terms| b.rotate_sum(call.level, terms))
-        .collect()
+    per_output.into_values().map(|terms| b.rotate_sum(call.level, terms)).collect()
 }
 
 /// Emits the stage with the cheapest split under `cost` (or `forced`); returns the accumulators
@@ -209,20 +159,12 @@ pub(crate) fn emit_cheapest(
             let mut scratch = ProgramBuilder::starting_at(b.next_value, b.layer);
             emit(&mut scratch, call, split);
             let c = cost.program_cost(&scratch.instrs);
-            let rotations: usize = scratch
-                .instrs
-                .iter()
-                .map(|i| super::counts::OpCounts::of(&i.op).rotations)
-                .sum();
+            let rotations: usize = scratch.instrs.iter().map(|i| super::counts::OpCounts::of(&i.op).rotations).sum();
             if best.is_none_or(|(bc, br, _)| (c, rotations) < (bc, br)) {
                 best = Some((c, rotations, split));
             }
         }
-        best.map(|b| b.2).unwrap_or(BsgsSplit {
-            modulus: 1,
-            baby_low: true,
-            centered: false,
-        })
+        best.map(|b| b.2).unwrap_or(BsgsSplit { modulus: 1, baby_low: true, centered: false })
     });
     (emit(b, call, split), split)
 }

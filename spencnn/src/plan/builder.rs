@@ -15,11 +15,7 @@ pub(crate) struct ProgramBuilder {
 impl ProgramBuilder {
     /// A builder whose fresh values start after `first_value`.
     pub fn starting_at(first_value: u32, layer: usize) -> Self {
-        Self {
-            next_value: first_value,
-            layer,
-            ..Self::default()
-        }
+        Self { next_value: first_value, layer, ..Self::default() }
     }
 
     pub fn value(&mut self) -> ValueId {
@@ -29,11 +25,7 @@ impl ProgramBuilder {
     }
 
     pub fn emit(&mut self, level: usize, op: Op) {
-        self.instrs.push(Instr {
-            layer: self.layer,
-            level,
-            op,
-        });
+        self.instrs.push(Instr { layer: self.layer, level, op });
     }
 
     pub fn plain(&mut self, spec: PlainSpec) -> PlainId {

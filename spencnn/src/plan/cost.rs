@@ -27,11 +27,7 @@ pub struct CostModel {
 
 impl Default for CostModel {
     fn default() -> Self {
-        Self {
-            special: 2,
-            dnum: 3,
-            mul: 0.1,
-        }
+        Self { special: 2, dnum: 3, mul: 0.1 }
     }
 }
 

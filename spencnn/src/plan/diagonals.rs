@@ -76,14 +76,7 @@ impl ConvGeometry {
 
     /// For each kernel offset along an axis, whether it reads inside the input for some output
     /// position `y ≡ phase (mod phases)`.
-    pub fn valid_offsets(
-        &self,
-        kernel: usize,
-        input: usize,
-        output: usize,
-        phases: usize,
-        phase: usize,
-    ) -> Vec<bool> {
+    pub fn valid_offsets(&self, kernel: usize, input: usize, output: usize, phases: usize, phase: usize) -> Vec<bool> {
         (0..kernel)
             .map(|d| {
                 (phase..output).step_by(phases).any(|y| {
@@ -126,36 +119,16 @@ pub struct Diagonal {
 /// (checked by the planner when it builds the layouts). Polyphase layouts (same phase factor on
 /// both sides, stride 1) are supported: output phase `φ` and tap `t` read input phase
 /// `(φ + t − p) mod P` shifted by `floor((φ + t − p) / P)` reduced pixels.
-pub fn diagonal_structure(
-    geom: &ConvGeometry,
-    input: &SlotLayout,
-    output: &SlotLayout,
-) -> Vec<Diagonal> {
+pub fn diagonal_structure(geom: &ConvGeometry, input: &SlotLayout, output: &SlotLayout) -> Vec<Diagonal> {
     let slots = input.slots;
     let per_ct = input.blocks_per_ct();
     let block_len = input.grid.block_len();
     let phases = input.grid.phases;
     let valid_y: Vec<Vec<bool>> = (0..phases)
-        .map(|ph| {
-            geom.valid_offsets(
-                geom.kernel_h,
-                input.grid.height,
-                output.grid.height,
-                phases,
-                ph,
-            )
-        })
+        .map(|ph| geom.valid_offsets(geom.kernel_h, input.grid.height, output.grid.height, phases, ph))
         .collect();
     let valid_x: Vec<Vec<bool>> = (0..phases)
-        .map(|ph| {
-            geom.valid_offsets(
-                geom.kernel_w,
-                input.grid.width,
-                output.grid.width,
-                phases,
-                ph,
-            )
-        })
+        .map(|ph| geom.valid_offsets(geom.kernel_w, input.grid.width, output.grid.width, phases, ph))
         .collect();
     let pad = geom.padding as i64;
     let cpp = input.cts_per_phase();
@@ -179,12 +152,10 @@ pub fn diagonal_structure(
                 let ch = geom.input_channel(o, i_local);
                 for dy in (0..geom.kernel_h).filter(|&d| valid_y[py][d]) {
                     let ry = (py + dy) as i64 - pad;
-                    let (phase_y, shift_y) =
-                        (ry.rem_euclid(phases as i64), ry.div_euclid(phases as i64));
+                    let (phase_y, shift_y) = (ry.rem_euclid(phases as i64), ry.div_euclid(phases as i64));
                     for dx in (0..geom.kernel_w).filter(|&d| valid_x[px][d]) {
                         let rx = (px + dx) as i64 - pad;
-                        let (phase_x, shift_x) =
-                            (rx.rem_euclid(phases as i64), rx.div_euclid(phases as i64));
+                        let (phase_x, shift_x) = (rx.rem_euclid(phases as i64), rx.div_euclid(phases as i64));
                         let phase = (phase_y * phases as i64 + phase_x) as usize;
                         let Some(&(in_ct, in_block)) = copies[ch]
                             .iter()
@@ -195,30 +166,20 @@ pub fn diagonal_structure(
                         };
                         let delta = (in_block + per_ct - out_block) % per_ct;
                         let tap_step = input.grid.step(shift_y, shift_x);
-                        let step = (delta as i64 * block_len as i64 + tap_step)
-                            .rem_euclid(slots as i64) as usize;
-                        map.entry((out_ct, in_ct, step))
-                            .or_default()
-                            .push(DiagEntry {
-                                out_block: out_block as u32,
-                                out_channel: o as u32,
-                                in_local: i_local as u32,
-                                tap: (dy * geom.kernel_w + dx) as u32,
-                            });
+                        let step = (delta as i64 * block_len as i64 + tap_step).rem_euclid(slots as i64) as usize;
+                        map.entry((out_ct, in_ct, step)).or_default().push(DiagEntry {
+                            out_block: out_block as u32,
+                            out_channel: o as u32,
+                            in_local: i_local as u32,
+                            tap: (dy * geom.kernel_w + dx) as u32,
+                        });
                     }
                 }
             }
         }
     }
-    let mut diagonals: Vec<Diagonal> = map
-        .into_iter()
-        .map(|((out_ct, in_ct, step), entries)| Diagonal {
-            out_ct,
-            in_ct,
-            step,
-            entries,
-        })
-        .collect();
+    let mut diagonals: Vec<Diagonal> =
+        map.into_iter().map(|((out_ct, in_ct, step), entries)| Diagonal { out_ct, in_ct, step, entries }).collect();
     diagonals.sort_by_key(|d| (d.out_ct, d.in_ct, d.step));
     diagonals
 }

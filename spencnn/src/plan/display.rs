@@ -16,11 +16,7 @@ struct Step(usize, usize);
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Step(step, slots) = *self;
-        if step > slots / 2 {
-            write!(f, "-{}", slots - step)
-        } else {
-            write!(f, "{step}")
-        }
+        if step > slots / 2 { write!(f, "-{}", slots - step) } else { write!(f, "{step}") }
     }
 }
 
@@ -37,14 +33,12 @@ impl Instr {
                 list(dsts, |d| d.to_string()),
                 list(steps, |s| Step(*s, slots).to_string())
             ),
-            Op::MulAccExt { dst, terms } => format!(
-                "{dst} = mul_acc_ext({})",
-                list(terms, |(v, p)| format!("{v}*p{}", p.0))
-            ),
-            Op::RotateSum { dst, terms } => format!(
-                "{dst} = rotate_sum({})",
-                list(terms, |(v, s)| format!("rot({v}, {})", Step(*s, slots)))
-            ),
+            Op::MulAccExt { dst, terms } => {
+                format!("{dst} = mul_acc_ext({})", list(terms, |(v, p)| format!("{v}*p{}", p.0)))
+            }
+            Op::RotateSum { dst, terms } => {
+                format!("{dst} = rotate_sum({})", list(terms, |(v, s)| format!("rot({v}, {})", Step(*s, slots))))
+            }
             Op::MulPlain { dst, src, pt } => format!("{dst} = {src} * p{}", pt.0),
             Op::AddPlain { dst, src, pt } => format!("{dst} = {src} + p{}", pt.0),
             Op::Add { dst, lhs, rhs } => format!("{dst} = {lhs} + {rhs}"),

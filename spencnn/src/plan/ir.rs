@@ -256,20 +256,14 @@ impl Schedule {
 
     /// Totals over all layers.
     pub fn totals(&self) -> OpCounts {
-        self.layers
-            .iter()
-            .fold(OpCounts::default(), |acc, l| acc + l.counts)
+        self.layers.iter().fold(OpCounts::default(), |acc, l| acc + l.counts)
     }
 
     /// The slot values of plaintext `id`.
     pub fn plaintext_values(&self, id: PlainId) -> Vec<f64> {
         let spec = &self.plaintexts[id.0 as usize];
         match spec.source {
-            PlainSource::Diagonal {
-                stage,
-                diagonal,
-                giant,
-            } => self.stages[stage].diagonal_values(diagonal, giant),
+            PlainSource::Diagonal { stage, diagonal, giant } => self.stages[stage].diagonal_values(diagonal, giant),
             PlainSource::Bias { stage, out_ct } => self.stages[stage].bias_values(out_ct),
         }
     }

@@ -24,10 +24,7 @@ pub(crate) struct StageRequest {
 
 impl Planner<'_> {
     fn out_of_levels(&self, node: usize, level: usize) -> PlanError {
-        PlanError::OutOfLevels {
-            node: self.name(node),
-            level,
-        }
+        PlanError::OutOfLevels { node: self.name(node), level }
     }
 
     /// The layout and `(level, scale)` of the other operand of the add that value `n + 1` feeds
@@ -40,16 +37,11 @@ impl Planner<'_> {
     pub(crate) fn lower_conv(&mut self, n: usize, conv: &Conv2d) -> Result<PlanValue, PlanError> {
         let v = self.value(self.model.nodes[n].input);
         let g = v.layout.grid;
-        let (oh, ow) = (
-            conv.out_size(g.height).unwrap_or(1),
-            conv.out_size(g.width).unwrap_or(1),
-        );
+        let (oh, ow) = (conv.out_size(g.height).unwrap_or(1), conv.out_size(g.width).unwrap_or(1));
         let grid = self.resized_grid(n, g, oh, ow, g.stride * conv.stride)?;
         let per_ct = self.per_ct(&v.layout);
         let group_out = (conv.groups > 1).then(|| conv.group_out());
-        let partner = self
-            .add_partner_plan(n)
-            .filter(|(l, _)| l.grid == grid && l.channels == conv.out_channels);
+        let partner = self.add_partner_plan(n).filter(|(l, _)| l.grid == grid && l.channels == conv.out_channels);
         let target = partner.as_ref().map(|p| p.1);
         let output = match partner {
             Some((layout, _)) => layout,
@@ -63,10 +55,7 @@ impl Planner<'_> {
             node: Some(n),
             geom: ConvGeometry::of_conv(conv),
             weight: conv.weight.clone(),
-            bias: conv
-                .bias
-                .clone()
-                .unwrap_or_else(|| vec![0.0; conv.out_channels]),
+            bias: conv.bias.clone().unwrap_or_else(|| vec![0.0; conv.out_channels]),
             output,
             target,
         };
@@ -92,10 +81,7 @@ impl Planner<'_> {
                 groups: 1,
             },
             weight: fc.weight.clone(),
-            bias: fc
-                .bias
-                .clone()
-                .unwrap_or_else(|| vec![0.0; fc.out_features]),
+            bias: fc.bias.clone().unwrap_or_else(|| vec![0.0; fc.out_features]),
             output: self.layout(n, fc.out_features, grid, placement)?,
             target: None,
         };
@@ -103,12 +89,7 @@ impl Planner<'_> {
     }
 
     /// Lowers a linear stage reading model value `input`; the result is open.
-    pub(crate) fn lower_stage(
-        &mut self,
-        n: usize,
-        input: usize,
-        req: StageRequest,
-    ) -> Result<PlanValue, PlanError> {
+    pub(crate) fn lower_stage(&mut self, n: usize, input: usize, req: StageRequest) -> Result<PlanValue, PlanError> {
         let v = self.value(input).clone();
         let diagonals = diagonal_structure(&req.geom, &v.layout, &req.output);
         let c_out = req.geom.out_channels;
@@ -134,20 +115,12 @@ impl Planner<'_> {
         if level == 0 {
             return Err(self.out_of_levels(n, level));
         }
-        let inputs: Vec<_> = v
-            .cts
-            .iter()
-            .map(|&ct| self.b.drop_levels(v.level, ct, v.level - level))
-            .collect();
+        let inputs: Vec<_> = v.cts.iter().map(|&ct| self.b.drop_levels(v.level, ct, v.level - level)).collect();
         let pt_scale = self.chain.plaintext_scale(v.scale, level, target_scale);
         // Non-zero diagonals, plus one (zero) placeholder for an output with none.
-        let mut chosen: Vec<usize> = (0..stage.diagonals.len())
-            .filter(|&d| stage.diagonal_is_nonzero(d))
-            .collect();
+        let mut chosen: Vec<usize> = (0..stage.diagonals.len()).filter(|&d| stage.diagonal_is_nonzero(d)).collect();
         let mut covered = vec![false; stage.output.num_cts()];
-        chosen
-            .iter()
-            .for_each(|&d| covered[stage.diagonals[d].out_ct] = true);
+        chosen.iter().for_each(|&d| covered[stage.diagonals[d].out_ct] = true);
         for (ct, _) in covered.clone().iter().enumerate().filter(|(_, c)| !**c) {
             if let Some(d) = stage.diagonals.iter().position(|d| d.out_ct == ct) {
                 chosen.push(d);
@@ -162,20 +135,8 @@ impl Planner<'_> {
         }
         chosen.sort_unstable();
         let stage_index = self.stages.len();
-        let call = StageCall {
-            stage_index,
-            stage: &stage,
-            diagonals: &chosen,
-            inputs: &inputs,
-            level,
-            pt_scale,
-        };
-        let (accs, split) = emit_cheapest(
-            &mut self.b,
-            &call,
-            &self.config.cost,
-            self.config.forced_split,
-        );
+        let call = StageCall { stage_index, stage: &stage, diagonals: &chosen, inputs: &inputs, level, pt_scale };
+        let (accs, split) = emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split);
         self.splits[n] = Some(split.describe(self.slots));
         let acc_scale = v.scale * pt_scale;
         let mut cts = Vec::with_capacity(accs.len());
@@ -184,10 +145,7 @@ impl Planner<'_> {
                 level,
                 scale: acc_scale,
                 extended: false,
-                source: PlainSource::Bias {
-                    stage: stage_index,
-                    out_ct,
-                },
+                source: PlainSource::Bias { stage: stage_index, out_ct },
             });
             let dst = self.b.value();
             self.b.emit(level, Op::AddPlain { dst, src: acc, pt });
@@ -229,9 +187,7 @@ impl Planner<'_> {
                 });
             }
             let v = self.values[input].as_mut().expect("lowered");
-            for ((scale, offset), reference) in
-                v.pending_scale.iter_mut().zip(&mut v.pending_offset).zip(r)
-            {
+            for ((scale, offset), reference) in v.pending_scale.iter_mut().zip(&mut v.pending_offset).zip(r) {
                 *scale /= reference;
                 *offset /= reference;
             }
@@ -258,11 +214,7 @@ impl Planner<'_> {
         result
     }
 
-    pub(crate) fn lower_activation(
-        &mut self,
-        n: usize,
-        act: &PolyActivation,
-    ) -> Result<PlanValue, PlanError> {
+    pub(crate) fn lower_activation(&mut self, n: usize, act: &PolyActivation) -> Result<PlanValue, PlanError> {
         let input = self.model.nodes[n].input;
         let channels = self.value(input).layout.channels;
         let coeffs: Vec<(f64, f64, f64)> = (0..channels).map(|c| act.coeffs(c)).collect();
@@ -288,8 +240,7 @@ impl Planner<'_> {
             for (o, &(a, b, _)) in coeffs.iter().enumerate() {
                 let r = a.abs().sqrt();
                 stage.out_scale[o] *= r;
-                stage.out_shift[o] =
-                    r * (stage.out_shift[o] + if k == 0 { b / (2.0 * a) } else { 0.0 });
+                stage.out_shift[o] = r * (stage.out_shift[o] + if k == 0 { b / (2.0 * a) } else { 0.0 });
             }
         }
         if v.level == 0 {
@@ -297,27 +248,16 @@ impl Planner<'_> {
         }
         let level = v.level;
         let cts: Vec<_> = v.cts.iter().map(|&ct| self.b.square(level, ct)).collect();
-        v.cts = cts
-            .into_iter()
-            .map(|ct| self.b.rescale(level, ct))
-            .collect();
+        v.cts = cts.into_iter().map(|ct| self.b.rescale(level, ct)).collect();
         v.level -= 1;
         v.scale = v.scale * v.scale / self.chain.prime(level);
         v.open.clear();
         v.pending_scale = coeffs.iter().map(|c| c.0.signum()).collect();
-        v.pending_offset = coeffs
-            .iter()
-            .map(|&(a, b, c)| c - b * b / (4.0 * a))
-            .collect();
+        v.pending_offset = coeffs.iter().map(|&(a, b, c)| c - b * b / (4.0 * a)).collect();
         Ok(v)
     }
 
-    pub(crate) fn lower_add(
-        &mut self,
-        n: usize,
-        a: usize,
-        b: usize,
-    ) -> Result<PlanValue, PlanError> {
+    pub(crate) fn lower_add(&mut self, n: usize, a: usize, b: usize) -> Result<PlanValue, PlanError> {
         let (va, vb) = (self.value(a).clone(), self.value(b).clone());
         let matches = va.layout == vb.layout
             && va.level == vb.level
@@ -325,20 +265,11 @@ impl Planner<'_> {
             && va.pending_scale == vb.pending_scale;
         if matches {
             let level = va.level;
-            let cts = va
-                .cts
-                .iter()
-                .zip(&vb.cts)
-                .map(|(&x, &y)| self.b.add(level, x, y))
-                .collect();
+            let cts = va.cts.iter().zip(&vb.cts).map(|(&x, &y)| self.b.add(level, x, y)).collect();
             let both_open = self.is_open(a) && self.is_open(b);
             let mut out = va.clone();
             out.cts = cts;
-            out.open = if both_open {
-                [va.open, vb.open].concat()
-            } else {
-                Vec::new()
-            };
+            out.open = if both_open { [va.open, vb.open].concat() } else { Vec::new() };
             for (o, off) in out.pending_offset.iter_mut().zip(&vb.pending_offset) {
                 *o += off;
             }
@@ -363,32 +294,14 @@ impl Planner<'_> {
         }
         let level = vr.level.min(vt.level - 1);
         let mut aligned_r = vr.clone();
-        aligned_r.cts = vr
-            .cts
-            .iter()
-            .map(|&ct| self.b.drop_levels(vr.level, ct, vr.level - level))
-            .collect();
+        aligned_r.cts = vr.cts.iter().map(|&ct| self.b.drop_levels(vr.level, ct, vr.level - level)).collect();
         aligned_r.level = level;
-        let aligned_t = self.rescale_channels(
-            n,
-            t,
-            Some(&vr.pending_scale),
-            vr.layout.clone(),
-            Some((level, vr.scale)),
-        )?;
-        let cts = aligned_r
-            .cts
-            .iter()
-            .zip(&aligned_t.cts)
-            .map(|(&x, &y)| self.b.add(level, x, y))
-            .collect();
+        let aligned_t =
+            self.rescale_channels(n, t, Some(&vr.pending_scale), vr.layout.clone(), Some((level, vr.scale)))?;
+        let cts = aligned_r.cts.iter().zip(&aligned_t.cts).map(|(&x, &y)| self.b.add(level, x, y)).collect();
         let mut out = aligned_r;
         out.cts = cts;
-        out.open = if self.is_open(r) {
-            [vr.open, aligned_t.open].concat()
-        } else {
-            Vec::new()
-        };
+        out.open = if self.is_open(r) { [vr.open, aligned_t.open].concat() } else { Vec::new() };
         out.clean = vr.clean;
         Ok(out)
     }

@@ -27,9 +27,7 @@ pub use bsgs::BsgsSplit;
 pub use cost::CostModel;
 pub use counts::OpCounts;
 pub use diagonals::{ConvGeometry, DiagEntry, Diagonal, diagonal_structure};
-pub use ir::{
-    Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec, Schedule, ValueId,
-};
+pub use ir::{Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec, Schedule, ValueId};
 pub use planner::conv_stage_layouts;
 pub use scale::ScaleModel;
 pub use stage::LinearStage;
@@ -127,9 +125,7 @@ impl PlanConfig {
 /// Lowers `model` to a schedule: the input sits at level `depth`, the logits at level 0.
 pub fn plan(model: &Model, config: &PlanConfig) -> Result<Schedule, PlanError> {
     if !(4..=17).contains(&config.log_n) {
-        return Err(PlanError::RingDegree {
-            log_n: config.log_n,
-        });
+        return Err(PlanError::RingDegree { log_n: config.log_n });
     }
     model.shapes()?;
     // Pass 1: measure the depth with a generous uniform chain.
@@ -138,10 +134,7 @@ pub fn plan(model: &Model, config: &PlanConfig) -> Result<Schedule, PlanError> {
     let depth = planner::Planner::run(model, config, &probe, probe_levels)?.depth();
     let chain = match &config.scale_model {
         Some(chain) if chain.max_level() < depth => {
-            return Err(PlanError::NotEnoughLevels {
-                needed: depth,
-                available: chain.max_level(),
-            });
+            return Err(PlanError::NotEnoughLevels { needed: depth, available: chain.max_level() });
         }
         Some(chain) => chain.clone(),
         None => ScaleModel::uniform(config.log_scale, depth),

@@ -59,22 +59,13 @@ impl<'m> Planner<'m> {
     ) -> Result<Schedule, PlanError> {
         let slots = config.slots();
         let [c, h, w] = model.input_shape;
-        let phases = if config.polyphase {
-            super::policy::input_phases(model)
-        } else {
-            1
-        };
-        let grid = SpatialGrid::polyphase(h, w, phases).map_err(|source| PlanError::Layout {
-            node: "input".into(),
-            source,
-        })?;
+        let phases = if config.polyphase { super::policy::input_phases(model) } else { 1 };
+        let grid = SpatialGrid::polyphase(h, w, phases)
+            .map_err(|source| PlanError::Layout { node: "input".into(), source })?;
         let per_ct = slots / grid.block_len().max(1);
         let placement = super::policy::placement_for(model, 0, None, per_ct.max(1));
-        let input_layout =
-            SlotLayout::new(slots, c, grid, placement).map_err(|source| PlanError::Layout {
-                node: "input".into(),
-                source,
-            })?;
+        let input_layout = SlotLayout::new(slots, c, grid, placement)
+            .map_err(|source| PlanError::Layout { node: "input".into(), source })?;
         let mut planner = Planner {
             model,
             config,
@@ -85,9 +76,7 @@ impl<'m> Planner<'m> {
             values: vec![None; model.nodes.len() + 1],
             splits: vec![None; model.nodes.len()],
         };
-        let inputs: Vec<ValueId> = (0..input_layout.num_cts())
-            .map(|_| planner.b.value())
-            .collect();
+        let inputs: Vec<ValueId> = (0..input_layout.num_cts()).map(|_| planner.b.value()).collect();
         let mut input = PlanValue {
             cts: inputs.clone(),
             layout: input_layout.clone(),
@@ -110,9 +99,7 @@ impl<'m> Planner<'m> {
     }
 
     pub fn value(&self, v: usize) -> &PlanValue {
-        self.values[v]
-            .as_ref()
-            .expect("values are lowered in order")
+        self.values[v].as_ref().expect("values are lowered in order")
     }
 
     /// Whether value `v` is open and may absorb an affine map.
@@ -131,10 +118,8 @@ impl<'m> Planner<'m> {
         grid: SpatialGrid,
         placement: Placement,
     ) -> Result<SlotLayout, PlanError> {
-        SlotLayout::new(self.slots, channels, grid, placement).map_err(|source| PlanError::Layout {
-            node: self.model.nodes[node].name.clone(),
-            source,
-        })
+        SlotLayout::new(self.slots, channels, grid, placement)
+            .map_err(|source| PlanError::Layout { node: self.model.nodes[node].name.clone(), source })
     }
 
     /// `grid` resized to `height × width` at `stride`, as a planning error for node `node`.
@@ -146,11 +131,7 @@ impl<'m> Planner<'m> {
         width: usize,
         stride: usize,
     ) -> Result<SpatialGrid, PlanError> {
-        grid.resized(height, width, stride)
-            .map_err(|source| PlanError::Layout {
-                node: self.name(node),
-                source,
-            })
+        grid.resized(height, width, stride).map_err(|source| PlanError::Layout { node: self.name(node), source })
     }
 
     pub fn name(&self, node: usize) -> String {
@@ -167,9 +148,7 @@ impl<'m> Planner<'m> {
         let polyphase = self.value(input).layout.grid.phases > 1;
         let phase_compatible = match &node.layer {
             Layer::Conv2d(conv) => conv.stride == 1,
-            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => {
-                true
-            }
+            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => true,
             Layer::GlobalAvgPool | Layer::Flatten | Layer::Linear(_) => false,
         };
         if polyphase && !phase_compatible {
@@ -181,12 +160,10 @@ impl<'m> Planner<'m> {
         match &node.layer {
             Layer::Conv2d(conv) => self.lower_conv(n, conv),
             Layer::Linear(fc) => self.lower_linear(n, fc),
-            Layer::BatchNorm(_) | Layer::Activation(_) if flattened_spatial => {
-                Err(PlanError::Unsupported {
-                    node: node.name.clone(),
-                    reason: "per-channel layer after flattening a spatial map".into(),
-                })
-            }
+            Layer::BatchNorm(_) | Layer::Activation(_) if flattened_spatial => Err(PlanError::Unsupported {
+                node: node.name.clone(),
+                reason: "per-channel layer after flattening a spatial map".into(),
+            }),
             Layer::BatchNorm(bn) => {
                 let affine: Vec<(f64, f64)> = (0..bn.channels).map(|c| bn.affine(c)).collect();
                 Ok(self.apply_affine(input, &affine))
@@ -225,12 +202,7 @@ impl<'m> Planner<'m> {
         out
     }
 
-    fn finish(
-        self,
-        inputs: Vec<ValueId>,
-        input_layout: SlotLayout,
-        start_level: usize,
-    ) -> Result<Schedule, PlanError> {
+    fn finish(self, inputs: Vec<ValueId>, input_layout: SlotLayout, start_level: usize) -> Result<Schedule, PlanError> {
         let last = self.value(self.model.nodes.len());
         let l = &last.layout;
         let mut logits = Vec::new();

@@ -19,12 +19,7 @@ fn consumer_group(model: &Model, value: usize) -> Option<usize> {
         for n in model.consumers(v) {
             match &model.nodes[n].layer {
                 Layer::Conv2d(conv) if conv.groups > 1 => return Some(conv.group_in()),
-                Layer::BatchNorm(_)
-                | Layer::Activation(_)
-                | Layer::AvgPool2
-                | Layer::Add { .. }
-                    if !seen[n + 1] =>
-                {
+                Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } if !seen[n + 1] => {
                     seen[n + 1] = true;
                     frontier.push(n + 1);
                 }
@@ -47,9 +42,7 @@ pub(crate) fn placement_for(
     consumer_group(model, value)
         .filter(fits)
         .or(producer_group_out.filter(fits))
-        .map_or(Placement::Contiguous, |group_size| Placement::Interleaved {
-            group_size,
-        })
+        .map_or(Placement::Contiguous, |group_size| Placement::Interleaved { group_size })
 }
 
 /// The add node reached from `value` through single-consumer batch norms, and its other operand.

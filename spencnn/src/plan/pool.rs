@@ -25,41 +25,18 @@ impl Planner<'_> {
 
     /// Chooses how to sum `n` positions; `tree_ok` says whether the tree may read the gaps.
     fn axis_sum(&self, n: usize, level: usize, tree_ok: bool) -> AxisSum {
-        let hoisted = OpCounts {
-            rotations: n - 1,
-            decompositions: 1,
-            mod_downs: 1,
-            adds: n - 1,
-            ..OpCounts::default()
-        };
+        let hoisted =
+            OpCounts { rotations: n - 1, decompositions: 1, mod_downs: 1, adds: n - 1, ..OpCounts::default() };
         let depth = n.next_power_of_two().trailing_zeros() as usize;
-        let tree = OpCounts {
-            rotations: depth,
-            decompositions: depth,
-            mod_downs: depth,
-            adds: depth,
-            ..OpCounts::default()
-        };
-        if tree_ok && self.price(tree, level) < self.price(hoisted, level) {
-            AxisSum::Tree
-        } else {
-            AxisSum::Hoisted
-        }
+        let tree =
+            OpCounts { rotations: depth, decompositions: depth, mod_downs: depth, adds: depth, ..OpCounts::default() };
+        if tree_ok && self.price(tree, level) < self.price(hoisted, level) { AxisSum::Tree } else { AxisSum::Hoisted }
     }
 
     /// `Σ_{p < n} Rot_{p·unit}(ct)` with the chosen method.
-    fn sum_positions(
-        &mut self,
-        level: usize,
-        ct: ValueId,
-        n: usize,
-        unit: usize,
-        how: AxisSum,
-    ) -> ValueId {
+    fn sum_positions(&mut self, level: usize, ct: ValueId, n: usize, unit: usize, how: AxisSum) -> ValueId {
         match how {
-            AxisSum::Hoisted => self
-                .b
-                .rotate_sum(level, (0..n).map(|p| (ct, p * unit)).collect()),
+            AxisSum::Hoisted => self.b.rotate_sum(level, (0..n).map(|p| (ct, p * unit)).collect()),
             AxisSum::Tree => {
                 let mut acc = ct;
                 let mut span = 1;
@@ -81,33 +58,16 @@ impl Planner<'_> {
         let (row, col) = (g.step(1, 0) as usize, g.step(0, 1) as usize);
         let level = v.level;
         // One hoisted sum of the four window positions, or two separable steps.
-        let hoisted = self.price(
-            OpCounts {
-                rotations: 3,
-                decompositions: 1,
-                mod_downs: 1,
-                adds: 3,
-                ..OpCounts::default()
-            },
-            level,
-        );
-        let separable = self.price(
-            OpCounts {
-                rotations: 2,
-                decompositions: 2,
-                mod_downs: 2,
-                adds: 2,
-                ..OpCounts::default()
-            },
-            level,
-        );
+        let hoisted = self
+            .price(OpCounts { rotations: 3, decompositions: 1, mod_downs: 1, adds: 3, ..OpCounts::default() }, level);
+        let separable = self
+            .price(OpCounts { rotations: 2, decompositions: 2, mod_downs: 2, adds: 2, ..OpCounts::default() }, level);
         v.cts = v
             .cts
             .iter()
             .map(|&ct| {
                 if hoisted <= separable {
-                    self.b
-                        .rotate_sum(level, vec![(ct, 0), (ct, col), (ct, row), (ct, row + col)])
+                    self.b.rotate_sum(level, vec![(ct, 0), (ct, col), (ct, row), (ct, row + col)])
                 } else {
                     let y = self.b.rotate_sum(level, vec![(ct, 0), (ct, col)]);
                     self.b.rotate_sum(level, vec![(y, 0), (y, row)])
@@ -144,10 +104,7 @@ impl Planner<'_> {
         let grid = self
             .resized_grid(n, g, g.height / 2, g.width / 2, g.stride)?
             .with_phases(q)
-            .map_err(|source| PlanError::Layout {
-                node: self.name(n),
-                source,
-            })?;
+            .map_err(|source| PlanError::Layout { node: self.name(n), source })?;
         v.layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
         v.cts = cts;
         v.pending_scale.iter_mut().for_each(|s| *s /= 4.0);

@@ -48,10 +48,10 @@ impl LinearStage {
 
     /// Whether diagonal `d` carries any non-zero weight.
     pub fn diagonal_is_nonzero(&self, d: usize) -> bool {
-        self.diagonals[d].entries.iter().any(|e| {
-            self.effective_weight(e.out_channel as usize, e.in_local as usize, e.tap as usize)
-                != 0.0
-        })
+        self.diagonals[d]
+            .entries
+            .iter()
+            .any(|e| self.effective_weight(e.out_channel as usize, e.in_local as usize, e.tap as usize) != 0.0)
     }
 
     /// Whether the stage adds a bias plaintext.
@@ -107,11 +107,8 @@ impl LinearStage {
         let mut v = vec![0.0; out.slots];
         let (py, px) = out.ct_phase(out_ct);
         let p = out.grid.phases;
-        let pixels = || {
-            (py..out.grid.height)
-                .step_by(p)
-                .flat_map(move |y| (px..out.grid.width).step_by(p).map(move |x| (y, x)))
-        };
+        let pixels =
+            || (py..out.grid.height).step_by(p).flat_map(move |y| (px..out.grid.width).step_by(p).map(move |x| (y, x)));
         for block in 0..out.blocks_per_ct() {
             let Some(o) = out.channel_at(out_ct, block) else {
                 continue;
@@ -123,10 +120,7 @@ impl LinearStage {
             }
             for tap in 0..g.taps() {
                 let shift: f64 = (0..g.group_in())
-                    .map(|i| {
-                        self.weight[g.weight_index(o, i, tap)]
-                            * self.in_offset[g.input_channel(o, i)]
-                    })
+                    .map(|i| self.weight[g.weight_index(o, i, tap)] * self.in_offset[g.input_channel(o, i)])
                     .sum();
                 if shift != 0.0 {
                     self.for_each_read(out_ct, block, tap, |slot| v[slot] += shift);

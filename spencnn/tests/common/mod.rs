@@ -16,32 +16,15 @@ pub use small_cnn::{LOG_N, small_cnn, test_options};
 pub fn image(shape: [usize; 3], seed: u64) -> Tensor3 {
     let [c, h, w] = shape;
     Tensor3::from_fn(c, h, w, |c, y, x| {
-        let v = (c as u64 * 131 + y as u64 * 31 + x as u64 * 7).wrapping_add(seed.wrapping_mul(17))
-            % 97;
+        let v = (c as u64 * 131 + y as u64 * 31 + x as u64 * 7).wrapping_add(seed.wrapping_mul(17)) % 97;
         v as f64 / 97.0 - 0.5
     })
 }
 
 /// A model from nodes applied in sequence.
-pub fn sequential(
-    name: &str,
-    input_shape: [usize; 3],
-    layers: Vec<(String, spencnn::model::Layer)>,
-) -> Model {
-    let nodes = layers
-        .into_iter()
-        .enumerate()
-        .map(|(n, (name, layer))| Node {
-            name,
-            layer,
-            input: n,
-        })
-        .collect();
-    Model {
-        name: name.to_string(),
-        input_shape,
-        nodes,
-    }
+pub fn sequential(name: &str, input_shape: [usize; 3], layers: Vec<(String, spencnn::model::Layer)>) -> Model {
+    let nodes = layers.into_iter().enumerate().map(|(n, (name, layer))| Node { name, layer, input: n }).collect();
+    Model { name: name.to_string(), input_shape, nodes }
 }
 
 /// Plans `model`, runs it on the simulator and checks it against the f64 reference to 1e-9
@@ -54,11 +37,7 @@ pub fn assert_simulation_matches(model: &Model, config: &PlanConfig, seed: u64) 
     let (got, sim) = run_simulated(&schedule, &input).expect("simulate");
     assert_eq!(got.len(), expected.len());
     for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
-        assert!(
-            (g - e).abs() <= 1e-9 * e.abs().max(1.0),
-            "{}: output {i}: simulated {g} vs reference {e}",
-            model.name
-        );
+        assert!((g - e).abs() <= 1e-9 * e.abs().max(1.0), "{}: output {i}: simulated {g} vs reference {e}", model.name);
     }
     let (ran, counted) = (sim.executed(), schedule.totals());
     assert_eq!(ran.rotations, counted.rotations, "rotations");
