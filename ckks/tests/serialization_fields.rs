@@ -1,6 +1,10 @@
 //! Serialization: size and count fields out of range, inconsistent content, the format pin,
 //! and random mutations of valid bytes through the fuzz entry points (never a panic).
 
+#[path = "support/byte_mutation.rs"]
+mod byte_mutation;
+
+use byte_mutation::{apply, mutation};
 use proptest::prelude::*;
 use spencnn_ckks::serialization::fuzzing::{Target, fixture};
 use spencnn_ckks::serialization::{HEADER_LEN, ObjectKind};
@@ -216,38 +220,6 @@ fn seed_inputs_pass_their_entry_points() {
     }
 }
 
-/// One random edit of a byte string.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Flip(usize, u8),
-    Insert(usize, u8),
-    Remove(usize),
-    Truncate(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), 0u8..8).prop_map(|(i, bit)| Mutation::Flip(i, bit)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-        any::<usize>().prop_map(Mutation::Truncate),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
-    let len = bytes.len().max(1);
-    match *m {
-        Mutation::Set(i, b) if !bytes.is_empty() => bytes[i % len] = b,
-        Mutation::Flip(i, bit) if !bytes.is_empty() => bytes[i % len] ^= 1 << bit,
-        Mutation::Insert(i, b) => bytes.insert(i % (bytes.len() + 1), b),
-        Mutation::Remove(i) if !bytes.is_empty() => drop(bytes.remove(i % len)),
-        Mutation::Truncate(i) => bytes.truncate(i % len),
-        _ => {}
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -263,7 +235,7 @@ proptest! {
         let inputs = target.seed_inputs();
         let mut bytes = inputs[input % inputs.len()].clone();
         for m in &mutations {
-            apply(&mut bytes, m);
+            apply(&mut bytes, m, usize::MAX);
         }
         target.run(&bytes);
     }

@@ -3,9 +3,12 @@
 //! and never panic; accepted bytes are canonical.
 
 mod common;
+#[path = "../../ckks/tests/support/byte_mutation.rs"]
+mod byte_mutation;
 
 use std::sync::OnceLock;
 
+use byte_mutation::{apply, mutation};
 use common::{LOG_N, small_cnn, test_options};
 use proptest::prelude::*;
 use spencnn::inference::wire::{MessageKind, WIRE_HEADER_LEN, WireError, evaluation_keys_len, peek_header};
@@ -244,39 +247,9 @@ fn keys_below_the_needed_level_are_refused() {
     }
 }
 
-/// One random edit of a byte string.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Set(usize, u8),
-    Flip(usize, u8),
-    Insert(usize, u8),
-    Remove(usize),
-    Truncate(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<usize>(), 0u8..8).prop_map(|(i, bit)| Mutation::Flip(i, bit)),
-        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        any::<usize>().prop_map(Mutation::Remove),
-        any::<usize>().prop_map(Mutation::Truncate),
-    ]
-}
-
 /// Edits concentrate on the envelope (the first 200 bytes) half of the time: the CKKS bodies
 /// are fuzzed by `spencnn-ckks`'s own tests.
-fn apply(bytes: &mut Vec<u8>, m: &Mutation, head: bool) {
-    let len = if head { bytes.len().clamp(1, 200) } else { bytes.len().max(1) };
-    match *m {
-        Mutation::Set(i, b) if !bytes.is_empty() => bytes[i % len] = b,
-        Mutation::Flip(i, bit) if !bytes.is_empty() => bytes[i % len] ^= 1 << bit,
-        Mutation::Insert(i, b) => bytes.insert(i % (len + 1).min(bytes.len() + 1), b),
-        Mutation::Remove(i) if !bytes.is_empty() => drop(bytes.remove(i % len)),
-        Mutation::Truncate(i) => bytes.truncate(i % bytes.len().max(1)),
-        _ => {}
-    }
-}
+const ENVELOPE_WINDOW: usize = 200;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -292,7 +265,7 @@ proptest! {
         let ctx = m.server.context();
         let mut bytes = [&m.interface, &m.keys, &m.image, &m.logits][kind].clone();
         for edit in &mutations {
-            apply(&mut bytes, edit, head);
+            apply(&mut bytes, edit, if head { ENVELOPE_WINDOW } else { usize::MAX });
         }
         match kind {
             0 => if let Ok(i) = ModelInterface::from_bytes_insecure_for_testing_only(&bytes, LIMIT) {
