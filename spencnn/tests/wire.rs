@@ -2,9 +2,9 @@
 //! the in-memory path; malformed, truncated, oversized and mutated messages give typed errors
 //! and never panic; accepted bytes are canonical.
 
-mod common;
 #[path = "../../ckks/tests/support/byte_mutation.rs"]
 mod byte_mutation;
+mod common;
 
 use std::sync::OnceLock;
 
