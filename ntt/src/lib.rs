@@ -25,5 +25,5 @@ pub use bit_reverse::{bit_reverse, bit_reverse_permute};
 pub use error::NttError;
 pub use galois::{GaloisPermutation, automorphism_coefficients, automorphism_coefficients_with_isa};
 pub use isa::Isa;
-pub use modulus::{MAX_MODULUS_BITS, Modulus};
+pub use modulus::{MAX_MODULUS_BITS, Modulus, select, subtract_if_at_least};
 pub use ntt::{MAX_LOG_DEGREE, MIN_LOG_DEGREE, NttPlan};

@@ -55,22 +55,22 @@ impl Modulus {
     #[inline(always)]
     pub fn add(&self, a: u64, b: u64) -> u64 {
         debug_assert!(a < self.q && b < self.q);
-        let s = a + b;
-        if s >= self.q { s - self.q } else { s }
+        subtract_if_at_least(a + b, self.q)
     }
 
     /// `a - b mod q` for reduced inputs; output reduced.
     #[inline(always)]
     pub fn sub(&self, a: u64, b: u64) -> u64 {
         debug_assert!(a < self.q && b < self.q);
-        if a >= b { a - b } else { a + self.q - b }
+        let (difference, borrow) = a.overflowing_sub(b);
+        difference.wrapping_add(self.q & mask_from(borrow))
     }
 
     /// `-a mod q` for a reduced input; output reduced.
     #[inline(always)]
     pub fn neg(&self, a: u64) -> u64 {
         debug_assert!(a < self.q);
-        if a == 0 { 0 } else { self.q - a }
+        subtract_if_at_least(self.q - a, self.q)
     }
 
     /// Reduces any `u64`; output in `[0, q)`.
@@ -83,7 +83,7 @@ impl Modulus {
     #[inline(always)]
     pub fn reduce_i64(&self, a: i64) -> u64 {
         let r = self.reduce(a.unsigned_abs());
-        if a < 0 { self.neg(r) } else { r }
+        select(a < 0, self.neg(r), r)
     }
 
     /// Barrett reduction of any `u128`; output in `[0, q)`.
@@ -99,14 +99,8 @@ impl Modulus {
         let mid = lo_lo + (lo_hi & LO) + (hi_lo & LO);
         let quotient = x_hi * r_hi + (lo_hi >> 64) + (hi_lo >> 64) + (mid >> 64);
         // The estimate undershoots the true quotient by at most 2.
-        let mut r = x.wrapping_sub(quotient.wrapping_mul(u128::from(self.q))) as u64;
-        if r >= self.q {
-            r -= self.q;
-        }
-        if r >= self.q {
-            r -= self.q;
-        }
-        r
+        let r = x.wrapping_sub(quotient.wrapping_mul(u128::from(self.q))) as u64;
+        subtract_if_at_least(subtract_if_at_least(r, self.q), self.q)
     }
 
     /// `a * b mod q` for any `u64` inputs (Barrett); output in `[0, q)`.
@@ -183,15 +177,14 @@ impl Modulus {
     /// Shoup multiplication `a * w mod q`; output in `[0, q)`.
     #[inline(always)]
     pub fn mul_shoup(&self, a: u64, w: u64, w_shoup: u64) -> u64 {
-        let r = self.mul_shoup_lazy(a, w, w_shoup);
-        if r >= self.q { r - self.q } else { r }
+        subtract_if_at_least(self.mul_shoup_lazy(a, w, w_shoup), self.q)
     }
 
     /// Maps `x` in `[0, 2q)` to `[0, q)`.
     #[inline(always)]
     pub fn reduce_once(&self, x: u64) -> u64 {
         debug_assert!(x < 2 * self.q);
-        if x >= self.q { x - self.q } else { x }
+        subtract_if_at_least(x, self.q)
     }
 
     /// The centred representative of a reduced `a`, in `(-q/2, q/2]`.
@@ -200,6 +193,28 @@ impl Modulus {
         debug_assert!(a < self.q);
         if a > self.q / 2 { a as i64 - self.q as i64 } else { a as i64 }
     }
+}
+
+/// All ones if `condition`, else zero (from the flag, without a branch).
+#[inline(always)]
+const fn mask_from(condition: bool) -> u64 {
+    (condition as u64).wrapping_neg()
+}
+
+/// `x − bound` if `x ≥ bound`, else `x`, for any `x, bound`. Branch-free: the borrow of the
+/// subtraction becomes a mask, so residues of secrets (keys pass through the NTT and these
+/// reductions at key generation and loading) take the same instructions whatever their value.
+#[inline(always)]
+pub const fn subtract_if_at_least(x: u64, bound: u64) -> u64 {
+    let (difference, borrow) = x.overflowing_sub(bound);
+    difference.wrapping_add(bound & mask_from(borrow))
+}
+
+/// `if_true` if `condition`, else `if_false`, through a mask (no branch on `condition`).
+#[inline(always)]
+pub const fn select(condition: bool, if_true: u64, if_false: u64) -> u64 {
+    let mask = mask_from(condition);
+    (if_true & mask) | (if_false & !mask)
 }
 
 #[cfg(test)]

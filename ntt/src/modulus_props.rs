@@ -1,6 +1,6 @@
 //! Property tests of [`crate::Modulus`] against `u128` arithmetic.
 
-use crate::Modulus;
+use crate::{Modulus, select, subtract_if_at_least};
 use proptest::prelude::*;
 
 fn odd_modulus() -> impl Strategy<Value = u64> {
@@ -8,6 +8,23 @@ fn odd_modulus() -> impl Strategy<Value = u64> {
 }
 
 proptest! {
+    #[test]
+    fn branch_free_helpers_match_their_definitions(x in any::<u64>(), bound in any::<u64>(), c in any::<bool>()) {
+        prop_assert_eq!(subtract_if_at_least(x, bound), if x >= bound { x - bound } else { x });
+        prop_assert_eq!(subtract_if_at_least(bound, bound), 0);
+        prop_assert_eq!(select(c, x, bound), if c { x } else { bound });
+    }
+
+    #[test]
+    fn add_sub_neg_reduce_i64_match_wide_arithmetic(q in odd_modulus(), a in any::<u64>(), b in any::<u64>(), s in any::<i64>()) {
+        let m = Modulus::new(q).unwrap();
+        let (a, b) = (a % q, b % q);
+        prop_assert_eq!(m.add(a, b), ((u128::from(a) + u128::from(b)) % u128::from(q)) as u64);
+        prop_assert_eq!(m.sub(a, b), ((u128::from(a) + u128::from(q) - u128::from(b)) % u128::from(q)) as u64);
+        prop_assert_eq!(m.neg(a), ((u128::from(q) - u128::from(a)) % u128::from(q)) as u64);
+        prop_assert_eq!(m.reduce_i64(s), i128::from(s).rem_euclid(i128::from(q)) as u64);
+    }
+
     #[test]
     fn reduce_u128_is_remainder(q in odd_modulus(), x in any::<u128>()) {
         let m = Modulus::new(q).unwrap();

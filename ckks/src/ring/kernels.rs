@@ -47,7 +47,7 @@ pub fn multiply_scalars_accumulate_scalar(
         debug_assert_eq!(input.len(), out.len());
         for (acc, &x) in out.iter_mut().zip(input.iter()) {
             let sum = *acc + modulus.mul_shoup_lazy(x, w, w_shoup);
-            *acc = if sum >= two_q { sum - two_q } else { sum };
+            *acc = spencnn_ntt::subtract_if_at_least(sum, two_q);
         }
     }
     for acc in out.iter_mut() {

@@ -291,5 +291,5 @@ impl RnsPoly<Ntt> {
 /// `c mod q` for a signed 128-bit integer.
 pub(crate) fn residue_of_i128(c: i128, modulus: &spencnn_ntt::Modulus) -> u64 {
     let r = modulus.reduce_u128(c.unsigned_abs());
-    if c < 0 { modulus.neg(r) } else { r }
+    spencnn_ntt::select(c < 0, modulus.neg(r), r)
 }

@@ -4,7 +4,7 @@
 //! number of butterfly groups of a stage and `i` the group; `inv_twiddles[m + i]` is its inverse.
 //! Companions `*_shoup` are `floor(w·2^64/q)`.
 
-use crate::Modulus;
+use crate::{Modulus, subtract_if_at_least};
 
 /// Forward Cooley–Tukey transform, natural-order input, bit-reversed output.
 ///
@@ -20,7 +20,7 @@ pub(super) fn forward_lazy(values: &mut [u64], modulus: &Modulus, twiddles: &[u6
             let (w, w_shoup) = (twiddles[groups + group], twiddles_shoup[groups + group]);
             let (lo, hi) = values[2 * group * half..2 * (group + 1) * half].split_at_mut(half);
             for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
-                let a = if *x >= two_q { *x - two_q } else { *x };
+                let a = subtract_if_at_least(*x, two_q);
                 let t = modulus.mul_shoup_lazy(*y, w, w_shoup);
                 *x = a + t;
                 *y = a + two_q - t;
@@ -53,7 +53,7 @@ pub(super) fn inverse_lazy(
             for (x, y) in lo.iter_mut().zip(hi.iter_mut()) {
                 let sum = *x + *y;
                 let difference = *x + two_q - *y;
-                *x = if sum >= two_q { sum - two_q } else { sum };
+                *x = subtract_if_at_least(sum, two_q);
                 *y = modulus.mul_shoup_lazy(difference, w, w_shoup);
             }
         }
@@ -73,13 +73,6 @@ pub(super) fn inverse_lazy(
 pub(super) fn reduce_from_4q(values: &mut [u64], modulus: &Modulus) {
     let q = modulus.value();
     for v in values.iter_mut() {
-        let mut x = *v;
-        if x >= 2 * q {
-            x -= 2 * q;
-        }
-        if x >= q {
-            x -= q;
-        }
-        *v = x;
+        *v = subtract_if_at_least(subtract_if_at_least(*v, 2 * q), q);
     }
 }
