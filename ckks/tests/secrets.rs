@@ -97,7 +97,8 @@ fn secret_key_zeroizes_and_nothing_secret_is_printed() {
     let printed = format!("{sk:?}");
     assert!(printed.starts_with("SecretKey") && !printed.contains("poly"), "{printed}");
     sk.zeroize();
-    assert!(sk.poly().data().iter().all(|&x| x == 0), "zeroize wipes every residue");
+    let wiped = sk.poly().data();
+    assert!(!wiped.is_empty() && wiped.iter().all(|&x| x == 0), "zeroize wipes every residue in place");
 
     // Generators that sample secrets print no generator state.
     let keygen_debug = format!("{keygen:?}");
@@ -109,4 +110,17 @@ fn secret_key_zeroizes_and_nothing_secret_is_printed() {
     // Polynomials print their shape only.
     let printed = format!("{:?}", f.pk.components().0);
     assert!(printed.starts_with("RnsPoly") && !printed.contains("data"), "{printed}");
+}
+
+#[test]
+fn a_decrypted_plaintext_can_be_wiped_after_decoding() {
+    let mut f = Fixture::new(law_params());
+    let values = random_values(f.slots(), 2);
+    let ct = f.encrypt(&values);
+    let mut pt = f.decryptor.decrypt(&ct, &f.sk).unwrap();
+    let decoded = f.encoder.decode_complex(&pt).unwrap();
+    assert!(decoded.iter().zip(&values).all(|(a, b)| (a.re - b.re).abs() < 1e-3));
+    pt.zeroize();
+    let wiped = f.encoder.decode_complex(&pt).unwrap();
+    assert!(wiped.iter().all(|z| z.re == 0.0 && z.im == 0.0), "zeroize wipes every residue");
 }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use zeroize::{Zeroize, Zeroizing};
+
 use super::complex::Complex;
 use crate::context::Context;
 use crate::error::CkksError;
@@ -190,7 +192,8 @@ impl Encoder {
     pub fn decode_complex(&self, pt: &Plaintext) -> Result<Vec<Complex>, CkksError> {
         self.ctx.check_fingerprint(pt.fingerprint)?;
         self.check_slots(pt.slots)?;
-        let coefficients = self.centred_coefficients(pt);
+        // The coefficients of a decrypted message: wiped when dropped.
+        let coefficients = Zeroizing::new(self.centred_coefficients(pt));
         Ok(self.slots_from_coefficients(&coefficients, pt.slots, pt.scale))
     }
 
@@ -221,6 +224,12 @@ impl Encoder {
     /// # Errors
     /// As [`Encoder::decode_complex`].
     pub fn decode_real(&self, pt: &Plaintext) -> Result<Vec<f64>, CkksError> {
-        Ok(self.decode_complex(pt)?.into_iter().map(|z| z.re).collect())
+        let mut slots = self.decode_complex(pt)?;
+        let real = slots.iter().map(|z| z.re).collect();
+        slots.iter_mut().for_each(|z| {
+            z.re.zeroize();
+            z.im.zeroize();
+        });
+        Ok(real)
     }
 }

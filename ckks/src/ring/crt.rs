@@ -11,6 +11,8 @@
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{ToPrimitive, Zero};
 
+use zeroize::Zeroizing;
+
 use super::buffer_pool::Scratch;
 use super::context::RingContext;
 use super::poly::RnsPoly;
@@ -74,11 +76,12 @@ pub fn centred_coefficients_f64(ring: &RingContext, poly: &RnsPoly<Ntt>) -> Vec<
     let level = poly.level();
     let n = poly.n();
     let used = level.min(3);
-    let limbs: Vec<Scratch> = (0..used)
+    // The limbs hold a decrypted message in coefficient form: wiped when dropped.
+    let limbs: Vec<Zeroizing<Scratch>> = (0..used)
         .map(|i| {
             let mut limb = Scratch::copy_of(poly.limb(i));
             ring.plan(i).inverse(&mut limb).expect("limb length is the ring degree");
-            limb
+            Zeroizing::new(limb)
         })
         .collect();
     let m0 = ring.modulus(0);

@@ -51,9 +51,11 @@ impl<R: Representation> Drop for RnsPoly<R> {
     }
 }
 
+/// Overwrites every residue with zero in place: the polynomial keeps its shape (it is the
+/// zero polynomial afterwards), so a wiped key or plaintext is still a valid object.
 impl<R: Representation> Zeroize for RnsPoly<R> {
     fn zeroize(&mut self) {
-        self.data.zeroize();
+        self.data.as_mut_slice().zeroize();
     }
 }
 

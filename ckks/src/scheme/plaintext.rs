@@ -1,5 +1,7 @@
 //! Plaintexts and ciphertexts.
 
+use zeroize::Zeroize;
+
 use crate::ring::{Ntt, RnsPoly};
 
 /// An encoded message: `Δ·m(X)` in NTT form at some level, with its scale `Δ` and slot count.
@@ -13,6 +15,14 @@ pub struct Plaintext {
     pub(crate) scale: f64,
     pub(crate) slots: usize,
     pub(crate) fingerprint: u64,
+}
+
+/// Overwrites the residues (e.g. of a decrypted result once it is decoded). Not on drop:
+/// weight plaintexts are public and numerous, and wiping each would cost a memory pass.
+impl Zeroize for Plaintext {
+    fn zeroize(&mut self) {
+        self.poly.zeroize();
+    }
 }
 
 impl Plaintext {

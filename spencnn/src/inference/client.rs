@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use spencnn_ckks::rlwe::galois_element_for_step;
 use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, GaloisKeys, KeyGenerator, RelinKey, SecretKey};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::InferError;
 use super::messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
@@ -162,11 +163,17 @@ impl Client {
         if logits.ciphertexts.len() != expected {
             return Err(InferError::OutputCount { expected, found: logits.ciphertexts.len() });
         }
+        // Everything decrypted besides the logits (other slots, coefficients) is wiped.
         let decrypted = logits
             .ciphertexts
             .iter()
-            .map(|ct| Ok(self.encoder.decode_real(&self.decryptor.decrypt(ct, &self.secret)?)?))
-            .collect::<Result<Vec<Vec<f64>>, InferError>>()?;
+            .map(|ct| {
+                let mut plaintext = self.decryptor.decrypt(ct, &self.secret)?;
+                let slots = self.encoder.decode_real(&plaintext);
+                plaintext.zeroize();
+                Ok(Zeroizing::new(slots?))
+            })
+            .collect::<Result<Vec<Zeroizing<Vec<f64>>>, InferError>>()?;
         Ok(self.interface.logits.iter().map(|l| l.scale * decrypted[l.ct][l.slot] + l.offset).collect())
     }
 
