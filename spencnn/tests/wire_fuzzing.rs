@@ -132,6 +132,24 @@ fn logits_with_fewer_slots_are_refused() {
     }
 }
 
+/// Found by `wire_image` (after 12 thousand runs): an image whose scale is within CKKS's
+/// relative tolerance (1e-9) of the model's input scale but not equal to it passed the
+/// server's image check and then failed mid-evaluation (`add_plain: scale mismatch`, after the
+/// square doubled the deviation). The server now requires exactly the interface's scale.
+#[test]
+fn images_at_a_nearby_scale_are_refused_before_evaluation() {
+    let found = include_bytes!("fuzz_regressions/wire_image-scale-near-input");
+    assert!(Target::Image.loads(found), "the input still reaches the server's evaluation");
+    Target::Image.run(found);
+    let f = fixture();
+    let image = f.server.receive_image(found);
+    assert!(
+        matches!(image, Err(InferError::ImageMismatch { field: "scale", expected, found, .. })
+            if expected != found && (expected - found).abs() <= 1e-9 * expected),
+        "{image:?}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
