@@ -157,11 +157,24 @@ impl Client {
     /// Decrypts the server's answer into the logits (applying the output affine maps).
     ///
     /// # Errors
-    /// [`InferError::OutputCount`], [`InferError::Ckks`].
+    /// [`InferError::OutputCount`], [`InferError::OutputMismatch`] for a ciphertext with other
+    /// slots than the model's, [`InferError::Ckks`].
     pub fn decrypt(&self, logits: &EncryptedLogits) -> Result<Vec<f64>, InferError> {
         let expected = self.interface.outputs;
         if logits.ciphertexts.len() != expected {
             return Err(InferError::OutputCount { expected, found: logits.ciphertexts.len() });
+        }
+        // The logit map indexes slots of the model's output ciphertexts: a ciphertext with
+        // fewer slots (from a faulty or hostile server) is refused, not indexed out of bounds.
+        if let Some((ciphertext, ct)) =
+            logits.ciphertexts.iter().enumerate().find(|(_, ct)| ct.slots() != self.interface.slots)
+        {
+            return Err(InferError::OutputMismatch {
+                ciphertext,
+                field: "slots",
+                expected: self.interface.slots,
+                found: ct.slots(),
+            });
         }
         // Everything decrypted besides the logits (other slots, coefficients) is wiped.
         let decrypted = logits

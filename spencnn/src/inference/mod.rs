@@ -108,6 +108,18 @@ pub enum InferError {
         /// Received.
         found: usize,
     },
+    /// An answer ciphertext does not match the model's output.
+    #[error("output ciphertext {ciphertext}: {field} is {found}, the model expects {expected}")]
+    OutputMismatch {
+        /// Index of the ciphertext.
+        ciphertext: usize,
+        /// `slots`.
+        field: &'static str,
+        /// What the model expects.
+        expected: usize,
+        /// What was received.
+        found: usize,
+    },
     /// The answer has the wrong number of ciphertexts.
     #[error("expected {expected} output ciphertexts, got {found}")]
     OutputCount {
