@@ -9,7 +9,7 @@ use serde::Serialize;
 use spencnn::model::zoo::Network;
 
 use super::emit;
-use super::infer_cmd::InferReport;
+use super::infer_report::InferReport;
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]

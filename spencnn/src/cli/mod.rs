@@ -4,6 +4,7 @@ mod bench_cmd;
 mod demo_cmd;
 mod eval_cmd;
 mod infer_cmd;
+mod infer_report;
 mod plan_cmd;
 mod progress;
 mod table;
