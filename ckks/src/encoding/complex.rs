@@ -3,7 +3,7 @@
 use std::ops::{Add, Mul, Neg, Sub};
 
 /// A complex number `re + i·im` in double precision.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, zeroize::Zeroize)]
 pub struct Complex {
     /// Real part.
     pub re: f64,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::complex::Complex;
 use crate::context::Context;
@@ -224,12 +224,8 @@ impl Encoder {
     /// # Errors
     /// As [`Encoder::decode_complex`].
     pub fn decode_real(&self, pt: &Plaintext) -> Result<Vec<f64>, CkksError> {
-        let mut slots = self.decode_complex(pt)?;
-        let real = slots.iter().map(|z| z.re).collect();
-        slots.iter_mut().for_each(|z| {
-            z.re.zeroize();
-            z.im.zeroize();
-        });
-        Ok(real)
+        // The imaginary parts (and this copy of the real ones) are wiped when dropped.
+        let slots = Zeroizing::new(self.decode_complex(pt)?);
+        Ok(slots.iter().map(|z| z.re).collect())
     }
 }

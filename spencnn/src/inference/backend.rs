@@ -133,7 +133,7 @@ impl Backend for CkksBackend<'_> {
         self.evaluator.mod_down_extended(sum).map_err(failed(op))
     }
 
-    /// Chunks of `TERMS_PER_CHUNK` (8) terms in parallel: each chunk encodes its plaintexts,
+    /// Chunks of `TERMS_PER_CHUNK` terms in parallel: each chunk encodes its plaintexts,
     /// multiplies and accumulates them in `Q_ℓ·P`, and drops them; one mod-down at the end.
     /// At most a chunk of plaintexts per thread is alive (a whole instruction's can be over a
     /// GiB at `N = 2^16`). Exact modular sums: the same result as [`Backend::mul_acc_extended`].

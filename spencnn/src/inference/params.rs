@@ -133,7 +133,7 @@ fn fit_scale(depth: usize, log_p: u32, budget: u32) -> Option<(u32, u32)> {
 }
 
 /// Bits of logit precision `schedule` loses below its working scale: `log2 Δ` minus the worst
-/// precision of the simulated-noise run against the exact run over `PROBE_IMAGES` (2) seeded
+/// precision of the simulated-noise run against the exact run over `PROBE_IMAGES` seeded
 /// random inputs in `[0, 1)` (the server does not see the client's images).
 ///
 /// # Errors
