@@ -1,6 +1,7 @@
 //! Circuits built on the [`crate::Evaluator`]: polynomial evaluation
-//! ([`polynomial`]).
+//! ([`polynomial`]) and ready approximations of common functions ([`approximation`]).
 
+pub mod approximation;
 pub mod polynomial;
 
 mod error;

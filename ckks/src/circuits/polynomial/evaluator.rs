@@ -80,6 +80,16 @@ impl<'a> PolynomialEvaluator<'a> {
         Self { evaluator, relin_key }
     }
 
+    /// The evaluator underneath.
+    pub(crate) fn evaluator(&self) -> &'a Evaluator {
+        self.evaluator
+    }
+
+    /// The relinearization key.
+    pub(crate) fn relin_key(&self) -> &'a RelinKey {
+        self.relin_key
+    }
+
     /// The plan the evaluator follows for `poly` (its powers and splits, products counted).
     pub fn plan(&self, poly: &Polynomial) -> EvaluationPlan {
         EvaluationPlan::new(poly.basis(), poly.coefficients())
@@ -143,14 +153,14 @@ impl<'a> PolynomialEvaluator<'a> {
 
     /// The scale a power at `level` should have: the prime its next product is divided by
     /// (the default scale at the lowest level, where nothing is multiplied any more).
-    fn reference_scale(&self, level: usize) -> f64 {
+    pub(crate) fn reference_scale(&self, level: usize) -> f64 {
         match self.evaluator.rescale_divisor(level) {
             Some(q) => q as f64,
             None => self.evaluator.context().params().default_scale(),
         }
     }
 
-    fn divisor(&self, level: usize) -> Result<f64, CkksError> {
+    pub(crate) fn divisor(&self, level: usize) -> Result<f64, CkksError> {
         self.evaluator.rescale_divisor(level).map(|q| q as f64).ok_or(CkksError::LevelOutOfRange {
             level,
             min: LOWEST_LEVEL + 1,
