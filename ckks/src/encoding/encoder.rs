@@ -7,7 +7,9 @@ use zeroize::Zeroizing;
 use super::complex::Complex;
 use crate::context::Context;
 use crate::error::CkksError;
-use crate::ring::{Coefficient, RnsPoly, crt, kernels, residue_of_i128};
+use spencnn_ntt::vector;
+
+use crate::ring::{Coefficient, RnsPoly, crt, residue_of_i128};
 use crate::scheme::Plaintext;
 
 /// Scaled values must stay below this magnitude (they are rounded through `i128`).
@@ -163,7 +165,8 @@ impl Encoder {
         let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
         if let Some(integers) = scaled_integers_i64(&w, scale, n, gap) {
             for i in 0..poly.limb_count() {
-                kernels::signed_to_residues(poly.limb_mut(i), &integers, ring.modulus(ring.prime_index(level, i)));
+                let modulus = ring.modulus(ring.prime_index(level, i));
+                vector::signed_to_residues(poly.limb_mut(i), &integers, modulus).expect("N coefficients");
             }
         } else {
             let mut scaled = vec![0.0f64; n];

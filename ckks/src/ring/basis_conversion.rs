@@ -9,13 +9,30 @@
 //! for values within `m·2^-52·S` of `±S/2`, and exact always for one source prime), which makes
 //! the division `(a − [a]_S)/S` a rounding division.
 
-use spencnn_ntt::Modulus;
+use spencnn_ntt::{Modulus, vector};
 
 use super::buffer_pool::Scratch;
 use super::context::RingContext;
-use super::kernels;
 use super::poly::RnsPoly;
 use super::representation::Ntt;
+
+/// Every limb and scratch buffer has the ring degree as length.
+const EQUAL_LIMBS: &str = "limbs have the ring degree as length";
+
+/// `overflow[j] = round(Σ_i scaled[i][j] / s_i)` from `f64` reciprocals `inv_s_i = 1/s_i`: the
+/// number of times the source product `S` must be subtracted from `Σ_i scaled_i·(S/s_i)` to reach
+/// the centred representative. Inputs reduced modulo their `s_i`.
+fn centred_overflow(overflow: &mut [u64], scaled: &[&[u64]], inv_sources: &[f64]) {
+    let mut sums = vec![0.0f64; overflow.len()];
+    for (input, &inv) in scaled.iter().zip(inv_sources) {
+        for (sum, &x) in sums.iter_mut().zip(input.iter()) {
+            *sum += x as f64 * inv;
+        }
+    }
+    for (o, sum) in overflow.iter_mut().zip(sums) {
+        *o = sum.round() as u64;
+    }
+}
 
 /// Precomputed constants to convert from a set of source primes to any prime of the ring.
 #[derive(Debug, Clone)]
@@ -83,7 +100,7 @@ impl BasisConverter {
     pub fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
         if scaled.len() > 1 {
             let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
-            kernels::centred_overflow(overflow, &views, &self.inverse_f64);
+            centred_overflow(overflow, &views, &self.inverse_f64);
         }
     }
 
@@ -104,7 +121,7 @@ impl BasisConverter {
             let s = ring.modulus(self.source[0]).value();
             // row[1] = −S mod t, so S mod t = t − row[1] (or 0).
             let s_mod_t = modulus.neg(row[1].0);
-            kernels::centred_single_convert(out, single, s / 2, s_mod_t, modulus);
+            vector::reduce_centred(out, single, s / 2, s_mod_t, modulus).expect(EQUAL_LIMBS);
             return;
         }
         let mut inputs: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
@@ -115,7 +132,7 @@ impl BasisConverter {
             }
             None => &row[..self.source.len()],
         };
-        kernels::multiply_scalars_accumulate(out, &inputs, constants, modulus);
+        vector::weighted_sum(out, &inputs, constants, modulus).expect(EQUAL_LIMBS);
     }
 }
 
@@ -169,7 +186,8 @@ impl DivideRound {
             self.converter.convert(ring, &scaled, Some(&overflow), target, &mut converted);
             ring.plan(target).forward(&mut converted).expect("limb length is the ring degree");
             let (w, w_shoup) = self.divisor_inverse[target];
-            kernels::sub_then_multiply_scalar(poly.limb_mut(i), &converted, w, w_shoup, ring.modulus(target));
+            vector::sub_mul_scalar_assign(poly.limb_mut(i), &converted, w, w_shoup, ring.modulus(target))
+                .expect(EQUAL_LIMBS);
         }
         debug_assert!(special == 0 || special == count);
         poly.drop_trailing_limbs(count);

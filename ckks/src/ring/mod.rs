@@ -1,14 +1,11 @@
 //! The ring layer: RNS polynomials of `Z_{QP}[X]/(X^N + 1)` with their representation in the
 //! type, basis conversion, exact division with rounding (mod-down and rescale), CRT
-//! reconstruction, samplers, and the scalar kernels CKKS adds to `spencnn-ntt`.
+//! reconstruction and samplers. The element-wise arithmetic runs on the kernels of `spencnn-ntt`.
 
 pub mod basis_conversion;
 mod buffer_pool;
 mod context;
 pub mod crt;
-pub mod kernels;
-#[cfg(target_arch = "x86_64")]
-mod kernels_avx512;
 mod poly;
 mod representation;
 pub mod sampling;

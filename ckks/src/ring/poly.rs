@@ -8,7 +8,6 @@ use zeroize::Zeroize;
 
 use super::buffer_pool;
 use super::context::RingContext;
-use super::kernels;
 use super::representation::{Coefficient, Ntt, Representation};
 use crate::error::CkksError;
 
@@ -205,11 +204,12 @@ impl RnsPoly<Coefficient> {
     /// The polynomial with the given small signed coefficients (`|v| < q_i` for every prime,
     /// `values.len() == N`): secrets, errors and encryption randomness. The conversion has no
     /// branch and no data-dependent timing on the values
-    /// ([`kernels::small_signed_to_residues`]).
+    /// (`spencnn_ntt::vector::small_signed_to_residues`).
     pub fn from_small_signed(values: &[i64], ring: &RingContext, level: usize, special: usize) -> Self {
         let mut poly = Self::zero(ring, level, special);
         for (i, limb) in poly.data.chunks_exact_mut(ring.n()).enumerate() {
-            kernels::small_signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)));
+            vector::small_signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)))
+                .expect("one value per coefficient");
         }
         poly
     }
@@ -219,7 +219,8 @@ impl RnsPoly<Coefficient> {
     pub fn from_signed(values: &[i64], ring: &RingContext, level: usize, special: usize) -> Self {
         let mut poly = Self::zero(ring, level, special);
         for (i, limb) in poly.data.chunks_exact_mut(ring.n()).enumerate() {
-            kernels::signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)));
+            vector::signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)))
+                .expect("one value per coefficient");
         }
         poly
     }
@@ -275,7 +276,7 @@ impl RnsPoly<Ntt> {
         let level = self.level;
         for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
             let m = ring.modulus(ring.prime_index(level, i));
-            kernels::add_scalar_assign(limb, residue_of_i128(c, m), m);
+            vector::add_scalar_assign(limb, residue_of_i128(c, m), m);
         }
     }
 
