@@ -1,14 +1,19 @@
 //! `spencnn-ckks`: leveled RNS-CKKS homomorphic encryption built on `spencnn-ntt`.
 //!
-//! Layers (each uses only the ones above it):
+//! Layers (each uses only the ones listed before it):
 //! * [`params`] — validated parameters and presets (128-bit bound enforced);
 //! * [`ring`] — RNS polynomials with their representation in the type, basis conversion,
 //!   exact rescale and mod-down, CRT, samplers;
-//! * [`rlwe`] — keys and hybrid key switching (decompose → inner product → mod-down);
-//! * [`encoding`] — the canonical embedding (special FFT) and the [`Encoder`];
-//! * [`scheme`] — plaintexts, ciphertexts, [`Encryptor`], [`Decryptor`];
+//! * [`rlwe`] — the [`Context`] (parameters with their precomputed NTT, rescale and
+//!   key-switching tables), keys, and key switching as named steps (decompose → inner product
+//!   with the key → mod-down), plain and hoisted;
+//! * [`encoding`] — the canonical embedding (special FFT), the [`Encoder`] and the
+//!   [`Plaintext`]s it makes;
+//! * [`scheme`] — [`Ciphertext`]s, [`Encryptor`], [`Decryptor`], and the [`PublicDecryptor`]
+//!   for results released to others;
 //! * [`evaluator`] — homomorphic operations, hoisted rotations and the double-hoisted
-//!   rotation sum.
+//!   rotation sum;
+//! * [`serialization`] — versioned binary formats of every object, beside the layers.
 //!
 //! ```
 //! use spencnn_ckks::*;
@@ -26,7 +31,6 @@
 //! assert!((out[2] - 6.0).abs() < 1e-6);
 //! ```
 
-mod context;
 pub mod encoding;
 mod error;
 pub mod evaluator;
@@ -36,11 +40,10 @@ pub mod rlwe;
 pub mod scheme;
 pub mod serialization;
 
-pub use context::Context;
-pub use encoding::{Complex, Encoder};
+pub use encoding::{Complex, Encoder, Plaintext};
 pub use error::CkksError;
 pub use evaluator::{Evaluator, ExtendedCiphertext, HoistedCiphertext, RotationAccumulator};
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
-pub use rlwe::{GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
-pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, Plaintext, PublicDecoding, PublicDecryptor};
+pub use rlwe::{Context, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
+pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, PublicDecoding, PublicDecryptor};
 pub use serialization::{ObjectKind, SerializationError};

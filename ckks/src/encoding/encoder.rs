@@ -5,12 +5,13 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::complex::Complex;
-use crate::context::Context;
+use super::plaintext::Plaintext;
+use super::special_fft::SpecialFft;
 use crate::error::CkksError;
+use crate::rlwe::Context;
 use spencnn_ntt::vector;
 
 use crate::ring::{Coefficient, RnsPoly, crt, residue_of_i128};
-use crate::scheme::Plaintext;
 
 /// Scaled values must stay below this magnitude (they are rounded through `i128`).
 const MAX_SCALED_MAGNITUDE: f64 = 1.7e38; // ≈ 2^127
@@ -73,12 +74,13 @@ fn to_complex(values: &[f64]) -> Vec<Complex> {
 #[derive(Debug, Clone)]
 pub struct Encoder {
     ctx: Arc<Context>,
+    fft: Arc<SpecialFft>,
 }
 
 impl Encoder {
-    /// An encoder for the context's parameters.
+    /// An encoder for the context's parameters (computes the FFT roots; clones share them).
     pub fn new(ctx: &Arc<Context>) -> Self {
-        Self { ctx: Arc::clone(ctx) }
+        Self { ctx: Arc::clone(ctx), fft: Arc::new(SpecialFft::new(ctx.params().n())) }
     }
 
     /// Encodes real values (padded with zeros to `slots`) at `level` and `scale`.
@@ -159,7 +161,7 @@ impl Encoder {
         let n = ring.n();
         let mut w = vec![Complex::default(); slots];
         w[..values.len()].copy_from_slice(values);
-        self.ctx.fft().inverse(&mut w);
+        self.fft.inverse(&mut w);
         // Coefficient i·gap holds Re(w_i), coefficient N/2 + i·gap holds Im(w_i).
         let gap = n / (2 * slots);
         let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
@@ -218,7 +220,7 @@ impl Encoder {
         let mut w: Vec<Complex> = (0..slots)
             .map(|i| Complex::new(coefficients[i * gap] * inv_scale, coefficients[n / 2 + i * gap] * inv_scale))
             .collect();
-        self.ctx.fft().forward(&mut w);
+        self.fft.forward(&mut w);
         w
     }
 

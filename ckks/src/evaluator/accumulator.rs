@@ -12,10 +12,11 @@ use spencnn_ntt::vector;
 
 use super::rotation::HoistedCiphertext;
 use super::{Evaluator, check_level_and_slots, check_scales};
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly, Scratch};
 use crate::rlwe::{GaloisKeys, galois_element_for_step};
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::scheme::Ciphertext;
 
 /// Accumulates `Σ pt ⊙ Rot_k(x)` over hoisted ciphertexts; see the module documentation.
 /// Create with [`Evaluator::rotation_accumulator`], add terms, then [`RotationAccumulator::finish`].

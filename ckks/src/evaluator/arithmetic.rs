@@ -3,9 +3,9 @@
 use spencnn_ntt::vector;
 
 use super::{Evaluator, check_level_and_slots, check_scales};
-use crate::encoding::rounded_integer;
+use crate::encoding::{Plaintext, rounded_integer};
 use crate::error::CkksError;
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::scheme::Ciphertext;
 
 impl Evaluator {
     /// `a + b`.

@@ -16,10 +16,11 @@ use spencnn_ntt::vector;
 
 use super::rotation::HoistedCiphertext;
 use super::{Evaluator, check_level_and_slots, check_scales, check_size};
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RingContext, RnsPoly, Scratch};
 use crate::rlwe::{GaloisKeys, galois_element_for_step};
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::scheme::Ciphertext;
 
 /// Coefficients per block of [`Evaluator::multiply_plain_sums_extended`]: a block of every
 /// rotated input (both polynomials) of a convolution layer stays in a 1 MiB L2 cache.

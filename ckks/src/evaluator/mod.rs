@@ -17,9 +17,10 @@ pub use accumulator::RotationAccumulator;
 pub use extended::ExtendedCiphertext;
 pub use rotation::HoistedCiphertext;
 
-use crate::context::Context;
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::rlwe::Context;
+use crate::scheme::Ciphertext;
 
 /// Two scales are "equal" when they differ by at most this relative amount. Scales are tracked
 /// exactly as products and quotients of `f64`s, so honest computations agree to ~`1e-15`.

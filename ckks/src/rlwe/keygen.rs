@@ -5,12 +5,12 @@ use std::sync::Arc;
 use spencnn_ntt::GaloisPermutation;
 use zeroize::Zeroize;
 
+use super::context::Context;
 use super::evaluation_keys::{
     GaloisKey, GaloisKeys, RelinKey, galois_element_for_conjugation, galois_element_for_step, galois_element_inverse,
 };
 use super::keys::{PublicKey, SecretKey};
 use super::switching_key::SwitchingKey;
-use crate::context::Context;
 use crate::error::CkksError;
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, SecretRng, sampling};

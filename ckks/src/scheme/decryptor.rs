@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use spencnn_ntt::vector;
 
-use super::plaintext::{Ciphertext, Plaintext};
-use crate::context::Context;
+use super::ciphertext::Ciphertext;
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly};
+use crate::rlwe::Context;
 use crate::rlwe::SecretKey;
 
 /// Decrypts ciphertexts with a secret key.

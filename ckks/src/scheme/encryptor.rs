@@ -5,10 +5,11 @@ use std::sync::Arc;
 use spencnn_ntt::vector;
 use zeroize::Zeroize;
 
-use super::plaintext::{Ciphertext, Plaintext};
-use crate::context::Context;
+use super::ciphertext::Ciphertext;
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly, SecretRng, sampling};
+use crate::rlwe::Context;
 use crate::rlwe::{PublicKey, SecretKey};
 
 /// Encrypts plaintexts; holds a ChaCha20 generator seeded from the OS.

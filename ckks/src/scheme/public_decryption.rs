@@ -13,12 +13,12 @@ use std::sync::Arc;
 use rand_core::RngCore;
 use zeroize::Zeroize;
 
+use super::ciphertext::Ciphertext;
 use super::decryptor::Decryptor;
-use super::plaintext::Ciphertext;
-use crate::context::Context;
 use crate::encoding::{Complex, Encoder};
 use crate::error::CkksError;
 use crate::ring::SecretRng;
+use crate::rlwe::Context;
 use crate::rlwe::SecretKey;
 
 /// Largest flooding magnitude: `2^60`, so that coefficients plus noise stay well inside the

@@ -10,9 +10,9 @@ use super::ObjectKind;
 use super::codec::{Reader, Writer, check_range, poly_len};
 use super::error::SerializationError;
 use super::scheme::{check_context, open};
-use crate::context::Context;
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, sampling};
+use crate::rlwe::Context;
 use crate::rlwe::{GaloisKey, GaloisKeys, PublicKey, RelinKey, SecretKey, SwitchingKey};
 
 /// Whether a key is written with its uniform parts or only with their seed.

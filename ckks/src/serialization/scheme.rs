@@ -4,9 +4,10 @@
 use super::codec::{Reader, Writer, check_range, expect_fingerprint, expect_kind, poly_len};
 use super::error::SerializationError;
 use super::{Header, ObjectKind};
-use crate::context::Context;
+use crate::encoding::Plaintext;
 use crate::ring::sampling;
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::rlwe::Context;
+use crate::scheme::Ciphertext;
 
 /// Checks that `ctx` is the context of an object with `fingerprint` (writers need the primes).
 pub(crate) fn check_context(ctx: &Context, fingerprint: u64) -> Result<(), SerializationError> {

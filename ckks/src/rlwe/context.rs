@@ -1,13 +1,12 @@
-//! The per-parameter-set precomputation shared by every object: NTT plans, the special FFT,
-//! rescale and mod-down constants, and the key-switching digit converters.
+//! The per-parameter-set precomputation shared by every object: NTT plans, rescale and
+//! mod-down constants, and the key-switching digit converters.
 
 use std::sync::Arc;
 
-use crate::encoding::SpecialFft;
+use super::decomposition::DecompositionTables;
 use crate::error::CkksError;
 use crate::params::Parameters;
 use crate::ring::{DivideRound, RingContext};
-use crate::rlwe::DecompositionTables;
 
 /// Everything computed once per parameter set. Shared through an `Arc`; immutable, so it is
 /// `Send + Sync` and every evaluator, encoder and key generator can hold a clone.
@@ -15,7 +14,6 @@ use crate::rlwe::DecompositionTables;
 pub struct Context {
     params: Parameters,
     ring: RingContext,
-    fft: SpecialFft,
     /// `rescalers[ℓ - 2]` divides a level-`ℓ` polynomial by `q_{ℓ-1}` (for `ℓ ≥ 2`).
     rescalers: Vec<DivideRound>,
     /// Divides a `Q_ℓ·P` polynomial by `P`.
@@ -24,20 +22,18 @@ pub struct Context {
 }
 
 impl Context {
-    /// Precomputes everything for `params` (NTT tables for every prime, FFT roots, conversion
-    /// constants). Takes milliseconds to a few hundred milliseconds for large rings.
+    /// Precomputes everything for `params` (NTT tables for every prime, conversion constants). Takes milliseconds to a few hundred milliseconds for large rings.
     ///
     /// # Errors
     /// An NTT error if the arithmetic layer refuses a prime (not expected for validated
     /// parameters).
     pub fn new(params: Parameters) -> Result<Arc<Self>, CkksError> {
         let ring = RingContext::new(&params)?;
-        let fft = SpecialFft::new(params.n());
         let rescalers = (2..=params.max_level()).map(|level| DivideRound::new(&ring, &[level - 1])).collect();
         let p_indices: Vec<usize> = ring.prime_indices(0, ring.p_count()).collect();
         let mod_down = DivideRound::new(&ring, &p_indices);
         let decomposition = DecompositionTables::new(&params, &ring);
-        Ok(Arc::new(Self { params, ring, fft, rescalers, mod_down, decomposition }))
+        Ok(Arc::new(Self { params, ring, rescalers, mod_down, decomposition }))
     }
 
     /// The parameters.
@@ -47,10 +43,6 @@ impl Context {
     /// The RNS ring (moduli and NTT plans).
     pub fn ring(&self) -> &RingContext {
         &self.ring
-    }
-    /// The special FFT tables.
-    pub fn fft(&self) -> &SpecialFft {
-        &self.fft
     }
     /// The rescaler of `level` (`≥ 2`).
     pub(crate) fn rescaler(&self, level: usize) -> &DivideRound {
