@@ -205,7 +205,7 @@ impl Encoder {
     /// The centred integer coefficients of a plaintext's Q part, as `f64`.
     pub(crate) fn centred_coefficients(&self, pt: &Plaintext) -> Vec<f64> {
         let ring = self.ctx.ring();
-        if pt.poly.special() > 0 {
+        if pt.poly.p_limb_count() > 0 {
             crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.level(), 0))
         } else {
             crt::centred_coefficients_f64(ring, &pt.poly)

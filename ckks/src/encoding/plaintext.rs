@@ -28,7 +28,7 @@ impl Zeroize for Plaintext {
 impl Plaintext {
     /// Number of active Q primes.
     pub fn level(&self) -> usize {
-        self.poly.level()
+        self.poly.q_limb_count()
     }
     /// The scale `Δ`.
     pub fn scale(&self) -> f64 {
@@ -40,7 +40,7 @@ impl Plaintext {
     }
     /// Whether the special-prime limbs are present.
     pub fn is_extended(&self) -> bool {
-        self.poly.special() > 0
+        self.poly.p_limb_count() > 0
     }
     /// The polynomial.
     pub fn poly(&self) -> &RnsPoly<Ntt> {

@@ -124,7 +124,7 @@ impl Evaluator {
         check_scales(ct.scale, pt.scale)?;
         let ring = self.ctx.ring();
         let c0 = &mut ct.polys_mut()[0];
-        for i in 0..c0.level() {
+        for i in 0..c0.q_limb_count() {
             let m = ring.modulus(i);
             if subtract {
                 vector::sub_assign(c0.limb_mut(i), pt.poly.limb(i), m)?;
@@ -169,7 +169,7 @@ impl Evaluator {
         let ring = self.ctx.ring();
         ct.scale *= pt.scale;
         for poly in ct.polys_mut() {
-            for i in 0..poly.level() {
+            for i in 0..poly.q_limb_count() {
                 vector::mul_assign(poly.limb_mut(i), pt.poly.limb(i), ring.modulus(i))?;
             }
         }

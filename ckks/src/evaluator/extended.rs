@@ -41,7 +41,7 @@ pub struct ExtendedCiphertext {
 impl ExtendedCiphertext {
     /// Number of active Q primes.
     pub fn level(&self) -> usize {
-        self.polys[0].level()
+        self.polys[0].q_limb_count()
     }
     /// The scale (of the ciphertext it will mod down to).
     pub fn scale(&self) -> f64 {
@@ -66,7 +66,7 @@ fn p_mod_q(ring: &RingContext, i: usize) -> u64 {
 /// `target += [P]_{q_i} · source` on the Q limbs (`source` has Q limbs only).
 fn add_p_times(ring: &RingContext, target: &mut RnsPoly<Ntt>, source: &RnsPoly<Ntt>) -> Result<(), CkksError> {
     let mut scaled = Scratch::zeroed(ring.n());
-    for i in 0..source.level() {
+    for i in 0..source.q_limb_count() {
         let m = ring.modulus(i);
         scaled.copy_from_slice(source.limb(i));
         vector::mul_scalar_assign(&mut scaled, p_mod_q(ring, i), m);

@@ -9,6 +9,7 @@ mod accumulator;
 mod arithmetic;
 mod extended;
 mod multiply;
+mod rescale;
 mod rotation;
 
 use std::sync::Arc;

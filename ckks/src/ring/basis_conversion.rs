@@ -169,7 +169,7 @@ impl DivideRound {
         let count = self.converter.source_count();
         let n = poly.n();
         let kept = poly.limb_count() - count;
-        let (level, special) = (poly.level(), poly.special());
+        let (level, special) = (poly.q_limb_count(), poly.p_limb_count());
         let mut scaled: Vec<Scratch> = (kept..kept + count)
             .map(|i| {
                 let mut limb = Scratch::copy_of(poly.limb(i));

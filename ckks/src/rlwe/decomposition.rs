@@ -61,8 +61,8 @@ impl Decomposition {
     ///
     /// Cost: `ℓ` inverse NTTs, then per digit one forward NTT per limb outside the digit.
     pub fn new(ring: &RingContext, tables: &DecompositionTables, c: &RnsPoly<Ntt>) -> Self {
-        debug_assert_eq!(c.special(), 0);
-        let level = c.level();
+        debug_assert_eq!(c.p_limb_count(), 0);
+        let level = c.q_limb_count();
         let coefficients = c.clone().into_coefficient(ring);
         let digit_count = level.div_ceil(tables.primes_per_digit);
         let digits = (0..digit_count)

@@ -19,7 +19,7 @@ pub struct Ciphertext {
 impl Ciphertext {
     /// Number of active Q primes.
     pub fn level(&self) -> usize {
-        self.polys[0].level()
+        self.polys[0].q_limb_count()
     }
     /// The scale.
     pub fn scale(&self) -> f64 {

@@ -62,7 +62,7 @@ impl Writer {
     }
     /// Every limb, each residue in `residue_width(q_i)` little-endian bytes.
     pub(crate) fn poly(&mut self, ring: &RingContext, poly: &RnsPoly<Ntt>) {
-        for (limb, prime) in poly.limbs().zip(ring.prime_indices(poly.level(), poly.special())) {
+        for (limb, prime) in poly.limbs().zip(ring.prime_indices(poly.q_limb_count(), poly.p_limb_count())) {
             let width = residue_width(ring.modulus(prime).value());
             for &x in limb {
                 self.bytes(&x.to_le_bytes()[..width]);

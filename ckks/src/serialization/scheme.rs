@@ -62,7 +62,7 @@ impl Plaintext {
     pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let ring = ctx.ring();
-        let (level, special) = (self.poly.level(), self.poly.special());
+        let (level, special) = (self.poly.q_limb_count(), self.poly.p_limb_count());
         let mut w =
             Writer::new(ObjectKind::Plaintext, self.fingerprint, 2 + 1 + 4 + 8 + poly_len(ring, level, special));
         w.u16(level as u16);
