@@ -88,7 +88,7 @@ fn multiply_relinearize_rescale_chain() {
 #[test]
 fn rotations_match_seal_convention_full_and_sparse() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[1, 5, -1, -3, 7, 100], true);
+    let keys = f.galois_keys(&[1, 5, -1, -3, 7, 100], Conjugation::Include);
     let values = random_values(f.slots(), 7);
     let ct = f.encrypt(&values);
     for step in [1i64, 5, -1, -3, 100] {
@@ -120,7 +120,7 @@ fn rotations_match_seal_convention_full_and_sparse() {
 fn hoisted_rotations_equal_plain_rotations_exactly() {
     let mut f = Fixture::new(law_params());
     let steps = [1i64, 2, 3, -4, 8];
-    let keys = f.galois_keys(&steps, false);
+    let keys = f.galois_keys(&steps, Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 9));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     for step in steps {
@@ -136,7 +136,7 @@ fn hoisted_rotations_equal_plain_rotations_exactly() {
 fn double_hoisted_sum_equals_sum_of_rotated_products() {
     let mut f = Fixture::new(law_params());
     let steps = [0i64, 1, 2, -5, 17];
-    let keys = f.galois_keys(&steps, false);
+    let keys = f.galois_keys(&steps, Conjugation::Exclude);
     let (x, y) = (random_values(f.slots(), 10), random_values(f.slots(), 11));
     let (cx, cy) = (f.encrypt(&x), f.encrypt(&y));
     let weights: Vec<Vec<Complex>> = (0..2 * steps.len()).map(|j| random_values(f.slots(), 100 + j as u64)).collect();
@@ -172,7 +172,7 @@ fn double_hoisted_sum_equals_sum_of_rotated_products() {
 #[test]
 fn accumulator_rejections() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[1], false);
+    let keys = f.galois_keys(&[1], Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 12));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     let plain = f.encoder.encode_real(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
@@ -248,7 +248,7 @@ fn several_special_primes_and_digits() {
         .unwrap();
     assert_eq!(params.primes_per_digit(), 2);
     let mut f = Fixture::new(params);
-    let keys = f.galois_keys(&[3], true);
+    let keys = f.galois_keys(&[3], Conjugation::Include);
     let (a, b) = (random_values(f.slots(), 14), random_values(f.slots(), 15));
     let (ca, cb) = (f.encrypt(&a), f.encrypt(&b));
     let ab = f.evaluator.rescale(&f.evaluator.multiply_relin(&ca, &cb, &f.rlk).unwrap()).unwrap();
@@ -265,7 +265,7 @@ fn level_restricted_keys_are_restrictions_and_switch_up_to_their_level() {
     let mut f = Fixture::new(law_params());
     let (top, low) = (f.top(), 2);
     let element = rlwe::galois_element_for_step(3, f.ctx.params().n());
-    let full = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys(&f.sk, &[3], false).unwrap();
+    let full = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys(&f.sk, &[3], Conjugation::Exclude).unwrap();
     let restricted = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys_at_levels(&f.sk, &[(3, low)]).unwrap();
     let (full_key, low_key) = (full.get(element).unwrap(), restricted.get(element).unwrap());
     assert_eq!((full_key.level(), low_key.level()), (top, low));
@@ -313,7 +313,7 @@ fn galois_key_sets_merge_without_duplicates_or_foreign_keys() {
     let element = rlwe::galois_element_for_step(1, f.ctx.params().n());
     assert_eq!(all.merge(again).unwrap_err(), CkksError::DuplicateGaloisKey { galois_element: element });
     let other = Fixture::new(evaluation_params_with_other_primes());
-    let foreign = KeyGenerator::from_seed(&other.ctx, [15; 32]).galois_keys(&other.sk, &[3], false).unwrap();
+    let foreign = KeyGenerator::from_seed(&other.ctx, [15; 32]).galois_keys(&other.sk, &[3], Conjugation::Exclude).unwrap();
     assert!(matches!(all.merge(foreign), Err(CkksError::ParameterMismatch { .. })));
     assert_eq!(all.len(), 2);
 }

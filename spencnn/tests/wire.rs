@@ -17,7 +17,7 @@ use spencnn::inference::{
     plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
-use spencnn_ckks::SerializationError;
+use spencnn_ckks::{SerializationError, SerializedForm};
 
 const LIMIT: usize = 1 << 30;
 
@@ -81,9 +81,11 @@ fn a_deployment_in_bytes_matches_the_in_memory_path() {
     let levels: Vec<usize> = interface.rotation_keys().map(|(_, l)| l).collect();
     let params = &interface.params;
     let relin = interface.relinearization_key_level();
-    assert_eq!(m.keys.len(), evaluation_keys_len(params, relin, &levels, true));
+    assert_eq!(m.keys.len(), evaluation_keys_len(params, relin, &levels, SerializedForm::Seeded));
     // (Per key, the headers, level, element and seed take about 80 bytes in both forms.)
-    assert!(m.keys.len() * 2 < evaluation_keys_len(params, relin, &levels, false) + 100 * (levels.len() + 1));
+    assert!(
+        m.keys.len() * 2 < evaluation_keys_len(params, relin, &levels, SerializedForm::Full) + 100 * (levels.len() + 1)
+    );
     // The same keys written from memory give the same bytes.
     let in_memory_keys = Client::from_seed(interface.clone(), [7; 32]).unwrap().evaluation_keys().unwrap();
     assert_eq!(in_memory_keys.to_bytes(m.server.context()).unwrap(), m.keys);

@@ -11,11 +11,11 @@
 use spencnn_ntt::vector;
 
 use super::rotation::HoistedCiphertext;
-use super::{Evaluator, check_level_and_slots, check_scales};
+use super::{Evaluator, check_level_and_slots, check_scales, find_key};
 use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly, Scratch};
-use crate::rlwe::{GaloisKeys, galois_element_for_step};
+use crate::rlwe::{GaloisKeys, galois_element_for_step, key_switch_extended, mod_down};
 use crate::scheme::Ciphertext;
 
 /// Accumulates `Σ pt ⊙ Rot_k(x)` over hoisted ciphertexts; see the module documentation.
@@ -110,12 +110,10 @@ impl RotationAccumulator<'_> {
                 }
             }
         } else {
-            ctx.check_fingerprint(keys.fingerprint)?;
-            let key =
-                keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step: Some(step) })?;
+            let key = find_key(ctx, keys, element, Some(step))?;
             // Gather σ(u) into a scratch limb, then one fused multiply-accumulate: both are
             // whole-limb `spencnn_ntt` kernels (vectorised there).
-            let u = key.key.inner_product(ring, &x.decomposition)?;
+            let u = key_switch_extended(ctx, &x.decomposition, &key.key)?;
             let mut rotated = Scratch::zeroed(ring.n());
             for (acc, u) in self.extended.iter_mut().zip(&u) {
                 for i in 0..acc.limb_count() {
@@ -152,8 +150,8 @@ impl RotationAccumulator<'_> {
         let ring = ctx.ring();
         let [mut e0, mut e1] = self.extended;
         let [d0, d1] = self.direct;
-        ctx.mod_down().apply(ring, &mut e0);
-        ctx.mod_down().apply(ring, &mut e1);
+        mod_down(ctx, &mut e0)?;
+        mod_down(ctx, &mut e1)?;
         e0.add_assign(&d0, ring)?;
         e1.add_assign(&d1, ring)?;
         Ok(Ciphertext {

@@ -20,7 +20,7 @@ pub use rotation::HoistedCiphertext;
 
 use crate::encoding::Plaintext;
 use crate::error::CkksError;
-use crate::rlwe::Context;
+use crate::rlwe::{Context, GaloisKey, GaloisKeys};
 use crate::scheme::Ciphertext;
 
 /// Two scales are "equal" when they differ by at most this relative amount. Scales are tracked
@@ -72,6 +72,18 @@ fn check_scales(left: f64, right: f64) -> Result<(), CkksError> {
     } else {
         Err(CkksError::ScaleMismatch { left, right })
     }
+}
+
+/// The key of `element` in `keys` (made under `ctx`'s parameters); `step` names the rotation in
+/// the error (`None` for conjugation).
+fn find_key<'k>(
+    ctx: &Context,
+    keys: &'k GaloisKeys,
+    element: u64,
+    step: Option<i64>,
+) -> Result<&'k GaloisKey, CkksError> {
+    ctx.check_fingerprint(keys.fingerprint)?;
+    keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step })
 }
 
 /// Checks the size of a ciphertext.

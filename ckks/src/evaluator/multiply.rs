@@ -5,7 +5,7 @@ use spencnn_ntt::vector;
 use super::{Evaluator, check_level_and_slots, check_size};
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly};
-use crate::rlwe::{Decomposition, RelinKey};
+use crate::rlwe::{RelinKey, key_switch};
 use crate::scheme::Ciphertext;
 
 impl Evaluator {
@@ -68,10 +68,7 @@ impl Evaluator {
         self.ctx.check_fingerprint(rlk.fingerprint)?;
         check_size(ct, 3)?;
         let ring = self.ctx.ring();
-        let decomposition = Decomposition::new(ring, self.ctx.decomposition(), &ct.polys[2]);
-        let [mut u0, mut u1] = rlk.key.inner_product(ring, &decomposition)?;
-        self.ctx.mod_down().apply(ring, &mut u0);
-        self.ctx.mod_down().apply(ring, &mut u1);
+        let [mut u0, mut u1] = key_switch(&self.ctx, &ct.polys[2], &rlk.key)?;
         u0.add_assign(&ct.polys[0], ring)?;
         u1.add_assign(&ct.polys[1], ring)?;
         Ok(ct.derived(vec![u0, u1], ct.scale))

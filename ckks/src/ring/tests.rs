@@ -169,7 +169,7 @@ fn representation_round_trip_and_products() {
     assert_eq!(px.into_coefficient(&ring), RnsPoly::from_signed(&minus_one, &ring, 4, 2));
     let mut wrong = RnsPoly::<Ntt>::zero(&ring, 3, 0);
     assert!(wrong.add_assign(&RnsPoly::zero(&ring, 4, 0), &ring).is_err());
-    assert!(format!("{:?}", RnsPoly::<Ntt>::zero(&ring, 1, 0)).contains("level: 1"));
+    assert!(format!("{:?}", RnsPoly::<Ntt>::zero(&ring, 1, 0)).contains("q_limbs: 1"));
 }
 
 #[test]

@@ -14,26 +14,35 @@ use crate::ring::{DivideRound, RingContext};
 pub struct Context {
     params: Parameters,
     ring: RingContext,
-    /// `rescalers[ℓ - 2]` divides a level-`ℓ` polynomial by `q_{ℓ-1}` (for `ℓ ≥ 2`).
+    /// `rescalers[m - 2]` divides a polynomial with `m ≥ 2` Q limbs by its last prime `q_{m-1}`.
     rescalers: Vec<DivideRound>,
-    /// Divides a `Q_ℓ·P` polynomial by `P`.
+    /// Divides a polynomial with P limbs by `P`.
     mod_down: DivideRound,
     decomposition: DecompositionTables,
+    /// `[P]_{q_i}` per Q prime.
+    special_modulus_mod_q: Vec<u64>,
 }
 
 impl Context {
-    /// Precomputes everything for `params` (NTT tables for every prime, conversion constants). Takes milliseconds to a few hundred milliseconds for large rings.
+    /// Precomputes everything for `params` (NTT tables for every prime, conversion constants).
+    /// Takes milliseconds to a few hundred milliseconds for large rings.
     ///
     /// # Errors
     /// An NTT error if the arithmetic layer refuses a prime (not expected for validated
     /// parameters).
     pub fn new(params: Parameters) -> Result<Arc<Self>, CkksError> {
         let ring = RingContext::new(&params)?;
-        let rescalers = (2..=params.max_level()).map(|level| DivideRound::new(&ring, &[level - 1])).collect();
+        let rescalers = (2..=ring.q_count()).map(|q_limbs| DivideRound::new(&ring, &[q_limbs - 1])).collect();
         let p_indices: Vec<usize> = ring.prime_indices(0, ring.p_count()).collect();
         let mod_down = DivideRound::new(&ring, &p_indices);
         let decomposition = DecompositionTables::new(&params, &ring);
-        Ok(Arc::new(Self { params, ring, rescalers, mod_down, decomposition }))
+        let special_modulus_mod_q = (0..ring.q_count())
+            .map(|i| {
+                let m = ring.modulus(i);
+                p_indices.iter().fold(1u64, |acc, &t| m.mul(acc, m.reduce(ring.modulus(t).value())))
+            })
+            .collect();
+        Ok(Arc::new(Self { params, ring, rescalers, mod_down, decomposition, special_modulus_mod_q }))
     }
 
     /// The parameters.
@@ -44,9 +53,13 @@ impl Context {
     pub fn ring(&self) -> &RingContext {
         &self.ring
     }
-    /// The rescaler of `level` (`≥ 2`).
-    pub(crate) fn rescaler(&self, level: usize) -> &DivideRound {
-        &self.rescalers[level - 2]
+    /// The division by the last prime of a polynomial with `q_limbs ≥ 2` Q limbs.
+    pub(crate) fn rescaler(&self, q_limbs: usize) -> &DivideRound {
+        &self.rescalers[q_limbs - 2]
+    }
+    /// `[P]_{q_i}` for Q prime `i`.
+    pub(crate) fn special_modulus_mod_q(&self, i: usize) -> u64 {
+        self.special_modulus_mod_q[i]
     }
     /// The mod-down by `P`.
     pub(crate) fn mod_down(&self) -> &DivideRound {

@@ -15,16 +15,25 @@ use crate::error::CkksError;
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, SecretRng, sampling};
 
+/// Whether [`KeyGenerator::galois_keys`] also makes the key of complex conjugation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Conjugation {
+    /// Make the conjugation key too.
+    Include,
+    /// Only the rotation keys.
+    Exclude,
+}
+
 /// Generates secret, public and evaluation keys from a ChaCha20 generator.
 ///
 /// ```
-/// use spencnn_ckks::{Context, KeyGenerator, Parameters};
+/// use spencnn_ckks::{Conjugation, Context, KeyGenerator, Parameters};
 /// let params = Parameters::builder().log_n(10).q_bits(&[50, 40]).p_bits(&[50])
 ///     .insecure_for_testing_only().build().unwrap();
 /// let ctx = Context::new(params).unwrap();
 /// let mut keygen = KeyGenerator::new(&ctx);
 /// let sk = keygen.secret_key();
-/// let galois = keygen.galois_keys(&sk, &[1, -1], true).unwrap();
+/// let galois = keygen.galois_keys(&sk, &[1, -1], Conjugation::Include).unwrap();
 /// assert_eq!(galois.len(), 3);
 /// ```
 #[derive(Debug)]
@@ -152,17 +161,22 @@ impl KeyGenerator {
     }
 
     /// Galois keys for the rotation `steps` (slot `i` receives slot `i + step`; negative steps
-    /// rotate right) and, if `conjugation`, for complex conjugation, for every level. Steps
-    /// that map to the same Galois element share one key; step 0 needs none.
+    /// rotate right) and, with [`Conjugation::Include`], for complex conjugation, for every
+    /// level. Steps that map to the same Galois element share one key; step 0 needs none.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
-    pub fn galois_keys(&mut self, sk: &SecretKey, steps: &[i64], conjugation: bool) -> Result<GaloisKeys, CkksError> {
+    pub fn galois_keys(
+        &mut self,
+        sk: &SecretKey,
+        steps: &[i64],
+        conjugation: Conjugation,
+    ) -> Result<GaloisKeys, CkksError> {
         let n = self.ctx.ring().n();
         let top = self.ctx.params().max_level();
         let mut elements: Vec<(u64, usize)> =
             steps.iter().map(|&step| (galois_element_for_step(step, n), top)).collect();
-        if conjugation {
+        if conjugation == Conjugation::Include {
             elements.push((galois_element_for_conjugation(n), top));
         }
         self.keys_for_elements(sk, elements)

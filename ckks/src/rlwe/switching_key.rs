@@ -1,5 +1,5 @@
-//! Steps 2 and 3 of hybrid key switching: the inner product of a [`Decomposition`] with a
-//! switching key over `Q_ℓ·P`, and the mod-down by `P` (in [`crate::ring::DivideRound`]).
+//! Switching keys: the gadget encryptions that key switching (see [`super::key_switch`])
+//! multiplies the digits of a decomposition with.
 //!
 //! A switching key from `s'` to `s` holds, for every digit `j`, an RLWE sample over `Q·P`:
 //! `(b_j, a_j)` with `b_j = -a_j·s + e_j + g_j·s'`, where the gadget factor `g_j` is `P` modulo
@@ -10,7 +10,7 @@
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 use zeroize::Zeroize;
 
-use super::decomposition::Decomposition;
+use super::context::Context;
 use crate::error::CkksError;
 use crate::params::Parameters;
 use crate::ring::{Ntt, RingContext, RnsPoly, sampling};
@@ -139,46 +139,37 @@ impl SwitchingKey {
         self.digits.iter().map(|(b, a)| (b.data().len() + a.data().len()) * 8).sum()
     }
 
-    /// Checks that the key covers a decomposition at `level`.
-    ///
-    /// # Errors
-    /// [`CkksError::KeyLevelTooLow`].
-    pub fn check_level(&self, level: usize) -> Result<(), CkksError> {
-        if level > self.level {
-            return Err(CkksError::KeyLevelTooLow { key_level: self.level, level });
-        }
-        Ok(())
+    /// The number of Q primes the key covers (its level plus one; see [`SwitchingKey::level`]).
+    pub(crate) fn q_limb_count(&self) -> usize {
+        self.level
     }
 
-    /// `(Σ_j d_j ⊙ b_j, Σ_j d_j ⊙ a_j)` over `Q_ℓ·P`, with one delayed reduction per limb.
+    /// Checks that the key switches a polynomial with `q_limbs` Q limbs and that its digits
+    /// have the shape of the context's keys at its level.
     ///
     /// # Errors
-    /// [`CkksError::KeyLevelTooLow`] when the decomposition's level is above the key's.
-    pub fn inner_product(
-        &self,
-        ring: &RingContext,
-        decomposition: &Decomposition,
-    ) -> Result<[RnsPoly<Ntt>; 2], CkksError> {
-        let level = decomposition.level();
-        self.check_level(level)?;
-        let digits = decomposition.digits();
-        debug_assert!(digits.len() <= self.digits.len(), "a key at level ℓ has the digits of level ℓ");
-        let mut out =
-            [RnsPoly::<Ntt>::zero(ring, level, ring.p_count()), RnsPoly::<Ntt>::zero(ring, level, ring.p_count())];
-        for (component, acc) in out.iter_mut().enumerate() {
-            for i in 0..acc.limb_count() {
-                let global = ring.prime_index(level, i);
-                // The key's limb of the same prime: Q limbs first (its `level` of them), then P.
-                let key_limb = if i < level { i } else { self.level + (i - level) };
-                let pairs: Vec<(&[u64], &[u64])> = digits
-                    .iter()
-                    .zip(&self.digits)
-                    .map(|(d, (b, a))| (d.limb(i), if component == 0 { b.limb(key_limb) } else { a.limb(key_limb) }))
-                    .collect();
-                spencnn_ntt::vector::multiply_accumulate(acc.limb_mut(i), &pairs, ring.modulus(global))
-                    .expect("limb length is the ring degree");
-            }
+    /// [`CkksError::KeyLevelTooLow`], [`CkksError::UnexpectedBasis`].
+    pub(crate) fn check_covers(&self, ctx: &Context, q_limbs: usize) -> Result<(), CkksError> {
+        if q_limbs > self.level {
+            return Err(CkksError::KeyLevelTooLow { key_level: self.level, level: q_limbs });
         }
-        Ok(out)
+        let ring = ctx.ring();
+        let expected_digits = Self::digit_count(ctx.params(), self.level);
+        let shaped = |poly: &RnsPoly<Ntt>| {
+            poly.n() == ring.n() && poly.q_limb_count() == self.level && poly.p_limb_count() == ring.p_count()
+        };
+        if self.level > ring.q_count()
+            || self.digits.len() != expected_digits
+            || !self.digits.iter().all(|(b, a)| shaped(b) && shaped(a))
+        {
+            let (n, p_limbs) = self.digits.first().map_or((0, 0), |(b, _)| (b.n(), b.p_limb_count()));
+            return Err(CkksError::UnexpectedBasis {
+                n,
+                q_limbs: self.level,
+                p_limbs,
+                expected: "a switching key of the context's parameters",
+            });
+        }
+        Ok(())
     }
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use super::{ObjectKind, peek_header};
 use crate::{
-    Ciphertext, Context, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Parameters, Plaintext,
-    PublicKey, RelinKey, SecretKey,
+    Ciphertext, Conjugation, Context, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Parameters,
+    Plaintext, PublicKey, RelinKey, SecretKey,
 };
 
 /// The limit every fuzz entry point passes to the loaders.
@@ -56,7 +56,7 @@ pub fn fixture() -> &'static Fixture {
         let sk = keygen.secret_key();
         let pk = keygen.public_key(&sk).expect("same parameters");
         let rlk = keygen.relin_key(&sk).expect("same parameters");
-        let galois = keygen.galois_keys(&sk, &[1], true).expect("same parameters");
+        let galois = keygen.galois_keys(&sk, &[1], Conjugation::Include).expect("same parameters");
         let encoder = Encoder::new(&ctx);
         let plaintext = encoder.encode_real_extended(&[0.5, -0.25, 1.0], 8, 2, 2f64.powi(20)).expect("valid values");
         let ciphertext =

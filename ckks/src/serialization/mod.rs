@@ -91,6 +91,16 @@ pub const FORMAT_VERSION: u16 = 2;
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 20;
 
+/// Whether an object with a uniform part is written with it (`to_bytes`) or with only the
+/// 32-byte seed it is expanded from (`to_seeded_bytes`, about half the size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SerializedForm {
+    /// Every polynomial.
+    Full,
+    /// The uniform parts as their seed.
+    Seeded,
+}
+
 /// What a serialized object holds (the header's type tag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u16)]

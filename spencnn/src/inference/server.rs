@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use spencnn_ckks::{Context, Parameters};
+use spencnn_ckks::{Context, Parameters, SerializedForm};
 
 use super::InferError;
 use super::backend::{CkksBackend, CkksPlaintext};
@@ -135,7 +135,8 @@ impl Server {
     pub fn receive_keys<R: Read>(&mut self, input: R) -> Result<u64, InferError> {
         let i = &self.interface;
         let levels: Vec<usize> = i.rotation_keys().map(|(_, level)| level).collect();
-        let limit = evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, false);
+        let limit =
+            evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, SerializedForm::Full);
         let (keys, read) = EvaluationKeys::read_from(&self.ctx, input, limit)?;
         self.set_keys(keys)?;
         Ok(read)

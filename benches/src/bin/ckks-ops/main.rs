@@ -63,8 +63,8 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     let sk = keygen.secret_key();
     let pk = keygen.public_key(&sk)?;
     let rlk = keygen.relin_key(&sk)?;
-    let gk1 = keygen.galois_keys(&sk, &[1], false)?;
-    let gk8 = keygen.galois_keys(&sk, &STEPS8, false)?;
+    let gk1 = keygen.galois_keys(&sk, &[1], Conjugation::Exclude)?;
+    let gk8 = keygen.galois_keys(&sk, &STEPS8, Conjugation::Exclude)?;
     let encoder = Encoder::new(&ctx);
     let mut encryptor = Encryptor::new(&ctx);
     let decryptor = Decryptor::new(&ctx);
@@ -163,7 +163,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "secret_key_bytes": sk.to_bytes(&ctx)?.len(),
     });
     time("keygen_relin", keygen_policy, &mut || drop(keygen.relin_key(&sk).unwrap()));
-    time("keygen_galois_1step", keygen_policy, &mut || drop(keygen.galois_keys(&sk, &[1], false).unwrap()));
+    time("keygen_galois_1step", keygen_policy, &mut || drop(keygen.galois_keys(&sk, &[1], Conjugation::Exclude).unwrap()));
 
     let meta = json!({
         "q_bits": bits(params.q_primes()),
