@@ -190,7 +190,7 @@ impl Encoder {
     /// Decodes a plaintext into its complex slot values.
     ///
     /// Fast at any level: only up to three limbs are transformed back and reconstructed with
-    /// a verified small CRT (see [`crate::ring::crt::centred_coefficients_f64`]).
+    /// a verified small CRT, falling back to exact multi-precision reconstruction.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`], [`CkksError::InvalidSlotCount`].

@@ -9,4 +9,3 @@ pub use complex::Complex;
 pub use encoder::Encoder;
 pub(crate) use encoder::rounded_integer;
 pub use plaintext::Plaintext;
-pub use special_fft::SpecialFft;

@@ -36,7 +36,7 @@ fn centred_overflow(overflow: &mut [u64], scaled: &[&[u64]], inv_sources: &[f64]
 
 /// Precomputed constants to convert from a set of source primes to any prime of the ring.
 #[derive(Debug, Clone)]
-pub struct BasisConverter {
+pub(crate) struct BasisConverter {
     source: Vec<usize>,
     /// `[(S/s_i)^{-1}]_{s_i}` with its Shoup companion, per source prime.
     hat_inverse: Vec<(u64, u64)>,
@@ -48,7 +48,7 @@ pub struct BasisConverter {
 
 impl BasisConverter {
     /// Constants for the source primes with the given global indices.
-    pub fn new(ring: &RingContext, source: &[usize]) -> Self {
+    pub(crate) fn new(ring: &RingContext, source: &[usize]) -> Self {
         let with_shoup = |m: &Modulus, w: u64| (w, m.shoup(w));
         let hat_inverse = source
             .iter()
@@ -80,13 +80,13 @@ impl BasisConverter {
     }
 
     /// Number of source primes.
-    pub fn source_count(&self) -> usize {
+    pub(crate) fn source_count(&self) -> usize {
         self.source.len()
     }
 
     /// In place: `x_i ← x_i · (S/s_i)^{-1} mod s_i` for coefficient-form source limbs (in the
     /// order of the source primes given to [`BasisConverter::new`]).
-    pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
+    pub(crate) fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
         for ((limb, &(w, _)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
             if w != 1 {
                 spencnn_ntt::vector::mul_scalar_assign(limb, w, ring.modulus(s));
@@ -97,7 +97,7 @@ impl BasisConverter {
     /// The centred-correction counts `round(Σ_i scaled_i / s_i)`. For one source prime the
     /// correction is `x > s/2`, which [`BasisConverter::convert`] derives from the input itself,
     /// so nothing is written.
-    pub fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
+    pub(crate) fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
         if scaled.len() > 1 {
             let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
             centred_overflow(overflow, &views, &self.inverse_f64);
@@ -107,7 +107,7 @@ impl BasisConverter {
     /// Writes the conversion to global prime `target` into `out` (reduced). With `overflow`
     /// from [`BasisConverter::centred_overflow`], the result is the centred representative;
     /// without it, `x + u·S` with `0 ≤ u < source_count`.
-    pub fn convert(
+    pub(crate) fn convert(
         &self,
         ring: &RingContext,
         scaled: &[Scratch],
@@ -142,7 +142,7 @@ impl BasisConverter {
 /// Used for the key-switching mod-down (`D = P`, the P limbs) and for the rescale
 /// (`D = q_{ℓ-1}`, the last Q limb of a polynomial without P limbs).
 #[derive(Debug, Clone)]
-pub struct DivideRound {
+pub(crate) struct DivideRound {
     converter: BasisConverter,
     /// `[D^{-1}]_t` with its Shoup companion, per global prime (unused for divisor primes).
     divisor_inverse: Vec<(u64, u64)>,
@@ -150,7 +150,7 @@ pub struct DivideRound {
 
 impl DivideRound {
     /// Constants for dividing by the primes with the given global indices.
-    pub fn new(ring: &RingContext, divisor: &[usize]) -> Self {
+    pub(crate) fn new(ring: &RingContext, divisor: &[usize]) -> Self {
         let converter = BasisConverter::new(ring, divisor);
         let divisor_inverse = (0..ring.q_count() + ring.p_count())
             .map(|t| {
@@ -165,7 +165,7 @@ impl DivideRound {
 
     /// Replaces `poly` by `round(poly / D)` over its leading limbs and drops the trailing
     /// `D` limbs. `poly` must be in NTT form and end with exactly the divisor primes.
-    pub fn apply(&self, ring: &RingContext, poly: &mut RnsPoly<Ntt>) {
+    pub(crate) fn apply(&self, ring: &RingContext, poly: &mut RnsPoly<Ntt>) {
         let count = self.converter.source_count();
         let n = poly.n();
         let kept = poly.limb_count() - count;

@@ -33,7 +33,7 @@ pub struct SwitchingKey {
 impl SwitchingKey {
     /// Generates a key at `level` (`1..=L`, checked by the caller) switching `from` (NTT form
     /// over `Q·P`) to the secret `to` (NTT form over `Q·P`).
-    pub fn generate<G: RngCore + CryptoRng>(
+    pub(crate) fn generate<G: RngCore + CryptoRng>(
         params: &Parameters,
         ring: &RingContext,
         level: usize,
@@ -77,7 +77,7 @@ impl SwitchingKey {
     }
 
     /// Number of digits of a key at `level`: `ceil(level / α)`.
-    pub fn digit_count(params: &Parameters, level: usize) -> usize {
+    pub(crate) fn digit_count(params: &Parameters, level: usize) -> usize {
         level.div_ceil(params.primes_per_digit())
     }
 
@@ -108,7 +108,7 @@ impl SwitchingKey {
     }
 
     /// The same key restricted to `level` (a copy of its first digits and limbs): exactly the
-    /// key [`SwitchingKey::generate`] would give at `level` with the same seed and errors.
+    /// key generation would give at `level` with the same seed and errors.
     ///
     /// # Errors
     /// [`CkksError::LevelOutOfRange`] unless `1 ≤ level ≤` the key's level.
