@@ -1,5 +1,6 @@
-//! Entry points shared by the cargo-fuzz targets in `fuzz/` and by the normal tests, so that
-//! the fuzzed logic runs in every `cargo test`.
+//! Entry points shared by the cargo-fuzz targets and by the normal tests, so that the fuzzed
+//! logic runs in every `cargo test`. Compiled only with the `fuzzing` cargo feature (which the
+//! fuzz targets and this crate's tests enable); not part of the API.
 //!
 //! Each `fuzz_*` function feeds arbitrary bytes to one loader under a small fixed context
 //! ([`fixture`]: `N = 16`, insecure, two Q primes and one P prime). It must never panic.

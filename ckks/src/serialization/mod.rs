@@ -31,7 +31,7 @@
 //! | `SeededGaloisKeys` | count u32, then per key: element u64, and the key as `SeededRelinKey`'s body |
 //!
 //! Uniform polynomials are expanded from their seed limb by limb, the limb of global prime `i`
-//! from ChaCha20 stream `i` (see [`crate::ring::sampling::uniform_from_seed`]); a switching key's
+//! from ChaCha20 stream `i` of the seed, rejection-sampled modulo the prime; a switching key's
 //! digit `j` uses the `j`-th 32-byte seed drawn from the key's seed.
 //!
 //! Version history: 1 had no key levels (every key over all of `Q·P`) and expanded the limbs
@@ -40,7 +40,7 @@
 //! Version-1 bytes are refused with [`SerializationError::UnsupportedVersion`].
 //!
 //! The encoding is canonical: a loader accepts only the bytes the writer produces for the
-//! object it returns (checked by the fuzz entry points in [`fuzzing`]).
+//! object it returns (checked by the fuzz entry points, compiled with the `fuzzing` cargo feature).
 //!
 //! # Loading untrusted bytes
 //!
@@ -75,6 +75,7 @@
 
 mod codec;
 mod error;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod keys;
 mod params;
