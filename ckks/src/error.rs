@@ -133,7 +133,8 @@ pub enum CkksError {
         scale: f64,
     },
 
-    /// A level (number of active Q primes) is out of range.
+    /// A level is out of range (level `ℓ` means the `ℓ + 1` primes `q_0, …, q_ℓ`; see the
+    /// crate documentation).
     #[error("level {level} is outside {min}..={max}")]
     LevelOutOfRange {
         /// The rejected level.

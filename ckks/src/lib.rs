@@ -24,7 +24,7 @@
 //! let sk = keygen.secret_key();
 //! let pk = keygen.public_key(&sk).unwrap();
 //! let encoder = Encoder::new(&ctx);
-//! let pt = encoder.encode_real(&[1.0, 2.0, 3.0], 4, 2, 2f64.powi(40)).unwrap();
+//! let pt = encoder.encode_real(&[1.0, 2.0, 3.0], 4, 1, 2f64.powi(40)).unwrap();
 //! let ct = Encryptor::from_seed(&ctx, [2; 32]).encrypt(&pt, &pk).unwrap();
 //! let sum = Evaluator::new(&ctx).add(&ct, &ct).unwrap();
 //! let out = encoder.decode_real(&Decryptor::new(&ctx).decrypt(&sum, &sk).unwrap()).unwrap();

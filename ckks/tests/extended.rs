@@ -92,14 +92,14 @@ fn extended_rejections() {
         CkksError::MissingGaloisKey { .. }
     ));
     let plain = f.encoder.encode_real(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
-    let low = f.encoder.encode_real_extended(&[1.0], f.slots(), 1, f.scale()).unwrap();
+    let low = f.encoder.encode_real_extended(&[1.0], f.slots(), 0, f.scale()).unwrap();
     let other_scale = f.encoder.encode_real_extended(&[1.0], f.slots(), f.top(), 2f64.powi(30)).unwrap();
     let good = f.encoder.encode_real_extended(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
     let e = &f.evaluator;
     assert_eq!(e.multiply_plain_sum_extended(&[(&ext, &plain)]).unwrap_err(), CkksError::PlaintextNotExtended);
     assert_eq!(
         e.multiply_plain_sum_extended(&[(&ext, &low)]).unwrap_err(),
-        CkksError::LevelMismatch { left: 4, right: 1 }
+        CkksError::LevelMismatch { left: 3, right: 0 }
     );
     assert!(matches!(
         e.multiply_plain_sum_extended(&[(&ext, &good), (&ext, &other_scale)]).unwrap_err(),

@@ -145,7 +145,7 @@ fn malformed_messages_are_typed_errors() {
     assert!(matches!(load_interface(&patched(&m.interface, 0, b"X")), Err(WireError::BadMagic { .. })));
     assert!(matches!(
         load_interface(&patched(&m.interface, 8, &9u16.to_le_bytes())),
-        Err(WireError::UnsupportedVersion { found: 9, supported: 1 })
+        Err(WireError::UnsupportedVersion { found: 9, supported: 2 })
     ));
     assert!(matches!(
         load_interface(&patched(&m.interface, 10, &77u16.to_le_bytes())),
@@ -191,6 +191,17 @@ fn malformed_messages_are_typed_errors() {
     assert!(matches!(
         load_interface(&patched(&m.interface, slots_at + 16, &3u32.to_le_bytes())),
         Err(WireError::Layout(_))
+    ));
+
+    // The relinearization key: a presence flag (0 or 1), then its level (0 when absent).
+    let end = m.interface.len();
+    assert!(matches!(
+        load_interface(&patched(&m.interface, end - 3, &[2])),
+        Err(WireError::InvalidField { field: "relinearization key present", .. })
+    ));
+    assert!(matches!(
+        load_interface(&patched(&m.interface, end - 3, &[0, 1, 0])),
+        Err(WireError::FieldOutOfRange { field: "relinearization level", .. })
     ));
 
     // Keys: a frame length beyond one key, a count beyond N − 1, a duplicated key.

@@ -153,7 +153,7 @@ impl Encoder {
         if values.len() > slots {
             return Err(CkksError::TooManyValues { given: values.len(), slots });
         }
-        self.ctx.check_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         if !(scale.is_finite() && scale > 0.0) {
             return Err(CkksError::InvalidScale { scale });
         }
@@ -164,10 +164,10 @@ impl Encoder {
         self.fft.inverse(&mut w);
         // Coefficient i·gap holds Re(w_i), coefficient N/2 + i·gap holds Im(w_i).
         let gap = n / (2 * slots);
-        let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
+        let mut poly = RnsPoly::<Coefficient>::zero(ring, q_limbs, special);
         if let Some(integers) = scaled_integers_i64(&w, scale, n, gap) {
             for i in 0..poly.limb_count() {
-                let modulus = ring.modulus(ring.prime_index(level, i));
+                let modulus = ring.modulus(ring.prime_index(q_limbs, i));
                 vector::signed_to_residues(poly.limb_mut(i), &integers, modulus).expect("N coefficients");
             }
         } else {
@@ -178,7 +178,7 @@ impl Encoder {
             }
             let integers = scaled.iter().map(|&v| rounded_integer(v)).collect::<Result<Vec<i128>, _>>()?;
             for i in 0..poly.limb_count() {
-                let m = ring.modulus(ring.prime_index(level, i));
+                let m = ring.modulus(ring.prime_index(q_limbs, i));
                 for (x, &v) in poly.limb_mut(i).iter_mut().zip(&integers) {
                     *x = residue_of_i128(v, m);
                 }
@@ -206,7 +206,7 @@ impl Encoder {
     pub(crate) fn centred_coefficients(&self, pt: &Plaintext) -> Vec<f64> {
         let ring = self.ctx.ring();
         if pt.poly.p_limb_count() > 0 {
-            crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.level(), 0))
+            crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.q_limb_count(), 0))
         } else {
             crt::centred_coefficients_f64(ring, &pt.poly)
         }

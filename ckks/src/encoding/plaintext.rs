@@ -26,8 +26,13 @@ impl Zeroize for Plaintext {
 }
 
 impl Plaintext {
-    /// Number of active Q primes.
+    /// The level `ℓ`: the plaintext is over the `ℓ + 1` primes `q_0, …, q_ℓ` (and `P` when
+    /// extended).
     pub fn level(&self) -> usize {
+        self.q_limb_count() - 1
+    }
+    /// The number of Q primes, `level + 1`.
+    pub(crate) fn q_limb_count(&self) -> usize {
         self.poly.q_limb_count()
     }
     /// The scale `Δ`.

@@ -24,6 +24,8 @@ use crate::scheme::Ciphertext;
 pub struct RotationAccumulator<'e> {
     evaluator: &'e Evaluator,
     level: usize,
+    /// The number of Q primes at `level`.
+    q_limbs: usize,
     slots: usize,
     scale: Option<f64>,
     /// `Σ pt ⊙ σ(u_0)`, `Σ pt ⊙ σ(u_1)` over `Q_ℓ·P`.
@@ -39,16 +41,17 @@ impl Evaluator {
     /// # Errors
     /// [`CkksError::LevelOutOfRange`].
     pub fn rotation_accumulator(&self, level: usize, slots: usize) -> Result<RotationAccumulator<'_>, CkksError> {
-        self.ctx.check_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         let ring = self.ctx.ring();
         let k = ring.p_count();
         Ok(RotationAccumulator {
             evaluator: self,
             level,
+            q_limbs,
             slots,
             scale: None,
-            extended: [RnsPoly::zero(ring, level, k), RnsPoly::zero(ring, level, k)],
-            direct: [RnsPoly::zero(ring, level, 0), RnsPoly::zero(ring, level, 0)],
+            extended: [RnsPoly::zero(ring, q_limbs, k), RnsPoly::zero(ring, q_limbs, k)],
+            direct: [RnsPoly::zero(ring, q_limbs, 0), RnsPoly::zero(ring, q_limbs, 0)],
             terms: 0,
         })
     }
@@ -105,7 +108,7 @@ impl RotationAccumulator<'_> {
         let element = galois_element_for_step(step, ring.n());
         if element == 1 {
             for (acc, c) in self.direct.iter_mut().zip([&x.ct.polys[0], &x.ct.polys[1]]) {
-                for i in 0..self.level {
+                for i in 0..self.q_limbs {
                     vector::multiply_accumulate(acc.limb_mut(i), &[(pt.poly.limb(i), c.limb(i))], ring.modulus(i))?;
                 }
             }
@@ -117,12 +120,12 @@ impl RotationAccumulator<'_> {
             let mut rotated = Scratch::zeroed(ring.n());
             for (acc, u) in self.extended.iter_mut().zip(&u) {
                 for i in 0..acc.limb_count() {
-                    let m = ring.modulus(ring.prime_index(self.level, i));
+                    let m = ring.modulus(ring.prime_index(self.q_limbs, i));
                     key.permutation.apply(u.limb(i), &mut rotated)?;
                     vector::multiply_accumulate(acc.limb_mut(i), &[(pt.poly.limb(i), &rotated)], m)?;
                 }
             }
-            for i in 0..self.level {
+            for i in 0..self.q_limbs {
                 key.permutation.apply(x.ct.polys[0].limb(i), &mut rotated)?;
                 vector::multiply_accumulate(
                     self.direct[0].limb_mut(i),

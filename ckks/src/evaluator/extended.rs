@@ -39,9 +39,9 @@ pub struct ExtendedCiphertext {
 }
 
 impl ExtendedCiphertext {
-    /// Number of active Q primes.
+    /// The level `ℓ` of the ciphertext it will mod down to (it holds `ℓ + 1` Q primes and `P`).
     pub fn level(&self) -> usize {
-        self.polys[0].q_limb_count()
+        self.polys[0].q_limb_count() - 1
     }
     /// The scale (of the ciphertext it will mod down to).
     pub fn scale(&self) -> f64 {
@@ -138,7 +138,8 @@ impl Evaluator {
                 }
                 check_scales(scale, x.scale * pt.scale)?;
             }
-            let polys = [RnsPoly::zero(ring, level, k), RnsPoly::zero(ring, level, k)];
+            let q_limbs = first.polys[0].q_limb_count();
+            let polys = [RnsPoly::zero(ring, q_limbs, k), RnsPoly::zero(ring, q_limbs, k)];
             outputs.push(ExtendedCiphertext { polys, scale, slots, fingerprint: first.fingerprint });
         }
         let limbs = outputs.iter().map(|o| o.polys[0].limb_count()).max().unwrap_or(0);
@@ -150,7 +151,7 @@ impl Evaluator {
                     if i >= out.polys[0].limb_count() {
                         continue;
                     }
-                    let modulus = ring.modulus(ring.prime_index(out.level(), i));
+                    let modulus = ring.modulus(ring.prime_index(out.polys[0].q_limb_count(), i));
                     for (component, acc) in out.polys.iter_mut().enumerate() {
                         pairs.clear();
                         pairs.extend(

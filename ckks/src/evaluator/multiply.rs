@@ -22,13 +22,13 @@ impl Evaluator {
         check_size(b, 2)?;
         check_level_and_slots((a.level(), a.slots), (b.level(), b.slots))?;
         let ring = self.ctx.ring();
-        let level = a.level();
+        let q_limbs = a.q_limb_count();
         let [a0, a1] = [&a.polys[0], &a.polys[1]];
         let [b0, b1] = [&b.polys[0], &b.polys[1]];
         let mut d0 = a0.clone();
-        let mut d1 = RnsPoly::<Ntt>::zero(ring, level, 0);
+        let mut d1 = RnsPoly::<Ntt>::zero(ring, q_limbs, 0);
         let mut d2 = a1.clone();
-        for i in 0..level {
+        for i in 0..q_limbs {
             let m = ring.modulus(i);
             vector::mul_assign(d0.limb_mut(i), b0.limb(i), m)?;
             vector::multiply_accumulate(d1.limb_mut(i), &[(a0.limb(i), b1.limb(i)), (a1.limb(i), b0.limb(i))], m)?;
@@ -49,7 +49,7 @@ impl Evaluator {
         let mut d0 = a0.clone();
         let mut d1 = a0.clone();
         let mut d2 = a1.clone();
-        for i in 0..a.level() {
+        for i in 0..a.q_limb_count() {
             let m = ring.modulus(i);
             vector::mul_assign(d0.limb_mut(i), a0.limb(i), m)?;
             vector::mul_assign(d1.limb_mut(i), a1.limb(i), m)?;

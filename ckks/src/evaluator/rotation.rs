@@ -23,7 +23,7 @@ impl HoistedCiphertext {
     pub fn ciphertext(&self) -> &Ciphertext {
         &self.ct
     }
-    /// Number of active Q primes.
+    /// The level of the hoisted ciphertext.
     pub fn level(&self) -> usize {
         self.ct.level()
     }

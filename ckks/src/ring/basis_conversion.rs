@@ -140,7 +140,7 @@ impl BasisConverter {
 /// `a ↦ round(a / D)` modulo the remaining primes, on NTT-form polynomials.
 ///
 /// Used for the key-switching mod-down (`D = P`, the P limbs) and for the rescale
-/// (`D = q_{ℓ-1}`, the last Q limb of a polynomial without P limbs).
+/// (`D` = the last prime of a polynomial without P limbs).
 #[derive(Debug, Clone)]
 pub(crate) struct DivideRound {
     converter: BasisConverter,

@@ -76,9 +76,12 @@ impl Context {
         if found == expected { Ok(()) } else { Err(CkksError::ParameterMismatch { expected, found }) }
     }
 
-    /// Checks `1 ≤ level ≤ L`.
-    pub(crate) fn check_level(&self, level: usize) -> Result<(), CkksError> {
+    /// The number of Q primes at `level` (`level + 1`), checking `level ≤` the top level.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelOutOfRange`].
+    pub(crate) fn q_limbs_at(&self, level: usize) -> Result<usize, CkksError> {
         let max = self.params.max_level();
-        if (1..=max).contains(&level) { Ok(()) } else { Err(CkksError::LevelOutOfRange { level, min: 1, max }) }
+        if level <= max { Ok(level + 1) } else { Err(CkksError::LevelOutOfRange { level, min: 0, max }) }
     }
 }

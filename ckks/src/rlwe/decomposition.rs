@@ -2,7 +2,7 @@
 //! each digit to the basis `Q_ℓ·P` ("mod-up").
 //!
 //! Digit `j` groups the consecutive primes `q_{jα}, …, q_{(j+1)α-1}` (`α` = primes per digit);
-//! at level `ℓ` only the active primes of each digit are used, so the last digit may be
+//! at level `ℓ` only the primes `q_0, …, q_ℓ` are used, so the last digit may be
 //! partial. Each digit is extended as its centred representative in `(-Q_j/2, Q_j/2]` (fast
 //! basis conversion with the `f64` overflow correction): an uncentred digit, uniform in
 //! `[0, Q_j)`, has mean `Q_j/2`, and the product of that constant with the key's error lands
@@ -26,7 +26,7 @@ impl DecompositionTables {
     /// Builds the converters for the parameters' digits.
     pub(crate) fn new(params: &Parameters, ring: &RingContext) -> Self {
         let alpha = params.primes_per_digit();
-        let q_count = params.max_level();
+        let q_count = params.q_primes().len();
         let converters = (0..params.dnum())
             .map(|j| {
                 let start = j * alpha;
@@ -95,9 +95,9 @@ impl Decomposition {
         Ok(Self { q_limbs: level, digits })
     }
 
-    /// The level of the decomposed polynomial.
+    /// The level of the decomposed polynomial (it has `level + 1` Q primes).
     pub fn level(&self) -> usize {
-        self.q_limbs
+        self.q_limbs - 1
     }
 
     /// The number of Q primes of the decomposed polynomial.

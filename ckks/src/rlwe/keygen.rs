@@ -94,15 +94,6 @@ impl KeyGenerator {
         Ok(PublicKey { b, a, seed, fingerprint: sk.fingerprint })
     }
 
-    /// Checks a key level against the parameters.
-    fn check_key_level(&self, level: usize) -> Result<(), CkksError> {
-        let max = self.ctx.params().max_level();
-        if !(1..=max).contains(&level) {
-            return Err(CkksError::LevelOutOfRange { level, min: 1, max });
-        }
-        Ok(())
-    }
-
     /// The relinearization key (switching from `s²` to `s`) for every level.
     ///
     /// # Errors
@@ -115,14 +106,15 @@ impl KeyGenerator {
     /// the full key when the circuit multiplies only below the top level).
     ///
     /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] unless `1 ≤ level ≤ L`.
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] when `level` is above
+    /// the top level.
     pub fn relin_key_at_level(&mut self, sk: &SecretKey, level: usize) -> Result<RelinKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
-        self.check_key_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         let ring = self.ctx.ring();
         let mut s_squared = sk.poly.clone();
         s_squared.mul_assign(&sk.poly, ring)?;
-        let key = SwitchingKey::generate(self.ctx.params(), ring, level, &s_squared, &sk.poly, &mut self.rng);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &s_squared, &sk.poly, &mut self.rng);
         s_squared.zeroize();
         Ok(RelinKey { key, fingerprint: sk.fingerprint })
     }
@@ -135,12 +127,12 @@ impl KeyGenerator {
         self.galois_key_at_level(sk, galois_element, self.ctx.params().max_level())
     }
 
-    /// The key of one Galois element for ciphertexts up to `level`: `2·ceil(ℓ/α)·(ℓ + k)` limbs
-    /// instead of `2·dnum·(L + k)` (see [`SwitchingKey`]).
+    /// The key of one Galois element for ciphertexts up to `level` `ℓ`:
+    /// `2·ceil((ℓ + 1)/α)·(ℓ + 1 + k)` limbs instead of `2·dnum·(L + k)` (see [`SwitchingKey`]).
     ///
     /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`], or an NTT error for an
-    /// invalid element.
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] when `level` is above
+    /// the top level, or an NTT error for an invalid element.
     pub fn galois_key_at_level(
         &mut self,
         sk: &SecretKey,
@@ -148,14 +140,14 @@ impl KeyGenerator {
         level: usize,
     ) -> Result<GaloisKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
-        self.check_key_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         let ring = self.ctx.ring();
         let n = ring.n();
         let permutation = GaloisPermutation::new(n, galois_element)?;
         let inverse = GaloisPermutation::new(n, galois_element_inverse(galois_element, n))?;
         // The key switches from s to σ_g^{-1}(s); see `GaloisKey`.
         let mut permuted_secret = sk.poly.permuted(&inverse);
-        let key = SwitchingKey::generate(self.ctx.params(), ring, level, &sk.poly, &permuted_secret, &mut self.rng);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &sk.poly, &permuted_secret, &mut self.rng);
         permuted_secret.zeroize();
         Ok(GaloisKey { galois_element, permutation, key })
     }
@@ -193,10 +185,11 @@ impl KeyGenerator {
     /// let ctx = Context::new(params).unwrap();
     /// let mut keygen = KeyGenerator::new(&ctx);
     /// let sk = keygen.secret_key();
-    /// let keys = keygen.galois_keys_at_levels(&sk, &[(1, 3), (2, 1)]).unwrap();
+    /// // Three Q primes: levels 0, 1 and 2 (the top).
+    /// let keys = keygen.galois_keys_at_levels(&sk, &[(1, 2), (2, 0)]).unwrap();
     /// let levels: Vec<usize> = keys.elements().map(|g| keys.get(g).unwrap().level()).collect();
     /// assert_eq!(levels.len(), 2);
-    /// assert!(levels.contains(&1) && levels.contains(&3));
+    /// assert!(levels.contains(&0) && levels.contains(&2));
     /// ```
     ///
     /// # Errors

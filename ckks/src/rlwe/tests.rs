@@ -117,11 +117,11 @@ fn malformed_inputs_are_typed_errors() {
     let ring = ctx.ring();
     let mut keygen = KeyGenerator::from_seed(&ctx, [10; 32]);
     let sk = keygen.secret_key();
-    let low_key = keygen.relin_key_at_level(&sk, 2).unwrap();
+    let low_key = keygen.relin_key_at_level(&sk, 1).unwrap();
     let top = uniform(&ctx, 4, 3);
     assert!(matches!(
         key_switch(&ctx, &top, low_key.switching_key()),
-        Err(CkksError::KeyLevelTooLow { key_level: 2, level: 3 })
+        Err(CkksError::KeyLevelTooLow { key_level: 1, level: 2 })
     ));
     let extended = RnsPoly::<Ntt>::zero(ring, 2, ring.p_count());
     assert!(matches!(Decomposition::new(&ctx, &extended), Err(CkksError::UnexpectedBasis { p_limbs: 1, .. })));

@@ -17,8 +17,13 @@ pub struct Ciphertext {
 }
 
 impl Ciphertext {
-    /// Number of active Q primes.
+    /// The level `ℓ`: the ciphertext is over the `ℓ + 1` primes `q_0, …, q_ℓ` and can be
+    /// rescaled `ℓ` more times.
     pub fn level(&self) -> usize {
+        self.q_limb_count() - 1
+    }
+    /// The number of Q primes, `level + 1`.
+    pub(crate) fn q_limb_count(&self) -> usize {
         self.polys[0].q_limb_count()
     }
     /// The scale.

@@ -64,15 +64,15 @@ impl Encryptor {
     pub fn encrypt(&mut self, pt: &Plaintext, pk: &PublicKey) -> Result<Ciphertext, CkksError> {
         self.ctx.check_fingerprint(pk.fingerprint)?;
         self.ctx.check_fingerprint(pt.fingerprint)?;
-        let level = pt.level();
+        let q_limbs = pt.q_limb_count();
         let special = self.ctx.ring().p_count();
-        let mut u = self.sample_small_ntt(level, special, Small::Ternary);
-        let mut c0 = self.sample_small_ntt(level, special, Small::Gaussian);
-        let mut c1 = self.sample_small_ntt(level, special, Small::Gaussian);
+        let mut u = self.sample_small_ntt(q_limbs, special, Small::Ternary);
+        let mut c0 = self.sample_small_ntt(q_limbs, special, Small::Gaussian);
+        let mut c1 = self.sample_small_ntt(q_limbs, special, Small::Gaussian);
         let ring = self.ctx.ring();
-        for i in 0..level + special {
+        for i in 0..q_limbs + special {
             // The public key holds every prime, so its limb index is the global prime index.
-            let global = ring.prime_index(level, i);
+            let global = ring.prime_index(q_limbs, i);
             let m = ring.modulus(global);
             vector::multiply_accumulate(c0.limb_mut(i), &[(u.limb(i), pk.b.limb(global))], m)?;
             vector::multiply_accumulate(c1.limb_mut(i), &[(u.limb(i), pk.a.limb(global))], m)?;
@@ -80,7 +80,7 @@ impl Encryptor {
         u.zeroize();
         mod_down(&self.ctx, &mut c0)?;
         mod_down(&self.ctx, &mut c1)?;
-        for i in 0..level {
+        for i in 0..q_limbs {
             vector::add_assign(c0.limb_mut(i), pt.poly.limb(i), ring.modulus(i))?;
         }
         Ok(Ciphertext {
@@ -101,13 +101,13 @@ impl Encryptor {
     pub fn encrypt_symmetric(&mut self, pt: &Plaintext, sk: &SecretKey) -> Result<Ciphertext, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
         self.ctx.check_fingerprint(pt.fingerprint)?;
-        let level = pt.level();
+        let q_limbs = pt.q_limb_count();
         let seed = sampling::fresh_seed(&mut self.rng);
-        let mut c0 = self.sample_small_ntt(level, 0, Small::Gaussian);
+        let mut c0 = self.sample_small_ntt(q_limbs, 0, Small::Gaussian);
         let ring = self.ctx.ring();
-        let c1 = sampling::uniform_from_seed(seed, ring, level, 0);
+        let c1 = sampling::uniform_from_seed(seed, ring, q_limbs, 0);
         let mut a_s = vec![0u64; ring.n()];
-        for i in 0..level {
+        for i in 0..q_limbs {
             let m = ring.modulus(i);
             a_s.copy_from_slice(c1.limb(i));
             vector::mul_assign(&mut a_s, sk.poly.limb(i), m)?;

@@ -59,7 +59,7 @@ pub fn fixture() -> &'static Fixture {
         let rlk = keygen.relin_key(&sk).expect("same parameters");
         let galois = keygen.galois_keys(&sk, &[1], Conjugation::Include).expect("same parameters");
         let encoder = Encoder::new(&ctx);
-        let plaintext = encoder.encode_real_extended(&[0.5, -0.25, 1.0], 8, 2, 2f64.powi(20)).expect("valid values");
+        let plaintext = encoder.encode_real_extended(&[0.5, -0.25, 1.0], 8, 1, 2f64.powi(20)).expect("valid values");
         let ciphertext =
             Encryptor::from_seed(&ctx, [0xf1; 32]).encrypt_symmetric(&plaintext, &sk).expect("same parameters");
         Fixture { ctx, sk, pk, rlk, galois, ciphertext, plaintext }
@@ -134,7 +134,7 @@ impl Target {
             }
             Target::Plaintext => vec![
                 f.plaintext.to_bytes(ctx).expect(ok),
-                Encoder::new(ctx).encode_real(&[3.0], 2, 1, 1e3).expect("valid").to_bytes(ctx).expect(ok),
+                Encoder::new(ctx).encode_real(&[3.0], 2, 0, 1e3).expect("valid").to_bytes(ctx).expect(ok),
             ],
             Target::Ciphertext => vec![
                 f.ciphertext.to_bytes(ctx).expect(ok),
@@ -144,16 +144,16 @@ impl Target {
             Target::SecretKey => vec![f.sk.to_bytes(ctx).expect(ok).to_vec()],
             Target::PublicKey => vec![f.pk.to_bytes(ctx).expect(ok), f.pk.to_seeded_bytes(ctx).expect(ok)],
             Target::RelinKey => {
-                let level_one = KeyGenerator::from_seed(ctx, [0xf3; 32]).relin_key_at_level(&f.sk, 1).expect(ok);
+                let lowest = KeyGenerator::from_seed(ctx, [0xf3; 32]).relin_key_at_level(&f.sk, 0).expect(ok);
                 vec![
                     f.rlk.to_bytes(ctx).expect(ok),
                     f.rlk.to_seeded_bytes(ctx).expect(ok),
-                    level_one.to_bytes(ctx).expect(ok),
+                    lowest.to_bytes(ctx).expect(ok),
                 ]
             }
             Target::GaloisKeys => {
                 let mixed =
-                    KeyGenerator::from_seed(ctx, [0xf4; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (3, 2)]).expect(ok);
+                    KeyGenerator::from_seed(ctx, [0xf4; 32]).galois_keys_at_levels(&f.sk, &[(1, 0), (3, 1)]).expect(ok);
                 vec![
                     f.galois.to_bytes(ctx).expect(ok),
                     f.galois.to_seeded_bytes(ctx).expect(ok),

@@ -130,12 +130,12 @@ impl PublicKey {
         let accepted = [ObjectKind::PublicKey, ObjectKind::SeededPublicKey];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "PublicKey or SeededPublicKey")?;
         let ring = ctx.ring();
-        let (level, special) = (ring.q_count(), ring.p_count());
+        let (q_limbs, special) = (ring.q_count(), ring.p_count());
         let seed: [u8; 32] = r.array()?;
-        let b = r.poly(ring, level, special)?;
-        let stored_a = if header.kind == ObjectKind::PublicKey { Some(r.poly(ring, level, special)?) } else { None };
+        let b = r.poly(ring, q_limbs, special)?;
+        let stored_a = if header.kind == ObjectKind::PublicKey { Some(r.poly(ring, q_limbs, special)?) } else { None };
         r.finish()?;
-        let a = sampling::uniform_from_seed(seed, ring, level, special);
+        let a = sampling::uniform_from_seed(seed, ring, q_limbs, special);
         if stored_a.is_some_and(|stored| stored != a) {
             return Err(SerializationError::SeedMismatch { object: "public key" });
         }
@@ -161,22 +161,22 @@ fn read_switching_key(
     form: SerializedForm,
 ) -> Result<SwitchingKey, SerializationError> {
     let ring = ctx.ring();
-    let level = r.u16()?;
-    check_range("level", u64::from(level), 1, ctx.params().max_level() as u64)?;
-    let (level, special) = (usize::from(level), ring.p_count());
+    let level = usize::from(r.u16()?);
+    check_range("level", level as u64, 0, ctx.params().max_level() as u64)?;
+    let (q_limbs, special) = (level + 1, ring.p_count());
     // The whole key must be present before its uniform parts are expanded into memory.
     r.ensure(sizes::switching_key_body(ctx.params(), level, form) - 2)?;
     let seed: [u8; 32] = r.array()?;
-    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, level, seed);
+    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, q_limbs, seed);
     let mut digits = Vec::with_capacity(uniform.len());
     for a in uniform {
-        let b = r.poly(ring, level, special)?;
-        if form == SerializedForm::Full && r.poly(ring, level, special)? != a {
+        let b = r.poly(ring, q_limbs, special)?;
+        if form == SerializedForm::Full && r.poly(ring, q_limbs, special)? != a {
             return Err(SerializationError::SeedMismatch { object: "switching key" });
         }
         digits.push((b, a));
     }
-    Ok(SwitchingKey::from_parts(level, digits, seed))
+    Ok(SwitchingKey::from_parts(q_limbs, digits, seed))
 }
 
 impl RelinKey {
@@ -256,9 +256,9 @@ impl GaloisKeys {
         let count = r.u32()? as usize;
         // Odd elements of (Z/2N)^* other than 1.
         check_range("count", count as u64, 0, n as u64 - 1)?;
-        // Every key takes at least the length of a key at level 1; each key's own length is
+        // Every key takes at least the length of a key at level 0; each key's own length is
         // checked before its uniform parts are expanded.
-        r.ensure(count * (8 + sizes::switching_key_body(ctx.params(), 1, form)))?;
+        r.ensure(count * (8 + sizes::switching_key_body(ctx.params(), 0, form)))?;
         let mut keys = BTreeMap::new();
         let mut previous = None;
         for _ in 0..count {
