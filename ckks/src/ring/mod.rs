@@ -1,6 +1,7 @@
 //! The ring layer: RNS polynomials of `Z_{QP}[X]/(X^N + 1)` with their representation in the
-//! type, basis conversion, exact division with rounding (mod-down and rescale), CRT
-//! reconstruction and samplers. The element-wise arithmetic runs on the kernels of `spencnn-ntt`.
+//! type ([`RnsPoly`], [`RingContext`]). Inside the crate it also holds the basis conversion, the
+//! exact division with rounding (mod-down and rescale), CRT reconstruction and the samplers.
+//! The element-wise arithmetic runs on the kernels of `spencnn-ntt`.
 
 mod basis_conversion;
 mod buffer_pool;

@@ -1,8 +1,9 @@
 //! The RLWE layer: the [`Context`] of a parameter set, keys, and hybrid key switching split
-//! into named steps (see [`key_switch`](self#functions)): [`Decomposition::new`] (decompose into
-//! digits and extend to `Q·P`), [`key_switch_extended`] (inner product with the key), and
-//! [`mod_down`] (divide by `P`). [`key_switch`] runs the three; hoisting is "decompose once,
-//! call [`key_switch_hoisted`] or [`automorphism_hoisted`] for many keys".
+//! into named steps: [`Decomposition::new`] (decompose into digits and extend to `Q_ℓ·P`),
+//! [`key_switch_extended`] (inner product with the key), and [`mod_down`] (divide by `P`).
+//! [`key_switch`] runs the three; hoisting is "decompose once, call [`key_switch_hoisted`] or
+//! [`automorphism_hoisted`] for many keys"; [`automorphism_hoisted_extended`] stops before the
+//! mod-down, so that a sum of many rotated terms needs one mod-down (double hoisting).
 
 mod context;
 mod decomposition;
