@@ -83,11 +83,12 @@ impl Encoder {
         Self { ctx: Arc::clone(ctx), fft: Arc::new(SpecialFft::new(ctx.params().n())) }
     }
 
-    /// Encodes real values (padded with zeros to `slots`) at `level` and `scale`.
+    /// Encodes real values (padded with zeros to `slots`, a power of two `≤ N/2`) at `level`
+    /// (over the primes `q_0, …, q_level`; see the crate documentation on levels) and `scale`.
     ///
     /// # Errors
     /// [`CkksError::InvalidSlotCount`], [`CkksError::TooManyValues`],
-    /// [`CkksError::LevelOutOfRange`], [`CkksError::InvalidScale`],
+    /// [`CkksError::LevelOutOfRange`] above the top level, [`CkksError::InvalidScale`],
     /// [`CkksError::EncodingOverflow`].
     pub fn encode_real(&self, values: &[f64], slots: usize, level: usize, scale: f64) -> Result<Plaintext, CkksError> {
         self.encode(&to_complex(values), slots, level, scale, 0)

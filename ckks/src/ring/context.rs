@@ -23,7 +23,7 @@ impl RingContext {
     /// # Errors
     /// An NTT error for a prime the arithmetic layer refuses (cannot happen for validated
     /// parameters).
-    pub fn new(params: &Parameters) -> Result<Self, CkksError> {
+    pub(crate) fn new(params: &Parameters) -> Result<Self, CkksError> {
         let primes: Vec<u64> = params.q_primes().iter().chain(params.p_primes()).copied().collect();
         let plans = primes.iter().map(|&q| NttPlan::new(params.n(), q)).collect::<Result<Vec<_>, _>>()?;
         let moduli = plans.iter().map(|plan| *plan.modulus()).collect();

@@ -61,8 +61,8 @@ impl<R: Representation> Zeroize for RnsPoly<R> {
 }
 
 impl<R: Representation> RnsPoly<R> {
-    /// The zero polynomial with `q_limbs` Q limbs and `p_limbs` P limbs.
-    pub fn zero(ring: &RingContext, q_limbs: usize, p_limbs: usize) -> Self {
+    /// The zero polynomial with `q_limbs ≤ L` Q limbs and `p_limbs` (0 or `k`) P limbs.
+    pub(crate) fn zero(ring: &RingContext, q_limbs: usize, p_limbs: usize) -> Self {
         Self::from_data(ring.n(), q_limbs, p_limbs, buffer_pool::take_zeroed(ring.n() * (q_limbs + p_limbs)))
     }
 
