@@ -192,10 +192,10 @@ fn errors_are_typed_and_edge_degrees_work() {
     let x = [0.25, -0.5];
     let ct = f.encrypt(&x.map(Complex::from));
     let p63 = Polynomial::chebyshev(&decaying_coefficients(63, 1), Interval::UNIT).unwrap();
-    let low = evaluator.drop_to_level(&ct, 6).unwrap();
+    let low = evaluator.drop_to_level(&ct, 5).unwrap();
     assert_eq!(
         poly_eval.evaluate(&low, &p63).unwrap_err(),
-        CircuitError::InsufficientLevels { needed: 6, available: 5, level: 6 }
+        CircuitError::InsufficientLevels { needed: 6, available: 5, level: 5 }
     );
     assert!(matches!(poly_eval.evaluate_to_scale(&ct, &p63, f64::NAN), Err(CircuitError::InvalidTargetScale { .. })));
     assert!(matches!(poly_eval.evaluate_to_scale(&ct, &p63, -1.0), Err(CircuitError::InvalidTargetScale { .. })));
