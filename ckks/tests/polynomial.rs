@@ -179,6 +179,12 @@ fn the_interval_map_costs_a_level_only_when_it_cannot_be_folded() {
     };
     assert_eq!(levels_at(40.0), 6, "scale above q/8: one level for the map");
     assert_eq!(levels_at(36.9), 5, "scale below q/8: folded");
+    // The same decision without a ciphertext, at the boundary the evaluator reports.
+    let boundary = poly_eval.max_folding_scale(interval, top);
+    assert!((boundary.log2() - 37.0).abs() < 0.01, "about q/8: 2^{}", boundary.log2());
+    assert_eq!(poly_eval.levels_consumed_at(&p, top, boundary), 5);
+    assert_eq!(poly_eval.levels_consumed_at(&p, top, boundary * 1.001), 6);
+    assert_eq!(poly_eval.max_folding_scale(Interval::UNIT, top), f64::INFINITY);
     let unit = Polynomial::chebyshev(&[0.0, 1.0, 0.5], Interval::UNIT).unwrap();
     let pt = f.encoder.encode_real(&[0.5], 1, top, 2f64.powi(40)).unwrap();
     assert_eq!(poly_eval.levels_consumed(&unit, &f.encryptor.encrypt(&pt, &f.pk).unwrap()), 2);

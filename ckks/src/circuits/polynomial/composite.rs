@@ -81,8 +81,14 @@ impl PolynomialEvaluator<'_> {
     /// product with the input, and one level when the first stage's interval map cannot be
     /// folded into the input's scale).
     pub fn levels_consumed_composite(&self, composite: &CompositePolynomial, input: &Ciphertext) -> usize {
+        self.levels_consumed_composite_at(composite, input.level(), input.scale())
+    }
+
+    /// [`PolynomialEvaluator::levels_consumed_composite`] for an input at `level` with
+    /// `scale`, before any ciphertext exists (for planners).
+    pub fn levels_consumed_composite_at(&self, composite: &CompositePolynomial, level: usize, scale: f64) -> usize {
         let first = &composite.stages[0];
-        self.levels_consumed(first, input) + composite.depth() - first.depth()
+        self.levels_consumed_at(first, level, scale) + composite.depth() - first.depth()
     }
 
     /// `composite(input)` at the input's scale.
