@@ -29,9 +29,8 @@ def main():
           "| worst bits ours / OpenFHE | mean bits ours / OpenFHE |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in ours[0]:
-        for row in ours[0][n]:
-            if not row.startswith("chebyshev_"):
-                continue
+        rows = sorted((r for r in ours[0][n] if r.startswith("chebyshev_")), key=lambda r: int(r.split("_")[1]))
+        for row in rows:
             degree = row.split("_")[1]
             a = ours[0][n][row]
             b = peer[0].get(n, {}).get(row, {"skipped": "not run"})
