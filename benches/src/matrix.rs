@@ -42,8 +42,8 @@ fn levels_of_chain(top: usize, full: bool) -> Vec<usize> {
     levels
 }
 
-/// Criterion's timing: 10 samples over 0.5 s after 0.2 s of warm-up by default (a median to
-/// within a few percent on a quiet machine); 30 samples over 2 s after 0.5 s in full.
+/// Criterion's timing: 10 samples over 0.5 s after 0.2 s of warm-up by default, 30 samples
+/// over 2 s after 0.5 s in full.
 /// Command-line options (`-- --measurement-time 5`, a filter) still override these.
 pub fn criterion() -> Criterion {
     let criterion = Criterion::default();
