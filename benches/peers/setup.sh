@@ -13,8 +13,9 @@ which=${1:-all}
 
 make_venv() { # name interpreter requirements
   local name=$1 python=$2 requirements=$3
-  if ! command -v "$python" >/dev/null 2>&1; then
-    echo "setup: $python not found; set PYTHON_${name^^} to a suitable interpreter" >&2
+  # `command -v` is not enough: a version manager's shim exists even when it cannot run.
+  if ! "$python" -c "import venv" >/dev/null 2>&1; then
+    echo "setup: cannot run $python; set PYTHON_${name^^} to a suitable interpreter" >&2
     return 1
   fi
   echo "setup: $venvs/$name with $("$python" --version 2>&1)" >&2
