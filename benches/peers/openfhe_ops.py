@@ -29,14 +29,13 @@ ARGS = ARGS_PARSER.parse_args()
 # OpenMP reads this when the library loads, so it must be set before the import.
 os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
 
-import json  # noqa: E402
 import math  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 
 import numpy  # noqa: E402
 import openfhe  # noqa: E402
 
-from timing import FULL, QUICK, max_abs_error, median_micros, uniform_values  # noqa: E402
+from timing import FULL, QUICK, max_abs_error, median_micros, report, uniform_values  # noqa: E402
 
 DEPTH = {8192: 2, 16384: 7}
 HOISTED_STEPS = list(range(1, 9))
@@ -188,25 +187,15 @@ def measure(n, policy):
 
 
 def main():
-    policy = QUICK if ARGS.quick else FULL
-    result, metas = {}, {}
-    for n in (int(v) for v in ARGS.n.split(",")):
-        if n not in DEPTH:
-            sys.exit(f"no configuration for N={n} (8192 or 16384)")
-        result[f"N={n}"], metas[f"N={n}"] = measure(n, policy)
-    result["meta"] = {
+    meta = {
         "library": f"OpenFHE via openfhe {version('openfhe')} (Python wheel)",
-        "unit": "median microseconds per call (Python call overhead included)",
-        "scale": "2^40",
         "threads": ARGS.threads,
-        "quick": ARGS.quick,
         "rescaling": "FIXEDMANUAL",
         "key_switching": "HYBRID",
         "notes": "encode from a numpy array; decrypt_decode = Decrypt (OpenFHE decodes inside Decrypt); "
         "rotate_8steps_hoisted_total = EvalFastRotationPrecompute + 8 EvalFastRotation",
-        "params": metas,
     }
-    print(json.dumps(result, indent=1))
+    report(ARGS.n, DEPTH, measure, QUICK if ARGS.quick else FULL, meta)
 
 
 if __name__ == "__main__":

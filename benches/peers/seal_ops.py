@@ -14,7 +14,6 @@ Every operation acts on fresh top-level ciphertexts; SEAL runs one thread per op
     python seal_ops.py [--n 8192,16384] [--quick]
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import tempfile
 import tenseal
 import tenseal.sealapi as seal
 
-from timing import FULL, QUICK, max_abs_error, median_micros, uniform_values
+from timing import FULL, QUICK, max_abs_error, median_micros, report, uniform_values
 
 Q_BITS = {8192: [60, 40, 40], 16384: [60] + [40] * 7}
 P_BITS = [60]
@@ -173,22 +172,12 @@ def main():
     parser.add_argument("--n", default="8192,16384", help="ring degrees, comma-separated")
     parser.add_argument("--quick", action="store_true", help="short smoke-test timing")
     args = parser.parse_args()
-    policy = QUICK if args.quick else FULL
-    result, metas = {}, {}
-    for n in (int(v) for v in args.n.split(",")):
-        if n not in Q_BITS:
-            sys.exit(f"no configuration for N={n} (8192 or 16384)")
-        result[f"N={n}"], metas[f"N={n}"] = measure(n, policy)
-    result["meta"] = {
+    meta = {
         "library": f"Microsoft SEAL via tenseal {tenseal.__version__} (tenseal.sealapi)",
-        "unit": "median microseconds per call (Python call overhead included)",
-        "scale": "2^40",
         "threads": 1,
-        "quick": args.quick,
         "notes": "encode converts a Python list of N/2 floats; sizes are SEAL's save() (zstd)",
-        "params": metas,
     }
-    print(json.dumps(result, indent=1))
+    report(args.n, Q_BITS, measure, QUICK if args.quick else FULL, meta)
 
 
 if __name__ == "__main__":

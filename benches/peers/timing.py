@@ -6,7 +6,9 @@ Each operation gets a few untimed warm-up calls; then every call is timed on its
 reached, and the median is reported in microseconds (rounded to 0.01 µs). The figures include
 the Python call overhead of the bindings (about 1 µs per call).
 """
+import json
 import statistics
+import sys
 import time
 from dataclasses import dataclass, replace
 
@@ -62,3 +64,22 @@ def uniform_values(count, seed):
         state ^= (state << 17) & mask
         values.append((state >> 11) / float(1 << 53) * 2.0 - 1.0)
     return values
+
+
+def report(sizes, supported, measure, policy, meta):
+    """Runs `measure(n, policy) -> (ops, params)` for every ring degree of the comma-separated
+    `sizes` and prints the JSON object of `ckks-ops`: `{"N=n": ops, ..., "meta": meta}` with the
+    per-size parameters under `meta["params"]`. Exits with a message on an unsupported size."""
+    result, params = {}, {}
+    for n in (int(v) for v in sizes.split(",")):
+        if n not in supported:
+            sys.exit(f"no configuration for N={n} ({' or '.join(map(str, sorted(supported)))})")
+        result[f"N={n}"], params[f"N={n}"] = measure(n, policy)
+    result["meta"] = {
+        "unit": "median microseconds per call (Python call overhead included)",
+        "scale": "2^40",
+        "quick": policy == QUICK,
+        **meta,
+        "params": params,
+    }
+    print(json.dumps(result, indent=1))
