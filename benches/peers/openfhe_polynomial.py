@@ -17,10 +17,10 @@ uniform in [-1, 1]. Precision: -log2 of the worst and of the mean absolute error
 numpy's Chebyshev series. Levels consumed: the towers dropped plus the pending rescale
 (FLEXIBLEAUTO leaves the last product unrescaled: noise scale degree 2).
 
-Set-up (OpenFHE's wheel needs CPython 3.10), outside the repository:
-    python3.10 -m venv ~/venvs/openfhe && ~/venvs/openfhe/bin/pip install openfhe==1.6.1.0.22.4 numpy
-Usage: ~/venvs/openfhe/bin/python benches/peers/openfhe_polynomial.py [--n 16384,65536]
+Set-up: `benches/peers/setup.sh openfhe` (CPython 3.10, requirements-openfhe.txt).
+Usage: target/peers/openfhe/bin/python benches/peers/openfhe_polynomial.py [--n 16384,65536]
        [--min-time 1.0] [--threads 1] [--quick]
+Run it against ours with benches/scripts/polynomial-side-by-side.sh.
 """
 import argparse
 import os

@@ -124,6 +124,7 @@ fn products_of_ladder_scaled_operands_land_on_the_ladder() {
     assert_precision("x^64", &expected, &f.decrypt(&ct), 22.0);
     for preset in Preset::ALL {
         let ladder = ScaleLadder::new(&preset.build().unwrap());
+        println!("{preset:?}: ladder within 2^{:.1} of the default scale", ladder.max_relative_drift().log2());
         assert!(ladder.max_relative_drift() < 2f64.powi(-10), "{preset:?}: {}", ladder.max_relative_drift());
     }
 }
