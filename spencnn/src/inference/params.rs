@@ -31,9 +31,10 @@ const MAX_CHAIN_PRIME_BITS: u32 = 60;
 /// Largest scale considered (precision beyond this is not needed for inference).
 const MAX_LOG_SCALE: u32 = 50;
 
-/// Bits by which measured CKKS errors exceed the simulated rounding noise: key-switching
-/// error (multiplied by the weight plaintexts before the mod-down in hoisted sums), encoding
-/// and encryption error. Measured over the bundled networks (`docs/inference.md`): 1.3 bits
+/// Bits by which measured CKKS errors exceed the simulated rounding noise: key-switching error (multiplied by
+/// the weight plaintexts before the mod-down in hoisted sums), encoding and encryption error. Measured over
+/// the bundled networks
+/// ([`docs/inference.md`](https://github.com/spencnn/spencnn/blob/main/docs/inference.md)): 1.3 bits
 /// (ResNet-20) to 6.4 (VGG-5), 2.5 (LeNet, random weights) and 3.5 (LeNet, trained).
 pub const UNMODELLED_NOISE_BITS: f64 = 3.0;
 /// Seeded random inputs of the precision probe (the worst is kept).

@@ -171,7 +171,8 @@ pub struct LayerReport {
     pub level_out: usize,
     /// Operation counts derived from the layer's instructions.
     pub counts: OpCounts,
-    /// For linear layers: the baby/giant split chosen (see `docs/planner.md`).
+    /// For linear layers: the baby/giant split chosen (see
+    /// [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md)).
     pub split: Option<String>,
 }
 
