@@ -300,7 +300,7 @@ pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstima
         |spec: &crate::plan::PlainSpec| (spec.level + 1 + if spec.extended { special } else { 0 }) * limb;
     let mut per_layer = vec![0usize; schedule.layers.len()];
     for instr in &schedule.instrs {
-        let ids = crate::backend::plain_reads(&instr.op);
+        let ids = instr.op.plaintexts();
         per_layer[instr.layer] +=
             ids.iter().map(|id| plaintext_size(&schedule.plaintexts[id.0 as usize])).sum::<usize>();
     }
@@ -309,7 +309,7 @@ pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstima
         plaintext_bytes: schedule
             .plaintexts
             .iter()
-            .zip(super::runner::referenced_plaintexts(schedule))
+            .zip(crate::backend::runner::referenced_plaintexts(schedule))
             .filter(|(_, used)| *used)
             .map(|(spec, _)| plaintext_size(spec))
             .sum(),

@@ -106,3 +106,8 @@ pub enum TrainError {
 pub(crate) fn unit_f32(rng: &mut impl RngCore) -> f32 {
     (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32
 }
+
+/// The README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

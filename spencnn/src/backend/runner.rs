@@ -1,12 +1,18 @@
-//! The parallel schedule runner: layer by layer, independent instructions at once.
+//! The schedule interpreter: layer by layer, independent instructions at once, on any
+//! [`Backend`]. It is the only one: [`execute`] is [`run`] on a one-thread pool.
 //!
 //! Instructions of one layer (a run of consecutive instructions with the same
 //! [`crate::plan::Instr::layer`]) are grouped into *waves*: an instruction's wave is one more
 //! than the latest wave of the layer that produced one of its inputs. A wave's instructions
 //! (e.g. the fused multiply-accumulates of all output ciphertexts) run on the rayon pool; the
 //! operations themselves parallelise further (rotation steps, term chunks). Values are freed
-//! once their last reader ran. The result does not depend on the thread count: CKKS
-//! evaluation is exact modular arithmetic and every instruction is deterministic.
+//! once their last reader ran (a value read by nothing, or a schedule output, is kept). The
+//! result does not depend on the thread count: CKKS evaluation is exact modular arithmetic,
+//! the simulator is exact slot arithmetic, and every instruction is deterministic. With one
+//! thread the order of the backend calls is fixed by the schedule and the plaintext policy
+//! alone (waves in order; in a wave, the batched fused sums first, then the other instructions
+//! in index order), which a backend with state, such as the noisy simulator's random source,
+//! needs to be reproducible.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,10 +21,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::backend::{
-    Backend, BackendError, ExecError, Produced, Stored, dispatch, encode_plaintext, plain_reads, reads,
-};
-use crate::plan::{Op, OpCounts, PlainId, Schedule, ValueId};
+use super::dispatch::{Produced, Stored, dispatch, encode_plaintext};
+use super::{Backend, BackendError, ExecError};
+use crate::plan::{Op, OpCounts, PlainId, Schedule};
 
 /// Where the runner gets the encoded plaintexts.
 pub enum Plaintexts<'a, P> {
@@ -31,10 +36,10 @@ pub enum Plaintexts<'a, P> {
 }
 
 /// The plaintexts some instruction of `schedule` reads.
-pub fn referenced_plaintexts(schedule: &Schedule) -> Vec<bool> {
+pub(crate) fn referenced_plaintexts(schedule: &Schedule) -> Vec<bool> {
     let mut used = vec![false; schedule.plaintexts.len()];
     for instr in &schedule.instrs {
-        for id in plain_reads(&instr.op) {
+        for id in instr.op.plaintexts() {
             used[id.0 as usize] = true;
         }
     }
@@ -86,26 +91,12 @@ fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
     segments
 }
 
-/// The values an operation writes.
-pub(crate) fn writes(op: &Op) -> Vec<ValueId> {
-    match op {
-        Op::RotateHoistedExt { dsts, .. } => dsts.clone(),
-        Op::MulAccExt { dst, .. }
-        | Op::RotateSum { dst, .. }
-        | Op::MulPlain { dst, .. }
-        | Op::AddPlain { dst, .. }
-        | Op::Add { dst, .. }
-        | Op::Rescale { dst, .. }
-        | Op::Square { dst, .. }
-        | Op::DropLevels { dst, .. } => vec![*dst],
-    }
-}
-
 /// Runs `schedule` on `backend` from `inputs`; calls `on_layer` after each layer (for progress
 /// bars). Returns the output ciphertexts and the per-layer runs.
 ///
 /// # Errors
-/// [`ExecError`] as [`crate::backend::execute`].
+/// [`ExecError::InputCount`] for a wrong number of inputs, [`ExecError::Backend`] when an
+/// operation (or an encoding) fails, [`ExecError::MissingValue`] for a malformed schedule.
 pub fn run<B>(
     schedule: &Schedule,
     backend: &B,
@@ -124,7 +115,7 @@ where
     }
     let mut readers = vec![0usize; schedule.num_values];
     for instr in &schedule.instrs {
-        for v in reads(&instr.op) {
+        for v in instr.op.reads() {
             readers[v.0 as usize] += 1;
         }
     }
@@ -142,7 +133,7 @@ where
             Plaintexts::Preencoded(_) | Plaintexts::OnDemand => HashMap::new(),
             Plaintexts::PerLayer => {
                 let mut ids: Vec<PlainId> =
-                    schedule.instrs[range.clone()].iter().flat_map(|i| plain_reads(&i.op)).collect();
+                    schedule.instrs[range.clone()].iter().flat_map(|i| i.op.plaintexts()).collect();
                 ids.sort_unstable();
                 ids.dedup();
                 ids.par_iter()
@@ -178,7 +169,7 @@ where
             produced.extend(single?);
             for &i in &wave {
                 counts = counts + OpCounts::of(&schedule.instrs[i].op);
-                for v in reads(&schedule.instrs[i].op) {
+                for v in schedule.instrs[i].op.reads() {
                     readers[v.0 as usize] -= 1;
                     if readers[v.0 as usize] == 0 {
                         store[v.0 as usize] = None;
@@ -218,8 +209,8 @@ fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> 
     let mut waves: Vec<Vec<usize>> = Vec::new();
     for i in range {
         let op = &schedule.instrs[i].op;
-        let wave = reads(op).iter().filter_map(|v| wave_of_value.get(&v.0)).map(|w| w + 1).max().unwrap_or(0);
-        for v in writes(op) {
+        let wave = op.reads().iter().filter_map(|v| wave_of_value.get(&v.0)).map(|w| w + 1).max().unwrap_or(0);
+        for v in op.writes() {
             wave_of_value.insert(v.0, wave);
         }
         if waves.len() <= wave {
@@ -311,7 +302,7 @@ where
         return Ok(vec![(*dst, Stored::Ct(ct))]);
     }
     let encoded: HashMap<u32, B::Plaintext> = if on_demand {
-        plain_reads(op)
+        op.plaintexts()
             .par_iter()
             .map(|&id| encode_plaintext(schedule, backend, id).map(|p| (id.0, p)))
             .collect::<Result<_, _>>()
@@ -320,4 +311,24 @@ where
         HashMap::new()
     };
     dispatch(backend, op, i, store, |id| plaintext(id).or_else(|| encoded.get(&id.0)))
+}
+
+/// Runs `schedule` on `backend` from `inputs` and returns the outputs: [`run`] on a one-thread
+/// pool, each plaintext encoded by the instruction that reads it. The sequence of backend
+/// calls depends on the schedule alone (see the module documentation).
+///
+/// # Errors
+/// As [`run`]; [`ExecError::Threads`] when the thread cannot be started.
+pub fn execute<B>(schedule: &Schedule, backend: &B, inputs: Vec<B::Ciphertext>) -> Result<Vec<B::Ciphertext>, ExecError>
+where
+    B: Backend + Sync,
+    B::Ciphertext: Send + Sync,
+    B::Extended: Send + Sync,
+    B::Plaintext: Send + Sync,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| ExecError::Threads { reason: e.to_string() })?;
+    pool.install(|| run(schedule, backend, inputs, &Plaintexts::OnDemand, |_| {})).map(|(outputs, _)| outputs)
 }

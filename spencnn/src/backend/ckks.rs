@@ -14,10 +14,11 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use spencnn_ckks::{Ciphertext, CkksError, Context, Encoder, Evaluator, ExtendedCiphertext, Plaintext};
+use spencnn_ckks::{
+    Ciphertext, CkksError, Context, Encoder, Evaluator, ExtendedCiphertext, GaloisKeys, Plaintext, RelinKey,
+};
 
-use super::messages::EvaluationKeys;
-use crate::backend::{Backend, BackendError};
+use super::{Backend, BackendError};
 use crate::plan::PlainId;
 
 /// Terms per parallel chunk of a fused multiply-accumulate.
@@ -40,19 +41,27 @@ fn failed(op: &'static str) -> impl Fn(CkksError) -> BackendError {
 #[derive(Debug, Clone)]
 pub struct CkksPlaintext(pub Plaintext);
 
-/// The CKKS backend of the server: public context and evaluation keys only.
+/// The CKKS backend of a server: public context and evaluation keys only.
 #[derive(Debug)]
 pub struct CkksBackend<'k> {
     evaluator: Evaluator,
     encoder: Encoder,
-    keys: &'k EvaluationKeys,
+    galois: &'k GaloisKeys,
+    relin: Option<&'k RelinKey>,
     slots: usize,
 }
 
 impl<'k> CkksBackend<'k> {
-    /// A backend over `ctx` with the client's evaluation keys.
-    pub fn new(ctx: &Arc<Context>, keys: &'k EvaluationKeys) -> Self {
-        Self { evaluator: Evaluator::new(ctx), encoder: Encoder::new(ctx), keys, slots: ctx.params().max_slots() }
+    /// A backend over `ctx` with a client's Galois keys and, when the schedule squares, its
+    /// relinearization key.
+    pub fn new(ctx: &Arc<Context>, galois: &'k GaloisKeys, relin: Option<&'k RelinKey>) -> Self {
+        Self {
+            evaluator: Evaluator::new(ctx),
+            encoder: Encoder::new(ctx),
+            galois,
+            relin,
+            slots: ctx.params().max_slots(),
+        }
     }
 
     /// The evaluator.
@@ -119,7 +128,7 @@ impl Backend for CkksBackend<'_> {
         let hoisted = e.hoist(ct).map_err(failed(op))?;
         steps
             .par_iter()
-            .map(|&s| e.rotate_hoisted_extended(&hoisted, step_i64(s), &self.keys.galois).map_err(failed(op)))
+            .map(|&s| e.rotate_hoisted_extended(&hoisted, step_i64(s), self.galois).map_err(failed(op)))
             .collect()
     }
 
@@ -236,9 +245,7 @@ impl Backend for CkksBackend<'_> {
 
     fn square(&self, ct: &Ciphertext) -> Result<Ciphertext, BackendError> {
         let rlk = self
-            .keys
             .relin
-            .as_ref()
             .ok_or(BackendError::Failed { op: "square", reason: "no relinearization key was sent".to_string() })?;
         self.evaluator.square_relin(ct, rlk).map_err(failed("square"))
     }
