@@ -63,8 +63,8 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     let sk = keygen.secret_key();
     let pk = keygen.public_key(&sk)?;
     let rlk = keygen.relin_key(&sk)?;
-    let gk1 = keygen.galois_keys(&sk, &[1], false)?;
-    let gk8 = keygen.galois_keys(&sk, &STEPS8, false)?;
+    let gk1 = keygen.galois_keys(&sk, &[1], Conjugation::Exclude)?;
+    let gk8 = keygen.galois_keys(&sk, &STEPS8, Conjugation::Exclude)?;
     let encoder = Encoder::new(&ctx);
     let mut encryptor = Encryptor::new(&ctx);
     let decryptor = Decryptor::new(&ctx);
@@ -103,7 +103,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     time("decrypt_decode", policy, &mut || {
         drop(encoder.decode_real(&decryptor.decrypt(&ctx_x, &sk).unwrap()).unwrap())
     });
-    let low = eval.drop_to_level(&ctx_x, 1)?;
+    let low = eval.drop_to_level(&ctx_x, 0)?;
     time("decrypt_decode_1prime", policy, &mut || {
         drop(encoder.decode_real(&decryptor.decrypt(&low, &sk).unwrap()).unwrap())
     });
@@ -163,7 +163,9 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "secret_key_bytes": sk.to_bytes(&ctx)?.len(),
     });
     time("keygen_relin", keygen_policy, &mut || drop(keygen.relin_key(&sk).unwrap()));
-    time("keygen_galois_1step", keygen_policy, &mut || drop(keygen.galois_keys(&sk, &[1], false).unwrap()));
+    time("keygen_galois_1step", keygen_policy, &mut || {
+        drop(keygen.galois_keys(&sk, &[1], Conjugation::Exclude).unwrap())
+    });
 
     let meta = json!({
         "q_bits": bits(params.q_primes()),
@@ -171,7 +173,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "dnum": params.dnum(),
         "log_qp": params.log_qp_bits(),
         "max_log_qp_128": spencnn_ckks::params::max_log_qp_128(params.log_n()),
-        "data_limbs_at_top": top,
+        "data_limbs_at_top": params.q_primes().len(),
         "slots": slots,
         "max_err_mult": err_mult,
         "max_err_rot": err_rot,
