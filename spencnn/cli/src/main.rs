@@ -52,11 +52,49 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
-            for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            eprint!("{}", render_error(&error));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// `error: ...` and one `caused by: ...` line per cause. A cause whose text its parent's
+/// message already includes (errors that print their source) is not repeated.
+fn render_error(error: &anyhow::Error) -> String {
+    let mut out = format!("error: {error}\n");
+    let mut shown = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            out += &format!("  caused by: {text}\n");
+        }
+        shown = text;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("instruction 3: {source}")]
+    struct Repeats {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn causes_are_listed_once() {
+        let io = || std::io::Error::other("disk on fire");
+        let chained: anyhow::Result<()> = Err(io()).context("cannot write out.bin");
+        assert_eq!(
+            super::render_error(&chained.unwrap_err()),
+            "error: cannot write out.bin\n  caused by: disk on fire\n"
+        );
+        let repeating: anyhow::Result<()> = Err(Repeats { source: io() }).context("the run failed");
+        assert_eq!(
+            super::render_error(&repeating.unwrap_err()),
+            "error: the run failed\n  caused by: instruction 3: disk on fire\n"
+        );
     }
 }
