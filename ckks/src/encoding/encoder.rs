@@ -8,6 +8,7 @@ use super::complex::Complex;
 use super::plaintext::Plaintext;
 use super::special_fft::SpecialFft;
 use crate::error::CkksError;
+use crate::params::Parameters;
 use crate::rlwe::Context;
 use spencnn_ntt::vector;
 
@@ -22,10 +23,19 @@ use crate::ring::{Coefficient, RnsPoly, crt, residue_of_i128};
 pub const ENCODING_HEADROOM_BITS: u32 = 1;
 
 /// `log2` of the largest scaled coefficient magnitude encodable at `level` (see
-/// [`ENCODING_HEADROOM_BITS`]).
-pub(crate) fn log2_max_scaled_magnitude(ctx: &Context, level: usize) -> f64 {
-    let log2_q: f64 = ctx.params().q_primes_at(level).iter().map(|&q| (q as f64).log2()).sum();
+/// [`ENCODING_HEADROOM_BITS`]; `level` is clamped to the top level).
+fn log2_max_scaled_magnitude(params: &Parameters, level: usize) -> f64 {
+    let log2_q: f64 = params.q_primes_at(level).iter().map(|&q| (q as f64).log2()).sum();
     log2_q - f64::from(1 + ENCODING_HEADROOM_BITS)
+}
+
+/// The largest magnitude of a scaled coefficient encodable at `level` under `params`:
+/// `Q_ℓ / 2^(1 + ENCODING_HEADROOM_BITS)` (infinite when that exceeds `f64`), `None` above the
+/// top level. A slot vector encodes when the largest of its scaled coefficients (after the
+/// inverse FFT, at most the largest `|value| · scale`) stays within it. Needs no context, so
+/// that a received parameter set can be checked before one is built.
+pub fn max_scaled_magnitude(params: &Parameters, level: usize) -> Option<f64> {
+    (level <= params.max_level()).then(|| log2_max_scaled_magnitude(params, level).exp2())
 }
 
 /// Refuses a largest scaled coefficient `largest` (a magnitude) that is not finite or exceeds
@@ -34,7 +44,7 @@ pub(crate) fn check_scaled_magnitude(ctx: &Context, level: usize, largest: f64) 
     if !largest.is_finite() {
         return Err(CkksError::EncodingOverflow { value: largest });
     }
-    let log2_max = log2_max_scaled_magnitude(ctx, level);
+    let log2_max = log2_max_scaled_magnitude(ctx.params(), level);
     let largest = largest.round();
     if largest > 0.0 && largest.log2() > log2_max {
         return Err(CkksError::ValueExceedsModulus { log2_magnitude: largest.log2(), level, log2_max });
@@ -177,7 +187,7 @@ impl Encoder {
     /// [`CkksError::LevelOutOfRange`] above the top level.
     pub fn max_scaled_magnitude(&self, level: usize) -> Result<f64, CkksError> {
         self.ctx.q_limbs_at(level)?;
-        Ok(log2_max_scaled_magnitude(&self.ctx, level).exp2())
+        Ok(log2_max_scaled_magnitude(self.ctx.params(), level).exp2())
     }
 
     fn check_slots(&self, slots: usize) -> Result<(), CkksError> {
