@@ -10,6 +10,7 @@ use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{CostModel, PlanConfig};
 use spencnn::variant::{Weights, build_variant};
 
+use crate::bounds;
 use crate::options::{VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
@@ -26,10 +27,10 @@ pub(crate) struct PlanArgs {
     variant: Option<VariantArg>,
     /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio
     /// for random weights; none for a weights file, which carries its own zeros].
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::prune_ratio)]
     prune: Option<f64>,
     /// log2 of the ring degree N [default: the network's documented degree].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Weights (safetensors) of one variant (--variant, or detected); the other variant uses
     /// seeded random weights.
