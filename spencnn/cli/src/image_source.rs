@@ -113,3 +113,47 @@ impl ImageSource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets").join(name)
+    }
+
+    #[test]
+    fn random_images_are_made_when_asked_for() {
+        let selection = ImageSelection { image: None, labels: None, index: 0, count: 100_000, seed: 3 };
+        let source = ImageSource::open(&selection, [1, 28, 28]).unwrap();
+        // Opening holds no pixels: the largest count costs nothing up front.
+        assert!(matches!(source, ImageSource::Random { count: 100_000, .. }));
+        assert_eq!(source.len(), 100_000);
+        let (index, last, label) = source.get(99_999).unwrap();
+        assert_eq!((index, label), (99_999, None));
+        assert_eq!(last.data, Tensor3::random_unit([1, 28, 28], 3 + 99_999).data);
+    }
+
+    #[test]
+    fn an_idx_range_is_checked_when_opened_and_read_one_image_at_a_time() {
+        let (images, labels) = (asset("mnist-test-20-images-idx3-ubyte"), asset("mnist-test-20-labels-idx1-ubyte"));
+        let select = |index, count| ImageSelection {
+            image: Some(images.as_path()),
+            labels: Some(labels.as_path()),
+            index,
+            count,
+            seed: 1,
+        };
+        let source = ImageSource::open(&select(18, 2), [1, 28, 28]).unwrap();
+        assert_eq!(source.len(), 2);
+        let (index, _, label) = source.get(1).unwrap();
+        assert_eq!(index, 19);
+        assert!(label.is_some_and(|l| l <= 9));
+        for (index, count) in [(19, 2), (20, 1), (usize::MAX, 1)] {
+            let err = ImageSource::open(&select(index, count), [1, 28, 28]).err().unwrap();
+            assert!(err.to_string().contains("--index"), "{err}");
+        }
+        let wrong_shape = ImageSource::open(&select(0, 1), [3, 32, 32]).err().unwrap();
+        assert!(wrong_shape.to_string().contains("cannot use"), "{wrong_shape}");
+    }
+}
