@@ -10,10 +10,9 @@ use std::sync::OnceLock;
 use common::{LOG_N, small_cnn, test_options};
 use spencnn::inference::wire::{WIRE_HEADER_LEN, WireError};
 use spencnn::inference::{
-    Client, ClientPolicy, EncodingPolicy, EncryptedImage, EncryptedLogits, InferError, ModelInterface, ParamOptions,
-    PolicyError, Server, plan_for_ckks,
+    Client, ClientPolicy, EncodingPolicy, EncryptedImage, EncryptedLogits, InferError, ModelInterface, PolicyError,
+    Server, plan_for_ckks,
 };
-use spencnn::model::zoo::{Network, Variant};
 use spencnn_ckks::params::SecurityLevel;
 use spencnn_ckks::serialization::HEADER_LEN;
 use spencnn_ckks::{
@@ -50,18 +49,7 @@ fn deployment() -> &'static Deployment {
 /// The interface of the SpENCNN LeNet at `N = 2^14` under secure parameters.
 fn lenet_interface() -> &'static ModelInterface {
     static INTERFACE: OnceLock<ModelInterface> = OnceLock::new();
-    INTERFACE.get_or_init(|| {
-        let built = spencnn::variant::build_variant(
-            Network::LeNet,
-            Variant::SpEncnn,
-            &spencnn::plan::PlanConfig::new(14),
-            spencnn::variant::Weights::Random(1),
-            Some(0.5),
-        )
-        .unwrap();
-        let (schedule, _, params) = plan_for_ckks(&built.model, 14, &ParamOptions::default()).unwrap();
-        ModelInterface::new(&schedule, params).unwrap()
-    })
+    INTERFACE.get_or_init(common::secure_lenet_interface)
 }
 
 fn policy_error(result: Result<Client, InferError>) -> PolicyError {

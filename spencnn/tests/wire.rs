@@ -16,7 +16,6 @@ use spencnn::inference::{
     Client, EncodingPolicy, EncryptedImage, EncryptedLogits, EvaluationKeys, InferError, ModelInterface, Server,
     plan_for_ckks,
 };
-use spencnn::model::zoo::{Network, Variant};
 use spencnn_ckks::{SerializationError, SerializedForm};
 
 const LIMIT: usize = 1 << 30;
@@ -100,16 +99,7 @@ fn a_deployment_in_bytes_matches_the_in_memory_path() {
 
 #[test]
 fn the_lenet_interface_round_trips_under_secure_parameters() {
-    let built = spencnn::variant::build_variant(
-        Network::LeNet,
-        Variant::SpEncnn,
-        &spencnn::plan::PlanConfig::new(14),
-        spencnn::variant::Weights::Random(1),
-        Some(0.5),
-    )
-    .unwrap();
-    let (schedule, _, params) = plan_for_ckks(&built.model, 14, &Default::default()).unwrap();
-    let interface = ModelInterface::new(&schedule, params).unwrap();
+    let interface = common::secure_lenet_interface();
     let bytes = interface.to_bytes().unwrap();
     let loaded = ModelInterface::from_bytes(&bytes, 1 << 20).unwrap();
     assert_eq!(loaded.to_bytes().unwrap(), bytes);
