@@ -10,7 +10,7 @@ use super::evaluation_keys::{
     GaloisKey, GaloisKeys, RelinKey, galois_element_for_conjugation, galois_element_for_step, galois_element_inverse,
 };
 use super::keys::{PublicKey, SecretKey};
-use super::switching_key::SwitchingKey;
+use super::switching_key::{KeyStorage, SwitchingKey};
 use crate::error::CkksError;
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, SecretRng, sampling};
@@ -40,6 +40,7 @@ pub enum Conjugation {
 pub struct KeyGenerator {
     ctx: Arc<Context>,
     rng: SecretRng,
+    storage: KeyStorage,
 }
 
 impl KeyGenerator {
@@ -48,13 +49,26 @@ impl KeyGenerator {
     /// # Panics
     /// When the operating system's random source fails (no safe way to continue).
     pub fn new(ctx: &Arc<Context>) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_os() }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_os(), storage: KeyStorage::Expanded }
     }
 
     /// A deterministic generator (tests and reproducible experiments only: anyone with the
     /// seed can recompute the secret key).
     pub fn from_seed(ctx: &Arc<Context>, seed: [u8; 32]) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed) }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed), storage: KeyStorage::Expanded }
+    }
+
+    /// The generator making its relinearization and Galois keys with `storage` (default
+    /// [`KeyStorage::Expanded`]): `Compact` keys are made without ever holding the whole
+    /// uniform half, and are identical to the expanded keys once expanded.
+    pub fn with_key_storage(mut self, storage: KeyStorage) -> Self {
+        self.storage = storage;
+        self
+    }
+
+    /// How the generator's switching keys hold their uniform half.
+    pub fn key_storage(&self) -> KeyStorage {
+        self.storage
     }
 
     /// A fresh secret key with the parameters' distribution.
@@ -114,7 +128,8 @@ impl KeyGenerator {
         let ring = self.ctx.ring();
         let mut s_squared = sk.poly.clone();
         s_squared.mul_assign(&sk.poly, ring)?;
-        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &s_squared, &sk.poly, &mut self.rng);
+        let key =
+            SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &s_squared, &sk.poly, self.storage, &mut self.rng);
         s_squared.zeroize();
         Ok(RelinKey { key, fingerprint: sk.fingerprint })
     }
@@ -147,7 +162,15 @@ impl KeyGenerator {
         let inverse = GaloisPermutation::new(n, galois_element_inverse(galois_element, n))?;
         // The key switches from s to σ_g^{-1}(s); see `GaloisKey`.
         let mut permuted_secret = sk.poly.permuted(&inverse);
-        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &sk.poly, &permuted_secret, &mut self.rng);
+        let key = SwitchingKey::generate(
+            self.ctx.params(),
+            ring,
+            q_limbs,
+            &sk.poly,
+            &permuted_secret,
+            self.storage,
+            &mut self.rng,
+        );
         permuted_secret.zeroize();
         Ok(GaloisKey { galois_element, permutation, key })
     }

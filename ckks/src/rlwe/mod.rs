@@ -24,4 +24,4 @@ pub use key_switch::{
 };
 pub use keygen::{Conjugation, KeyGenerator};
 pub use keys::{PublicKey, SecretKey};
-pub use switching_key::SwitchingKey;
+pub use switching_key::{KeyStorage, SwitchingKey};
