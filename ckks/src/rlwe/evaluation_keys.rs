@@ -162,6 +162,22 @@ impl GaloisKeys {
         Ok(Self { keys, fingerprint: self.fingerprint })
     }
 
+    /// Adds one key (e.g. made by [`KeyGenerator::galois_key_at_level`](super::KeyGenerator::galois_key_at_level)).
+    ///
+    /// # Errors
+    /// [`CkksError::DuplicateGaloisKey`] when the set already holds a key for its element.
+    pub fn insert(&mut self, key: GaloisKey) -> Result<(), CkksError> {
+        match self.keys.entry(key.galois_element) {
+            std::collections::btree_map::Entry::Occupied(_) => {
+                Err(CkksError::DuplicateGaloisKey { galois_element: key.galois_element })
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(key);
+                Ok(())
+            }
+        }
+    }
+
     /// Moves every key of `other` into this set (e.g. keys received one at a time). A default
     /// (empty) set takes the parameters of the first keys merged into it.
     ///
