@@ -1,6 +1,8 @@
-//! `ckks-ops`: single-thread medians of the CKKS operations, printed as ONE JSON object in the
-//! format of `../shared/anchors/ckks_tenseal.py` (`{"N=8192": {op: µs}, "N=16384": {...},
-//! "meta": {...}}`), with the same Q chains and scale, so that the two can be run side by side.
+//! `ckks-ops`: single-thread medians of the CKKS operations, printed as ONE JSON object
+//! (`{"N=8192": {op: µs}, "N=16384": {...}, "meta": {...}}`) in the format of the peer scripts
+//! `benches/peers/seal_ops.py` (SEAL) and `openfhe_ops.py` (OpenFHE), with their Q chains,
+//! scale and timing protocol, so that all three can be run side by side
+//! (`benches/scripts/side-by-side.sh`; `benches/README.md`).
 //!
 //! ```text
 //! cargo run --release -p spencnn-benches --bin ckks-ops [-- --quick] [--n 8192,16384]
@@ -37,7 +39,7 @@ fn bits(primes: &[u64]) -> Vec<u32> {
     primes.iter().map(|q| 64 - q.leading_zeros()).collect()
 }
 
-/// Deterministic values in `[-1, 1)` (a xorshift stream; the peers use their own RNGs).
+/// Deterministic values in `[-1, 1)` (a xorshift stream; the peer scripts draw the same one).
 fn uniform_values(count: usize, seed: u64) -> Vec<f64> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..count)
@@ -232,8 +234,8 @@ fn main() {
             "threads": 1,
             "ntt_isa": spencnn_ntt::Isa::detect().name(),
             "quick": policy.min_iters < TimingPolicy::full().min_iters,
-            "notes": "same Q chains and scale as ckks_tenseal.py; P and dnum are ours (params.*.p_bits, dnum); \
-                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as ckks_openfhe.py",
+            "notes": "same Q chains and scale as benches/peers/seal_ops.py; P and dnum are ours (params.*.p_bits, dnum); \
+                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as openfhe_ops.py",
             "params": metas,
         }),
     );
