@@ -137,12 +137,15 @@ fn calibrated_estimates_scale_with_the_work_and_threads() {
     let ctx = context();
     let params = ctx.params();
     let cost = KeyGenCost::calibrate(&ctx).unwrap();
-    assert!(cost.seconds_per_limb.is_finite() && cost.seconds_per_limb > 0.0);
+    assert!(cost.seconds_per_limb.is_finite() && cost.seconds_per_limb >= 0.0);
+    assert!(cost.seconds_per_key.is_finite() && cost.seconds_per_key >= 0.0);
+    assert!(cost.seconds_per_limb > 0.0 || cost.seconds_per_key > 0.0);
     let set = GaloisKeySet::for_steps_at_levels(params, &STEPS).unwrap();
     let one = set.estimate(params, Some(&cost), 1);
     let two = set.estimate(params, Some(&cost), 2);
     let seconds = one.seconds.unwrap();
-    assert!((seconds - cost.seconds_per_limb * one.work_limbs as f64).abs() <= 1e-12 * seconds.max(1.0));
+    let modelled = cost.seconds_per_key * one.keys as f64 + cost.seconds_per_limb * one.work_limbs as f64;
+    assert!((seconds - modelled).abs() <= 1e-12 * seconds.max(1.0));
     assert!((two.seconds.unwrap() * 2.0 - seconds).abs() <= 1e-12 * seconds.max(1.0));
     // Σ digits × (level + 1 + k) over the keys: levels 1, 2, 2, 3, 3 with α = 2 and k = 1.
     let expected_limbs = [(1, 3), (2, 4), (2, 4), (2, 5), (2, 5)].iter().map(|(d, l)| d * l).sum::<usize>();

@@ -102,10 +102,9 @@ impl GaloisKeySet {
     /// threads, before anything is generated.
     pub fn estimate(&self, params: &Parameters, cost: Option<&KeyGenCost>, threads: usize) -> KeySetEstimate {
         let limb_bytes = params.n() * 8;
-        let p_count = params.p_primes().len();
-        let limbs = |level: usize| SwitchingKey::digit_count(params, level + 1) * (level + 1 + p_count);
-        let work_limbs: usize = self.keys.iter().map(|&(_, level)| limbs(level)).sum();
-        let seconds_one_thread = cost.map(|cost| cost.seconds_per_limb * work_limbs as f64);
+        let work_limbs: usize = self.levels().map(|level| key_limbs(params, level)).sum();
+        let seconds_one_thread =
+            cost.map(|cost| cost.seconds_per_key * self.keys.len() as f64 + cost.seconds_per_limb * work_limbs as f64);
         // Keys are generated in parallel, one per thread: the time divides by the threads
         // that have a key to work on.
         let parallel = threads.clamp(1, self.keys.len().max(1)) as f64;
@@ -135,31 +134,55 @@ pub struct KeySetEstimate {
     pub seconds: Option<f64>,
 }
 
-/// The measured cost of key generation on this machine: seconds per limb of key (see
+/// The measured cost of key generation on this machine: a fixed cost per key (the permuted
+/// secret and the Galois tables, over all primes) and a cost per limb of key (see
 /// [`KeySetEstimate::work_limbs`]), from which the time of any key set is estimated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeyGenCost {
+    /// Single-thread seconds per key, whatever its level.
+    pub seconds_per_key: f64,
     /// Single-thread seconds per limb of generated key.
     pub seconds_per_limb: f64,
 }
 
 impl KeyGenCost {
-    /// Measures the cost by generating one throwaway key of one digit (`α` Q primes, or all
-    /// of them when fewer) with a throwaway secret: about `1/dnum` of a top-level key's time.
+    /// Measures the cost by generating throwaway keys with a throwaway secret: one of a
+    /// single digit (`α` Q primes, or all of them when fewer) and one at the top level, each
+    /// twice (the faster counts: the first also pays for cold caches and fresh pages). Takes
+    /// about three times a top-level key's generation.
     ///
     /// # Errors
     /// Only if the context's parameters are unusable for key generation (not expected).
     pub fn calibrate(ctx: &Arc<Context>) -> Result<Self, CkksError> {
         let params = ctx.params();
-        let level = params.primes_per_digit().min(params.q_primes().len()) - 1;
         let mut keygen = KeyGenerator::new(ctx);
         let sk = keygen.secret_key();
-        let start = Instant::now();
-        keygen.galois_key_at_level(&sk, galois_element_for_step(1, params.n()), level)?;
-        let seconds = start.elapsed().as_secs_f64();
-        let limbs = SwitchingKey::digit_count(params, level + 1) * (level + 1 + params.p_primes().len());
-        Ok(Self { seconds_per_limb: seconds / limbs as f64 })
+        let element = galois_element_for_step(1, params.n());
+        let mut measure = |level: usize| -> Result<(f64, f64), CkksError> {
+            let mut fastest = f64::INFINITY;
+            for _ in 0..2 {
+                let start = Instant::now();
+                keygen.galois_key_at_level(&sk, element, level)?;
+                fastest = fastest.min(start.elapsed().as_secs_f64());
+            }
+            Ok((key_limbs(params, level) as f64, fastest))
+        };
+        let (small_limbs, small) = measure(params.primes_per_digit().min(params.q_primes().len()) - 1)?;
+        let (top_limbs, top) = measure(params.max_level())?;
+        // The line through the two points (one point when the top key has a single digit).
+        let seconds_per_limb = if top_limbs > small_limbs {
+            ((top - small) / (top_limbs - small_limbs)).max(0.0)
+        } else {
+            top / top_limbs
+        };
+        let seconds_per_key = (top - seconds_per_limb * top_limbs).max(0.0);
+        Ok(Self { seconds_per_key, seconds_per_limb })
     }
+}
+
+/// Limbs of a Galois key at `level`: `digits × (level + 1 + k)`.
+pub(super) fn key_limbs(params: &Parameters, level: usize) -> usize {
+    SwitchingKey::digit_count(params, level + 1) * (level + 1 + params.p_primes().len())
 }
 
 /// The progress of a key set's generation, reported after each key.

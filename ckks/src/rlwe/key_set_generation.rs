@@ -13,7 +13,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::evaluation_keys::{GaloisKey, GaloisKeys};
-use super::key_set::{GaloisKeySet, KeyGenProgress};
+use super::key_set::{GaloisKeySet, KeyGenProgress, key_limbs};
 use super::keygen::KeyGenerator;
 use super::keys::SecretKey;
 use super::switching_key::SwitchingKey;
@@ -86,7 +86,7 @@ impl KeyGenerator {
         // Move the generator past the whole set first: even if `on_key` stops early, no
         // later key may reuse this randomness.
         self.rng.set_word_pos(position);
-        let limbs = |level: usize| SwitchingKey::digit_count(params, level + 1) * (level + 1 + params.p_primes().len());
+        let limbs = |level: usize| key_limbs(params, level);
         let mut progress = KeyGenProgress {
             keys_done: 0,
             keys_total: set.len(),

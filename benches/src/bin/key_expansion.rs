@@ -1,0 +1,184 @@
+//! `key-expansion`: what compact keys and large key sets cost, printed as one JSON object.
+//!
+//! ```text
+//! cargo run --release -p spencnn-benches --bin key-expansion [-- --quick] [--n 16384,65536] [--keys 8]
+//! ```
+//!
+//! * `keystream_gbps`: ChaCha20 keystream per core, ours on each instruction set of this CPU
+//!   against `rand_chacha` (ChaCha20, and ChaCha12/ChaCha8 for the cost of rounds), measured
+//!   alternately in the same run (median of the rounds);
+//! * `sampler_gbps`: uniform residues (8 bytes each) modulo a 34-bit and a 60-bit prime,
+//!   rejection sampling included;
+//! * per ring degree (`ckks-ops`' chains): the memory of one top-level Galois key held
+//!   expanded and compact, the calibrated key-generation cost, and a set of `--keys` top-level
+//!   Galois keys generated on 1 and 2 threads (the same keys: generation is deterministic in
+//!   the thread count) against the estimate made before.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand_core::{RngCore, SeedableRng};
+use serde_json::{Map, Value, json};
+use spencnn_ckks::rlwe::{GaloisKeySet, KeyGenCost, KeyStorage};
+use spencnn_ckks::{Conjugation, Context, KeyGenerator};
+use spencnn_ntt::Isa;
+use spencnn_ntt::uniform::{UniformSampler, keystream_batch_with_isa};
+
+const USAGE: &str = "usage: key-expansion [--quick] [--n 16384,65536] [--keys 8]";
+
+/// Bytes per timed call of the throughput measurements (L2-sized: the compute is measured,
+/// not the memory).
+const CHUNK_BYTES: usize = 256 << 10;
+
+/// A named generator filling a buffer of 64-bit words.
+type Contender = (String, Box<dyn FnMut(&mut [u64])>);
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// GB/s of each contender, timed alternately over `rounds` rounds of `CHUNK_BYTES`.
+fn throughput(rounds: usize, contenders: &mut [Contender]) -> Map<String, Value> {
+    let mut buffer = vec![0u64; CHUNK_BYTES / 8];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    for round in 0..rounds + 1 {
+        for (i, (_, fill)) in contenders.iter_mut().enumerate() {
+            let start = Instant::now();
+            fill(&mut buffer);
+            // The first round warms up.
+            if round > 0 {
+                times[i].push(start.elapsed().as_secs_f64());
+            }
+        }
+    }
+    contenders
+        .iter()
+        .zip(times)
+        .map(|((name, _), t)| (name.clone(), json!((CHUNK_BYTES as f64 / median(t) / 1e9 * 100.0).round() / 100.0)))
+        .collect()
+}
+
+fn tiers() -> Vec<Isa> {
+    Isa::ALL.into_iter().filter(|isa| isa.is_available()).collect()
+}
+
+fn keystream(rounds: usize) -> Map<String, Value> {
+    let seed = [7u8; 32];
+    let mut contenders: Vec<Contender> = Vec::new();
+    for isa in tiers() {
+        let mut counter = 0u64;
+        contenders.push((
+            format!("ours_{}", isa.name()),
+            Box::new(move |out: &mut [u64]| {
+                for chunk in out.chunks_exact_mut(128) {
+                    chunk.copy_from_slice(&keystream_batch_with_isa(&seed, 1, counter, isa).unwrap());
+                    counter += 16;
+                }
+            }),
+        ));
+    }
+    let mut chacha20 = rand_chacha::ChaCha20Rng::from_seed(seed);
+    let mut chacha12 = rand_chacha::ChaCha12Rng::from_seed(seed);
+    let mut chacha8 = rand_chacha::ChaCha8Rng::from_seed(seed);
+    let fill = |rng: &mut dyn RngCore, out: &mut [u64]| {
+        for word in out {
+            *word = rng.next_u64();
+        }
+    };
+    contenders.push(("rand_chacha20".into(), Box::new(move |out: &mut [u64]| fill(&mut chacha20, out))));
+    contenders.push(("rand_chacha12".into(), Box::new(move |out: &mut [u64]| fill(&mut chacha12, out))));
+    contenders.push(("rand_chacha8".into(), Box::new(move |out: &mut [u64]| fill(&mut chacha8, out))));
+    throughput(rounds, &mut contenders)
+}
+
+fn sampler(rounds: usize, q: u64) -> Map<String, Value> {
+    let mut contenders: Vec<Contender> = Vec::new();
+    for isa in tiers() {
+        let mut sampler = UniformSampler::with_isa(&[9; 32], 2, q, isa).unwrap();
+        contenders.push((format!("ours_{}", isa.name()), Box::new(move |out: &mut [u64]| sampler.fill(out))));
+    }
+    throughput(rounds, &mut contenders)
+}
+
+/// Key memory and key-set generation for one parameter set.
+fn key_sets(n: usize, keys: usize) -> Result<Value, Box<dyn std::error::Error>> {
+    let params = spencnn_benches::chains::params_for(n).ok_or("no parameters for this N")??;
+    let ctx: Arc<Context> = Context::new(params.clone())?;
+    let cost = KeyGenCost::calibrate(&ctx)?;
+    let steps: Vec<i64> = (1..=keys as i64).collect();
+    let set = GaloisKeySet::for_steps(&params, &steps, Conjugation::Exclude);
+    let mut keygen = KeyGenerator::new(&ctx);
+    let sk = keygen.secret_key();
+    let mut timings = Map::new();
+    let mut memory = json!(null);
+    for threads in [1usize, 2] {
+        let estimate = set.estimate(&params, Some(&cost), threads);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        let (mut expanded_bytes, mut compact_bytes) = (0, 0);
+        let start = Instant::now();
+        pool.install(|| {
+            keygen.galois_keys_streamed(&sk, &set, |key, _| {
+                // Held as a server would: each key compacted as it arrives.
+                expanded_bytes += key.memory_bytes();
+                compact_bytes += key.with_storage(&ctx, KeyStorage::Compact)?.memory_bytes();
+                Ok::<_, spencnn_ckks::CkksError>(())
+            })
+        })?;
+        let seconds = start.elapsed().as_secs_f64();
+        timings
+            .insert(format!("threads={threads}"), json!({ "seconds": seconds, "estimated_seconds": estimate.seconds }));
+        memory = json!({
+            "keys": set.len(),
+            "expanded_bytes": expanded_bytes,
+            "compact_bytes": compact_bytes,
+            "estimated_expanded_bytes": estimate.expanded_bytes,
+            "estimated_compact_bytes": estimate.compact_bytes,
+        });
+    }
+    Ok(json!({
+        "keygen_seconds_per_limb": cost.seconds_per_limb,
+        "galois_key_set_top_level": memory,
+        "keygen": timings,
+    }))
+}
+
+fn main() {
+    let (mut rounds, mut sizes, mut keys) = (15, vec![16384usize], 8usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => rounds = 3,
+            "--n" => sizes = args.next().unwrap_or_default().split(',').filter_map(|s| s.trim().parse().ok()).collect(),
+            "--keys" => keys = args.next().and_then(|k| k.parse().ok()).unwrap_or(keys),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return;
+            }
+            other => {
+                eprintln!("unknown argument {other:?}\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let mut result = Map::new();
+    result.insert("keystream_gbps".into(), Value::Object(keystream(rounds)));
+    let q34 = spencnn_ntt::primes::generate_ntt_primes(34, 1 << 16, 1).expect("a 34-bit prime")[0];
+    let q60 = spencnn_ntt::primes::generate_ntt_primes(60, 1 << 16, 1).expect("a 60-bit prime")[0];
+    result
+        .insert("sampler_gbps".into(), json!({ "q_34_bits": sampler(rounds, q34), "q_60_bits": sampler(rounds, q60) }));
+    for n in sizes {
+        match key_sets(n, keys) {
+            Ok(entry) => drop(result.insert(format!("N={n}"), entry)),
+            Err(e) => {
+                eprintln!("N={n}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    result.insert(
+        "meta".into(),
+        json!({ "unit": "GB/s = 1e9 bytes per second of output, single thread", "rounds": rounds }),
+    );
+    println!("{}", serde_json::to_string_pretty(&Value::Object(result)).expect("JSON values serialize"));
+}
