@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use spencnn_ckks::{
-    Ciphertext, CkksError, Conjugation, Context, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator,
-    Plaintext, Preset, PublicKey, RelinKey, SecretKey,
+    Ciphertext, CkksError, Conjugation, Context, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Plaintext,
+    Preset, PublicKey, RelinKey, SecretKey,
 };
 
 /// Steps of the hoisted rotations (and of the fixture's Galois keys), as in the peer scripts.
