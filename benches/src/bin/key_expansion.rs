@@ -9,8 +9,12 @@
 //!   alternately in the same run (median of the rounds);
 //! * `sampler_gbps`: uniform residues (8 bytes each) modulo a 34-bit and a 60-bit prime,
 //!   rejection sampling included;
-//! * per ring degree (`ckks-ops`' chains): the memory of one top-level Galois key held
-//!   expanded and compact, the calibrated key-generation cost, and a set of `--keys` top-level
+//! * per ring degree (`ckks-ops`' chains): one key switch split into the inner product with
+//!   the expanded key, the same with the compact key, and the expansion alone, and rotations
+//!   and relinearization with either key: each pair timed alternately in every round, the
+//!   fastest and the median round reported (robust to a machine shared with other jobs);
+//!   the memory of one top-level Galois key held expanded and compact, the calibrated
+//!   key-generation cost, and a set of `--keys` top-level
 //!   Galois keys generated on 1 and 2 threads (the same keys: generation is deterministic in
 //!   the thread count) against the estimate made before.
 
@@ -19,8 +23,10 @@ use std::time::Instant;
 
 use rand_core::{RngCore, SeedableRng};
 use serde_json::{Map, Value, json};
-use spencnn_ckks::rlwe::{GaloisKeySet, KeyGenCost, KeyStorage};
-use spencnn_ckks::{Conjugation, Context, KeyGenerator};
+use spencnn_ckks::rlwe::{
+    Decomposition, GaloisKeySet, KeyGenCost, KeyStorage, galois_element_for_step, key_switch_extended,
+};
+use spencnn_ckks::{Conjugation, Context, Encoder, Encryptor, Evaluator, KeyGenerator};
 use spencnn_ntt::Isa;
 use spencnn_ntt::uniform::{UniformSampler, keystream_batch_with_isa};
 
@@ -101,8 +107,70 @@ fn sampler(rounds: usize, q: u64) -> Map<String, Value> {
     throughput(rounds, &mut contenders)
 }
 
+/// A named operation timed in every round.
+type Operation<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+/// The fastest and the median of each operation (ms), the operations alternating in every
+/// round (after one warm-up round).
+fn alternated(rounds: usize, operations: &mut [Operation<'_>]) -> Map<String, Value> {
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); operations.len()];
+    for round in 0..rounds + 1 {
+        for (i, (_, operation)) in operations.iter_mut().enumerate() {
+            let start = Instant::now();
+            operation();
+            if round > 0 {
+                times[i].push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    operations
+        .iter()
+        .zip(times)
+        .map(|((name, _), t)| {
+            let fastest = t.iter().copied().fold(f64::INFINITY, f64::min);
+            ((*name).to_owned(), json!({ "fastest_ms": fastest, "median_ms": median(t) }))
+        })
+        .collect()
+}
+
+/// Key switching with expanded and compact keys at the top level, alternated.
+fn compact_against_expanded(ctx: &Arc<Context>, rounds: usize) -> Result<Value, Box<dyn std::error::Error>> {
+    let params = ctx.params();
+    let mut keygen = KeyGenerator::new(ctx);
+    let sk = keygen.secret_key();
+    let galois = keygen.galois_keys(&sk, &[1, 2], Conjugation::Exclude)?;
+    let rlk = keygen.relin_key(&sk)?;
+    let compact = galois.clone().with_storage(ctx, KeyStorage::Compact)?;
+    let compact_rlk = rlk.clone().with_storage(ctx, KeyStorage::Compact)?;
+    let (slots, top) = (params.max_slots(), params.max_level());
+    let pt = Encoder::new(ctx).encode_real(&vec![0.25; slots], slots, top, params.default_scale())?;
+    let ct = Encryptor::new(ctx).encrypt_symmetric(&pt, &sk)?;
+    let eval = Evaluator::new(ctx);
+    let hoisted = eval.hoist(&ct)?;
+    let squared = eval.square(&ct)?;
+    let decomposition = Decomposition::new(ctx, &ct.polys()[1])?;
+    let element = galois_element_for_step(1, params.n());
+    let key = galois.get(element).ok_or("missing key")?.switching_key();
+    let compact_key = compact.get(element).ok_or("missing key")?.switching_key();
+    let mut operations: Vec<Operation<'_>> = vec![
+        ("inner_product_expanded", Box::new(|| drop(key_switch_extended(ctx, &decomposition, key).unwrap()))),
+        ("inner_product_compact", Box::new(|| drop(key_switch_extended(ctx, &decomposition, compact_key).unwrap()))),
+        (
+            "expansion_alone",
+            Box::new(|| (0..compact_key.b_parts().len()).for_each(|j| drop(compact_key.uniform_part(ctx, j)))),
+        ),
+        ("rotate_expanded", Box::new(|| drop(eval.rotate(&ct, 1, &galois).unwrap()))),
+        ("rotate_compact", Box::new(|| drop(eval.rotate(&ct, 1, &compact).unwrap()))),
+        ("hoisted_rotation_expanded", Box::new(|| drop(eval.rotate_hoisted(&hoisted, 2, &galois).unwrap()))),
+        ("hoisted_rotation_compact", Box::new(|| drop(eval.rotate_hoisted(&hoisted, 2, &compact).unwrap()))),
+        ("relinearize_expanded", Box::new(|| drop(eval.relinearize(&squared, &rlk).unwrap()))),
+        ("relinearize_compact", Box::new(|| drop(eval.relinearize(&squared, &compact_rlk).unwrap()))),
+    ];
+    Ok(Value::Object(alternated(rounds, &mut operations)))
+}
+
 /// Key memory and key-set generation for one parameter set.
-fn key_sets(n: usize, keys: usize) -> Result<Value, Box<dyn std::error::Error>> {
+fn key_sets(n: usize, keys: usize, rounds: usize) -> Result<Value, Box<dyn std::error::Error>> {
     let params = spencnn_benches::chains::params_for(n).ok_or("no parameters for this N")??;
     let ctx: Arc<Context> = Context::new(params.clone())?;
     let cost = KeyGenCost::calibrate(&ctx)?;
@@ -137,6 +205,8 @@ fn key_sets(n: usize, keys: usize) -> Result<Value, Box<dyn std::error::Error>> 
         });
     }
     Ok(json!({
+        "key_switch_top_level": compact_against_expanded(&ctx, rounds)?,
+        "keygen_seconds_per_key": cost.seconds_per_key,
         "keygen_seconds_per_limb": cost.seconds_per_limb,
         "galois_key_set_top_level": memory,
         "keygen": timings,
@@ -168,7 +238,7 @@ fn main() {
     result
         .insert("sampler_gbps".into(), json!({ "q_34_bits": sampler(rounds, q34), "q_60_bits": sampler(rounds, q60) }));
     for n in sizes {
-        match key_sets(n, keys) {
+        match key_sets(n, keys, rounds) {
             Ok(entry) => drop(result.insert(format!("N={n}"), entry)),
             Err(e) => {
                 eprintln!("N={n}: {e}");
