@@ -84,6 +84,6 @@ pub use encoding::{Complex, Encoder, Plaintext};
 pub use error::CkksError;
 pub use evaluator::{Evaluator, ExtendedCiphertext, HoistedCiphertext, RotationAccumulator};
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
-pub use rlwe::{Conjugation, Context, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
+pub use rlwe::{Conjugation, Context, GaloisKeys, KeyGenerator, KeyStorage, PublicKey, RelinKey, SecretKey};
 pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, PublicDecoding, PublicDecryptor};
 pub use serialization::{ObjectKind, SerializationError, SerializedForm};
