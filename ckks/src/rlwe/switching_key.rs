@@ -20,7 +20,7 @@ use zeroize::Zeroize;
 use super::context::Context;
 use crate::error::CkksError;
 use crate::params::Parameters;
-use crate::ring::{Ntt, RingContext, RnsPoly, sampling};
+use crate::ring::{Ntt, RingContext, RnsPoly, Scratch, sampling};
 
 /// How a switching key holds its uniform half `a_j` (which is public: a function of the key's
 /// seed).
@@ -93,20 +93,34 @@ impl SwitchingKey {
         let seed = sampling::fresh_seed(rng);
         let p_count = params.p_primes().len();
         let alpha = params.primes_per_digit();
-        let mut to = to.restricted(q_limbs, p_count);
+        // −s restricted to the key's primes: b_j = e_j + a_j·(−s) + g_j·s' is one fused
+        // multiply-accumulate per limb, with a_j expanded limb by limb (never held whole when
+        // the key is compact).
+        let mut minus_to = to.restricted(q_limbs, p_count);
+        minus_to.neg_assign(ring);
         let digit_seeds = Self::derive_digit_seeds(params, q_limbs, seed);
         let mut b_parts = Vec::with_capacity(digit_seeds.len());
         let mut a_parts = Vec::with_capacity(digit_seeds.len());
+        let mut compact_limb = Scratch::zeroed(ring.n());
         for (j, digit_seed) in digit_seeds.iter().enumerate() {
-            let a = sampling::uniform_from_seed(*digit_seed, ring, q_limbs, p_count);
             let mut errors = sampling::sample_gaussian(rng, ring.n());
             let mut b = RnsPoly::from_small_signed(&errors, ring, q_limbs, p_count).into_ntt(ring);
             errors.zeroize();
-            // b = e − a·s + g_j·s'
-            let mut a_s = a.clone();
-            a_s.mul_assign(&to, ring).expect("same basis");
-            b.sub_assign(&a_s, ring).expect("same basis");
-            a_s.zeroize();
+            let mut a = (storage == KeyStorage::Expanded).then(|| RnsPoly::<Ntt>::zero(ring, q_limbs, p_count));
+            for i in 0..b.limb_count() {
+                let prime = ring.prime_index(q_limbs, i);
+                let a_limb: &mut [u64] = match &mut a {
+                    Some(a) => a.limb_mut(i),
+                    None => &mut compact_limb,
+                };
+                sampling::uniform_limb_sampler(digit_seed, ring, prime).fill(a_limb);
+                spencnn_ntt::vector::multiply_accumulate(
+                    b.limb_mut(i),
+                    &[(&*a_limb, minus_to.limb(i))],
+                    ring.modulus(prime),
+                )
+                .expect("limbs of the ring degree");
+            }
             for i in j * alpha..((j + 1) * alpha).min(q_limbs) {
                 let m = ring.modulus(i);
                 // g_j mod q_i = P mod q_i.
@@ -118,11 +132,9 @@ impl SwitchingKey {
                 }
             }
             b_parts.push(b);
-            if storage == KeyStorage::Expanded {
-                a_parts.push(a);
-            }
+            a_parts.extend(a);
         }
-        to.zeroize();
+        minus_to.zeroize();
         let uniform = match storage {
             KeyStorage::Expanded => UniformHalf::Expanded(a_parts),
             KeyStorage::Compact => UniformHalf::Compact,
