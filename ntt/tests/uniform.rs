@@ -2,6 +2,8 @@
 //! defined with) on every instruction set of this CPU; a tier this CPU lacks is skipped with a
 //! message on stderr.
 
+mod common;
+
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -9,16 +11,7 @@ use spencnn_ntt::Isa;
 use spencnn_ntt::uniform::{UniformSampler, keystream_batch_with_isa};
 
 fn tiers() -> Vec<Isa> {
-    Isa::ALL
-        .into_iter()
-        .filter(|isa| {
-            let available = isa.is_available();
-            if !available {
-                eprintln!("skipping {}: not available on this CPU", isa.name());
-            }
-            available
-        })
-        .collect()
+    common::available_tiers(&Isa::ALL)
 }
 
 /// The rejection loop of the definition, on `rand_chacha`.
