@@ -61,7 +61,7 @@ const EXPANSION_CHUNK: usize = 1024;
 /// switches from `s'` to `s`.
 ///
 /// With a compact key ([`KeyStorage::Compact`](super::KeyStorage)) the `a_j` are expanded
-/// from their seed limb by limb, in chunks of [`EXPANSION_CHUNK`] coefficients, straight into
+/// from their seed limb by limb, in chunks of 1024 coefficients, straight into
 /// the multiply-accumulate: the result is bit-identical, and no key-sized buffer is allocated.
 ///
 /// # Errors
