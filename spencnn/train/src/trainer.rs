@@ -197,21 +197,19 @@ impl Phases<'_> {
     }
 }
 
-/// Trains `template` (its architecture; its weights are replaced by a seeded initialisation) on
-/// `data`, reporting accuracy on `validation` after each epoch; with a pruning ratio, prunes the
-/// sub-blocks of the planner's layouts for `config.plan` and fine-tunes with the masks fixed.
-///
-/// # Errors
-/// [`TrainError::Config`] (empty data, zero batch, ratio outside `[0, 1)`),
-/// [`TrainError::Unsupported`] (non-sequential model), [`TrainError::Plan`],
-/// [`TrainError::Diverged`].
-pub fn train(
-    template: &Model,
-    data: &Dataset,
-    validation: &Dataset,
-    config: &TrainConfig,
-    observer: &mut dyn Observer,
-) -> Result<Trained, TrainError> {
+/// A network after phase 1, before pruning: what a checkpoint holds
+/// ([`crate::checkpoint`]), and what [`finetune`] starts from.
+#[derive(Clone, Debug)]
+pub struct Pretrained {
+    /// The trainable network.
+    pub net: TrainNet,
+    /// The epochs of phase 1 (empty when read from a checkpoint).
+    pub epochs: Vec<EpochLog>,
+    /// Wall-clock seconds of phase 1.
+    pub seconds: f64,
+}
+
+fn check_config(template: &Model, data: &Dataset, config: &TrainConfig) -> Result<(), TrainError> {
     let config_error = |reason: &str| Err(TrainError::Config { reason: reason.to_string() });
     if config.batch_size == 0 || data.len() < config.batch_size {
         return config_error("the batch size must be positive and at most the number of training images");
@@ -222,12 +220,53 @@ pub fn train(
     if [data.rows, data.cols] != template.input_shape[1..] || template.input_shape[0] != 1 {
         return config_error("the images do not match the model's input shape");
     }
+    Ok(())
+}
+
+/// The network options of `config`.
+pub fn net_options(config: &TrainConfig) -> NetOptions {
+    NetOptions { batch_norm: config.batch_norm, act_a: config.act_a }
+}
+
+/// Phase 1: trains `template` (its architecture; its weights are replaced by a seeded
+/// initialisation) on `data` for `config.epochs`, reporting accuracy on `validation` after
+/// each epoch.
+///
+/// # Errors
+/// As [`train`].
+pub fn pretrain(
+    template: &Model,
+    data: &Dataset,
+    validation: &Dataset,
+    config: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> Result<Pretrained, TrainError> {
+    check_config(template, data, config)?;
     let start = Instant::now();
-    let options = NetOptions { batch_norm: config.batch_norm, act_a: config.act_a };
-    let mut net = TrainNet::from_model(template, &options)?;
+    let mut net = TrainNet::from_model(template, &net_options(config))?;
     net.init(config.seed, config.act_a);
     let mut phases = Phases { net, data, validation, config, observer, log: Vec::new() };
     phases.run(Phase::Train, config.epochs, config.lr)?;
+    Ok(Pretrained { net: phases.net, epochs: phases.log, seconds: start.elapsed().as_secs_f64() })
+}
+
+/// Phase 2: with a pruning ratio, prunes the sub-blocks of the planner's layouts for
+/// `config.plan` on the exported (folded) weights of `pretrained` and fine-tunes with the
+/// masks fixed for `config.finetune_epochs`; without one, exports `pretrained` as is.
+///
+/// # Errors
+/// As [`train`].
+pub fn finetune(
+    template: &Model,
+    pretrained: Pretrained,
+    data: &Dataset,
+    validation: &Dataset,
+    config: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> Result<Trained, TrainError> {
+    check_config(template, data, config)?;
+    let start = Instant::now();
+    let mut phases = Phases { net: pretrained.net, data, validation, config, observer, log: pretrained.epochs };
     let (mut pruning, mut accuracy_after_pruning) = (Vec::new(), None);
     if config.prune_ratio > 0.0 {
         let folded = phases.net.to_model(template);
@@ -243,7 +282,27 @@ pub fn train(
         phases.run(Phase::FineTune, config.finetune_epochs, config.finetune_lr)?;
     }
     let model = phases.net.to_model(template);
-    let report =
-        TrainReport { epochs: phases.log, pruning, accuracy_after_pruning, seconds: start.elapsed().as_secs_f64() };
+    let seconds = pretrained.seconds + start.elapsed().as_secs_f64();
+    let report = TrainReport { epochs: phases.log, pruning, accuracy_after_pruning, seconds };
     Ok(Trained { model, net: phases.net, report })
+}
+
+/// Trains `template` (its architecture; its weights are replaced by a seeded initialisation) on
+/// `data`, reporting accuracy on `validation` after each epoch; with a pruning ratio, prunes the
+/// sub-blocks of the planner's layouts for `config.plan` and fine-tunes with the masks fixed:
+/// [`pretrain`] then [`finetune`].
+///
+/// # Errors
+/// [`TrainError::Config`] (empty data, zero batch, ratio outside `[0, 1)`),
+/// [`TrainError::Unsupported`] (non-sequential model), [`TrainError::Plan`],
+/// [`TrainError::Diverged`].
+pub fn train(
+    template: &Model,
+    data: &Dataset,
+    validation: &Dataset,
+    config: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> Result<Trained, TrainError> {
+    let pretrained = pretrain(template, data, validation, config, observer)?;
+    finetune(template, pretrained, data, validation, config, observer)
 }
