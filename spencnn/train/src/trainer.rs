@@ -17,7 +17,7 @@ use super::net::{NetOptions, TrainNet};
 use super::optim::{Adam, LrSchedule, clip_grad_norm, reset_moments};
 use spencnn::model::Model;
 use spencnn::plan::PlanConfig;
-use spencnn::prune::{LayerPruning, prune_masks};
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_masks};
 
 /// Training settings (defaults: the recipe of
 /// [`docs/training.md`](https://github.com/spencnn/spencnn/blob/main/docs/training.md)).
@@ -47,6 +47,8 @@ pub struct TrainConfig {
     pub shift: usize,
     /// Sub-block pruning ratio of the non-stem convolutions (0 = no pruning, no phase 2).
     pub prune_ratio: f64,
+    /// The pruning unit (whole rotations' worth of sub-blocks, or single sub-blocks).
+    pub prune_unit: PruneUnit,
     /// The planner configuration the sub-blocks are defined for (ring degree, polyphase).
     pub plan: PlanConfig,
     /// Seed of initialisation, shuffling and augmentation.
@@ -68,6 +70,7 @@ impl Default for TrainConfig {
             batch_norm: true,
             shift: 1,
             prune_ratio: 0.0,
+            prune_unit: PruneUnit::default(),
             plan: PlanConfig::new(14),
             seed: 1,
         }
@@ -270,7 +273,8 @@ pub fn finetune(
     let (mut pruning, mut accuracy_after_pruning) = (Vec::new(), None);
     if config.prune_ratio > 0.0 {
         let folded = phases.net.to_model(template);
-        for layer in prune_masks(&folded, &config.plan, config.prune_ratio)? {
+        let spec = PruneSpec { ratio: config.prune_ratio, unit: config.prune_unit };
+        for layer in prune_masks(&folded, &config.plan, spec)? {
             if let Some(conv) = phases.net.conv_mut(layer.node) {
                 conv.weight.set_mask(layer.mask);
             }

@@ -18,7 +18,7 @@ use spencnn_train::{
     load_checkpoint, net_options, pretrain, save_checkpoint,
 };
 
-use crate::options::{ThreadsArg, VariantArg, emit, load_mnist};
+use crate::options::{ThreadsArg, UnitArg, VariantArg, emit, load_mnist};
 
 /// The recipe's defaults, shown by `--help`.
 fn recipe() -> TrainConfig {
@@ -49,6 +49,10 @@ pub(crate) struct TrainArgs {
     /// spencnn (0.5 for lenet)].
     #[arg(long)]
     prune: Option<f64>,
+    /// Pruning unit: whole rotations' worth of sub-blocks (ranked by importance per unit of
+    /// estimated cost saved), or single sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Epochs before pruning.
     #[arg(long, default_value_t = recipe().epochs)]
     epochs: usize,
@@ -148,7 +152,11 @@ impl Observer for Bars {
 
     fn pruned(&mut self, layers: &[LayerPruning], validation_accuracy: f64) {
         for l in layers {
-            eprintln!("pruned {}: kept {} of {} sub-blocks", l.name, l.kept, l.blocks);
+            let units = l
+                .rotation_units
+                .as_ref()
+                .map_or(String::new(), |(split, n)| format!(" ({n} whole rotations' worth removed, split {split})"));
+            eprintln!("pruned {}: kept {} of {} sub-blocks{units}", l.name, l.kept, l.blocks);
         }
         eprintln!("validation accuracy right after pruning: {:.2}%", 100.0 * validation_accuracy);
     }
@@ -189,6 +197,7 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
             Variant::Dense => 0.0,
             Variant::SpEncnn => args.model.default_prune_ratio(),
         }),
+        prune_unit: args.unit.into(),
         plan: plan_config.clone(),
         seed: args.seed,
         ..recipe()
