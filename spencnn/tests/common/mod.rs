@@ -54,8 +54,14 @@ pub fn secure_lenet_interface() -> spencnn::inference::ModelInterface {
     use spencnn::inference::{ModelInterface, ParamOptions, plan_for_ckks};
     use spencnn::model::zoo::{Network, Variant};
     use spencnn::variant::{Weights, build_variant};
-    let built =
-        build_variant(Network::LeNet, Variant::SpEncnn, &PlanConfig::new(14), Weights::Random(1), Some(0.5)).unwrap();
+    let built = build_variant(
+        Network::LeNet,
+        Variant::SpEncnn,
+        &PlanConfig::new(14),
+        Weights::Random(1),
+        Some(spencnn::prune::PruneSpec::new(0.5)),
+    )
+    .unwrap();
     let (schedule, _, params) = plan_for_ckks(&built.model, 14, &ParamOptions::default()).unwrap();
     ModelInterface::new(&schedule, params).unwrap()
 }
