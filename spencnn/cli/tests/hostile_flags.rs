@@ -98,8 +98,8 @@ fn args(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_string).collect()
 }
 
-/// `(category, command line, expected message)`; `{dir}`, `{idx}`, `{labels}`, `{png}` and
-/// `{weights}` are replaced by paths.
+/// `(category, command line, expected message)`; `{dir}`, `{idx}`, `{labels}`, `{png}`,
+/// `{weights}` and `{assets}` are replaced by paths.
 const CASES: &[(&str, &str, &str)] = &[
     // Out of range when parsed: refused before anything is planned.
     ("numeric flags", "infer --count 1000000000000", "outside 1..=100000"),
@@ -144,6 +144,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ("files and selections", "infer --image /dev/zero", "holds more than"),
     ("files and selections", "infer --weights /dev/zero", "holds more than"),
     ("files and selections", "eval --weights /dev/zero --data {dir}", "holds more than"),
+    (
+        "files and selections",
+        "train --variant dense --data {assets} --out {dir}/w --validation 5 --resume /dev/zero",
+        "holds more than",
+    ),
     ("files and selections", "infer --image {dir}/garbage.bin", "cannot use"),
     ("files and selections", "infer --image {dir}/truncated-idx", "cannot use"),
     ("files and selections", "infer --weights {dir}/garbage.bin", "weights"),
@@ -169,6 +174,7 @@ fn hostile_command_lines_end_in_clean_errors() {
             .replace("{labels}", &asset("mnist-test-20-labels-idx1-ubyte"))
             .replace("{png}", &asset("digit-7.png"))
             .replace("{weights}", &asset("lenet-dense.safetensors"))
+            .replace("{assets}", &asset(""))
     };
     let mut rows: Vec<(&str, [usize; 5])> = Vec::new();
     let mut failures = Vec::new();

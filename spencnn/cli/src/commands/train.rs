@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use spencnn::files::{MAX_WEIGHTS_FILE_BYTES, read_capped};
 use spencnn::model::save_safetensors;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{PlanConfig, plan};
@@ -220,7 +221,8 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
         let mut bars = Bars { bar: None };
         let pretrained = match &args.resume {
             Some(path) => {
-                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                // A checkpoint holds the weights and running statistics: the weights cap fits it.
+                let bytes = read_capped(path, MAX_WEIGHTS_FILE_BYTES).context("cannot read the checkpoint")?;
                 let net = load_checkpoint(&template, &net_options(&config), &bytes)
                     .with_context(|| format!("cannot resume from {}", path.display()))?;
                 eprintln!("resuming from the phase-1 checkpoint {} (phase 1 skipped)", path.display());
