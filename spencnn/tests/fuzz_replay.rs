@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 use spencnn::inference::wire::fuzzing as wire;
 use spencnn_ckks::serialization::fuzzing as ckks;
 
+/// A fuzz target's entry point.
+type EntryPoint = Box<dyn Fn(&[u8])>;
+
 /// `(target name, entry point)` of all eleven cargo-fuzz targets.
-fn targets() -> Vec<(&'static str, Box<dyn Fn(&[u8])>)> {
-    let mut all: Vec<(&'static str, Box<dyn Fn(&[u8])>)> = Vec::new();
+fn targets() -> Vec<(&'static str, EntryPoint)> {
+    let mut all: Vec<(&'static str, EntryPoint)> = Vec::new();
     for t in ckks::Target::ALL {
         all.push((t.name(), Box::new(move |b| t.run(b))));
     }
