@@ -105,7 +105,7 @@ fn random_garbage_never_panics() {
     }
 }
 
-/// Found by `wire_logits` (in its first seconds): an answer whose ciphertexts have fewer slots
+/// Found by `wire_logits` (after about 48 thousand runs): an answer whose ciphertexts have fewer slots
 /// than the model's made `Client::decrypt` index the decoded slots out of bounds (a panic on a
 /// hostile server's message: "the len is 1 but the index is 4"); it is now
 /// [`InferError::OutputMismatch`]. The input (rebuilt in the current format: the same answer at
