@@ -26,6 +26,7 @@
 //! assert!((out[2] - 6.0).abs() < 1e-6);
 //! ```
 
+pub mod circuits;
 mod context;
 pub mod encoding;
 mod error;

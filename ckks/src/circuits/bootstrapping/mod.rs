@@ -1,0 +1,3 @@
+//! CKKS bootstrapping: ModRaise, CoeffsToSlots, EvalMod and SlotsToCoeffs.
+
+pub mod dft;
