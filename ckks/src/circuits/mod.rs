@@ -4,4 +4,4 @@
 pub mod bootstrapping;
 pub mod linear_transform;
 
-pub use linear_transform::{BsgsCost, BsgsSplit, DiagonalMatrix};
+pub use linear_transform::{BsgsCost, BsgsSplit, DiagonalMatrix, EncodedLinearTransform, Hoisting, LinearTransform};
