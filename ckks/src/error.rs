@@ -275,4 +275,20 @@ pub enum CkksError {
         /// `log2` of the slot count.
         log_slots: u32,
     },
+    /// The parameters' chain has fewer levels than a bootstrapping circuit consumes.
+    #[error("bootstrapping consumes {depth} levels, the chain's top level is {max_level}")]
+    BootstrappingTooDeep {
+        /// Levels the circuit consumes.
+        depth: usize,
+        /// The top level of the parameters.
+        max_level: usize,
+    },
+    /// The modular-reduction approximation has a zero interval bound or degree.
+    #[error("EvalMod needs a positive interval bound and degree (got K = {interval_bound}, degree {degree})")]
+    InvalidEvalMod {
+        /// The bound `K` of the interval `[−K, K]`.
+        interval_bound: u32,
+        /// The polynomial degree.
+        degree: usize,
+    },
 }

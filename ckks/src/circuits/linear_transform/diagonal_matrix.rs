@@ -88,6 +88,38 @@ impl DiagonalMatrix {
         Self::from_diagonals(n, diagonals)
     }
 
+    /// A matrix from `(row, column, value)` entries (indices modulo `n`); entries given twice
+    /// are added.
+    ///
+    /// # Errors
+    /// [`CkksError::InvalidMatrixDimension`] unless `n` is a power of two,
+    /// [`CkksError::NonFiniteMatrixEntry`].
+    pub fn from_entries(
+        dimension: usize,
+        entries: impl IntoIterator<Item = (usize, usize, Complex)>,
+    ) -> Result<Self, CkksError> {
+        let mut matrix = Self::zero(dimension)?;
+        for (row, column, value) in entries {
+            if !(value.re.is_finite() && value.im.is_finite()) {
+                return Err(CkksError::NonFiniteMatrixEntry);
+            }
+            let (row, column) = (row % dimension, column % dimension);
+            let index = (column + dimension - row) % dimension;
+            let diagonal = matrix.diagonals.entry(index).or_insert_with(|| vec![Complex::default(); dimension]);
+            diagonal[row] = diagonal[row] + value;
+        }
+        matrix.drop_zero_diagonals();
+        Ok(matrix)
+    }
+
+    /// The non-zero entries `(row, column, value)`, diagonal by diagonal.
+    pub fn entries(&self) -> impl Iterator<Item = (usize, usize, Complex)> + '_ {
+        let n = self.dimension;
+        self.diagonals.iter().flat_map(move |(&k, d)| {
+            d.iter().enumerate().filter(|(_, z)| z.re != 0.0 || z.im != 0.0).map(move |(i, &z)| (i, (i + k) % n, z))
+        })
+    }
+
     /// The dimension `n`.
     pub fn dimension(&self) -> usize {
         self.dimension
@@ -276,6 +308,8 @@ mod tests {
             let expected: Vec<Complex> =
                 dense_apply(&a, &x).iter().zip(dense_apply(&b, &x)).map(|(&u, v)| u + v).collect();
             prop_assert!(close(&sum_x, &expected));
+            let rebuilt = DiagonalMatrix::from_entries(n, ma.entries()).unwrap();
+            prop_assert_eq!(&rebuilt, &ma);
             let adjoint = ma.conjugate_transpose();
             for i in 0..n {
                 for j in 0..n {

@@ -14,7 +14,7 @@ use super::transform::Hoisting;
 use crate::error::CkksError;
 use crate::evaluator::{Evaluator, ExtendedCiphertext};
 use crate::rlwe::GaloisKeys;
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::{Ciphertext, Plaintext};
 
 /// The plaintexts of a giant group, in the order of its baby steps.
 pub(crate) type GroupPlaintexts<'a> = dyn Fn(usize) -> Result<Cow<'a, [Plaintext]>, CkksError> + 'a;

@@ -11,7 +11,7 @@ use crate::encoding::{Complex, Encoder};
 use crate::error::CkksError;
 use crate::evaluator::Evaluator;
 use crate::rlwe::{GaloisKeys, galois_element_for_step};
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::{Ciphertext, Plaintext};
 
 /// How the rotations of a transform share their key-switching work.
 ///
