@@ -8,7 +8,11 @@
 //! * [`encoding`] — the canonical embedding (special FFT) and the [`Encoder`];
 //! * [`scheme`] — plaintexts, ciphertexts, [`Encryptor`], [`Decryptor`];
 //! * [`evaluator`] — homomorphic operations, hoisted rotations and the double-hoisted
-//!   rotation sum.
+//!   rotation sum; exact scale and level adjustment and the [`ManagedEvaluator`], which
+//!   matches levels and scales and rescales by itself;
+//! * [`circuits`] — polynomial evaluation (Chebyshev and monomial bases, baby-step giant-step,
+//!   depth-optimal, scale-exact) and ready approximations; linear transformations
+//!   (baby-step giant-step diagonal products, hoisted and double-hoisted); bootstrapping.
 //!
 //! ```
 //! use spencnn_ckks::*;
@@ -40,7 +44,9 @@ pub mod serialization;
 pub use context::Context;
 pub use encoding::{Complex, Encoder};
 pub use error::CkksError;
-pub use evaluator::{Evaluator, ExtendedCiphertext, HoistedCiphertext, RotationAccumulator};
+pub use evaluator::{
+    Evaluator, ExtendedCiphertext, HoistedCiphertext, ManagedEvaluator, RotationAccumulator, ScaleLadder,
+};
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
 pub use rlwe::{GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
 pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, Plaintext, PublicDecoding, PublicDecryptor};

@@ -1,7 +1,12 @@
-//! Circuits built on the evaluator: linear transformations (baby-step giant-step diagonal
-//! matrix-vector products, hoisted and double-hoisted) and bootstrapping.
+//! Circuits built on the [`crate::Evaluator`]: polynomial evaluation ([`polynomial`]),
+//! linear transformations (baby-step giant-step diagonal matrix-vector products, hoisted and
+//! double-hoisted: [`linear_transform`]) and bootstrapping ([`bootstrapping`]).
 
 pub mod bootstrapping;
 pub mod linear_transform;
+pub mod polynomial;
 
+mod error;
+
+pub use error::CircuitError;
 pub use linear_transform::{BsgsCost, BsgsSplit, DiagonalMatrix, EncodedLinearTransform, Hoisting, LinearTransform};
