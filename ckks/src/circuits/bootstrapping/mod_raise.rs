@@ -46,3 +46,58 @@ pub(crate) fn mod_raise(ctx: &Context, ct: &Ciphertext, level: usize) -> Result<
         .collect();
     Ok(ct.derived(polys, ct.scale()))
 }
+
+#[cfg(test)]
+mod tests {
+    use num_bigint::BigInt;
+    use num_traits::ToPrimitive;
+
+    use super::*;
+    use crate::ring::crt::reconstruct_centred;
+    use crate::{Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, Parameters};
+
+    /// The raised ciphertext decrypts to the original message plus `q_0·I` with `I` of the
+    /// predicted size, checked coefficient by coefficient with BigInt CRT.
+    #[test]
+    fn raised_ciphertext_decrypts_to_message_plus_multiple_of_q0() {
+        let params = Parameters::builder()
+            .log_n(10)
+            .q_bits(&[55, 45, 45, 45])
+            .p_bits(&[60])
+            .insecure_for_testing_only()
+            .build()
+            .unwrap();
+        let ctx = Context::new(params.clone()).unwrap();
+        let mut keygen = KeyGenerator::from_seed(&ctx, [5; 32]);
+        let sk = keygen.secret_key();
+        let pk = keygen.public_key(&sk).unwrap();
+        let encoder = Encoder::new(&ctx);
+        let values: Vec<f64> = (0..512).map(|i| (i as f64 * 0.37).sin()).collect();
+        let pt = encoder.encode_real(&values, 512, params.max_level(), 2f64.powi(45)).unwrap();
+        let ct = Encryptor::from_seed(&ctx, [6; 32]).encrypt(&pt, &pk).unwrap();
+        let low = Evaluator::new(&ctx).drop_to_level(&ct, super::super::MIN_LEVEL).unwrap();
+        let top = params.max_level();
+        let raised = mod_raise(&ctx, &low, top).unwrap();
+        assert_eq!((raised.level(), raised.scale(), raised.slots()), (top, low.scale(), low.slots()));
+
+        let ring = ctx.ring();
+        let decryptor = Decryptor::new(&ctx);
+        let small =
+            reconstruct_centred(ring, &decryptor.decrypt(&low, &sk).unwrap().poly().clone().into_coefficient(ring));
+        let big =
+            reconstruct_centred(ring, &decryptor.decrypt(&raised, &sk).unwrap().poly().clone().into_coefficient(ring));
+        let q0 = BigInt::from(params.q_primes()[0]);
+        let mut sum_squares = 0.0;
+        for (s, b) in small.iter().zip(&big) {
+            let difference = b - s;
+            assert_eq!(&difference % &q0, BigInt::from(0));
+            let multiple = (difference / &q0).to_f64().unwrap();
+            sum_squares += multiple * multiple;
+        }
+        // Uniform ternary at N = 2^10: Hamming weight about 683, I of deviation about 7.5.
+        let deviation = (sum_squares / 1024.0).sqrt();
+        assert!((5.0..10.0).contains(&deviation), "deviation of I: {deviation}");
+
+        assert!(matches!(mod_raise(&ctx, &ct, top), Err(CkksError::LevelOutOfRange { .. })));
+    }
+}
