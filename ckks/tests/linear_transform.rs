@@ -6,7 +6,9 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use spencnn_ckks::circuits::{BsgsCost, DiagonalMatrix, EncodedLinearTransform, Hoisting, LinearTransform};
+use spencnn_ckks::circuits::{
+    BsgsCost, CircuitError, DiagonalMatrix, EncodedLinearTransform, Hoisting, LinearTransform,
+};
 use spencnn_ckks::*;
 
 /// A matrix with the given diagonals, random entries scaled by `1/count` so that products of
@@ -119,15 +121,18 @@ fn mismatches_are_typed_errors() {
     let low = f.evaluator.drop_to_level(&ct, 1).unwrap();
     assert_eq!(
         encoded.evaluate(&f.evaluator, &low, &keys).unwrap_err(),
-        CkksError::LevelMismatch { left: 1, right: 2 }
+        CircuitError::Ckks(CkksError::LevelMismatch { left: 1, right: 2 })
     );
     let other_slots = f.encrypt(&random_values(8, 2));
     assert!(matches!(
         transform.evaluate_on_demand(&f.evaluator, &f.encoder, &other_slots, &keys, f.scale(), Hoisting::Single),
-        Err(CkksError::SlotCountMismatch { .. })
+        Err(CircuitError::Ckks(CkksError::SlotCountMismatch { .. }))
     ));
     let no_keys = GaloisKeys::empty(&f.ctx);
-    assert!(matches!(encoded.evaluate(&f.evaluator, &ct, &no_keys), Err(CkksError::MissingGaloisKey { .. })));
+    assert!(matches!(
+        encoded.evaluate(&f.evaluator, &ct, &no_keys),
+        Err(CircuitError::Ckks(CkksError::MissingGaloisKey { .. }))
+    ));
     assert!(LinearTransform::new(DiagonalMatrix::zero(16).unwrap(), BsgsCost::default()).is_err());
     assert!(encoded.memory_bytes() > 0);
 }

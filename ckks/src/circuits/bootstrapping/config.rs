@@ -1,6 +1,7 @@
 //! What a bootstrapping circuit is made of: the slot count, the level budgets of the two
 //! homomorphic DFTs and the approximation of the modular reduction.
 
+use crate::circuits::CircuitError;
 use crate::error::CkksError;
 use crate::params::Parameters;
 
@@ -56,35 +57,38 @@ impl BootstrappingConfig {
     /// The level of a bootstrapped ciphertext under `params`.
     ///
     /// # Errors
-    /// [`CkksError::BootstrappingTooDeep`] when the chain has fewer levels than the circuit.
-    pub fn output_level(&self, params: &Parameters) -> Result<usize, CkksError> {
+    /// [`CircuitError::BootstrappingTooDeep`] when the chain has fewer levels than the circuit.
+    pub fn output_level(&self, params: &Parameters) -> Result<usize, CircuitError> {
         let top = params.max_level();
         top.checked_sub(self.depth())
             .filter(|&level| level >= crate::circuits::bootstrapping::MIN_LEVEL)
-            .ok_or(CkksError::BootstrappingTooDeep { depth: self.depth(), max_level: top })
+            .ok_or(CircuitError::BootstrappingTooDeep { depth: self.depth(), max_level: top })
     }
 
     /// Checks the configuration against `params`.
     ///
     /// # Errors
     /// [`CkksError::InvalidSlotCount`] unless `2 ≤ slots ≤ N/2` is a power of two,
-    /// [`CkksError::InvalidLevelBudget`] unless each DFT has `1..=log2(slots)` levels,
-    /// [`CkksError::InvalidEvalMod`] for a zero bound or degree,
-    /// [`CkksError::BootstrappingTooDeep`].
-    pub fn validate(&self, params: &Parameters) -> Result<(), CkksError> {
+    /// [`CircuitError::InvalidLevelBudget`] unless each DFT has `1..=log2(slots)` levels,
+    /// [`CircuitError::InvalidEvalMod`] for a zero bound or degree,
+    /// [`CircuitError::BootstrappingTooDeep`].
+    pub fn validate(&self, params: &Parameters) -> Result<(), CircuitError> {
         let max = params.max_slots();
         if self.slots < 2 || !self.slots.is_power_of_two() || self.slots > max {
-            return Err(CkksError::InvalidSlotCount { slots: self.slots, max });
+            return Err(CkksError::InvalidSlotCount { slots: self.slots, max }.into());
         }
         let log_slots = self.slots.trailing_zeros();
         for levels in [self.coeffs_to_slots_levels, self.slots_to_coeffs_levels] {
             if levels == 0 || levels > log_slots as usize {
-                return Err(CkksError::InvalidLevelBudget { levels, log_slots });
+                return Err(CircuitError::InvalidLevelBudget { levels, log_slots });
             }
         }
         let eval_mod = &self.eval_mod;
         if eval_mod.interval_bound == 0 || eval_mod.degree == 0 {
-            return Err(CkksError::InvalidEvalMod { interval_bound: eval_mod.interval_bound, degree: eval_mod.degree });
+            return Err(CircuitError::InvalidEvalMod {
+                interval_bound: eval_mod.interval_bound,
+                degree: eval_mod.degree,
+            });
         }
         self.output_level(params).map(|_| ())
     }

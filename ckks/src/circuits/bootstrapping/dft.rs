@@ -18,9 +18,9 @@
 use std::f64::consts::PI;
 use std::ops::RangeInclusive;
 
+use crate::circuits::CircuitError;
 use crate::circuits::linear_transform::DiagonalMatrix;
 use crate::encoding::Complex;
-use crate::error::CkksError;
 
 /// The roots `ξ_len^{5^p}` of the butterfly stage of span `len`, for `p < len/2`, with
 /// `ξ_len = e^{2πi/(4·len)}` (the roots of the encoder's special FFT).
@@ -84,10 +84,10 @@ pub(crate) fn encoding_stage(n: usize, len: usize) -> DiagonalMatrix {
 /// possible with the larger groups last, in increasing span order.
 ///
 /// # Errors
-/// [`CkksError::InvalidLevelBudget`] unless `1 ≤ levels ≤ log_slots`.
-pub fn stage_groups(log_slots: u32, levels: usize) -> Result<Vec<RangeInclusive<u32>>, CkksError> {
+/// [`CircuitError::InvalidLevelBudget`] unless `1 ≤ levels ≤ log_slots`.
+pub fn stage_groups(log_slots: u32, levels: usize) -> Result<Vec<RangeInclusive<u32>>, CircuitError> {
     if levels == 0 || levels > log_slots as usize {
-        return Err(CkksError::InvalidLevelBudget { levels, log_slots });
+        return Err(CircuitError::InvalidLevelBudget { levels, log_slots });
     }
     let stages = log_slots as usize;
     let (base, extra) = (stages / levels, stages % levels);
@@ -108,9 +108,9 @@ pub fn stage_groups(log_slots: u32, levels: usize) -> Result<Vec<RangeInclusive<
 /// applied to the bit-reversed coefficients gives the slots.
 ///
 /// # Errors
-/// [`CkksError::InvalidMatrixDimension`] unless `slots ≥ 2` is a power of two,
-/// [`CkksError::InvalidLevelBudget`].
-pub fn slots_to_coeffs_matrices(slots: usize, levels: usize) -> Result<Vec<DiagonalMatrix>, CkksError> {
+/// [`CircuitError::InvalidMatrixDimension`] unless `slots ≥ 2` is a power of two,
+/// [`CircuitError::InvalidLevelBudget`].
+pub fn slots_to_coeffs_matrices(slots: usize, levels: usize) -> Result<Vec<DiagonalMatrix>, CircuitError> {
     let log_slots = log2_slots(slots)?;
     stage_groups(log_slots, levels)?
         .into_iter()
@@ -130,7 +130,7 @@ pub fn slots_to_coeffs_matrices(slots: usize, levels: usize) -> Result<Vec<Diago
 ///
 /// # Errors
 /// As [`slots_to_coeffs_matrices`].
-pub fn coeffs_to_slots_matrices(slots: usize, levels: usize) -> Result<Vec<DiagonalMatrix>, CkksError> {
+pub fn coeffs_to_slots_matrices(slots: usize, levels: usize) -> Result<Vec<DiagonalMatrix>, CircuitError> {
     let log_slots = log2_slots(slots)?;
     stage_groups(log_slots, levels)?
         .into_iter()
@@ -145,9 +145,9 @@ pub fn coeffs_to_slots_matrices(slots: usize, levels: usize) -> Result<Vec<Diago
         .collect()
 }
 
-fn log2_slots(slots: usize) -> Result<u32, CkksError> {
+fn log2_slots(slots: usize) -> Result<u32, CircuitError> {
     if slots < 2 || !slots.is_power_of_two() {
-        return Err(CkksError::InvalidMatrixDimension { dimension: slots });
+        return Err(CircuitError::InvalidMatrixDimension { dimension: slots });
     }
     Ok(slots.trailing_zeros())
 }
@@ -227,8 +227,8 @@ mod tests {
         assert_eq!(counts, [16, 15, 15]);
         assert_eq!(stage_groups(15, 3).unwrap(), [1..=5, 6..=10, 11..=15]);
         assert_eq!(stage_groups(14, 4).unwrap(), [1..=3, 4..=6, 7..=10, 11..=14]);
-        assert_eq!(stage_groups(3, 0), Err(CkksError::InvalidLevelBudget { levels: 0, log_slots: 3 }));
-        assert_eq!(stage_groups(3, 4), Err(CkksError::InvalidLevelBudget { levels: 4, log_slots: 3 }));
+        assert_eq!(stage_groups(3, 0), Err(CircuitError::InvalidLevelBudget { levels: 0, log_slots: 3 }));
+        assert_eq!(stage_groups(3, 4), Err(CircuitError::InvalidLevelBudget { levels: 4, log_slots: 3 }));
         assert!(slots_to_coeffs_matrices(1, 1).is_err());
         assert_eq!(stage_roots(8)[1], Complex::from_angle(2.0 * PI * 5.0 / 32.0));
     }

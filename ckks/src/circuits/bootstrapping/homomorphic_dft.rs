@@ -27,11 +27,12 @@ use std::f64::consts::PI;
 use super::dft::{coeffs_to_slots_matrices, slots_to_coeffs_matrices};
 use super::rescale_prime;
 use crate::Plaintext;
+use crate::circuits::CircuitError;
 use crate::circuits::linear_transform::{
     BsgsCost, DiagonalMatrix, EncodedLinearTransform, Hoisting, LinearTransform, signed_step,
 };
 use crate::encoding::{Complex, Encoder};
-use crate::error::CkksError;
+
 use crate::evaluator::Evaluator;
 use crate::params::Parameters;
 use crate::rlwe::GaloisKeys;
@@ -50,7 +51,7 @@ fn apply_factors(
     ct: &Ciphertext,
     keys: &GaloisKeys,
     factors: &[Factor],
-) -> Result<Ciphertext, CkksError> {
+) -> Result<Ciphertext, CircuitError> {
     let mut ct = ct.clone();
     for factor in factors {
         ct.slots = factor.slots;
@@ -73,7 +74,7 @@ fn factor_rotations(factors: &[Factor]) -> Vec<(i64, usize)> {
 }
 
 /// The `2n`-slot matrix mapping an `n`-periodic `(v, v)` to `(F·v, −i·F·v)`.
-fn periodic_split(f: &DiagonalMatrix) -> Result<DiagonalMatrix, CkksError> {
+fn periodic_split(f: &DiagonalMatrix) -> Result<DiagonalMatrix, CircuitError> {
     let n = f.dimension();
     let minus_i = Complex::new(0.0, -1.0);
     let diagonals = f.diagonal_indices().map(|k| {
@@ -85,7 +86,7 @@ fn periodic_split(f: &DiagonalMatrix) -> Result<DiagonalMatrix, CkksError> {
 }
 
 /// The `2n`-slot matrix `[[G, iG], [G, iG]]`.
-fn recombine(g: &DiagonalMatrix) -> Result<DiagonalMatrix, CkksError> {
+fn recombine(g: &DiagonalMatrix) -> Result<DiagonalMatrix, CircuitError> {
     let n = g.dimension();
     let i = Complex::new(0.0, 1.0);
     let entries =
@@ -129,7 +130,7 @@ impl CoeffsToSlots {
         input_scale: f64,
         output_scale: f64,
         hoisting: Hoisting,
-    ) -> Result<Self, CkksError> {
+    ) -> Result<Self, CircuitError> {
         let full = slots == params.max_slots();
         let matrices = coeffs_to_slots_matrices(slots, levels)?;
         let scales = factor_scales(params, level, levels, input_scale, output_scale);
@@ -144,7 +145,7 @@ impl CoeffsToSlots {
                 let transform = LinearTransform::new(matrix, BsgsCost::default())?;
                 Ok(Factor { slots: factor_slots, transform: transform.encode(encoder, level - j, scale, hoisting)? })
             })
-            .collect::<Result<Vec<_>, CkksError>>()?;
+            .collect::<Result<Vec<_>, CircuitError>>()?;
         let output_level = level - levels;
         let minus_i = encoder.encode_complex(&vec![Complex::new(0.0, -1.0); slots], slots, output_level, 1.0)?;
         Ok(Self { slots, full, factors, minus_i })
@@ -166,7 +167,7 @@ impl CoeffsToSlots {
         evaluator: &Evaluator,
         ct: &Ciphertext,
         keys: &GaloisKeys,
-    ) -> Result<SlotCoefficients, CkksError> {
+    ) -> Result<SlotCoefficients, CircuitError> {
         let z = apply_factors(evaluator, ct, keys, &self.factors)?;
         let conjugate = evaluator.conjugate(&z, keys)?;
         if self.full {
@@ -202,7 +203,7 @@ impl SlotsToCoeffs {
         input_scale: f64,
         output_scale: f64,
         hoisting: Hoisting,
-    ) -> Result<Self, CkksError> {
+    ) -> Result<Self, CircuitError> {
         let full = slots == params.max_slots();
         let matrices = slots_to_coeffs_matrices(slots, levels)?;
         let scales = factor_scales(params, level, levels, input_scale, output_scale);
@@ -216,7 +217,7 @@ impl SlotsToCoeffs {
                 let transform = LinearTransform::new(matrix, BsgsCost::default())?;
                 Ok(Factor { slots: factor_slots, transform: transform.encode(encoder, level - j, scale, hoisting)? })
             })
-            .collect::<Result<Vec<_>, CkksError>>()?;
+            .collect::<Result<Vec<_>, CircuitError>>()?;
         let plus_i = encoder.encode_complex(&vec![Complex::new(0.0, 1.0); slots], slots, level, 1.0)?;
         Ok(Self { slots, factors, plus_i })
     }
@@ -238,7 +239,7 @@ impl SlotsToCoeffs {
         evaluator: &Evaluator,
         input: &SlotCoefficients,
         keys: &GaloisKeys,
-    ) -> Result<Ciphertext, CkksError> {
+    ) -> Result<Ciphertext, CircuitError> {
         let combined = match input {
             SlotCoefficients::Full { real, imaginary } => {
                 evaluator.add(real, &evaluator.multiply_plain(imaginary, &self.plus_i)?)?

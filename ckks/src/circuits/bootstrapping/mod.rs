@@ -10,7 +10,7 @@ pub use config::{BootstrappingConfig, EvalModConfig};
 use crate::params::Parameters;
 
 /// The lowest level of a ciphertext (only `q_0`).
-pub(crate) const MIN_LEVEL: usize = 1;
+pub(crate) const MIN_LEVEL: usize = crate::evaluator::LOWEST_LEVEL;
 
 /// The number of Q primes of a ciphertext at `level`.
 pub(crate) fn ciphertext_q_limbs(level: usize) -> usize {

@@ -12,6 +12,7 @@ use spencnn_ntt::Modulus;
 
 use super::ciphertext_q_limbs;
 use crate::Context;
+use crate::circuits::CircuitError;
 use crate::error::CkksError;
 use crate::ring::RnsPoly;
 use crate::scheme::Ciphertext;
@@ -22,14 +23,14 @@ use crate::scheme::Ciphertext;
 /// [`CkksError::ParameterMismatch`], [`CkksError::CiphertextSize`] unless size 2,
 /// [`CkksError::LevelOutOfRange`] when `ct` holds more than `q_0` or `level` is above the
 /// top level.
-pub(crate) fn mod_raise(ctx: &Context, ct: &Ciphertext, level: usize) -> Result<Ciphertext, CkksError> {
+pub(crate) fn mod_raise(ctx: &Context, ct: &Ciphertext, level: usize) -> Result<Ciphertext, CircuitError> {
     ctx.check_fingerprint(ct.fingerprint())?;
     if ct.size() != 2 {
-        return Err(CkksError::CiphertextSize { size: ct.size(), expected: 2 });
+        return Err(CkksError::CiphertextSize { size: ct.size(), expected: 2 }.into());
     }
     let min = super::MIN_LEVEL;
     if ct.level() != min {
-        return Err(CkksError::LevelOutOfRange { level: ct.level(), min, max: min });
+        return Err(CkksError::LevelOutOfRange { level: ct.level(), min, max: min }.into());
     }
     ctx.check_level(level)?;
     let ring = ctx.ring();
@@ -98,6 +99,6 @@ mod tests {
         let deviation = (sum_squares / 1024.0).sqrt();
         assert!((5.0..10.0).contains(&deviation), "deviation of I: {deviation}");
 
-        assert!(matches!(mod_raise(&ctx, &ct, top), Err(CkksError::LevelOutOfRange { .. })));
+        assert!(matches!(mod_raise(&ctx, &ct, top), Err(CircuitError::Ckks(CkksError::LevelOutOfRange { .. }))));
     }
 }

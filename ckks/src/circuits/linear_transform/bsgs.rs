@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::CkksError;
+use crate::circuits::CircuitError;
 
 /// Relative costs of the parts of a BSGS evaluation, used to choose the baby span.
 ///
@@ -50,24 +50,24 @@ impl BsgsSplit {
     /// `baby_span`.
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] unless `dimension` is a power of two,
-    /// [`CkksError::InvalidBabySpan`] unless `baby_span` is a power of two `≤ dimension`,
-    /// [`CkksError::DiagonalLength`] for an index `≥ dimension`.
+    /// [`CircuitError::InvalidMatrixDimension`] unless `dimension` is a power of two,
+    /// [`CircuitError::InvalidBabySpan`] unless `baby_span` is a power of two `≤ dimension`,
+    /// [`CircuitError::DiagonalLength`] for an index `≥ dimension`.
     pub fn new(
         dimension: usize,
         indices: impl IntoIterator<Item = usize>,
         baby_span: usize,
-    ) -> Result<Self, CkksError> {
+    ) -> Result<Self, CircuitError> {
         if !dimension.is_power_of_two() {
-            return Err(CkksError::InvalidMatrixDimension { dimension });
+            return Err(CircuitError::InvalidMatrixDimension { dimension });
         }
         if !baby_span.is_power_of_two() || baby_span > dimension {
-            return Err(CkksError::InvalidBabySpan { baby_span, dimension });
+            return Err(CircuitError::InvalidBabySpan { baby_span, dimension });
         }
         let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for k in indices {
             if k >= dimension {
-                return Err(CkksError::DiagonalLength { index: k as i64, len: dimension, dimension });
+                return Err(CircuitError::DiagonalLength { index: k as i64, len: dimension, dimension });
             }
             let baby = k & (baby_span - 1);
             let babies = groups.entry(k - baby).or_default();
@@ -89,7 +89,7 @@ impl BsgsSplit {
         dimension: usize,
         indices: impl IntoIterator<Item = usize>,
         cost: BsgsCost,
-    ) -> Result<Self, CkksError> {
+    ) -> Result<Self, CircuitError> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let mut best = Self::new(dimension, indices.iter().copied(), 1)?;
         let mut span = 2;
@@ -202,9 +202,9 @@ mod tests {
 
     #[test]
     fn invalid_splits_are_rejected() {
-        assert_eq!(BsgsSplit::new(12, [0], 4), Err(CkksError::InvalidMatrixDimension { dimension: 12 }));
-        assert_eq!(BsgsSplit::new(16, [0], 3), Err(CkksError::InvalidBabySpan { baby_span: 3, dimension: 16 }));
-        assert_eq!(BsgsSplit::new(16, [0], 32), Err(CkksError::InvalidBabySpan { baby_span: 32, dimension: 16 }));
+        assert_eq!(BsgsSplit::new(12, [0], 4), Err(CircuitError::InvalidMatrixDimension { dimension: 12 }));
+        assert_eq!(BsgsSplit::new(16, [0], 3), Err(CircuitError::InvalidBabySpan { baby_span: 3, dimension: 16 }));
+        assert_eq!(BsgsSplit::new(16, [0], 32), Err(CircuitError::InvalidBabySpan { baby_span: 32, dimension: 16 }));
         assert!(BsgsSplit::new(16, [16], 4).is_err());
         assert_eq!(signed_step(15, 16), -1);
         assert_eq!(signed_step(8, 16), 8);

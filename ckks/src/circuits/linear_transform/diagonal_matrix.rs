@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::circuits::CircuitError;
 use crate::encoding::Complex;
-use crate::error::CkksError;
 
 /// An `n × n` complex matrix (`n` a power of two) stored by its non-zero diagonals, indexed
 /// `0..n` (index `n - k` is the diagonal `-k`).
@@ -32,10 +32,10 @@ impl DiagonalMatrix {
     /// The zero matrix of dimension `n` (no diagonal).
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] unless `n` is a power of two.
-    pub fn zero(dimension: usize) -> Result<Self, CkksError> {
+    /// [`CircuitError::InvalidMatrixDimension`] unless `n` is a power of two.
+    pub fn zero(dimension: usize) -> Result<Self, CircuitError> {
         if !dimension.is_power_of_two() {
-            return Err(CkksError::InvalidMatrixDimension { dimension });
+            return Err(CircuitError::InvalidMatrixDimension { dimension });
         }
         Ok(Self { dimension, diagonals: BTreeMap::new() })
     }
@@ -44,7 +44,7 @@ impl DiagonalMatrix {
     ///
     /// # Errors
     /// As [`DiagonalMatrix::zero`].
-    pub fn identity(dimension: usize) -> Result<Self, CkksError> {
+    pub fn identity(dimension: usize) -> Result<Self, CircuitError> {
         Self::from_diagonals(dimension, [(0, vec![Complex::from(1.0); dimension])])
     }
 
@@ -52,20 +52,20 @@ impl DiagonalMatrix {
     /// diagonal `n - 1`), and diagonals given twice are added. All-zero diagonals are dropped.
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] unless `n` is a power of two,
-    /// [`CkksError::DiagonalLength`] when a diagonal does not have `n` entries,
-    /// [`CkksError::NonFiniteMatrixEntry`] for a NaN or infinite entry.
+    /// [`CircuitError::InvalidMatrixDimension`] unless `n` is a power of two,
+    /// [`CircuitError::DiagonalLength`] when a diagonal does not have `n` entries,
+    /// [`CircuitError::NonFiniteMatrixEntry`] for a NaN or infinite entry.
     pub fn from_diagonals(
         dimension: usize,
         diagonals: impl IntoIterator<Item = (i64, Vec<Complex>)>,
-    ) -> Result<Self, CkksError> {
+    ) -> Result<Self, CircuitError> {
         let mut matrix = Self::zero(dimension)?;
         for (index, values) in diagonals {
             if values.len() != dimension {
-                return Err(CkksError::DiagonalLength { index, len: values.len(), dimension });
+                return Err(CircuitError::DiagonalLength { index, len: values.len(), dimension });
             }
             if values.iter().any(|z| !(z.re.is_finite() && z.im.is_finite())) {
-                return Err(CkksError::NonFiniteMatrixEntry);
+                return Err(CircuitError::NonFiniteMatrixEntry);
             }
             matrix.add_to_diagonal(index.rem_euclid(dimension as i64) as usize, &values);
         }
@@ -77,12 +77,12 @@ impl DiagonalMatrix {
     /// diagonals are not stored.
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] unless there are `n` rows of `n` entries, `n` a
-    /// power of two; [`CkksError::NonFiniteMatrixEntry`].
-    pub fn from_dense(rows: &[Vec<Complex>]) -> Result<Self, CkksError> {
+    /// [`CircuitError::InvalidMatrixDimension`] unless there are `n` rows of `n` entries, `n` a
+    /// power of two; [`CircuitError::NonFiniteMatrixEntry`].
+    pub fn from_dense(rows: &[Vec<Complex>]) -> Result<Self, CircuitError> {
         let n = rows.len();
         if rows.iter().any(|row| row.len() != n) {
-            return Err(CkksError::InvalidMatrixDimension { dimension: n });
+            return Err(CircuitError::InvalidMatrixDimension { dimension: n });
         }
         let diagonals = (0..n).map(|k| (k as i64, (0..n).map(|i| rows[i][(i + k) % n]).collect()));
         Self::from_diagonals(n, diagonals)
@@ -92,16 +92,16 @@ impl DiagonalMatrix {
     /// are added.
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] unless `n` is a power of two,
-    /// [`CkksError::NonFiniteMatrixEntry`].
+    /// [`CircuitError::InvalidMatrixDimension`] unless `n` is a power of two,
+    /// [`CircuitError::NonFiniteMatrixEntry`].
     pub fn from_entries(
         dimension: usize,
         entries: impl IntoIterator<Item = (usize, usize, Complex)>,
-    ) -> Result<Self, CkksError> {
+    ) -> Result<Self, CircuitError> {
         let mut matrix = Self::zero(dimension)?;
         for (row, column, value) in entries {
             if !(value.re.is_finite() && value.im.is_finite()) {
-                return Err(CkksError::NonFiniteMatrixEntry);
+                return Err(CircuitError::NonFiniteMatrixEntry);
             }
             let (row, column) = (row % dimension, column % dimension);
             let index = (column + dimension - row) % dimension;
@@ -151,11 +151,11 @@ impl DiagonalMatrix {
     /// evaluation).
     ///
     /// # Errors
-    /// [`CkksError::DiagonalLength`] when `x` does not have `n` entries.
-    pub fn apply(&self, x: &[Complex]) -> Result<Vec<Complex>, CkksError> {
+    /// [`CircuitError::DiagonalLength`] when `x` does not have `n` entries.
+    pub fn apply(&self, x: &[Complex]) -> Result<Vec<Complex>, CircuitError> {
         let n = self.dimension;
         if x.len() != n {
-            return Err(CkksError::DiagonalLength { index: 0, len: x.len(), dimension: n });
+            return Err(CircuitError::DiagonalLength { index: 0, len: x.len(), dimension: n });
         }
         let mut out = vec![Complex::default(); n];
         for (&k, d) in &self.diagonals {
@@ -170,11 +170,11 @@ impl DiagonalMatrix {
     /// `d^self_a ⊙ rot_a(d^rhs_b)`, so sparse factors give sparse products.
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] when the dimensions differ.
-    pub fn product(&self, rhs: &Self) -> Result<Self, CkksError> {
+    /// [`CircuitError::InvalidMatrixDimension`] when the dimensions differ.
+    pub fn product(&self, rhs: &Self) -> Result<Self, CircuitError> {
         let n = self.dimension;
         if rhs.dimension != n {
-            return Err(CkksError::InvalidMatrixDimension { dimension: rhs.dimension });
+            return Err(CircuitError::InvalidMatrixDimension { dimension: rhs.dimension });
         }
         let mut out = Self { dimension: n, diagonals: BTreeMap::new() };
         let mut term = vec![Complex::default(); n];
@@ -218,10 +218,10 @@ impl DiagonalMatrix {
     /// The sum of two matrices.
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] when the dimensions differ.
-    pub fn sum(&self, rhs: &Self) -> Result<Self, CkksError> {
+    /// [`CircuitError::InvalidMatrixDimension`] when the dimensions differ.
+    pub fn sum(&self, rhs: &Self) -> Result<Self, CircuitError> {
         if rhs.dimension != self.dimension {
-            return Err(CkksError::InvalidMatrixDimension { dimension: rhs.dimension });
+            return Err(CircuitError::InvalidMatrixDimension { dimension: rhs.dimension });
         }
         let mut out = self.clone();
         for (&k, d) in &rhs.diagonals {
@@ -327,14 +327,14 @@ mod tests {
         assert!(m.diagonal(-1).is_some() && m.diagonal(1).is_none());
         let zero = DiagonalMatrix::from_diagonals(4, [(2, vec![Complex::default(); 4])]).unwrap();
         assert_eq!(zero.diagonal_count(), 0);
-        assert_eq!(DiagonalMatrix::zero(6), Err(CkksError::InvalidMatrixDimension { dimension: 6 }));
+        assert_eq!(DiagonalMatrix::zero(6), Err(CircuitError::InvalidMatrixDimension { dimension: 6 }));
         assert_eq!(
             DiagonalMatrix::from_diagonals(4, [(1, vec![Complex::default(); 3])]),
-            Err(CkksError::DiagonalLength { index: 1, len: 3, dimension: 4 })
+            Err(CircuitError::DiagonalLength { index: 1, len: 3, dimension: 4 })
         );
         assert_eq!(
             DiagonalMatrix::from_diagonals(2, [(0, vec![Complex::new(f64::NAN, 0.0); 2])]),
-            Err(CkksError::NonFiniteMatrixEntry)
+            Err(CircuitError::NonFiniteMatrixEntry)
         );
         assert!(DiagonalMatrix::from_dense(&[vec![Complex::default(); 2]]).is_err());
         assert!(m.apply(&[Complex::default(); 4]).is_err());

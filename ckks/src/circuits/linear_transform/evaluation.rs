@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 
 use super::bsgs::{BsgsSplit, signed_step};
 use super::transform::Hoisting;
+use crate::circuits::CircuitError;
 use crate::error::CkksError;
 use crate::evaluator::{Evaluator, ExtendedCiphertext};
 use crate::rlwe::GaloisKeys;
 use crate::{Ciphertext, Plaintext};
 
 /// The plaintexts of a giant group, in the order of its baby steps.
-pub(crate) type GroupPlaintexts<'a> = dyn Fn(usize) -> Result<Cow<'a, [Plaintext]>, CkksError> + 'a;
+pub(crate) type GroupPlaintexts<'a> = dyn Fn(usize) -> Result<Cow<'a, [Plaintext]>, CircuitError> + 'a;
 
 /// Evaluates the transform split by `split` on `ct`. With `batch`, every group's plaintexts are
 /// requested up front and the partial sums are computed together (each rotated input is read
@@ -30,18 +31,18 @@ pub(crate) fn evaluate<'a>(
     hoisting: Hoisting,
     plaintexts: &GroupPlaintexts<'a>,
     batch: bool,
-) -> Result<Ciphertext, CkksError> {
+) -> Result<Ciphertext, CircuitError> {
     let slots = split.dimension();
     if ct.slots() != slots {
-        return Err(CkksError::SlotCountMismatch { left: ct.slots(), right: slots });
+        return Err(CkksError::SlotCountMismatch { left: ct.slots(), right: slots }.into());
     }
     let babies = split.baby_steps();
     let hoisted = if babies.iter().any(|&b| b != 0) { Some(evaluator.hoist(ct)?) } else { None };
     let giants: Vec<usize> = split.giant_steps();
     let mut accumulator: Option<ExtendedCiphertext> = None;
-    let mut add = |term: ExtendedCiphertext| -> Result<(), CkksError> {
+    let mut add = |term: ExtendedCiphertext| -> Result<(), CircuitError> {
         match accumulator.as_mut() {
-            Some(sum) => evaluator.add_extended_assign(sum, &term),
+            Some(sum) => Ok(evaluator.add_extended_assign(sum, &term)?),
             None => {
                 accumulator = Some(term);
                 Ok(())
@@ -60,10 +61,10 @@ pub(crate) fn evaluate<'a>(
                     };
                     Ok((b, x))
                 })
-                .collect::<Result<_, CkksError>>()?;
+                .collect::<Result<_, CircuitError>>()?;
             for giant_chunk in giants.chunks(chunk) {
                 let group_plaintexts =
-                    giant_chunk.iter().map(|&g| plaintexts(g)).collect::<Result<Vec<_>, CkksError>>()?;
+                    giant_chunk.iter().map(|&g| plaintexts(g)).collect::<Result<Vec<_>, CircuitError>>()?;
                 let terms: Vec<Vec<(&ExtendedCiphertext, &Plaintext)>> = giant_chunk
                     .iter()
                     .zip(&group_plaintexts)
@@ -95,7 +96,7 @@ pub(crate) fn evaluate<'a>(
                     };
                     Ok((b, x))
                 })
-                .collect::<Result<_, CkksError>>()?;
+                .collect::<Result<_, CircuitError>>()?;
             for &g in &giants {
                 let pts = plaintexts(g)?;
                 let mut partial: Option<Ciphertext> = None;
@@ -120,5 +121,5 @@ pub(crate) fn evaluate<'a>(
         }
     }
     let sum = accumulator.expect("a transform has at least one diagonal");
-    evaluator.mod_down_extended(sum)
+    Ok(evaluator.mod_down_extended(sum)?)
 }

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::bsgs::{BsgsCost, BsgsSplit};
 use super::diagonal_matrix::DiagonalMatrix;
 use super::evaluation;
+use crate::circuits::CircuitError;
 use crate::encoding::{Complex, Encoder};
 use crate::error::CkksError;
 use crate::evaluator::Evaluator;
@@ -53,9 +54,9 @@ impl LinearTransform {
     /// ([`BsgsSplit::optimal`]).
     ///
     /// # Errors
-    /// [`CkksError::InvalidMatrixDimension`] for the zero matrix (it has no diagonal to
+    /// [`CircuitError::InvalidMatrixDimension`] for the zero matrix (it has no diagonal to
     /// evaluate).
-    pub fn new(matrix: DiagonalMatrix, cost: BsgsCost) -> Result<Self, CkksError> {
+    pub fn new(matrix: DiagonalMatrix, cost: BsgsCost) -> Result<Self, CircuitError> {
         let split = BsgsSplit::optimal(matrix.dimension(), matrix.diagonal_indices(), cost)?;
         Self::from_split(matrix, split)
     }
@@ -63,15 +64,15 @@ impl LinearTransform {
     /// The transform of `matrix` with an explicit baby span `n_1` (a power of two).
     ///
     /// # Errors
-    /// As [`LinearTransform::new`], and [`CkksError::InvalidBabySpan`].
-    pub fn with_baby_span(matrix: DiagonalMatrix, baby_span: usize) -> Result<Self, CkksError> {
+    /// As [`LinearTransform::new`], and [`CircuitError::InvalidBabySpan`].
+    pub fn with_baby_span(matrix: DiagonalMatrix, baby_span: usize) -> Result<Self, CircuitError> {
         let split = BsgsSplit::new(matrix.dimension(), matrix.diagonal_indices(), baby_span)?;
         Self::from_split(matrix, split)
     }
 
-    fn from_split(matrix: DiagonalMatrix, split: BsgsSplit) -> Result<Self, CkksError> {
+    fn from_split(matrix: DiagonalMatrix, split: BsgsSplit) -> Result<Self, CircuitError> {
         if matrix.diagonal_count() == 0 {
-            return Err(CkksError::InvalidMatrixDimension { dimension: matrix.dimension() });
+            return Err(CircuitError::InvalidMatrixDimension { dimension: matrix.dimension() });
         }
         Ok(Self { matrix, split })
     }
@@ -123,16 +124,16 @@ impl LinearTransform {
         level: usize,
         scale: f64,
         hoisting: Hoisting,
-    ) -> Result<Vec<Plaintext>, CkksError> {
+    ) -> Result<Vec<Plaintext>, CircuitError> {
         let babies = self.split.groups().get(&giant).map(Vec::as_slice).unwrap_or_default();
         babies
             .iter()
             .map(|&baby| {
                 let values = self.shifted_diagonal(giant, baby);
-                match hoisting {
-                    Hoisting::Single => encoder.encode_complex(&values, self.slots(), level, scale),
-                    Hoisting::Double => encoder.encode_complex_extended(&values, self.slots(), level, scale),
-                }
+                Ok(match hoisting {
+                    Hoisting::Single => encoder.encode_complex(&values, self.slots(), level, scale)?,
+                    Hoisting::Double => encoder.encode_complex_extended(&values, self.slots(), level, scale)?,
+                })
             })
             .collect()
     }
@@ -148,13 +149,13 @@ impl LinearTransform {
         level: usize,
         scale: f64,
         hoisting: Hoisting,
-    ) -> Result<EncodedLinearTransform, CkksError> {
+    ) -> Result<EncodedLinearTransform, CircuitError> {
         let groups = self
             .split
             .giant_steps()
             .into_iter()
             .map(|giant| Ok((giant, self.encode_group(encoder, giant, level, scale, hoisting)?)))
-            .collect::<Result<Vec<_>, CkksError>>()?;
+            .collect::<Result<Vec<_>, CircuitError>>()?;
         Ok(EncodedLinearTransform { split: self.split.clone(), level, scale, hoisting, groups })
     }
 
@@ -173,9 +174,9 @@ impl LinearTransform {
         keys: &GaloisKeys,
         scale: f64,
         hoisting: Hoisting,
-    ) -> Result<Ciphertext, CkksError> {
+    ) -> Result<Ciphertext, CircuitError> {
         let level = ct.level();
-        let plaintexts = |giant: usize| -> Result<Cow<'_, [Plaintext]>, CkksError> {
+        let plaintexts = |giant: usize| -> Result<Cow<'_, [Plaintext]>, CircuitError> {
             Ok(Cow::Owned(self.encode_group(encoder, giant, level, scale, hoisting)?))
         };
         evaluation::evaluate(evaluator, ct, keys, &self.split, hoisting, &plaintexts, false)
@@ -227,7 +228,12 @@ impl EncodedLinearTransform {
     /// [`CkksError::LevelMismatch`] when `ct` is below the plaintexts' level,
     /// [`CkksError::SlotCountMismatch`], [`CkksError::MissingGaloisKey`], and the evaluator's
     /// errors.
-    pub fn evaluate(&self, evaluator: &Evaluator, ct: &Ciphertext, keys: &GaloisKeys) -> Result<Ciphertext, CkksError> {
+    pub fn evaluate(
+        &self,
+        evaluator: &Evaluator,
+        ct: &Ciphertext,
+        keys: &GaloisKeys,
+    ) -> Result<Ciphertext, CircuitError> {
         let dropped;
         let ct = if ct.level() > self.level {
             dropped = evaluator.drop_to_level(ct, self.level)?;
@@ -236,9 +242,9 @@ impl EncodedLinearTransform {
             ct
         };
         if ct.level() != self.level {
-            return Err(CkksError::LevelMismatch { left: ct.level(), right: self.level });
+            return Err(CkksError::LevelMismatch { left: ct.level(), right: self.level }.into());
         }
-        let plaintexts = |giant: usize| -> Result<Cow<'_, [Plaintext]>, CkksError> {
+        let plaintexts = |giant: usize| -> Result<Cow<'_, [Plaintext]>, CircuitError> {
             let index = self.groups.binary_search_by_key(&giant, |(g, _)| *g).expect("one group per giant step");
             Ok(Cow::Borrowed(self.groups[index].1.as_slice()))
         };
