@@ -2,6 +2,7 @@
 //! homomorphic DFTs and the approximation of the modular reduction.
 
 use crate::circuits::CircuitError;
+use crate::circuits::linear_transform::Hoisting;
 use crate::error::CkksError;
 use crate::params::Parameters;
 
@@ -46,6 +47,11 @@ pub struct BootstrappingConfig {
     pub slots_to_coeffs_levels: usize,
     /// The modular reduction.
     pub eval_mod: EvalModConfig,
+    /// How the CoeffsToSlots transforms hoist their rotations (double hoisting pays off at the
+    /// top levels, where a mod-down is most expensive).
+    pub coeffs_to_slots_hoisting: Hoisting,
+    /// How the SlotsToCoeffs transforms hoist their rotations.
+    pub slots_to_coeffs_hoisting: Hoisting,
 }
 
 impl BootstrappingConfig {

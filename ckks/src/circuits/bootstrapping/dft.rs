@@ -152,14 +152,14 @@ fn log2_slots(slots: usize) -> Result<u32, CircuitError> {
     Ok(slots.trailing_zeros())
 }
 
-/// `i` reversed on `bits` bits.
-pub(crate) fn bit_reverse(i: usize, bits: u32) -> usize {
-    if bits == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - bits) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `i` reversed on `bits` bits.
+    fn bit_reverse(i: usize, bits: u32) -> usize {
+        if bits == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - bits) }
+    }
 
     fn values(n: usize, seed: u64) -> Vec<Complex> {
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

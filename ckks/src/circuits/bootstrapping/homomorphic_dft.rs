@@ -22,8 +22,6 @@
 //! the `2n`-slot matrix `[[G, iG], [G, iG]]`, whose output `(G·y, G·y)` is an `n`-slot
 //! ciphertext again.
 
-use std::f64::consts::PI;
-
 use super::dft::{coeffs_to_slots_matrices, slots_to_coeffs_matrices};
 use super::rescale_prime;
 use crate::Plaintext;
@@ -252,9 +250,6 @@ impl SlotsToCoeffs {
         Ok(out)
     }
 }
-
-/// `2π`, the factor between `sin(2πx)` and `x mod 1` near integers.
-pub(crate) const TWO_PI: f64 = 2.0 * PI;
 
 #[cfg(test)]
 mod tests {

@@ -1,11 +1,19 @@
 //! CKKS bootstrapping: ModRaise, CoeffsToSlots, EvalMod and SlotsToCoeffs.
+//!
+//! [`Bootstrapper`] encodes the circuit described by a [`BootstrappingConfig`] and refreshes
+//! ciphertexts with the [`BootstrappingKeys`] listed by its [`KeyRequirements`].
 
+mod bootstrapper;
 mod config;
 pub mod dft;
+mod eval_mod;
 mod homomorphic_dft;
+mod keys;
 mod mod_raise;
 
+pub use bootstrapper::Bootstrapper;
 pub use config::{BootstrappingConfig, EvalModConfig};
+pub use keys::{BootstrappingKeys, KeyRequirements};
 
 use crate::params::Parameters;
 
