@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 use std::sync::Arc;
 
 use super::config::BootstrappingConfig;
-use super::eval_mod::EvalMod;
+use super::eval_mod::{EvalMod, shifted_bound};
 use super::homomorphic_dft::{CoeffsToSlots, SlotCoefficients, SlotsToCoeffs};
 use super::keys::{BootstrappingKeys, KeyRequirements};
 use super::mod_raise::mod_raise;
@@ -36,7 +36,7 @@ pub struct Bootstrapper {
     coeffs_to_slots: CoeffsToSlots,
     eval_mod: EvalMod,
     slots_to_coeffs: SlotsToCoeffs,
-    /// The declared scale of the raised ciphertext: its slots then hold `t/(2K·q_0)`.
+    /// The declared scale of the raised ciphertext: its slots then hold `t/(2K'·q_0)`.
     raised_scale: f64,
     /// The rotations of the sparse trace (empty for full slots).
     trace_steps: Vec<i64>,
@@ -56,7 +56,7 @@ impl Bootstrapper {
         let q0 = params.q_primes()[0] as f64;
         // The trace to the slots' subring multiplies the coefficients by N/(2n).
         let trace_factor = (params.max_slots() / n) as f64;
-        let raised_scale = q0 * 2.0 * f64::from(config.eval_mod.interval_bound) * trace_factor;
+        let raised_scale = q0 * 2.0 * shifted_bound(&config.eval_mod) * trace_factor;
         let c2s_levels = config.coeffs_to_slots_levels;
         let eval_mod_level = top - c2s_levels;
         let eval_mod_scale = rescale_prime(params, eval_mod_level) as f64;
@@ -71,7 +71,9 @@ impl Bootstrapper {
             config.coeffs_to_slots_hoisting,
         )?;
         let s2c_level = eval_mod_level - config.eval_mod.depth();
-        let s2c_input_scale = rescale_prime(params, s2c_level) as f64;
+        // EvalMod keeps its scale to the end: its last rescales would otherwise add noise
+        // relative to a smaller scale.
+        let s2c_input_scale = eval_mod_scale;
         let eval_mod = EvalMod::new(params, &config.eval_mod, eval_mod_level, s2c_input_scale)?;
         debug_assert_eq!(eval_mod.output_level(), s2c_level);
         // SlotsToCoeffs maps sin(2πx) (scale s2c_input_scale) to the slots of Δ·m/q_0 at the
@@ -153,10 +155,14 @@ impl Bootstrapper {
         let parts = self.coeffs_to_slots.evaluate(evaluator, &raised, galois)?;
         let relin = keys.relin_key();
         let reduced = match parts {
-            SlotCoefficients::Full { real, imaginary } => SlotCoefficients::Full {
-                real: self.eval_mod.evaluate(evaluator, relin, &real)?,
-                imaginary: self.eval_mod.evaluate(evaluator, relin, &imaginary)?,
-            },
+            SlotCoefficients::Full { real, imaginary } => {
+                // The two reductions are independent: one per thread when there are two.
+                let (real, imaginary) = rayon::join(
+                    || self.eval_mod.evaluate(evaluator, relin, &real),
+                    || self.eval_mod.evaluate(evaluator, relin, &imaginary),
+                );
+                SlotCoefficients::Full { real: real?, imaginary: imaginary? }
+            }
             SlotCoefficients::Sparse(ct) => SlotCoefficients::Sparse(self.eval_mod.evaluate(evaluator, relin, &ct)?),
         };
         let mut out = self.slots_to_coeffs.evaluate(evaluator, &reduced, galois)?;
