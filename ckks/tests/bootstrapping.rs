@@ -53,7 +53,7 @@ fn setup(params: Parameters, eval_mod: EvalModConfig, slots: usize, levels: (usi
 fn bootstrap(s: &mut Setup, values: &[Complex]) -> (Ciphertext, Vec<Complex>) {
     let f = &mut s.fixture;
     let slots = values.len();
-    let pt = f.encoder.encode_complex(values, slots, 1, f.scale()).unwrap();
+    let pt = f.encoder.encode_complex(values, slots, 0, f.scale()).unwrap();
     let ct = f.encryptor.encrypt(&pt, &f.pk).unwrap();
     let out = s.bootstrapper.bootstrap(&ct, &s.keys).unwrap();
     let decrypted = f.decrypt(&out);
@@ -68,10 +68,10 @@ fn real_values(count: usize, seed: u64) -> Vec<Complex> {
 fn uniform_ternary_full_slots() {
     let (params, eval_mod) = uniform_params();
     let mut s = setup(params, eval_mod, 2048, (2, 2));
-    assert_eq!(s.bootstrapper.output_level(), 2);
+    assert_eq!(s.bootstrapper.output_level(), 1);
     let values = real_values(2048, 1);
     let (out, got) = bootstrap(&mut s, &values);
-    assert_eq!((out.level(), out.slots(), out.scale()), (2, 2048, s.fixture.scale()));
+    assert_eq!((out.level(), out.slots(), out.scale()), (1, 2048, s.fixture.scale()));
     assert_precision("bootstrap uniform, 2^11 slots, real", &values, &got, 15.0);
     // Complex slots, and the edges of the interval.
     let complex = random_values(2048, 2);

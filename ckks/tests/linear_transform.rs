@@ -29,8 +29,8 @@ fn check_transform(f: &mut Fixture, transform: &LinearTransform, hoisting: Hoist
     let x = random_values(slots, 77);
     let pt = f.encoder.encode_complex(&x, slots, f.top(), f.scale()).unwrap();
     let ct = f.encryptor.encrypt(&pt, &f.pk).unwrap();
-    let keys = f.galois_keys(&transform.rotation_steps(), false);
-    let q_last = f.ctx.params().q_primes()[f.top() - 1] as f64;
+    let keys = f.galois_keys(&transform.rotation_steps(), Conjugation::Exclude);
+    let q_last = f.ctx.params().q_primes()[f.top()] as f64;
     let out = if on_demand {
         transform.evaluate_on_demand(&f.evaluator, &f.encoder, &ct, &keys, q_last, hoisting).unwrap()
     } else {
@@ -112,7 +112,7 @@ fn galois_elements_match_the_rotation_steps() {
 fn mismatches_are_typed_errors() {
     let mut f = Fixture::new(law_params());
     let transform = LinearTransform::new(random_matrix(16, &[0, 3], 9), BsgsCost::default()).unwrap();
-    let keys = f.galois_keys(&transform.rotation_steps(), false);
+    let keys = f.galois_keys(&transform.rotation_steps(), Conjugation::Exclude);
     let encoded: EncodedLinearTransform = transform.encode(&f.encoder, 2, f.scale(), Hoisting::Double).unwrap();
     let pt = f.encoder.encode_complex(&random_values(16, 1), 16, f.top(), f.scale()).unwrap();
     let ct = f.encryptor.encrypt(&pt, &f.pk).unwrap();

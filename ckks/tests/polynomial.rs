@@ -179,6 +179,12 @@ fn the_interval_map_costs_a_level_only_when_it_cannot_be_folded() {
     };
     assert_eq!(levels_at(40.0), 6, "scale above q/8: one level for the map");
     assert_eq!(levels_at(36.9), 5, "scale below q/8: folded");
+    // The same decision without a ciphertext, at the boundary the evaluator reports.
+    let boundary = poly_eval.max_folding_scale(interval, top);
+    assert!((boundary.log2() - 37.0).abs() < 0.01, "about q/8: 2^{}", boundary.log2());
+    assert_eq!(poly_eval.levels_consumed_at(&p, top, boundary), 5);
+    assert_eq!(poly_eval.levels_consumed_at(&p, top, boundary * 1.001), 6);
+    assert_eq!(poly_eval.max_folding_scale(Interval::UNIT, top), f64::INFINITY);
     let unit = Polynomial::chebyshev(&[0.0, 1.0, 0.5], Interval::UNIT).unwrap();
     let pt = f.encoder.encode_real(&[0.5], 1, top, 2f64.powi(40)).unwrap();
     assert_eq!(poly_eval.levels_consumed(&unit, &f.encryptor.encrypt(&pt, &f.pk).unwrap()), 2);
@@ -192,10 +198,10 @@ fn errors_are_typed_and_edge_degrees_work() {
     let x = [0.25, -0.5];
     let ct = f.encrypt(&x.map(Complex::from));
     let p63 = Polynomial::chebyshev(&decaying_coefficients(63, 1), Interval::UNIT).unwrap();
-    let low = evaluator.drop_to_level(&ct, 6).unwrap();
+    let low = evaluator.drop_to_level(&ct, 5).unwrap();
     assert_eq!(
         poly_eval.evaluate(&low, &p63).unwrap_err(),
-        CircuitError::InsufficientLevels { needed: 6, available: 5, level: 6 }
+        CircuitError::InsufficientLevels { needed: 6, available: 5, level: 5 }
     );
     assert!(matches!(poly_eval.evaluate_to_scale(&ct, &p63, f64::NAN), Err(CircuitError::InvalidTargetScale { .. })));
     assert!(matches!(poly_eval.evaluate_to_scale(&ct, &p63, -1.0), Err(CircuitError::InvalidTargetScale { .. })));

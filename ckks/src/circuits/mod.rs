@@ -1,7 +1,9 @@
-//! Circuits built on the [`crate::Evaluator`]: polynomial evaluation ([`polynomial`]),
-//! linear transformations (baby-step giant-step diagonal matrix-vector products, hoisted and
-//! double-hoisted: [`linear_transform`]) and bootstrapping ([`bootstrapping`]).
+//! Circuits built on the [`crate::Evaluator`]: polynomial evaluation ([`polynomial`]), ready
+//! approximations of common functions ([`approximation`]), linear transformations
+//! (baby-step giant-step diagonal matrix-vector products, hoisted and double-hoisted:
+//! [`linear_transform`]) and bootstrapping ([`bootstrapping`]).
 
+pub mod approximation;
 pub mod bootstrapping;
 pub mod linear_transform;
 pub mod polynomial;

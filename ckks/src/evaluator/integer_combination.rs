@@ -7,11 +7,14 @@
 
 use super::Evaluator;
 use crate::error::CkksError;
-use crate::ring::{Ntt, RnsPoly, kernels, residue_of_i128};
+use spencnn_ntt::vector;
+
+use super::scale_matching::LOWEST_LEVEL;
+use crate::ring::{Ntt, RnsPoly, residue_of_i128};
 use crate::scheme::Ciphertext;
 
 impl Evaluator {
-    /// `Σ k_i·ct_i + constant` on the first `level` primes (each term at `level` or above,
+    /// `Σ k_i·ct_i + constant` on the primes of `level` (each term at `level` or above,
     /// higher ones are read as if dropped), labelled with `scale` (the caller chose the `k_i` so
     /// that every term has that scale). With no term it is the trivial encryption of the
     /// constant. The result has the size of the largest term.
@@ -27,11 +30,11 @@ impl Evaluator {
         scale: f64,
         slots: usize,
     ) -> Result<Ciphertext, CkksError> {
-        self.ctx.check_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         for (ct, _) in terms {
             self.check_ct(ct)?;
             if ct.level() < level {
-                return Err(CkksError::LevelOutOfRange { level, min: 1, max: ct.level() });
+                return Err(CkksError::LevelOutOfRange { level, min: LOWEST_LEVEL, max: ct.level() });
             }
             if ct.slots != slots {
                 return Err(CkksError::SlotCountMismatch { left: slots, right: ct.slots });
@@ -39,8 +42,8 @@ impl Evaluator {
         }
         let ring = self.ctx.ring();
         let size = terms.iter().map(|(ct, _)| ct.size()).max().unwrap_or(2);
-        let mut polys: Vec<RnsPoly<Ntt>> = (0..size).map(|_| RnsPoly::zero(ring, level, 0)).collect();
-        for j in 0..level {
+        let mut polys: Vec<RnsPoly<Ntt>> = (0..size).map(|_| RnsPoly::zero(ring, q_limbs, 0)).collect();
+        for j in 0..q_limbs {
             let modulus = ring.modulus(j);
             let constants: Vec<(u64, u64)> = terms
                 .iter()
@@ -57,10 +60,10 @@ impl Evaluator {
                     .map(|((ct, _), w)| (ct.polys[p].limb(j), *w))
                     .unzip();
                 if !inputs.is_empty() {
-                    kernels::multiply_scalars_accumulate(poly.limb_mut(j), &inputs, &weights, modulus);
+                    vector::weighted_sum(poly.limb_mut(j), &inputs, &weights, modulus)?;
                 }
             }
-            kernels::add_scalar_assign(polys[0].limb_mut(j), residue_of_i128(constant, modulus), modulus);
+            vector::add_scalar_assign(polys[0].limb_mut(j), residue_of_i128(constant, modulus), modulus);
         }
         Ok(Ciphertext { polys, scale, slots, fingerprint: self.ctx.params().fingerprint(), seed: None })
     }

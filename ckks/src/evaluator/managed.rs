@@ -7,11 +7,10 @@ use std::sync::Arc;
 use super::Evaluator;
 use super::scale_ladder::ScaleLadder;
 use super::scale_matching::LOWEST_LEVEL;
-use crate::context::Context;
-use crate::encoding::{Complex, Encoder};
+use crate::encoding::{Complex, Encoder, Plaintext};
 use crate::error::CkksError;
-use crate::rlwe::{GaloisKeys, RelinKey};
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::rlwe::{Context, GaloisKeys, RelinKey};
+use crate::scheme::Ciphertext;
 
 /// An evaluator that manages levels and scales, for users who do not want to (the explicit
 /// [`Evaluator`] stays for experts; both work on the same ciphertexts):
@@ -234,7 +233,7 @@ impl<'k> ManagedEvaluator<'k> {
     /// # Errors
     /// As [`Evaluator::multiply_const_rescale`].
     pub fn multiply_const(&self, ct: &Ciphertext, value: f64) -> Result<Ciphertext, CkksError> {
-        let target = self.ladder.scale(ct.level().saturating_sub(1).max(LOWEST_LEVEL))?;
+        let target = self.ladder.scale(ct.level().saturating_sub(1))?;
         self.evaluator.multiply_const_rescale(ct, value, target)
     }
 

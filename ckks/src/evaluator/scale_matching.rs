@@ -15,7 +15,7 @@ use crate::params::Parameters;
 use crate::scheme::Ciphertext;
 
 /// The lowest level: only the base prime `q_0` is left and no rescale is possible.
-pub(crate) const LOWEST_LEVEL: usize = 1;
+pub(crate) const LOWEST_LEVEL: usize = 0;
 
 /// Above this ratio `s/q` a ciphertext's scale is that of an unrescaled product, and
 /// [`Evaluator::adjust_to`] rescales it before using a constant (whose rounding error grows
@@ -28,7 +28,7 @@ const MIN_ADJUSTING_CONSTANT: f64 = (1u64 << 20) as f64;
 
 /// The prime a rescale at `level` divides by, `None` at the lowest level.
 pub(crate) fn rescale_divisor(params: &Parameters, level: usize) -> Option<u64> {
-    (level > LOWEST_LEVEL && level <= params.max_level()).then(|| params.q_primes()[level - 1])
+    (level > LOWEST_LEVEL && level <= params.max_level()).then(|| params.q_primes()[level])
 }
 
 /// `2^x.xx`, the form scales are reported in.
@@ -68,9 +68,9 @@ impl Evaluator {
     /// # let encoder = Encoder::new(&ctx);
     /// # let mut encryptor = Encryptor::from_seed(&ctx, [2; 32]);
     /// let eval = Evaluator::new(&ctx);
-    /// let x = encryptor.encrypt(&encoder.encode_real(&[0.5], 1, 3, 2f64.powi(40)).unwrap(), &pk).unwrap();
+    /// let x = encryptor.encrypt(&encoder.encode_real(&[0.5], 1, 2, 2f64.powi(40)).unwrap(), &pk).unwrap();
     /// let x2 = eval.rescale(&eval.multiply_relin(&x, &x, &rlk).unwrap()).unwrap(); // 2^80 / q_2
-    /// // x2 + x fails (level 3 vs 2, scale 2^40 vs 2^39.99...); bring x to x2's level and scale:
+    /// // x2 + x fails (level 1 vs 2, scale 2^39.99... vs 2^40); bring x to x2's level and scale:
     /// let x_low = eval.adjust_to(&x, x2.level(), x2.scale()).unwrap();
     /// let sum = eval.add(&x2, &x_low).unwrap();
     /// let out = encoder.decode_real(&Decryptor::new(&ctx).decrypt(&sum, &sk).unwrap()).unwrap();
@@ -87,7 +87,7 @@ impl Evaluator {
         if !(scale.is_finite() && scale > 0.0) {
             return Err(CkksError::InvalidScale { scale });
         }
-        self.ctx.check_level(level)?;
+        self.ctx.q_limbs_at(level)?;
         if level > ct.level() {
             return Err(CkksError::LevelOutOfRange { level, min: LOWEST_LEVEL, max: ct.level() });
         }

@@ -1,16 +1,23 @@
-//! `ckks-ops`: single-thread medians of the CKKS operations, printed as ONE JSON object in the
-//! format of `../shared/anchors/ckks_tenseal.py` (`{"N=8192": {op: µs}, "N=16384": {...},
-//! "meta": {...}}`), with the same Q chains and scale, so that the two can be run side by side.
+//! `ckks-ops`: single-thread medians of the CKKS operations, printed as ONE JSON object
+//! (`{"N=8192": {op: µs}, "N=16384": {...}, "meta": {...}}`) in the format of the peer scripts
+//! `benches/peers/seal_ops.py` (SEAL) and `openfhe_ops.py` (OpenFHE), with their Q chains,
+//! scale and timing protocol, so that all three can be run side by side
+//! (`benches/scripts/side-by-side.sh`; `benches/README.md`).
 //!
 //! ```text
 //! cargo run --release -p spencnn-benches --bin ckks-ops [-- --quick] [--n 8192,16384]
+//! cargo run --release -p spencnn-benches --bin ckks-ops -- --poly [--quick] [--n 16384,65536]
 //! ```
+//!
+//! `--poly` prints `{"polynomial": {"N=…": {"chebyshev_<degree>": {…}}}, "meta": {…}}`
+//! instead (see `polynomial.rs`).
 //!
 //! Every operation acts on fresh ciphertexts at the top level, like the peer scripts. The op
 //! names are the peers' (`encode`, `encrypt_pk`, `decrypt_decode`, `add`, `mult_plain`,
 //! `rescale`, `mult_relin`, `rotate_1`, `rotate_8steps_hoisted_total` as in OpenFHE's script,
 //! `keygen_galois_1step`, …); ops the peers do not have are extra keys.
 
+mod polynomial;
 mod timing;
 
 use std::io::Write;
@@ -20,7 +27,7 @@ use serde_json::{Map, Value, json};
 use spencnn_ckks::*;
 use timing::{TimingPolicy, median_micros};
 
-const USAGE: &str = "usage: ckks-ops [--quick] [--n 8192,16384]";
+const USAGE: &str = "usage: ckks-ops [--poly] [--quick] [--n 8192,16384]";
 
 /// Steps of the 8 (hoisted) rotations, as in the peer scripts.
 const STEPS8: [i64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -37,7 +44,7 @@ fn bits(primes: &[u64]) -> Vec<u32> {
     primes.iter().map(|q| 64 - q.leading_zeros()).collect()
 }
 
-/// Deterministic values in `[-1, 1)` (a xorshift stream; the peers use their own RNGs).
+/// Deterministic values in `[-1, 1)` (a xorshift stream; the peer scripts draw the same one).
 fn uniform_values(count: usize, seed: u64) -> Vec<f64> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..count)
@@ -63,8 +70,8 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     let sk = keygen.secret_key();
     let pk = keygen.public_key(&sk)?;
     let rlk = keygen.relin_key(&sk)?;
-    let gk1 = keygen.galois_keys(&sk, &[1], false)?;
-    let gk8 = keygen.galois_keys(&sk, &STEPS8, false)?;
+    let gk1 = keygen.galois_keys(&sk, &[1], Conjugation::Exclude)?;
+    let gk8 = keygen.galois_keys(&sk, &STEPS8, Conjugation::Exclude)?;
     let encoder = Encoder::new(&ctx);
     let mut encryptor = Encryptor::new(&ctx);
     let decryptor = Decryptor::new(&ctx);
@@ -103,7 +110,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     time("decrypt_decode", policy, &mut || {
         drop(encoder.decode_real(&decryptor.decrypt(&ctx_x, &sk).unwrap()).unwrap())
     });
-    let low = eval.drop_to_level(&ctx_x, 1)?;
+    let low = eval.drop_to_level(&ctx_x, 0)?;
     time("decrypt_decode_1prime", policy, &mut || {
         drop(encoder.decode_real(&decryptor.decrypt(&low, &sk).unwrap()).unwrap())
     });
@@ -163,7 +170,9 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "secret_key_bytes": sk.to_bytes(&ctx)?.len(),
     });
     time("keygen_relin", keygen_policy, &mut || drop(keygen.relin_key(&sk).unwrap()));
-    time("keygen_galois_1step", keygen_policy, &mut || drop(keygen.galois_keys(&sk, &[1], false).unwrap()));
+    time("keygen_galois_1step", keygen_policy, &mut || {
+        drop(keygen.galois_keys(&sk, &[1], Conjugation::Exclude).unwrap())
+    });
 
     let meta = json!({
         "q_bits": bits(params.q_primes()),
@@ -171,7 +180,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "dnum": params.dnum(),
         "log_qp": params.log_qp_bits(),
         "max_log_qp_128": spencnn_ckks::params::max_log_qp_128(params.log_n()),
-        "data_limbs_at_top": top,
+        "data_limbs_at_top": params.q_primes().len(),
         "slots": slots,
         "max_err_mult": err_mult,
         "max_err_rot": err_rot,
@@ -185,13 +194,17 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
 fn main() {
     let mut policy = TimingPolicy::full();
     let mut sizes = vec![8192usize, 16384];
+    let mut sizes_given = false;
+    let mut poly = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => policy = TimingPolicy::quick(),
+            "--poly" => poly = true,
             "--n" => {
                 let list = args.next().unwrap_or_default();
                 sizes = list.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+                sizes_given = true;
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -202,6 +215,10 @@ fn main() {
                 std::process::exit(2);
             }
         }
+    }
+    if poly {
+        run_polynomial_rows(if sizes_given { &sizes } else { &[16384, 65536] }, policy);
+        return;
     }
     let mut result = Map::new();
     let mut metas = Map::new();
@@ -230,12 +247,44 @@ fn main() {
             "threads": 1,
             "ntt_isa": spencnn_ntt::Isa::detect().name(),
             "quick": policy.min_iters < TimingPolicy::full().min_iters,
-            "notes": "same Q chains and scale as ckks_tenseal.py; P and dnum are ours (params.*.p_bits, dnum); \
-                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as ckks_openfhe.py",
+            "notes": "same Q chains and scale as benches/peers/seal_ops.py; P and dnum are ours (params.*.p_bits, dnum); \
+                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as openfhe_ops.py",
             "params": metas,
         }),
     );
     let text = serde_json::to_string_pretty(&Value::Object(result)).expect("JSON values serialize");
     // A closed pipe (e.g. `| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+/// `--poly`: the polynomial rows for each size, as one JSON object.
+fn run_polynomial_rows(sizes: &[usize], policy: TimingPolicy) {
+    let configs = polynomial::configs(sizes).unwrap_or_else(|e| {
+        eprintln!("--poly: {e} (sizes 16384 and 65536)");
+        std::process::exit(2);
+    });
+    let mut rows = Map::new();
+    for config in &configs {
+        match polynomial::run(config, policy.with_min_iters(3)) {
+            Ok(value) => drop(rows.insert(format!("N={}", config.n), value)),
+            Err(e) => {
+                eprintln!("N={}: {e}", config.n);
+                std::process::exit(1);
+            }
+        }
+    }
+    let result = json!({
+        "polynomial": rows,
+        "meta": {
+            "library": format!("spencnn-ckks {}", env!("CARGO_PKG_VERSION")),
+            "threads": 1,
+            "ntt_isa": spencnn_ntt::Isa::detect().name(),
+            "quick": policy.min_iters < TimingPolicy::full().min_iters,
+            "interval": [-1.0, 1.0],
+            "coefficients": "c_i = ±1/(i+1), signs + + − − …",
+            "inputs": "all slots uniform in [-1, 1], fresh public-key encryption at the top level, scale 2^40",
+        },
+    });
+    let text = serde_json::to_string_pretty(&result).expect("JSON values serialize");
     let _ = writeln!(std::io::stdout(), "{text}");
 }

@@ -303,7 +303,7 @@ mod tests {
             let mut rotations = c2s.rotations();
             rotations.extend(s2c.rotations());
             let mut keys = keygen.galois_keys_at_levels(&sk, &rotations).unwrap();
-            keys.merge(keygen.galois_keys(&sk, &[], true).unwrap()).unwrap();
+            keys.merge(keygen.galois_keys(&sk, &[], crate::Conjugation::Include).unwrap()).unwrap();
 
             let z = values(slots, slots as u64);
             let pt = encoder.encode_complex(&z, slots, top, scale).unwrap();

@@ -3,7 +3,7 @@
 use crate::circuits::CircuitError;
 use crate::params::Parameters;
 use crate::rlwe::{GaloisKeys, KeyGenerator, RelinKey, SecretKey, galois_element_for_conjugation};
-use crate::serialization::sizes;
+use crate::serialization::{SerializedForm, sizes};
 
 /// The keys a [`super::Bootstrapper`] needs and the level of each: the CoeffsToSlots
 /// rotations at the top levels, the conjugation and relinearization keys at the level where
@@ -48,10 +48,10 @@ impl KeyRequirements {
         Ok(BootstrappingKeys { galois, relin })
     }
 
-    /// Bytes of the keys serialized, with the uniform halves as seeds (`seeded`) or in full.
-    pub fn serialized_bytes(&self, params: &Parameters, seeded: bool) -> usize {
+    /// Bytes of the keys serialized in `form` (in full, or with the uniform halves as seeds).
+    pub fn serialized_bytes(&self, params: &Parameters, form: SerializedForm) -> usize {
         let galois_levels = self.rotations.iter().map(|&(_, level)| level).chain([self.conjugation_level]);
-        sizes::galois_keys(params, galois_levels, seeded) + sizes::relin_key(params, self.relinearization_level, seeded)
+        sizes::galois_keys(params, galois_levels, form) + sizes::relin_key(params, self.relinearization_level, form)
     }
 }
 

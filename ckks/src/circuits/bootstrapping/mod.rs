@@ -20,12 +20,7 @@ use crate::params::Parameters;
 /// The lowest level of a ciphertext (only `q_0`).
 pub(crate) const MIN_LEVEL: usize = crate::evaluator::LOWEST_LEVEL;
 
-/// The number of Q primes of a ciphertext at `level`.
-pub(crate) fn ciphertext_q_limbs(level: usize) -> usize {
-    level
-}
-
-/// The prime a rescale at `level` divides by.
+/// The prime `q_ℓ` a rescale at level `ℓ ≥ 1` divides by.
 pub(crate) fn rescale_prime(params: &Parameters, level: usize) -> u64 {
-    params.q_primes()[ciphertext_q_limbs(level) - 1]
+    params.q_primes()[level]
 }

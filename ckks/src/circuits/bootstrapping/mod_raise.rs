@@ -10,11 +10,10 @@
 
 use spencnn_ntt::Modulus;
 
-use super::ciphertext_q_limbs;
 use crate::Context;
 use crate::circuits::CircuitError;
 use crate::error::CkksError;
-use crate::ring::RnsPoly;
+use crate::ring::{Coefficient, RnsPoly};
 use crate::scheme::Ciphertext;
 
 /// `ct` (at the lowest level: `q_0` only) lifted to `level`, with the same scale and slots.
@@ -32,17 +31,21 @@ pub(crate) fn mod_raise(ctx: &Context, ct: &Ciphertext, level: usize) -> Result<
     if ct.level() != min {
         return Err(CkksError::LevelOutOfRange { level: ct.level(), min, max: min }.into());
     }
-    ctx.check_level(level)?;
+    let q_limbs = ctx.q_limbs_at(level)?;
     let ring = ctx.ring();
     let q0: &Modulus = ring.modulus(0);
-    let q_limbs = ciphertext_q_limbs(level);
     let polys = ct
         .polys()
         .iter()
         .map(|poly| {
             let coefficients = poly.clone().into_coefficient(ring);
             let centred: Vec<i64> = coefficients.limb(0).iter().map(|&x| q0.center(x)).collect();
-            RnsPoly::from_signed(&centred, ring, q_limbs, 0).into_ntt(ring)
+            let mut raised = RnsPoly::<Coefficient>::zero(ring, q_limbs, 0);
+            for i in 0..q_limbs {
+                spencnn_ntt::vector::signed_to_residues(raised.limb_mut(i), &centred, ring.modulus(i))
+                    .expect("one value per coefficient");
+            }
+            raised.into_ntt(ring)
         })
         .collect();
     Ok(ct.derived(polys, ct.scale()))

@@ -80,6 +80,16 @@ impl<'a> PolynomialEvaluator<'a> {
         Self { evaluator, relin_key }
     }
 
+    /// The evaluator underneath.
+    pub(crate) fn evaluator(&self) -> &'a Evaluator {
+        self.evaluator
+    }
+
+    /// The relinearization key.
+    pub(crate) fn relin_key(&self) -> &'a RelinKey {
+        self.relin_key
+    }
+
     /// The plan the evaluator follows for `poly` (its powers and splits, products counted).
     pub fn plan(&self, poly: &Polynomial) -> EvaluationPlan {
         EvaluationPlan::new(poly.basis(), poly.coefficients())
@@ -88,7 +98,26 @@ impl<'a> PolynomialEvaluator<'a> {
     /// Levels consumed when `poly` is evaluated on `input`: [`Polynomial::depth`], plus one
     /// when the map of the interval onto `[-1, 1]` cannot be folded into the input's scale.
     pub fn levels_consumed(&self, poly: &Polynomial, input: &Ciphertext) -> usize {
-        poly.depth() + usize::from(poly.depth() > 0 && self.linear_map(poly.interval(), input) == LinearMap::Rescaled)
+        self.levels_consumed_at(poly, input.level(), input.scale())
+    }
+
+    /// [`PolynomialEvaluator::levels_consumed`] for an input at `level` with `scale`, before
+    /// any ciphertext exists (for planners).
+    pub fn levels_consumed_at(&self, poly: &Polynomial, level: usize, scale: f64) -> usize {
+        let rescaled = self.linear_map(poly.interval(), level, scale) == LinearMap::Rescaled;
+        poly.depth() + usize::from(poly.depth() > 0 && rescaled)
+    }
+
+    /// The largest input scale at `level` for which the map of `interval` onto `[-1, 1]` is
+    /// folded into the scale (no level): `2/(b − a)·q` for the prime `q` the first product is
+    /// rescaled by (infinite for `[-1, 1]`). Encode or adjust inputs to this scale or below to
+    /// save the level.
+    pub fn max_folding_scale(&self, interval: Interval, level: usize) -> f64 {
+        if interval.is_unit() {
+            return f64::INFINITY;
+        }
+        let (alpha, _) = interval.affine_to_unit();
+        alpha * self.reference_scale(level) * LABEL_SLACK
     }
 
     /// `poly(input)` slot-wise, at the input's scale; see the type's documentation.
@@ -143,14 +172,14 @@ impl<'a> PolynomialEvaluator<'a> {
 
     /// The scale a power at `level` should have: the prime its next product is divided by
     /// (the default scale at the lowest level, where nothing is multiplied any more).
-    fn reference_scale(&self, level: usize) -> f64 {
+    pub(crate) fn reference_scale(&self, level: usize) -> f64 {
         match self.evaluator.rescale_divisor(level) {
             Some(q) => q as f64,
             None => self.evaluator.context().params().default_scale(),
         }
     }
 
-    fn divisor(&self, level: usize) -> Result<f64, CkksError> {
+    pub(crate) fn divisor(&self, level: usize) -> Result<f64, CkksError> {
         self.evaluator.rescale_divisor(level).map(|q| q as f64).ok_or(CkksError::LevelOutOfRange {
             level,
             min: LOWEST_LEVEL + 1,
@@ -158,12 +187,11 @@ impl<'a> PolynomialEvaluator<'a> {
         })
     }
 
-    fn linear_map(&self, interval: Interval, input: &Ciphertext) -> LinearMap {
+    fn linear_map(&self, interval: Interval, level: usize, scale: f64) -> LinearMap {
         if interval.is_unit() {
             return LinearMap::Identity;
         }
-        let (alpha, _) = interval.affine_to_unit();
-        let factor = (alpha * self.reference_scale(input.level()) * LABEL_SLACK / input.scale()).floor();
+        let factor = (self.max_folding_scale(interval, level) / scale).floor();
         if factor >= 1.0 && factor < 2f64.powi(62) {
             LinearMap::Folded { factor: factor as i128 }
         } else {
@@ -175,7 +203,7 @@ impl<'a> PolynomialEvaluator<'a> {
     fn first_power(&self, input: &Ciphertext, poly: &Polynomial) -> Result<Ciphertext, CircuitError> {
         let (alpha, beta) = poly.interval().affine_to_unit();
         let level = input.level();
-        Ok(match self.linear_map(poly.interval(), input) {
+        Ok(match self.linear_map(poly.interval(), input.level(), input.scale()) {
             LinearMap::Identity => input.clone(),
             LinearMap::Folded { factor } => {
                 let scale = factor as f64 * input.scale() / alpha;

@@ -35,6 +35,7 @@
 //! `ct.level() − levels_consumed(&p, &ct)`; with [`crate::ManagedEvaluator`] or
 //! [`crate::Evaluator::multiply_const_rescale`] the squarings stay scale-exact too.
 
+mod composite;
 mod evaluator;
 mod interpolation;
 mod interval;
@@ -43,6 +44,7 @@ mod plan;
 mod polynomial;
 mod power_basis;
 
+pub use composite::CompositePolynomial;
 pub use evaluator::PolynomialEvaluator;
 pub use interval::Interval;
 pub use plan::EvaluationPlan;
