@@ -116,14 +116,7 @@ impl PolynomialEvaluator<'_> {
         composite: &CompositePolynomial,
         target_scale: f64,
     ) -> Result<Ciphertext, CircuitError> {
-        if !(target_scale.is_finite() && target_scale > 0.0) {
-            return Err(CircuitError::InvalidTargetScale { scale: target_scale });
-        }
-        let needed = self.levels_consumed_composite(composite, input);
-        let available = self.evaluator().rescales_left(input.level());
-        if needed > available {
-            return Err(CircuitError::InsufficientLevels { needed, available, level: input.level() });
-        }
+        self.check_request(input, target_scale, self.levels_consumed_composite(composite, input))?;
         let last = composite.stages.len() - 1;
         let mut value = input.clone();
         for (i, stage) in composite.stages.iter().enumerate() {

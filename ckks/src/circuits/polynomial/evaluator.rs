@@ -142,14 +142,7 @@ impl<'a> PolynomialEvaluator<'a> {
         poly: &Polynomial,
         target_scale: f64,
     ) -> Result<Ciphertext, CircuitError> {
-        if !(target_scale.is_finite() && target_scale > 0.0) {
-            return Err(CircuitError::InvalidTargetScale { scale: target_scale });
-        }
-        let needed = self.levels_consumed(poly, input);
-        let available = self.evaluator.rescales_left(input.level());
-        if needed > available {
-            return Err(CircuitError::InsufficientLevels { needed, available, level: input.level() });
-        }
+        self.check_request(input, target_scale, self.levels_consumed(poly, input))?;
         if poly.depth() == 0 {
             let constant = rounded_integer(poly.coefficients()[0] * target_scale)?;
             return Ok(self.evaluator.integer_combination(
@@ -168,6 +161,23 @@ impl<'a> PolynomialEvaluator<'a> {
         let mut out = self.evaluate_node(&plan.root, &basis, output_level, target_scale)?;
         self.finish(&mut out, target_scale)?;
         Ok(out)
+    }
+
+    /// Checks a target scale and that `input` has `needed` levels left, before any work.
+    pub(crate) fn check_request(
+        &self,
+        input: &Ciphertext,
+        target_scale: f64,
+        needed: usize,
+    ) -> Result<(), CircuitError> {
+        if !(target_scale.is_finite() && target_scale > 0.0) {
+            return Err(CircuitError::InvalidTargetScale { scale: target_scale });
+        }
+        let available = self.evaluator.rescales_left(input.level());
+        if needed > available {
+            return Err(CircuitError::InsufficientLevels { needed, available, level: input.level() });
+        }
+        Ok(())
     }
 
     /// The scale a power at `level` should have: the prime its next product is divided by
