@@ -16,7 +16,7 @@ use spencnn_ckks::*;
 fn random_matrix(slots: usize, diagonals: &[i64], seed: u64) -> DiagonalMatrix {
     let weight = 1.0 / diagonals.len() as f64;
     let diags = diagonals.iter().enumerate().map(|(j, &k)| {
-        let values = random_values(slots, seed ^ (j as u64 + 1) * 0x1234_5678);
+        let values = random_values(slots, seed ^ ((j as u64 + 1) * 0x1234_5678));
         (k, values.into_iter().map(|z| z.scale(weight)).collect())
     });
     DiagonalMatrix::from_diagonals(slots, diags).unwrap()

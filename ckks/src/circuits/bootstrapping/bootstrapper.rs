@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::config::BootstrappingConfig;
 use super::eval_mod::{EvalMod, shifted_bound};
-use super::homomorphic_dft::{CoeffsToSlots, SlotCoefficients, SlotsToCoeffs};
+use super::homomorphic_dft::{CoeffsToSlots, DftPlacement, SlotCoefficients, SlotsToCoeffs};
 use super::keys::{BootstrappingKeys, KeyRequirements};
 use super::mod_raise::mod_raise;
 use super::{MIN_LEVEL, rescale_prime};
@@ -63,12 +63,14 @@ impl Bootstrapper {
         let coeffs_to_slots = CoeffsToSlots::new(
             &encoder,
             params,
-            n,
-            c2s_levels,
-            top,
-            raised_scale,
-            eval_mod_scale,
-            config.coeffs_to_slots_hoisting,
+            DftPlacement {
+                slots: n,
+                levels: c2s_levels,
+                level: top,
+                input_scale: raised_scale,
+                output_scale: eval_mod_scale,
+                hoisting: config.coeffs_to_slots_hoisting,
+            },
         )?;
         let s2c_level = eval_mod_level - config.eval_mod.depth();
         // EvalMod keeps its scale to the end: its last rescales would otherwise add noise
@@ -81,12 +83,14 @@ impl Bootstrapper {
         let slots_to_coeffs = SlotsToCoeffs::new(
             &encoder,
             params,
-            n,
-            config.slots_to_coeffs_levels,
-            s2c_level,
-            s2c_input_scale,
-            q0 / (2.0 * PI),
-            config.slots_to_coeffs_hoisting,
+            DftPlacement {
+                slots: n,
+                levels: config.slots_to_coeffs_levels,
+                level: s2c_level,
+                input_scale: s2c_input_scale,
+                output_scale: q0 / (2.0 * PI),
+                hoisting: config.slots_to_coeffs_hoisting,
+            },
         )?;
         let trace_steps = (0..(params.max_slots() / n).trailing_zeros()).map(|j| (n << j) as i64).collect();
         Ok(Self {

@@ -66,9 +66,7 @@ impl BootstrappingConfig {
     /// [`CircuitError::BootstrappingTooDeep`] when the chain has fewer levels than the circuit.
     pub fn output_level(&self, params: &Parameters) -> Result<usize, CircuitError> {
         let top = params.max_level();
-        top.checked_sub(self.depth())
-            .filter(|&level| level >= crate::circuits::bootstrapping::MIN_LEVEL)
-            .ok_or(CircuitError::BootstrappingTooDeep { depth: self.depth(), max_level: top })
+        top.checked_sub(self.depth()).ok_or(CircuitError::BootstrappingTooDeep { depth: self.depth(), max_level: top })
     }
 
     /// Checks the configuration against `params`.

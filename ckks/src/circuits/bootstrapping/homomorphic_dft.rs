@@ -36,6 +36,23 @@ use crate::params::Parameters;
 use crate::rlwe::GaloisKeys;
 use crate::scheme::Ciphertext;
 
+/// Where and how a homomorphic DFT is encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DftPlacement {
+    /// The slot count `n`.
+    pub slots: usize,
+    /// The number of factors (levels consumed).
+    pub levels: usize,
+    /// The level of the first factor; factor `j` is at `level − j`.
+    pub level: usize,
+    /// The scale of the input ciphertext.
+    pub input_scale: f64,
+    /// The scale of the output.
+    pub output_scale: f64,
+    /// How the factors hoist their rotations.
+    pub hoisting: Hoisting,
+}
+
 /// One encoded factor of a homomorphic DFT: the slot count it acts on and its plaintexts.
 #[derive(Debug, Clone)]
 struct Factor {
@@ -119,16 +136,8 @@ pub(crate) struct CoeffsToSlots {
 impl CoeffsToSlots {
     /// Encodes the `levels` factors for `slots` slots from `level` down, for a ciphertext of
     /// scale `input_scale` and an output of scale `output_scale`.
-    pub(crate) fn new(
-        encoder: &Encoder,
-        params: &Parameters,
-        slots: usize,
-        levels: usize,
-        level: usize,
-        input_scale: f64,
-        output_scale: f64,
-        hoisting: Hoisting,
-    ) -> Result<Self, CircuitError> {
+    pub(crate) fn new(encoder: &Encoder, params: &Parameters, placement: DftPlacement) -> Result<Self, CircuitError> {
+        let DftPlacement { slots, levels, level, input_scale, output_scale, hoisting } = placement;
         let full = slots == params.max_slots();
         let matrices = coeffs_to_slots_matrices(slots, levels)?;
         let scales = factor_scales(params, level, levels, input_scale, output_scale);
@@ -192,16 +201,8 @@ pub(crate) struct SlotsToCoeffs {
 impl SlotsToCoeffs {
     /// Encodes the `levels` factors for `slots` slots from `level` down, for an input of scale
     /// `input_scale` and an output of scale `output_scale`.
-    pub(crate) fn new(
-        encoder: &Encoder,
-        params: &Parameters,
-        slots: usize,
-        levels: usize,
-        level: usize,
-        input_scale: f64,
-        output_scale: f64,
-        hoisting: Hoisting,
-    ) -> Result<Self, CircuitError> {
+    pub(crate) fn new(encoder: &Encoder, params: &Parameters, placement: DftPlacement) -> Result<Self, CircuitError> {
+        let DftPlacement { slots, levels, level, input_scale, output_scale, hoisting } = placement;
         let full = slots == params.max_slots();
         let matrices = slots_to_coeffs_matrices(slots, levels)?;
         let scales = factor_scales(params, level, levels, input_scale, output_scale);
@@ -295,11 +296,17 @@ mod tests {
         let scale = 2f64.powi(45);
         for slots in [params.max_slots(), 64, 2] {
             let levels = if slots == 2 { 1 } else { 3 };
-            let c2s =
-                CoeffsToSlots::new(&encoder, &params, slots, levels, top, scale, scale, Hoisting::Double).unwrap();
+            let placement = |level, hoisting| DftPlacement {
+                slots,
+                levels,
+                level,
+                input_scale: scale,
+                output_scale: scale,
+                hoisting,
+            };
+            let c2s = CoeffsToSlots::new(&encoder, &params, placement(top, Hoisting::Double)).unwrap();
             let s2c_level = top - levels;
-            let s2c = SlotsToCoeffs::new(&encoder, &params, slots, levels, s2c_level, scale, scale, Hoisting::Single)
-                .unwrap();
+            let s2c = SlotsToCoeffs::new(&encoder, &params, placement(s2c_level, Hoisting::Single)).unwrap();
             let mut rotations = c2s.rotations();
             rotations.extend(s2c.rotations());
             let mut keys = keygen.galois_keys_at_levels(&sk, &rotations).unwrap();

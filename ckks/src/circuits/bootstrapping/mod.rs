@@ -10,10 +10,12 @@ mod eval_mod;
 mod homomorphic_dft;
 mod keys;
 mod mod_raise;
+mod presets;
 
 pub use bootstrapper::Bootstrapper;
 pub use config::{BootstrappingConfig, EvalModConfig};
 pub use keys::{BootstrappingKeys, KeyRequirements};
+pub use presets::BootstrappingPreset;
 
 use crate::params::Parameters;
 

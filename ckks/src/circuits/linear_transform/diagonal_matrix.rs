@@ -265,7 +265,9 @@ mod tests {
         let v = values(n * n, seed);
         (0..n)
             .map(|i| {
-                (0..n).map(|j| if (i * 7 + j * 3) as u64 % density == 0 { v[i * n + j] } else { 0.0.into() }).collect()
+                (0..n)
+                    .map(|j| if ((i * 7 + j * 3) as u64).is_multiple_of(density) { v[i * n + j] } else { 0.0.into() })
+                    .collect()
             })
             .collect()
     }
@@ -289,9 +291,9 @@ mod tests {
             let matrix = DiagonalMatrix::from_dense(&rows).unwrap();
             let x = values(n, seed ^ 5);
             prop_assert!(close(&matrix.apply(&x).unwrap(), &dense_apply(&rows, &x)));
-            for i in 0..n {
-                for j in 0..n {
-                    prop_assert_eq!(matrix.entry(i, j), rows[i][j]);
+            for (i, row) in rows.iter().enumerate() {
+                for (j, &value) in row.iter().enumerate() {
+                    prop_assert_eq!(matrix.entry(i, j), value);
                 }
             }
         }
@@ -311,9 +313,9 @@ mod tests {
             let rebuilt = DiagonalMatrix::from_entries(n, ma.entries()).unwrap();
             prop_assert_eq!(&rebuilt, &ma);
             let adjoint = ma.conjugate_transpose();
-            for i in 0..n {
-                for j in 0..n {
-                    prop_assert_eq!(adjoint.entry(i, j), a[j][i].conj());
+            for (j, row) in a.iter().enumerate() {
+                for (i, &value) in row.iter().enumerate() {
+                    prop_assert_eq!(adjoint.entry(i, j), value.conj());
                 }
             }
         }
