@@ -3,8 +3,10 @@
 //! The input is decomposed once for all baby steps (hoisting). Each giant step's rotation of
 //! its partial sum is left in the extended basis `Q_ℓ·P` and the rotated sums are added there,
 //! so the whole transform ends with one mod-down by `P` (exact: `ModDown(P·y + u) = y +
-//! ModDown(u)`). With [`Hoisting::Double`] the baby steps stay in `Q_ℓ·P` too and every partial
-//! sum is one mod-down; with [`Hoisting::Single`] every baby step is brought back to `Q_ℓ`.
+//! ModDown(u)`). With [`Hoisting::Double`] the baby steps stay in `Q_ℓ·P` too and a partial
+//! sum is rotated from the extended basis (only its `c_1` is brought down, to be decomposed:
+//! [`Evaluator::rotate_extended`]); with [`Hoisting::Single`] every baby step is brought back to
+//! `Q_ℓ`.
 //!
 //! The baby-step rotations, and the giant groups (partial sum, mod-down, rotation), are
 //! independent: they run on the rayon pool.
@@ -73,11 +75,7 @@ pub(crate) fn evaluate<'a>(
                     giant_chunk
                         .iter()
                         .zip(sums)
-                        .map(
-                            |(&g, sum)| {
-                                if g == 0 { Ok(sum) } else { rotate_partial(g, &evaluator.mod_down_extended(sum)?) }
-                            },
-                        )
+                        .map(|(&g, sum)| Ok(evaluator.rotate_extended(sum, signed_step(g, slots), keys)?))
                         .collect()
                 })
                 .collect::<Result<Vec<_>, CircuitError>>()?;
