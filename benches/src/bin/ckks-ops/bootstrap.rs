@@ -69,8 +69,14 @@ fn secret_name(secret: SecretDistribution) -> &'static str {
     }
 }
 
-/// Sets up, generates the keys, bootstraps `runs` times and reports.
-pub fn run(setup: &BootstrapSetup, runs: usize, threads: usize) -> Result<Value, Box<dyn std::error::Error>> {
+/// Sets up, generates the keys (held as `key_storage` says), bootstraps `runs` times and
+/// reports.
+pub fn run(
+    setup: &BootstrapSetup,
+    runs: usize,
+    threads: usize,
+    key_storage: KeyStorage,
+) -> Result<Value, Box<dyn std::error::Error>> {
     let params = &setup.params;
     let slots = setup.config.slots;
     let started = Instant::now();
@@ -78,7 +84,7 @@ pub fn run(setup: &BootstrapSetup, runs: usize, threads: usize) -> Result<Value,
     let bootstrapper = Bootstrapper::new(&ctx, setup.config)?;
     let setup_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let mut keygen = KeyGenerator::new(&ctx);
+    let mut keygen = KeyGenerator::new(&ctx).with_key_storage(key_storage);
     let sk = keygen.secret_key();
     let pk = keygen.public_key(&sk)?;
     let requirements = bootstrapper.key_requirements();
@@ -122,6 +128,10 @@ pub fn run(setup: &BootstrapSetup, runs: usize, threads: usize) -> Result<Value,
         "precision_bits_mean": -(mean_sum / runs as f64).log2(),
         "levels_after": levels_after,
         "key_bytes": keys.memory_bytes(),
+        "key_storage": match key_storage {
+            KeyStorage::Expanded => "expanded",
+            KeyStorage::Compact => "compact",
+        },
         "key_bytes_serialized": requirements.serialized_bytes(params, SerializedForm::Full),
         "key_bytes_seeded": requirements.serialized_bytes(params, SerializedForm::Seeded),
         "key_count": requirements.rotations.len() + 2,
