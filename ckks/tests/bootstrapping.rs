@@ -104,6 +104,25 @@ fn uniform_ternary_sparse_slots() {
     }
 }
 
+/// Bootstrapping keys held compact (the uniform halves as seeds, half the memory) give the same
+/// ciphertext, bit for bit, as the same keys expanded.
+#[test]
+fn compact_keys_bootstrap_bit_identically() {
+    let (params, eval_mod) = uniform_params();
+    let mut s = setup(params, eval_mod, 64, (2, 2));
+    let requirements = s.bootstrapper.key_requirements();
+    let mut keygen = KeyGenerator::from_seed(&s.fixture.ctx, [21; 32]).with_key_storage(KeyStorage::Compact);
+    let compact = requirements.generate(&mut keygen, &s.fixture.sk).unwrap();
+    assert_eq!(compact.memory_bytes() * 2, s.keys.memory_bytes());
+    let f = &mut s.fixture;
+    let values = real_values(64, 13);
+    let ct = f.encryptor.encrypt(&f.encoder.encode_complex(&values, 64, 0, f.scale()).unwrap(), &f.pk).unwrap();
+    let expanded_out = s.bootstrapper.bootstrap(&ct, &s.keys).unwrap();
+    let compact_out = s.bootstrapper.bootstrap(&ct, &compact).unwrap();
+    assert!(expanded_out.polys() == compact_out.polys(), "compact keys change the result");
+    assert_precision("bootstrap with compact keys", &values, &f.decrypt(&compact_out), 17.0);
+}
+
 /// A sparse secret (64 non-zero coefficients) keeps `|I|` small (deviation about 2.3), so a
 /// short EvalMod (K = 16, 2 double angles, depth 8) suffices and the precision is higher.
 #[test]

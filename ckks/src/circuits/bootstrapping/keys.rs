@@ -33,7 +33,10 @@ impl KeyRequirements {
         Self { rotations, conjugation_level, relinearization_level }
     }
 
-    /// Generates the keys.
+    /// Generates the keys, held as `keygen` holds its keys: a generator made
+    /// [`with_key_storage`](KeyGenerator::with_key_storage)`(`[`KeyStorage::Compact`](crate::rlwe::KeyStorage::Compact)`)` keeps
+    /// only the seeds of the uniform halves (half the memory, the same results, each key switch
+    /// expanding its half again).
     ///
     /// # Errors
     /// [`CircuitError::Ckks`] when `sk` belongs to other parameters.
