@@ -45,6 +45,18 @@ def bootstrap_table(out):
               f"| {a['precision_bits_worst']:.1f} / {b['precision_bits_worst']:.1f} "
               f"| {a['precision_bits_mean']:.1f} / {b['precision_bits_mean']:.1f} "
               f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} |")
+    compact = load(out, "spencnn-compact", "bootstrap")
+    for threads in sorted(compact):
+        if threads not in peer:
+            continue
+        a, b = compact[threads][0], peer[threads][0]
+        best_a = min(r["seconds_median"] for r in compact[threads])
+        best_b = min(r["seconds_median"] for r in peer[threads])
+        key_b = gb(b["key_bytes"]) if "key_bytes" in b else "–"
+        print(f"| {threads}, compact keys | {best_a:.2f} | {best_b:.2f} | {best_a / best_b:.2f} "
+              f"| {a['precision_bits_worst']:.1f} / {b['precision_bits_worst']:.1f} "
+              f"| {a['precision_bits_mean']:.1f} / {b['precision_bits_mean']:.1f} "
+              f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} |")
     a = ours[min(ours)][0]
     print(f"\nours: {a['key_count']} keys, {gb(a['key_bytes'])} GB in memory, "
           f"{gb(a['key_bytes_serialized'])} GB serialized, {gb(a['key_bytes_seeded'])} GB seeded; "
