@@ -27,6 +27,18 @@ def gb(value):
     return f"{value / 1e9:.2f}"
 
 
+def row(label, ours, peer):
+    """One table row: best per-run median of each, precision, levels and keys of the first run."""
+    a, b = ours[0], peer[0]
+    best_a = min(r["seconds_median"] for r in ours)
+    best_b = min(r["seconds_median"] for r in peer)
+    key_b = gb(b["key_bytes"]) if "key_bytes" in b else "–"
+    return (f"| {label} | {best_a:.2f} | {best_b:.2f} | {best_a / best_b:.2f} "
+            f"| {a['precision_bits_worst']:.1f} / {b['precision_bits_worst']:.1f} "
+            f"| {a['precision_bits_mean']:.1f} / {b['precision_bits_mean']:.1f} "
+            f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} |")
+
+
 def bootstrap_table(out):
     ours, peer = load(out, "spencnn", "bootstrap"), load(out, "openfhe", "bootstrap")
     if not ours or not peer:
@@ -34,29 +46,10 @@ def bootstrap_table(out):
     print("| threads | ours (s) | OpenFHE (s) | ours/OpenFHE | worst bits ours / OpenFHE "
           "| mean bits ours / OpenFHE | levels left ours / OpenFHE | key GB ours / OpenFHE |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for threads in sorted(ours):
-        if threads not in peer:
-            continue
-        a, b = ours[threads][0], peer[threads][0]
-        best_a = min(r["seconds_median"] for r in ours[threads])
-        best_b = min(r["seconds_median"] for r in peer[threads])
-        key_b = gb(b["key_bytes"]) if "key_bytes" in b else "–"
-        print(f"| {threads} | {best_a:.2f} | {best_b:.2f} | {best_a / best_b:.2f} "
-              f"| {a['precision_bits_worst']:.1f} / {b['precision_bits_worst']:.1f} "
-              f"| {a['precision_bits_mean']:.1f} / {b['precision_bits_mean']:.1f} "
-              f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} |")
-    compact = load(out, "spencnn-compact", "bootstrap")
-    for threads in sorted(compact):
-        if threads not in peer:
-            continue
-        a, b = compact[threads][0], peer[threads][0]
-        best_a = min(r["seconds_median"] for r in compact[threads])
-        best_b = min(r["seconds_median"] for r in peer[threads])
-        key_b = gb(b["key_bytes"]) if "key_bytes" in b else "–"
-        print(f"| {threads}, compact keys | {best_a:.2f} | {best_b:.2f} | {best_a / best_b:.2f} "
-              f"| {a['precision_bits_worst']:.1f} / {b['precision_bits_worst']:.1f} "
-              f"| {a['precision_bits_mean']:.1f} / {b['precision_bits_mean']:.1f} "
-              f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} |")
+    for label, runs in (("", ours), (", compact keys", load(out, "spencnn-compact", "bootstrap"))):
+        for threads in sorted(runs):
+            if threads in peer:
+                print(row(f"{threads}{label}", runs[threads], peer[threads]))
     a = ours[min(ours)][0]
     print(f"\nours: {a['key_count']} keys, {gb(a['key_bytes'])} GB in memory, "
           f"{gb(a['key_bytes_serialized'])} GB serialized, {gb(a['key_bytes_seeded'])} GB seeded; "

@@ -76,6 +76,36 @@ fn apply_factors(
     Ok(ct)
 }
 
+/// Maps an `n`-slot factor to the `2n`-slot matrix that sparse slots use in its place.
+type WidenFactor = fn(&DiagonalMatrix) -> Result<DiagonalMatrix, CircuitError>;
+
+/// Encodes the factors `matrices` (factor `j` at `placement.level − j`, plaintext scales from
+/// [`factor_scales`]); with `widened = Some((j, widen))`, factor `j` is replaced by `widen` of
+/// it and acts on `2n` slots.
+fn encode_factors(
+    encoder: &Encoder,
+    params: &Parameters,
+    placement: &DftPlacement,
+    matrices: Vec<DiagonalMatrix>,
+    widened: Option<(usize, WidenFactor)>,
+) -> Result<Vec<Factor>, CircuitError> {
+    let DftPlacement { slots, levels, level, input_scale, output_scale, hoisting } = *placement;
+    let scales = factor_scales(params, level, levels, input_scale, output_scale);
+    matrices
+        .into_iter()
+        .zip(scales)
+        .enumerate()
+        .map(|(j, (matrix, scale))| {
+            let (matrix, factor_slots) = match widened {
+                Some((widened_index, widen)) if widened_index == j => (widen(&matrix)?, 2 * slots),
+                _ => (matrix, slots),
+            };
+            let transform = LinearTransform::new(matrix, BsgsCost::default())?;
+            Ok(Factor { slots: factor_slots, transform: transform.encode(encoder, level - j, scale, hoisting)? })
+        })
+        .collect()
+}
+
 /// The plaintext scale of each of `count` factors starting at `level` so that the scale goes
 /// from `input_scale` to `output_scale`.
 fn factor_scales(params: &Parameters, level: usize, count: usize, input_scale: f64, output_scale: f64) -> Vec<f64> {
@@ -137,22 +167,12 @@ impl CoeffsToSlots {
     /// Encodes the `levels` factors for `slots` slots from `level` down, for a ciphertext of
     /// scale `input_scale` and an output of scale `output_scale`.
     pub(crate) fn new(encoder: &Encoder, params: &Parameters, placement: DftPlacement) -> Result<Self, CircuitError> {
-        let DftPlacement { slots, levels, level, input_scale, output_scale, hoisting } = placement;
+        let DftPlacement { slots, levels, level, .. } = placement;
         let full = slots == params.max_slots();
         let matrices = coeffs_to_slots_matrices(slots, levels)?;
-        let scales = factor_scales(params, level, levels, input_scale, output_scale);
-        let count = matrices.len();
-        let factors = matrices
-            .into_iter()
-            .zip(scales)
-            .enumerate()
-            .map(|(j, (matrix, scale))| {
-                let (matrix, factor_slots) =
-                    if !full && j == count - 1 { (periodic_split(&matrix)?, 2 * slots) } else { (matrix, slots) };
-                let transform = LinearTransform::new(matrix, BsgsCost::default())?;
-                Ok(Factor { slots: factor_slots, transform: transform.encode(encoder, level - j, scale, hoisting)? })
-            })
-            .collect::<Result<Vec<_>, CircuitError>>()?;
+        // Sparse slots: the last factor acts on 2n slots.
+        let widened = (!full).then_some((levels - 1, periodic_split as WidenFactor));
+        let factors = encode_factors(encoder, params, &placement, matrices, widened)?;
         let output_level = level - levels;
         let minus_i = encoder.encode_complex(&vec![Complex::new(0.0, -1.0); slots], slots, output_level, 1.0)?;
         Ok(Self { slots, full, factors, minus_i })
@@ -202,21 +222,12 @@ impl SlotsToCoeffs {
     /// Encodes the `levels` factors for `slots` slots from `level` down, for an input of scale
     /// `input_scale` and an output of scale `output_scale`.
     pub(crate) fn new(encoder: &Encoder, params: &Parameters, placement: DftPlacement) -> Result<Self, CircuitError> {
-        let DftPlacement { slots, levels, level, input_scale, output_scale, hoisting } = placement;
+        let DftPlacement { slots, levels, level, .. } = placement;
         let full = slots == params.max_slots();
         let matrices = slots_to_coeffs_matrices(slots, levels)?;
-        let scales = factor_scales(params, level, levels, input_scale, output_scale);
-        let factors = matrices
-            .into_iter()
-            .zip(scales)
-            .enumerate()
-            .map(|(j, (matrix, scale))| {
-                let (matrix, factor_slots) =
-                    if !full && j == 0 { (recombine(&matrix)?, 2 * slots) } else { (matrix, slots) };
-                let transform = LinearTransform::new(matrix, BsgsCost::default())?;
-                Ok(Factor { slots: factor_slots, transform: transform.encode(encoder, level - j, scale, hoisting)? })
-            })
-            .collect::<Result<Vec<_>, CircuitError>>()?;
+        // Sparse slots: the first factor acts on 2n slots.
+        let widened = (!full).then_some((0, recombine as WidenFactor));
+        let factors = encode_factors(encoder, params, &placement, matrices, widened)?;
         let plus_i = encoder.encode_complex(&vec![Complex::new(0.0, 1.0); slots], slots, level, 1.0)?;
         Ok(Self { slots, factors, plus_i })
     }
