@@ -8,8 +8,9 @@ use crate::serialization::{SerializedForm, sizes};
 /// The keys a [`super::Bootstrapper`] needs and the level of each: the CoeffsToSlots
 /// rotations at the top levels, the conjugation and relinearization keys at the level where
 /// EvalMod starts, the SlotsToCoeffs rotations at the low levels (a rotation used at several
-/// levels gets one key, at the highest). A key at level `ℓ` holds `ceil(ℓ/α)` digits over
-/// `ℓ` Q primes and `P`, so keys used low are much smaller than keys at the top.
+/// levels gets one key, at the highest). A key at level `ℓ` holds `ceil((ℓ + 1)/α)` digits
+/// over the `ℓ + 1` Q primes of the level and `P`, so keys used low are much smaller than keys
+/// at the top.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRequirements {
     /// `(rotation step, level)`, ascending by step, one entry per step (its highest level).
