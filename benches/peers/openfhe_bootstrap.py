@@ -6,7 +6,8 @@ Output: one JSON object `{"bootstrap": {...}}` with the keys of `ckks-ops --boot
 `precision_bits_worst` and `precision_bits_mean` (-log2 of the worst and of the mean absolute
 error over every slot of every run, inputs uniform in [-1, 1) from the stream of `ckks-ops`),
 `levels_after` (multiplicative levels left), `key_bytes` (the serialized bootstrapping and
-relinearization keys: OpenFHE stores them whole, so this is also what they hold in memory).
+relinearization keys: OpenFHE stores them whole, so this is also what they hold in memory),
+`peak_rss_bytes` (the process's peak resident set after the last run, before serializing).
 
 Parameters: OpenFHE's bootstrapping set-up at N = 2^16 with full slots, 128-bit security
 (`HEStd_128_classic`, checked by OpenFHE), FLEXIBLEAUTO scaling with 59-bit scaling primes
@@ -39,6 +40,7 @@ os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
 
 import json  # noqa: E402
 import math  # noqa: E402
+import resource  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -122,6 +124,7 @@ def main():
         print(f"bootstrap run {run + 1}/{ARGS.runs}: {seconds[-1]:.2f} s, worst error 2^{math.log2(errors.max()):.2f}",
               file=sys.stderr)
 
+    peak_rss_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     result = {
         "library": f"openfhe {openfhe.__version__}" if hasattr(openfhe, "__version__") else "openfhe 1.6.1",
         "log_n": int(math.log2(n)),
@@ -133,6 +136,7 @@ def main():
         "precision_bits_worst": -math.log2(worst),
         "precision_bits_mean": -math.log2(mean_sum / ARGS.runs),
         "levels_after": levels_after,
+        "peak_rss_bytes": peak_rss_bytes,
         "setup_seconds": setup_seconds,
         "keygen_seconds": keygen_seconds,
         "params": {"depth": depth, "level_budget": budget, "dnum": ARGS.dnum, "scale_bits": ARGS.scale_bits,

@@ -33,10 +33,11 @@ def row(label, ours, peer):
     best_a = min(r["seconds_median"] for r in ours)
     best_b = min(r["seconds_median"] for r in peer)
     key_b = gb(b["key_bytes"]) if "key_bytes" in b else "–"
+    rss = " / ".join(gb(r["peak_rss_bytes"]) if r.get("peak_rss_bytes") else "–" for r in (a, b))
     return (f"| {label} | {best_a:.2f} | {best_b:.2f} | {best_a / best_b:.2f} "
             f"| {a['precision_bits_worst']:.1f} / {b['precision_bits_worst']:.1f} "
             f"| {a['precision_bits_mean']:.1f} / {b['precision_bits_mean']:.1f} "
-            f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} |")
+            f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} | {rss} |")
 
 
 def bootstrap_table(out):
@@ -44,8 +45,9 @@ def bootstrap_table(out):
     if not ours or not peer:
         sys.exit(f"no bootstrapping runs in {out}")
     print("| threads | ours (s) | OpenFHE (s) | ours/OpenFHE | worst bits ours / OpenFHE "
-          "| mean bits ours / OpenFHE | levels left ours / OpenFHE | key GB ours / OpenFHE |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| mean bits ours / OpenFHE | levels left ours / OpenFHE | key GB ours / OpenFHE "
+          "| peak RSS GB ours / OpenFHE |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, runs in (("", ours), (", compact keys", load(out, "spencnn-compact", "bootstrap"))):
         for threads in sorted(runs):
             if threads in peer:

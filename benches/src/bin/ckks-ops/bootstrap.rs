@@ -7,7 +7,7 @@
 //! pool of `--threads` threads. Each run encrypts fresh uniform values in `[-1, 1]` at level 0
 //! (the lowest; bootstrapping refreshes whatever level it gets) and times one `bootstrap` call;
 //! precision is `−log2` of the worst (and of the mean) absolute error over all slots of all
-//! runs.
+//! runs. `peak_rss_bytes` is the process's peak resident set after the last run.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -62,6 +62,15 @@ impl BootstrapSetup {
     }
 }
 
+/// The process's peak resident set (`VmHWM` of `/proc/self/status`) in bytes, or `None` where
+/// that file does not exist (not Linux).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 fn secret_name(secret: SecretDistribution) -> &'static str {
     match secret {
         SecretDistribution::UniformTernary => "uniform-ternary",
@@ -112,6 +121,7 @@ pub fn run(
             errors.iter().copied().fold(0.0, f64::max).log2()
         );
     }
+    let peak_rss_bytes = peak_rss_bytes();
     let mut sorted = seconds.clone();
     sorted.sort_by(f64::total_cmp);
     let bits = |primes: &[u64]| primes.iter().map(|q| 64 - q.leading_zeros()).collect::<Vec<u32>>();
@@ -136,6 +146,7 @@ pub fn run(
         "key_bytes_seeded": requirements.serialized_bytes(params, SerializedForm::Seeded),
         "key_count": requirements.rotations.len() + 2,
         "plaintext_bytes": bootstrapper.plaintext_bytes(),
+        "peak_rss_bytes": peak_rss_bytes,
         "setup_seconds": setup_seconds,
         "keygen_seconds": keygen_seconds,
         "params": {
