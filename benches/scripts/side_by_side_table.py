@@ -1,60 +1,97 @@
 #!/usr/bin/env python3
-"""Summarises the JSON files written by side-by-side.sh: per library and op, the best (minimum)
-of the per-run medians, and the ratios ours / SEAL and ours / OpenFHE. Prints a Markdown table.
+"""Summarises the JSON files of side-by-side.sh as a Markdown table.
 
-Usage: side_by_side_table.py DIR [LABEL]   (LABEL: whose files are "ours", default spencnn)
+For every library, ring degree and operation it takes the best (minimum) of the per-run
+medians over the runs in DIR, and prints ours next to SEAL and OpenFHE with the ratios
+ours / peer (below 1: ours is faster). A dash marks an operation a library does not have.
+
+    side_by_side_table.py DIR [--ours LABEL] [--all]
+
+LABEL names the files of "ours" (default `spencnn`, i.e. DIR/spencnn.<rep>.json); --all
+adds the operations only ours measures (serialization, double hoisting, ...).
 """
+import argparse
 import glob
 import json
 import os
-import sys
 
-OPS = ["encode", "encrypt_pk", "decrypt_decode", "add", "mult_plain", "rescale", "mult_relin",
-       "rotate_1", "rotate_8steps_hoisted_total", "keygen_galois_1step"]
-TARGETS = {"encode", "decrypt_decode", "mult_plain", "rescale", "mult_relin", "rotate_1"}
-OPENFHE_ALIASES = {"keygen_galois_1step": "keygen_rot_1step"}
+# Operations every library measures, or that have a direct counterpart, in reading order.
+SHARED_OPS = [
+    "encode",
+    "encrypt_pk",
+    "encrypt_sk",
+    "decrypt_decode",
+    "decrypt_decode_1prime",
+    "add",
+    "mult_plain",
+    "rescale",
+    "mult_ct_ct_no_relin",
+    "relinearize",
+    "mult_relin",
+    "mult_relin_rescale",
+    "rotate_1",
+    "rotate_8steps_separately",
+    "hoist_precompute",
+    "hoist_fast_rotation_each",
+    "rotate_8steps_hoisted_total",
+    "keygen_relin",
+    "keygen_galois_1step",
+]
+PEERS = [("seal", "SEAL"), ("openfhe", "OpenFHE")]
 
 
-def best(directory, lib):
-    runs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(directory, f"{lib}.*.json")))]
-    out = {}
-    for run in runs:
+def best_medians(directory, label):
+    """{(size, op): min over runs of the run's median}, and the number of runs."""
+    paths = sorted(glob.glob(os.path.join(directory, f"{label}.*.json")))
+    best = {}
+    for path in paths:
+        with open(path) as f:
+            run = json.load(f)
         for size, ops in run.items():
             if size == "meta":
                 continue
-            for op, value in ops.items():
+            for op, micros in ops.items():
                 key = (size, op)
-                out[key] = min(out.get(key, float("inf")), value)
-    return out, len(runs)
+                best[key] = min(best.get(key, float("inf")), micros)
+    return best, len(paths)
 
 
-def fmt(x):
-    return "–" if x is None else f"{x:,.0f}"
+def cell(value):
+    return "–" if value is None else f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def ratio(ours, theirs):
+    return f"{ours / theirs:.2f}" if ours is not None and theirs else "–"
 
 
 def main():
-    directory = sys.argv[1]
-    label = sys.argv[2] if len(sys.argv) > 2 else "spencnn"
-    ours, n_ours = best(directory, label)
-    seal, n_seal = best(directory, "seal")
-    ofhe, n_ofhe = best(directory, "openfhe")
-    print(f"runs: {label} {n_ours}, SEAL {n_seal}, OpenFHE {n_ofhe} (best of per-run medians, µs)\n")
-    print("| N | op | ours | SEAL | ours/SEAL | OpenFHE | ours/OpenFHE | target |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
-    for size in ["N=8192", "N=16384"]:
-        for op in OPS:
-            o = ours.get((size, op))
-            s = seal.get((size, op))
-            f = ofhe.get((size, OPENFHE_ALIASES.get(op, op)))
-            rs = f"{o / s:.2f}" if o and s else "–"
-            rf = f"{o / f:.2f}" if o and f else "–"
-            if op in TARGETS:
-                target = "≤ 0.5× SEAL: " + ("met" if o and s and o <= 0.5 * s else "MISSED")
-            elif op == "rotate_8steps_hoisted_total":
-                target = "≤ 0.5× OpenFHE: " + ("met" if o and f and o <= 0.5 * f else "MISSED")
-            else:
-                target = ""
-            print(f"| {size[2:]} | {op} | {fmt(o)} | {fmt(s)} | {rs} | {fmt(f)} | {rf} | {target} |")
+    parser = argparse.ArgumentParser(description="Markdown table of side-by-side runs")
+    parser.add_argument("directory")
+    parser.add_argument("--ours", default="spencnn")
+    parser.add_argument("--all", action="store_true", help="also the operations only ours has")
+    args = parser.parse_args()
+
+    ours, ours_runs = best_medians(args.directory, args.ours)
+    peers = [(name, title, *best_medians(args.directory, name)) for name, title in PEERS]
+    counts = ", ".join([f"{args.ours} {ours_runs}"] + [f"{t} {n}" for _, t, _, n in peers])
+    print(f"runs: {counts}; best of the per-run medians, µs, single thread\n")
+    header = "| N | op | ours |" + "".join(f" {t} | ours/{t} |" for _, t, _, _ in peers)
+    print(header)
+    print("|---|---|---:|" + "---:|---:|" * len(peers))
+
+    sizes = sorted({size for size, _ in ours}, key=lambda s: int(s.split("=")[1]))
+    ops = list(SHARED_OPS)
+    if args.all:
+        ops += sorted({op for _, op in ours} - set(SHARED_OPS))
+    for size in sizes:
+        for op in ops:
+            mine = ours.get((size, op))
+            theirs = [best.get((size, op)) for _, _, best, _ in peers]
+            if mine is None and all(t is None for t in theirs):
+                continue
+            row = f"| {size[2:]} | {op} | {cell(mine)} |"
+            row += "".join(f" {cell(t)} | {ratio(mine, t)} |" for t in theirs)
+            print(row)
 
 
 if __name__ == "__main__":

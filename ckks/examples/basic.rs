@@ -2,7 +2,7 @@
 //!
 //! `cargo run --release -p spencnn-ckks --example basic`
 
-use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, Preset};
+use spencnn_ckks::{Conjugation, Context, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, Preset};
 
 fn main() -> Result<(), spencnn_ckks::CkksError> {
     let params = Preset::N8192Depth2.build()?;
@@ -14,7 +14,7 @@ fn main() -> Result<(), spencnn_ckks::CkksError> {
     let secret_key = keygen.secret_key();
     let public_key = keygen.public_key(&secret_key)?;
     let relin_key = keygen.relin_key(&secret_key)?;
-    let galois_keys = keygen.galois_keys(&secret_key, &[1], false)?;
+    let galois_keys = keygen.galois_keys(&secret_key, &[1], Conjugation::Exclude)?;
     let encoder = Encoder::new(&ctx);
     let x: Vec<f64> = (0..slots).map(|i| i as f64 / slots as f64).collect();
     let y: Vec<f64> = (0..slots).map(|i| 1.0 - i as f64 / slots as f64).collect();

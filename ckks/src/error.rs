@@ -133,7 +133,8 @@ pub enum CkksError {
         scale: f64,
     },
 
-    /// A level (number of active Q primes) is out of range.
+    /// A level is out of range (level `ℓ` means the `ℓ + 1` primes `q_0, …, q_ℓ`; see the
+    /// crate documentation).
     #[error("level {level} is outside {min}..={max}")]
     LevelOutOfRange {
         /// The rejected level.
@@ -182,6 +183,19 @@ pub enum CkksError {
         left_limbs: usize,
         /// Limbs of the second operand.
         right_limbs: usize,
+    },
+    /// A polynomial or key handed to a key-switching step does not have the limbs the step
+    /// needs (or was made for another ring).
+    #[error("a polynomial of degree {n} with {q_limbs} Q and {p_limbs} P limbs is not {expected}")]
+    UnexpectedBasis {
+        /// Its ring degree.
+        n: usize,
+        /// Its number of Q limbs.
+        q_limbs: usize,
+        /// Its number of P limbs.
+        p_limbs: usize,
+        /// What the step needs.
+        expected: &'static str,
     },
     /// The ciphertext has the wrong number of polynomials for the operation.
     #[error("ciphertext has {size} polynomials, the operation needs {expected}")]

@@ -10,7 +10,7 @@ fn encoder_round_trip_full_and_sparse() {
     let f = Fixture::new(law_params());
     for slots in [1usize, 2, 16, 256, f.slots()] {
         let values = random_values(slots, slots as u64);
-        for level in [1, f.top()] {
+        for level in [0, f.top()] {
             let pt = f.encoder.encode_complex(&values, slots, level, f.scale()).unwrap();
             let decoded = f.encoder.decode_complex(&pt).unwrap();
             // Rounding to integers at scale 2^40 leaves ~2^-40·sqrt(N) error.
@@ -18,7 +18,7 @@ fn encoder_round_trip_full_and_sparse() {
         }
     }
     let real = [0.5, -1.25, 3.0];
-    let pt = f.encoder.encode_real(&real, 4, 2, f.scale()).unwrap();
+    let pt = f.encoder.encode_real(&real, 4, 1, f.scale()).unwrap();
     let decoded = f.encoder.decode_real(&pt).unwrap();
     for (d, e) in decoded.iter().zip(real.iter().chain([0.0].iter())) {
         assert!((d - e).abs() < 1e-9);
@@ -39,17 +39,17 @@ fn encoder_rejections() {
     let f = Fixture::new(law_params());
     let max = f.slots();
     let e = &f.encoder;
-    assert_eq!(e.encode_real(&[1.0], 3, 1, 1e6).unwrap_err(), CkksError::InvalidSlotCount { slots: 3, max });
+    assert_eq!(e.encode_real(&[1.0], 3, 0, 1e6).unwrap_err(), CkksError::InvalidSlotCount { slots: 3, max });
     assert_eq!(
-        e.encode_real(&[1.0], 2 * max, 1, 1e6).unwrap_err(),
+        e.encode_real(&[1.0], 2 * max, 0, 1e6).unwrap_err(),
         CkksError::InvalidSlotCount { slots: 2 * max, max }
     );
-    assert_eq!(e.encode_real(&[1.0; 5], 4, 1, 1e6).unwrap_err(), CkksError::TooManyValues { given: 5, slots: 4 });
-    assert_eq!(e.encode_real(&[1.0], 4, 0, 1e6).unwrap_err(), CkksError::LevelOutOfRange { level: 0, min: 1, max: 4 });
-    assert_eq!(e.encode_real(&[1.0], 4, 5, 1e6).unwrap_err(), CkksError::LevelOutOfRange { level: 5, min: 1, max: 4 });
-    assert_eq!(e.encode_real(&[1.0], 4, 1, -1.0).unwrap_err(), CkksError::InvalidScale { scale: -1.0 });
-    assert!(matches!(e.encode_real(&[f64::NAN], 4, 1, 1e6).unwrap_err(), CkksError::EncodingOverflow { .. }));
-    assert!(matches!(e.encode_real(&[1e30], 4, 1, 1e20).unwrap_err(), CkksError::EncodingOverflow { .. }));
+    assert_eq!(e.encode_real(&[1.0; 5], 4, 0, 1e6).unwrap_err(), CkksError::TooManyValues { given: 5, slots: 4 });
+    // Four Q primes: levels 0..=3.
+    assert_eq!(e.encode_real(&[1.0], 4, 4, 1e6).unwrap_err(), CkksError::LevelOutOfRange { level: 4, min: 0, max: 3 });
+    assert_eq!(e.encode_real(&[1.0], 4, 0, -1.0).unwrap_err(), CkksError::InvalidScale { scale: -1.0 });
+    assert!(matches!(e.encode_real(&[f64::NAN], 4, 0, 1e6).unwrap_err(), CkksError::EncodingOverflow { .. }));
+    assert!(matches!(e.encode_real(&[1e30], 4, 0, 1e20).unwrap_err(), CkksError::EncodingOverflow { .. }));
 }
 
 #[test]
@@ -70,11 +70,11 @@ fn fresh_public_and_secret_key_encryption_meet_the_threshold() {
     let doubled = f.evaluator.add(&ct, &ct).unwrap();
     assert!(doubled.seed().is_none());
 
-    // Encryption at a lower level works too.
-    let pt = f.encoder.encode_complex(&values, f.slots(), 1, f.scale()).unwrap();
+    // Encryption at the lowest level (only q_0) works too.
+    let pt = f.encoder.encode_complex(&values, f.slots(), 0, f.scale()).unwrap();
     let ct = f.encryptor.encrypt(&pt, &f.pk).unwrap();
-    assert_eq!(ct.level(), 1);
-    assert_precision("fresh pk level 1", &values, &f.decrypt(&ct), threshold);
+    assert_eq!(ct.level(), 0);
+    assert_precision("fresh pk level 0", &values, &f.decrypt(&ct), threshold);
 }
 
 #[test]

@@ -43,7 +43,8 @@ proptest! {
         let product = f.evaluator.rescale(&f.evaluator.multiply_plain(&ca, &pb).unwrap()).unwrap();
         assert_eq!(product.level(), f.top() - 1);
         assert_precision("mult_plain+rescale", &mul(&a, &b), &f.decrypt(&product), 24.0);
-        let q_last = f.ctx.params().q_primes()[f.top() - 1] as f64;
+        // The next rescale divides by q_top, the last prime of a top-level ciphertext.
+        let q_last = f.ctx.params().q_primes()[f.top()] as f64;
         let scaled = f.evaluator.rescale(&f.evaluator.multiply_const(&ca, -1.5, q_last).unwrap()).unwrap();
         assert!((scaled.scale() - f.scale()).abs() < 1e-3, "constant at the prime's scale restores the scale");
         let expected: Vec<Complex> = a.iter().map(|&x| x.scale(-1.5)).collect();
@@ -52,6 +53,30 @@ proptest! {
         let expected: Vec<Complex> = a.iter().map(|&x| x.scale(3.0)).collect();
         assert_precision("multiply_integer", &expected, &f.decrypt(&tripled), 24.0);
     }
+}
+
+/// Level `ℓ` means the `ℓ + 1` primes `q_0, …, q_ℓ`: the number of rescales left.
+#[test]
+fn levels_count_the_rescales_left() {
+    let mut f = Fixture::new(law_params());
+    let params = f.ctx.params().clone();
+    assert_eq!((params.q_primes().len(), params.max_level()), (4, 3));
+    let values = random_values(f.slots(), 31);
+    let mut ct = f.encrypt(&values);
+    assert_eq!((ct.level(), ct.polys()[0].q_limb_count()), (3, 4), "fresh at the top level, every prime");
+    for level in (0..3).rev() {
+        // Multiplying by 1 at the scale q_ℓ, the prime the rescale divides by, keeps the scale.
+        let q_last = params.q_primes()[ct.level()] as f64;
+        ct = f.evaluator.rescale(&f.evaluator.multiply_const(&ct, 1.0, q_last).unwrap()).unwrap();
+        assert_eq!((ct.level(), ct.polys()[0].q_limb_count()), (level, level + 1));
+        assert!((ct.scale() / f.scale() - 1.0).abs() < 1e-9);
+    }
+    assert_precision("three rescales", &values, &f.decrypt(&ct), 20.0);
+    assert_eq!(f.evaluator.rescale(&ct).unwrap_err(), CkksError::LevelOutOfRange { level: 0, min: 1, max: 3 });
+    let fresh = f.encrypt(&values);
+    assert_eq!(f.evaluator.drop_to_level(&fresh, 0).unwrap().level(), 0);
+    let pt = f.encoder.encode_complex(&values, f.slots(), 0, f.scale()).unwrap();
+    assert_eq!((pt.level(), pt.poly().q_limb_count()), (0, 1));
 }
 
 #[test]
@@ -70,10 +95,10 @@ fn multiply_relinearize_rescale_chain() {
     let ab_sq = mul(&mul(&a, &b), &mul(&a, &b));
     assert_precision("square+relin+rescale", &ab_sq, &f.decrypt(&ab2), 20.0);
     let a_low = f.evaluator.drop_to_level(&ca, ab2.level()).unwrap();
-    assert_eq!(a_low.level(), 2);
+    assert_eq!(a_low.level(), 1);
     let a_low_rescaled_scale = a_low.scale();
     let depth3 = f.evaluator.rescale(&f.evaluator.multiply_relin(&ab2, &a_low, &f.rlk).unwrap()).unwrap();
-    assert_eq!(depth3.level(), 1);
+    assert_eq!(depth3.level(), 0);
     assert!(
         (depth3.scale() / (ab2.scale() * a_low_rescaled_scale / f.ctx.params().q_primes()[1] as f64) - 1.0).abs()
             < 1e-12
@@ -81,14 +106,14 @@ fn multiply_relinearize_rescale_chain() {
     assert_precision("depth 3", &mul(&ab_sq, &a), &f.decrypt(&depth3), 18.0);
     assert_eq!(
         f.evaluator.rescale(&depth3).unwrap_err(),
-        CkksError::LevelOutOfRange { level: 1, min: 2, max: f.top() }
+        CkksError::LevelOutOfRange { level: 0, min: 1, max: f.top() }
     );
 }
 
 #[test]
 fn rotations_match_seal_convention_full_and_sparse() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[1, 5, -1, -3, 7, 100], true);
+    let keys = f.galois_keys(&[1, 5, -1, -3, 7, 100], Conjugation::Include);
     let values = random_values(f.slots(), 7);
     let ct = f.encrypt(&values);
     for step in [1i64, 5, -1, -3, 100] {
@@ -120,7 +145,7 @@ fn rotations_match_seal_convention_full_and_sparse() {
 fn hoisted_rotations_equal_plain_rotations_exactly() {
     let mut f = Fixture::new(law_params());
     let steps = [1i64, 2, 3, -4, 8];
-    let keys = f.galois_keys(&steps, false);
+    let keys = f.galois_keys(&steps, Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 9));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     for step in steps {
@@ -136,7 +161,7 @@ fn hoisted_rotations_equal_plain_rotations_exactly() {
 fn double_hoisted_sum_equals_sum_of_rotated_products() {
     let mut f = Fixture::new(law_params());
     let steps = [0i64, 1, 2, -5, 17];
-    let keys = f.galois_keys(&steps, false);
+    let keys = f.galois_keys(&steps, Conjugation::Exclude);
     let (x, y) = (random_values(f.slots(), 10), random_values(f.slots(), 11));
     let (cx, cy) = (f.encrypt(&x), f.encrypt(&y));
     let weights: Vec<Vec<Complex>> = (0..2 * steps.len()).map(|j| random_values(f.slots(), 100 + j as u64)).collect();
@@ -172,16 +197,16 @@ fn double_hoisted_sum_equals_sum_of_rotated_products() {
 #[test]
 fn accumulator_rejections() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[1], false);
+    let keys = f.galois_keys(&[1], Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 12));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     let plain = f.encoder.encode_real(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
     let extended = f.encoder.encode_real_extended(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
     let other_scale = f.encoder.encode_real_extended(&[1.0], f.slots(), f.top(), 2f64.powi(30)).unwrap();
-    let low = f.encoder.encode_real_extended(&[1.0], f.slots(), 1, f.scale()).unwrap();
+    let low = f.encoder.encode_real_extended(&[1.0], f.slots(), 0, f.scale()).unwrap();
     let mut acc = f.evaluator.rotation_accumulator(f.top(), f.slots()).unwrap();
     assert_eq!(acc.add_term(&hoisted, 1, &plain, &keys).unwrap_err(), CkksError::PlaintextNotExtended);
-    assert_eq!(acc.add_term(&hoisted, 1, &low, &keys).unwrap_err(), CkksError::LevelMismatch { left: 4, right: 1 });
+    assert_eq!(acc.add_term(&hoisted, 1, &low, &keys).unwrap_err(), CkksError::LevelMismatch { left: 3, right: 0 });
     acc.add_term(&hoisted, 1, &extended, &keys).unwrap();
     assert!(matches!(acc.add_term(&hoisted, 0, &other_scale, &keys).unwrap_err(), CkksError::ScaleMismatch { .. }));
     assert!(matches!(acc.add_term(&hoisted, 3, &extended, &keys).unwrap_err(), CkksError::MissingGaloisKey { .. }));
@@ -197,8 +222,8 @@ fn mismatches_are_typed_errors() {
     let mut f = Fixture::new(law_params());
     let values = random_values(f.slots(), 13);
     let a = f.encrypt(&values);
-    let b = f.evaluator.drop_to_level(&a, 2).unwrap();
-    assert_eq!(f.evaluator.add(&a, &b).unwrap_err(), CkksError::LevelMismatch { left: 4, right: 2 });
+    let b = f.evaluator.drop_to_level(&a, 1).unwrap();
+    assert_eq!(f.evaluator.add(&a, &b).unwrap_err(), CkksError::LevelMismatch { left: 3, right: 1 });
     assert!(matches!(f.evaluator.multiply(&a, &b).unwrap_err(), CkksError::LevelMismatch { .. }));
     let pt = f.encoder.encode_complex(&values, f.slots(), f.top(), 2f64.powi(30)).unwrap();
     let c = f.encryptor.encrypt(&pt, &f.pk).unwrap();
@@ -216,7 +241,7 @@ fn mismatches_are_typed_errors() {
     assert_eq!(f.evaluator.rescale(&size3).unwrap().size(), 3, "rescale works on size 3");
     assert_eq!(f.evaluator.multiply(&size3, &a).unwrap_err(), CkksError::CiphertextSize { size: 3, expected: 2 });
     assert_eq!(f.evaluator.relinearize(&a, &f.rlk).unwrap_err(), CkksError::CiphertextSize { size: 2, expected: 3 });
-    assert_eq!(f.evaluator.drop_to_level(&a, 5).unwrap_err(), CkksError::LevelOutOfRange { level: 5, min: 1, max: 4 });
+    assert_eq!(f.evaluator.drop_to_level(&a, 4).unwrap_err(), CkksError::LevelOutOfRange { level: 4, min: 0, max: 3 });
     // A size-3 sum decrypts like the sum of its parts.
     let mixed = f.evaluator.add(&size3, &size3).unwrap();
     let squared: Vec<Complex> = values.iter().map(|&z| (z * z).scale(2.0)).collect();
@@ -248,14 +273,14 @@ fn several_special_primes_and_digits() {
         .unwrap();
     assert_eq!(params.primes_per_digit(), 2);
     let mut f = Fixture::new(params);
-    let keys = f.galois_keys(&[3], true);
+    let keys = f.galois_keys(&[3], Conjugation::Include);
     let (a, b) = (random_values(f.slots(), 14), random_values(f.slots(), 15));
     let (ca, cb) = (f.encrypt(&a), f.encrypt(&b));
     let ab = f.evaluator.rescale(&f.evaluator.multiply_relin(&ca, &cb, &f.rlk).unwrap()).unwrap();
     assert_precision("k=2 mult+relin+rescale", &mul(&a, &b), &f.decrypt(&ab), 22.0);
-    // Level 3 has a partial last digit.
+    // Level 2 (three primes) has a partial last digit.
     let rotated = f.evaluator.rotate(&ab, 3, &keys).unwrap();
-    assert_precision("k=2 rotate at level 3", &rotate_left(&mul(&a, &b), 3), &f.decrypt(&rotated), 22.0);
+    assert_precision("k=2 rotate at level 2", &rotate_left(&mul(&a, &b), 3), &f.decrypt(&rotated), 22.0);
     let conj: Vec<Complex> = a.iter().map(|z| z.conj()).collect();
     assert_precision("k=2 conjugate", &conj, &f.decrypt(&f.evaluator.conjugate(&ca, &keys).unwrap()), 24.0);
 }
@@ -263,17 +288,17 @@ fn several_special_primes_and_digits() {
 #[test]
 fn level_restricted_keys_are_restrictions_and_switch_up_to_their_level() {
     let mut f = Fixture::new(law_params());
-    let (top, low) = (f.top(), 2);
+    let (top, low) = (f.top(), 1);
     let element = rlwe::galois_element_for_step(3, f.ctx.params().n());
-    let full = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys(&f.sk, &[3], false).unwrap();
+    let full = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys(&f.sk, &[3], Conjugation::Exclude).unwrap();
     let restricted = KeyGenerator::from_seed(&f.ctx, [13; 32]).galois_keys_at_levels(&f.sk, &[(3, low)]).unwrap();
     let (full_key, low_key) = (full.get(element).unwrap(), restricted.get(element).unwrap());
     assert_eq!((full_key.level(), low_key.level()), (top, low));
-    // Same seed and errors: the key made at level 2 is the level-4 key with limbs and digits cut.
+    // Same seed and errors: the key made at level 1 is the top-level key with limbs and digits cut.
     let cut = full_key.switching_key().restricted(f.ctx.params(), low).unwrap();
     assert_eq!(cut.digits(), low_key.switching_key().digits());
     assert_eq!(cut.digits().len(), 2);
-    // 2 digits × 3 limbs against 4 digits × 5 limbs.
+    // Level 1: 2 digits × 3 limbs (two Q primes and P) against 4 digits × 5 limbs at level 3.
     assert_eq!(restricted.memory_bytes() * 20, full.memory_bytes() * 6);
 
     let values = random_values(f.slots(), 9);
@@ -287,14 +312,14 @@ fn level_restricted_keys_are_restrictions_and_switch_up_to_their_level() {
     let with_restricted = f.evaluator.rotate(&lower, 3, &restricted).unwrap();
     assert_eq!(with_full.polys(), with_restricted.polys(), "bit-identical results");
     let expected: Vec<Complex> = (0..values.len()).map(|i| values[(i + 3) % values.len()]).collect();
-    assert_precision("rotate, level-2 key", &expected, &f.decrypt(&with_restricted), 25.0);
+    assert_precision("rotate, level-1 key", &expected, &f.decrypt(&with_restricted), 25.0);
 
     // A relinearization key at a level switches products at that level, not above.
     let rlk = KeyGenerator::from_seed(&f.ctx, [14; 32]).relin_key_at_level(&f.sk, low).unwrap();
     assert!(matches!(f.evaluator.multiply_relin(&ct, &ct, &rlk), Err(CkksError::KeyLevelTooLow { .. })));
     let squared = f.evaluator.rescale(&f.evaluator.multiply_relin(&lower, &lower, &rlk).unwrap()).unwrap();
     let expected: Vec<Complex> = values.iter().map(|&x| x * x).collect();
-    assert_precision("square, level-2 relinearization key", &expected, &f.decrypt(&squared), 22.0);
+    assert_precision("square, level-1 relinearization key", &expected, &f.decrypt(&squared), 22.0);
     assert!(matches!(
         KeyGenerator::from_seed(&f.ctx, [14; 32]).relin_key_at_level(&f.sk, top + 1),
         Err(CkksError::LevelOutOfRange { .. })
@@ -306,14 +331,15 @@ fn galois_key_sets_merge_without_duplicates_or_foreign_keys() {
     let f = Fixture::new(law_params());
     let mut keygen = KeyGenerator::from_seed(&f.ctx, [15; 32]);
     let mut all = GaloisKeys::default();
-    all.merge(keygen.galois_keys_at_levels(&f.sk, &[(1, 2)]).unwrap()).unwrap();
-    all.merge(keygen.galois_keys_at_levels(&f.sk, &[(2, 4)]).unwrap()).unwrap();
+    all.merge(keygen.galois_keys_at_levels(&f.sk, &[(1, 1)]).unwrap()).unwrap();
+    all.merge(keygen.galois_keys_at_levels(&f.sk, &[(2, 3)]).unwrap()).unwrap();
     assert_eq!((all.len(), all.fingerprint()), (2, f.ctx.params().fingerprint()));
-    let again = keygen.galois_keys_at_levels(&f.sk, &[(1, 1)]).unwrap();
+    let again = keygen.galois_keys_at_levels(&f.sk, &[(1, 0)]).unwrap();
     let element = rlwe::galois_element_for_step(1, f.ctx.params().n());
     assert_eq!(all.merge(again).unwrap_err(), CkksError::DuplicateGaloisKey { galois_element: element });
     let other = Fixture::new(evaluation_params_with_other_primes());
-    let foreign = KeyGenerator::from_seed(&other.ctx, [15; 32]).galois_keys(&other.sk, &[3], false).unwrap();
+    let foreign =
+        KeyGenerator::from_seed(&other.ctx, [15; 32]).galois_keys(&other.sk, &[3], Conjugation::Exclude).unwrap();
     assert!(matches!(all.merge(foreign), Err(CkksError::ParameterMismatch { .. })));
     assert_eq!(all.len(), 2);
 }

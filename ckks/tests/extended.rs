@@ -9,7 +9,7 @@ use spencnn_ckks::*;
 fn extended_sums_equal_the_double_hoisted_accumulator_exactly() {
     let mut f = Fixture::new(law_params());
     let steps = [0i64, 1, 2, -5, 17];
-    let keys = f.galois_keys(&steps, false);
+    let keys = f.galois_keys(&steps, Conjugation::Exclude);
     let (cx, cy) = (f.encrypt(&random_values(f.slots(), 20)), f.encrypt(&random_values(f.slots(), 21)));
     let plaintexts: Vec<Plaintext> = (0..2 * steps.len())
         .map(|j| {
@@ -39,7 +39,7 @@ fn extended_sums_equal_the_double_hoisted_accumulator_exactly() {
 #[test]
 fn batched_sums_equal_separate_sums() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[1, 2], false);
+    let keys = f.galois_keys(&[1, 2], Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 24));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     let rotated: Vec<ExtendedCiphertext> =
@@ -67,7 +67,7 @@ fn batched_sums_equal_separate_sums() {
 #[test]
 fn extended_rotation_mods_down_to_the_plain_rotation() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[3, -1], false);
+    let keys = f.galois_keys(&[3, -1], Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 22));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     for step in [3i64, -1] {
@@ -83,7 +83,7 @@ fn extended_rotation_mods_down_to_the_plain_rotation() {
 #[test]
 fn extended_rejections() {
     let mut f = Fixture::new(law_params());
-    let keys = f.galois_keys(&[1], false);
+    let keys = f.galois_keys(&[1], Conjugation::Exclude);
     let ct = f.encrypt(&random_values(f.slots(), 23));
     let hoisted = f.evaluator.hoist(&ct).unwrap();
     let ext = f.evaluator.rotate_hoisted_extended(&hoisted, 1, &keys).unwrap();
@@ -92,14 +92,14 @@ fn extended_rejections() {
         CkksError::MissingGaloisKey { .. }
     ));
     let plain = f.encoder.encode_real(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
-    let low = f.encoder.encode_real_extended(&[1.0], f.slots(), 1, f.scale()).unwrap();
+    let low = f.encoder.encode_real_extended(&[1.0], f.slots(), 0, f.scale()).unwrap();
     let other_scale = f.encoder.encode_real_extended(&[1.0], f.slots(), f.top(), 2f64.powi(30)).unwrap();
     let good = f.encoder.encode_real_extended(&[1.0], f.slots(), f.top(), f.scale()).unwrap();
     let e = &f.evaluator;
     assert_eq!(e.multiply_plain_sum_extended(&[(&ext, &plain)]).unwrap_err(), CkksError::PlaintextNotExtended);
     assert_eq!(
         e.multiply_plain_sum_extended(&[(&ext, &low)]).unwrap_err(),
-        CkksError::LevelMismatch { left: 4, right: 1 }
+        CkksError::LevelMismatch { left: 3, right: 0 }
     );
     assert!(matches!(
         e.multiply_plain_sum_extended(&[(&ext, &good), (&ext, &other_scale)]).unwrap_err(),

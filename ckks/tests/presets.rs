@@ -13,7 +13,7 @@ fn check_preset(preset: Preset) {
     let mut f = Fixture::new(preset.build().unwrap());
     let log_n = f.ctx.params().log_n() as f64;
     let fresh_threshold = 40.0 - (log_n + 2.0);
-    let keys = f.galois_keys(&[1, -2], true);
+    let keys = f.galois_keys(&[1, -2], Conjugation::Include);
     let (a, b) = (random_values(f.slots(), 21), random_values(f.slots(), 22));
     let (ca, cb) = (f.encrypt(&a), f.encrypt(&b));
     assert_precision(&format!("{preset:?} fresh"), &a, &f.decrypt(&ca), fresh_threshold);

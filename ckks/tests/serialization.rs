@@ -84,7 +84,7 @@ fn every_object_round_trips_and_still_works() {
     assert_eq!(seeded.to_seeded_bytes(&ctx).unwrap(), symmetric.to_seeded_bytes(&ctx).unwrap());
 
     // Relinearization and Galois keys, both forms, used after loading.
-    let galois = f.galois_keys(&[1, 5], true);
+    let galois = f.galois_keys(&[1, 5], Conjugation::Include);
     for (rlk_bytes, gk_bytes) in [
         (f.rlk.to_bytes(&ctx).unwrap(), galois.to_bytes(&ctx).unwrap()),
         (f.rlk.to_seeded_bytes(&ctx).unwrap(), galois.to_seeded_bytes(&ctx).unwrap()),
@@ -206,8 +206,9 @@ fn residues_at_or_above_their_prime_are_rejected() {
         let level = usize::from(u16::from_le_bytes([bytes[20], bytes[21]]));
         let prime = match target {
             Target::Parameters | Target::SecretKey => continue,
-            Target::Plaintext if bytes[22] == 0 => ring.modulus(level - 1).value(),
-            Target::Ciphertext => ring.modulus(level - 1).value(),
+            // The last Q prime of an object at level ℓ is q_ℓ.
+            Target::Plaintext if bytes[22] == 0 => ring.modulus(level).value(),
+            Target::Ciphertext => ring.modulus(level).value(),
             _ => last_p,
         };
         let bad = with_last_residue_out_of_range(&bytes, prime);
@@ -242,13 +243,14 @@ fn sizes_match_the_writers() {
     let top = params.max_level();
     assert_eq!(f.ciphertext.to_bytes(ctx).unwrap().len(), sizes::ciphertext(params, top, 2));
     assert_eq!(f.ciphertext.to_seeded_bytes(ctx).unwrap().len(), sizes::seeded_ciphertext(params, top));
-    for seeded in [false, true] {
-        let rlk = KeyGenerator::from_seed(ctx, [9; 32]).relin_key_at_level(&f.sk, 1).unwrap();
+    for form in [SerializedForm::Full, SerializedForm::Seeded] {
+        let seeded = form == SerializedForm::Seeded;
+        let rlk = KeyGenerator::from_seed(ctx, [9; 32]).relin_key_at_level(&f.sk, 0).unwrap();
         let bytes = if seeded { rlk.to_seeded_bytes(ctx) } else { rlk.to_bytes(ctx) };
-        assert_eq!(bytes.unwrap().len(), sizes::relin_key(params, 1, seeded));
-        let keys = KeyGenerator::from_seed(ctx, [9; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (2, top)]).unwrap();
+        assert_eq!(bytes.unwrap().len(), sizes::relin_key(params, 0, form));
+        let keys = KeyGenerator::from_seed(ctx, [9; 32]).galois_keys_at_levels(&f.sk, &[(1, 0), (2, top)]).unwrap();
         let bytes = if seeded { keys.to_seeded_bytes(ctx) } else { keys.to_bytes(ctx) };
-        assert_eq!(bytes.unwrap().len(), sizes::galois_keys(params, [1, top], seeded));
+        assert_eq!(bytes.unwrap().len(), sizes::galois_keys(params, [0, top], form));
     }
 }
 

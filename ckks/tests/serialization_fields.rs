@@ -33,7 +33,8 @@ fn huge_or_invalid_size_fields_are_rejected_before_allocation() {
     let ct = f.ciphertext.to_bytes(ctx).unwrap();
     let at = HEADER_LEN;
     out_of_range(Ciphertext::from_bytes(ctx, &patched(&ct, at, &u16::MAX.to_le_bytes()), LIMIT), "level");
-    out_of_range(Ciphertext::from_bytes(ctx, &patched(&ct, at, &0u16.to_le_bytes()), LIMIT), "level");
+    // Two Q primes: level 1 is the top, level 2 does not exist.
+    out_of_range(Ciphertext::from_bytes(ctx, &patched(&ct, at, &2u16.to_le_bytes()), LIMIT), "level");
     out_of_range(Ciphertext::from_bytes(ctx, &patched(&ct, at + 2, &[200]), LIMIT), "size");
     for slots in [0u32, 3, 16, u32::MAX] {
         assert!(matches!(
@@ -150,7 +151,7 @@ fn format_is_pinned() {
         ("ciphertext", fnv1a(&f.ciphertext.to_bytes(ctx).unwrap())),
         ("secret key", fnv1a(&f.sk.to_bytes(ctx).unwrap())),
         ("seeded galois keys", fnv1a(&f.galois.to_seeded_bytes(ctx).unwrap())),
-        ("level-1 galois keys", fnv1a(&level_one_keys().to_bytes(ctx).unwrap())),
+        ("lower-level galois keys", fnv1a(&lower_level_keys().to_bytes(ctx).unwrap())),
     ];
     for ((name, got), (pin_name, pin)) in pins.into_iter().zip(PINS) {
         assert_eq!(name, pin_name);
@@ -159,55 +160,79 @@ fn format_is_pinned() {
 }
 
 const PINS: [(&str, u64); 6] = [
-    ("parameters", 0x16f3_fc07_a67d_36b9),
-    ("seeded ciphertext", 0x85c1_6b2e_2fa8_4806),
-    ("ciphertext", 0xa4c5_a12b_c77c_cc6f),
-    ("secret key", 0xff14_19cc_62c2_dabe),
-    ("seeded galois keys", 0xd8c1_d49f_6fa9_f9ff),
-    ("level-1 galois keys", 0x2c2d_0b08_cd54_e1df),
+    ("parameters", 0x353c_501f_0895_0146),
+    ("seeded ciphertext", 0xb0ee_75de_1e3f_6a98),
+    ("ciphertext", 0xba9e_8bc7_8065_6021),
+    ("secret key", 0xc289_2962_5fb9_7e0b),
+    ("seeded galois keys", 0xda39_9de9_145f_de56),
+    ("lower-level galois keys", 0x9f2d_0db4_ed06_fa34),
 ];
 
-/// Keys of the rotation by 1 at level 1 and by 2 at level 2, from a fixed seed.
-fn level_one_keys() -> GaloisKeys {
+/// The version-3 bytes differ from version 2 only in the version and the level fields: with
+/// those patched back, the bytes hash to the version-2 pins.
+#[test]
+fn version_three_changes_only_the_version_and_the_levels() {
     let f = fixture();
-    KeyGenerator::from_seed(&f.ctx, [0xf2; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (2, 2)]).unwrap()
+    let ctx = &f.ctx;
+    let as_v2 = |bytes: &[u8], level_at: &[usize]| {
+        let mut v2 = patched(bytes, 8, &2u16.to_le_bytes());
+        for &at in level_at {
+            let level = u16::from_le_bytes([v2[at], v2[at + 1]]);
+            v2[at..at + 2].copy_from_slice(&(level + 1).to_le_bytes());
+        }
+        fnv1a(&v2)
+    };
+    // The fixture has two Q primes: a fresh ciphertext stores level 1.
+    let stored = f.ciphertext.to_bytes(ctx).unwrap();
+    assert_eq!(u16::from_le_bytes([stored[HEADER_LEN], stored[HEADER_LEN + 1]]), 1);
+    assert_eq!(as_v2(&ctx.params().to_bytes(), &[]), 0x16f3_fc07_a67d_36b9);
+    assert_eq!(as_v2(&f.ciphertext.to_bytes(ctx).unwrap(), &[HEADER_LEN]), 0xa4c5_a12b_c77c_cc6f);
+    assert_eq!(as_v2(&f.ciphertext.to_seeded_bytes(ctx).unwrap(), &[HEADER_LEN]), 0x85c1_6b2e_2fa8_4806);
+}
+
+/// Keys of the rotation by 1 at level 0 and by 2 at level 1 (the top), from a fixed seed.
+fn lower_level_keys() -> GaloisKeys {
+    let f = fixture();
+    KeyGenerator::from_seed(&f.ctx, [0xf2; 32]).galois_keys_at_levels(&f.sk, &[(1, 0), (2, 1)]).unwrap()
 }
 
 #[test]
 fn key_levels_are_checked_and_round_trip() {
     let f = fixture();
     let ctx = &f.ctx;
-    let keys = level_one_keys();
+    let keys = lower_level_keys();
     let levels: Vec<usize> = keys.elements().map(|g| keys.get(g).unwrap().level()).collect();
-    assert_eq!(levels.len(), 2);
+    assert_eq!(levels, [0, 1]);
     for bytes in [keys.to_bytes(ctx).unwrap(), keys.to_seeded_bytes(ctx).unwrap()] {
         let loaded = GaloisKeys::from_bytes(ctx, &bytes, LIMIT).unwrap();
         assert_eq!(loaded.to_bytes(ctx).unwrap(), keys.to_bytes(ctx).unwrap());
-        // The first key's level: 0 and L + 1 are out of range.
+        // The first key's level: L = 2 (there are two Q primes, levels 0 and 1) and above are
+        // out of range.
         let at = HEADER_LEN + 4 + 8;
-        for level in [0u16, 3, u16::MAX] {
+        for level in [2u16, 3, u16::MAX] {
             out_of_range(GaloisKeys::from_bytes(ctx, &patched(&bytes, at, &level.to_le_bytes()), LIMIT), "level");
         }
     }
-    // A level-1 key is smaller than a level-2 key; claiming level 2 for it runs out of input.
-    let one = KeyGenerator::from_seed(ctx, [3; 32]).galois_keys_at_levels(&f.sk, &[(1, 1)]).unwrap();
-    let top = KeyGenerator::from_seed(ctx, [3; 32]).galois_keys_at_levels(&f.sk, &[(1, 2)]).unwrap();
-    let (one, top) = (one.to_seeded_bytes(ctx).unwrap(), top.to_seeded_bytes(ctx).unwrap());
-    assert!(one.len() < top.len());
+    // A level-0 key is smaller than a level-1 key; claiming level 1 for it runs out of input.
+    let low = KeyGenerator::from_seed(ctx, [3; 32]).galois_keys_at_levels(&f.sk, &[(1, 0)]).unwrap();
+    let top = KeyGenerator::from_seed(ctx, [3; 32]).galois_keys_at_levels(&f.sk, &[(1, 1)]).unwrap();
+    let (low, top) = (low.to_seeded_bytes(ctx).unwrap(), top.to_seeded_bytes(ctx).unwrap());
+    assert!(low.len() < top.len());
     assert!(matches!(
-        GaloisKeys::from_bytes(ctx, &patched(&one, HEADER_LEN + 12, &2u16.to_le_bytes()), LIMIT),
+        GaloisKeys::from_bytes(ctx, &patched(&low, HEADER_LEN + 12, &1u16.to_le_bytes()), LIMIT),
         Err(SerializationError::UnexpectedEnd { .. })
     ));
-    let rlk = KeyGenerator::from_seed(ctx, [4; 32]).relin_key_at_level(&f.sk, 1).unwrap();
-    assert_eq!(rlk.level(), 1);
+    let rlk = KeyGenerator::from_seed(ctx, [4; 32]).relin_key_at_level(&f.sk, 0).unwrap();
+    assert_eq!(rlk.level(), 0);
     let bytes = rlk.to_seeded_bytes(ctx).unwrap();
-    assert_eq!(RelinKey::from_bytes(ctx, &bytes, LIMIT).unwrap().level(), 1);
-    out_of_range(RelinKey::from_bytes(ctx, &patched(&bytes, HEADER_LEN, &0u16.to_le_bytes()), LIMIT), "level");
-    // Version-1 bytes are refused.
+    assert_eq!(RelinKey::from_bytes(ctx, &bytes, LIMIT).unwrap().level(), 0);
+    out_of_range(RelinKey::from_bytes(ctx, &patched(&bytes, HEADER_LEN, &2u16.to_le_bytes()), LIMIT), "level");
+    // Version-2 bytes, which stored the number of primes where version 3 stores the level, are
+    // refused.
     assert_eq!(
-        Ciphertext::from_bytes(ctx, &patched(&f.ciphertext.to_bytes(ctx).unwrap(), 8, &1u16.to_le_bytes()), LIMIT)
+        Ciphertext::from_bytes(ctx, &patched(&f.ciphertext.to_bytes(ctx).unwrap(), 8, &2u16.to_le_bytes()), LIMIT)
             .unwrap_err(),
-        SerializationError::UnsupportedVersion { found: 1, supported: 2 }
+        SerializationError::UnsupportedVersion { found: 2, supported: 3 }
     );
 }
 

@@ -46,8 +46,62 @@ fn residues_with_edges(len: usize, q: u64, seed: u64) -> Vec<u64> {
     v
 }
 
+/// Any 64-bit values, biased to the edges of the lazy ranges: near 0, `q`, `2^62` and `2^64`.
+fn edge_heavy_words(len: usize, q: u64, seed: u64) -> Vec<u64> {
+    random_residues(len, u64::MAX, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(j, x)| match j % 5 {
+            0 => x,
+            1 => x % q,
+            2 => q - 1 - (x % 3),
+            3 => (1u64 << 62) - 1 - (x % 5),
+            _ => x % 4,
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn rns_kernels_match_scalar(m in modulus_strategy(), len in 0usize..70, terms in 0usize..6, seed in any::<u64>()) {
+        let q = m.value();
+        let inputs: Vec<Vec<u64>> = (0..terms).map(|t| edge_heavy_words(len, q, seed.wrapping_add(t as u64))).collect();
+        let views: Vec<&[u64]> = inputs.iter().map(|x| x.as_slice()).collect();
+        let weights: Vec<(u64, u64)> = (0..terms).map(|t| [q - 1, 1, 0, q / 3, seed % q][t % 5]).map(|w| (w, m.shoup(w))).collect();
+        let (a, b) = (residues_with_edges(len, q, seed), residues_with_edges(len, q, !seed));
+        let c = seed % q;
+        let signed: Vec<i64> = edge_heavy_words(len, q, seed ^ 7)
+            .into_iter()
+            .enumerate()
+            .map(|(j, x)| match j % 9 {
+                0 => i64::MIN,
+                1 => i64::MAX,
+                2 => -(q as i64),
+                3 => 0,
+                _ if j % 2 == 0 => x as i64,
+                _ => (x as i64).wrapping_neg(),
+            })
+            .collect();
+        // A source prime smaller and one larger than q.
+        let sources = [generate_ntt_primes(20, 16, 1).unwrap()[0], generate_ntt_primes(62, 16, 1).unwrap()[0]];
+        let run = |k: &Kernels| {
+            let mut out = Vec::new();
+            let mut v = vec![0; len]; k.weighted_sum(&mut v, &views, &weights, &m).unwrap(); out.push(v);
+            let mut v = a.clone(); k.sub_mul_scalar_assign(&mut v, &b, c, m.shoup(c), &m).unwrap(); out.push(v);
+            let mut v = vec![0; len]; k.signed_to_residues(&mut v, &signed, &m).unwrap(); out.push(v);
+            for s in sources {
+                let x: Vec<u64> = edge_heavy_words(len, s, seed ^ s).into_iter().map(|x| x % s).collect();
+                let mut v = vec![0; len]; k.reduce_centred(&mut v, &x, s / 2, s % q, &m).unwrap(); out.push(v);
+            }
+            out
+        };
+        let expected = run(&Kernels::new(Isa::Scalar).unwrap());
+        for isa in simd_tiers() {
+            prop_assert_eq!(run(&Kernels::new(isa).unwrap()), expected.clone(), "isa {:?}, q = {}", isa, q);
+        }
+    }
 
     #[test]
     fn element_wise_kernels_match_scalar(m in modulus_strategy(), len in 0usize..70, seed in any::<u64>()) {

@@ -17,7 +17,7 @@ use spencnn::inference::{
     plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
-use spencnn_ckks::SerializationError;
+use spencnn_ckks::{SerializationError, SerializedForm};
 
 const LIMIT: usize = 1 << 30;
 
@@ -81,9 +81,11 @@ fn a_deployment_in_bytes_matches_the_in_memory_path() {
     let levels: Vec<usize> = interface.rotation_keys().map(|(_, l)| l).collect();
     let params = &interface.params;
     let relin = interface.relinearization_key_level();
-    assert_eq!(m.keys.len(), evaluation_keys_len(params, relin, &levels, true));
+    assert_eq!(m.keys.len(), evaluation_keys_len(params, relin, &levels, SerializedForm::Seeded));
     // (Per key, the headers, level, element and seed take about 80 bytes in both forms.)
-    assert!(m.keys.len() * 2 < evaluation_keys_len(params, relin, &levels, false) + 100 * (levels.len() + 1));
+    assert!(
+        m.keys.len() * 2 < evaluation_keys_len(params, relin, &levels, SerializedForm::Full) + 100 * (levels.len() + 1)
+    );
     // The same keys written from memory give the same bytes.
     let in_memory_keys = Client::from_seed(interface.clone(), [7; 32]).unwrap().evaluation_keys().unwrap();
     assert_eq!(in_memory_keys.to_bytes(m.server.context()).unwrap(), m.keys);
@@ -143,7 +145,7 @@ fn malformed_messages_are_typed_errors() {
     assert!(matches!(load_interface(&patched(&m.interface, 0, b"X")), Err(WireError::BadMagic { .. })));
     assert!(matches!(
         load_interface(&patched(&m.interface, 8, &9u16.to_le_bytes())),
-        Err(WireError::UnsupportedVersion { found: 9, supported: 1 })
+        Err(WireError::UnsupportedVersion { found: 9, supported: 2 })
     ));
     assert!(matches!(
         load_interface(&patched(&m.interface, 10, &77u16.to_le_bytes())),
@@ -189,6 +191,17 @@ fn malformed_messages_are_typed_errors() {
     assert!(matches!(
         load_interface(&patched(&m.interface, slots_at + 16, &3u32.to_le_bytes())),
         Err(WireError::Layout(_))
+    ));
+
+    // The relinearization key: a presence flag (0 or 1), then its level (0 when absent).
+    let end = m.interface.len();
+    assert!(matches!(
+        load_interface(&patched(&m.interface, end - 3, &[2])),
+        Err(WireError::InvalidField { field: "relinearization key present", .. })
+    ));
+    assert!(matches!(
+        load_interface(&patched(&m.interface, end - 3, &[0, 1, 0])),
+        Err(WireError::FieldOutOfRange { field: "relinearization level", .. })
     ));
 
     // Keys: a frame length beyond one key, a count beyond N − 1, a duplicated key.

@@ -53,7 +53,7 @@ fn the_fixture_deployment_answers() {
     assert!(ciphertexts_len(&f.ctx, interface.outputs, f.ctx.params().max_level()) <= FUZZ_MAX_BYTES);
     let params = f.ctx.params();
     eprintln!(
-        "fixture: N = {}, {} levels, {} rotation keys; interface {} B, keys {} B, image {} B, logits {} B",
+        "fixture: N = {}, top level {}, {} rotation keys; interface {} B, keys {} B, image {} B, logits {} B",
         params.n(),
         params.max_level(),
         interface.rotation_steps.len(),
@@ -119,7 +119,7 @@ fn logits_with_fewer_slots_are_refused() {
 
     let (ctx, interface) = (&f.ctx, f.client.interface());
     let sk = KeyGenerator::from_seed(ctx, [9; 32]).secret_key();
-    let pt = Encoder::new(ctx).encode_real(&[1.0], interface.slots / 2, 1, 2f64.powi(20)).unwrap();
+    let pt = Encoder::new(ctx).encode_real(&[1.0], interface.slots / 2, 0, 2f64.powi(20)).unwrap();
     let ct = Encryptor::from_seed(ctx, [8; 32]).encrypt_symmetric(&pt, &sk).unwrap();
     let bytes = EncryptedLogits { ciphertexts: vec![ct; interface.outputs] }.to_bytes(ctx).unwrap();
     Target::Logits.run(&bytes);

@@ -5,10 +5,13 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::complex::Complex;
-use crate::context::Context;
+use super::plaintext::Plaintext;
+use super::special_fft::SpecialFft;
 use crate::error::CkksError;
-use crate::ring::{Coefficient, RnsPoly, crt, kernels, residue_of_i128};
-use crate::scheme::Plaintext;
+use crate::rlwe::Context;
+use spencnn_ntt::vector;
+
+use crate::ring::{Coefficient, RnsPoly, crt, residue_of_i128};
 
 /// Scaled values must stay below this magnitude (they are rounded through `i128`).
 const MAX_SCALED_MAGNITUDE: f64 = 1.7e38; // ≈ 2^127
@@ -71,19 +74,21 @@ fn to_complex(values: &[f64]) -> Vec<Complex> {
 #[derive(Debug, Clone)]
 pub struct Encoder {
     ctx: Arc<Context>,
+    fft: Arc<SpecialFft>,
 }
 
 impl Encoder {
-    /// An encoder for the context's parameters.
+    /// An encoder for the context's parameters (computes the FFT roots; clones share them).
     pub fn new(ctx: &Arc<Context>) -> Self {
-        Self { ctx: Arc::clone(ctx) }
+        Self { ctx: Arc::clone(ctx), fft: Arc::new(SpecialFft::new(ctx.params().n())) }
     }
 
-    /// Encodes real values (padded with zeros to `slots`) at `level` and `scale`.
+    /// Encodes real values (padded with zeros to `slots`, a power of two `≤ N/2`) at `level`
+    /// (over the primes `q_0, …, q_level`; see the crate documentation on levels) and `scale`.
     ///
     /// # Errors
     /// [`CkksError::InvalidSlotCount`], [`CkksError::TooManyValues`],
-    /// [`CkksError::LevelOutOfRange`], [`CkksError::InvalidScale`],
+    /// [`CkksError::LevelOutOfRange`] above the top level, [`CkksError::InvalidScale`],
     /// [`CkksError::EncodingOverflow`].
     pub fn encode_real(&self, values: &[f64], slots: usize, level: usize, scale: f64) -> Result<Plaintext, CkksError> {
         self.encode(&to_complex(values), slots, level, scale, 0)
@@ -149,7 +154,7 @@ impl Encoder {
         if values.len() > slots {
             return Err(CkksError::TooManyValues { given: values.len(), slots });
         }
-        self.ctx.check_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         if !(scale.is_finite() && scale > 0.0) {
             return Err(CkksError::InvalidScale { scale });
         }
@@ -157,13 +162,14 @@ impl Encoder {
         let n = ring.n();
         let mut w = vec![Complex::default(); slots];
         w[..values.len()].copy_from_slice(values);
-        self.ctx.fft().inverse(&mut w);
+        self.fft.inverse(&mut w);
         // Coefficient i·gap holds Re(w_i), coefficient N/2 + i·gap holds Im(w_i).
         let gap = n / (2 * slots);
-        let mut poly = RnsPoly::<Coefficient>::zero(ring, level, special);
+        let mut poly = RnsPoly::<Coefficient>::zero(ring, q_limbs, special);
         if let Some(integers) = scaled_integers_i64(&w, scale, n, gap) {
             for i in 0..poly.limb_count() {
-                kernels::signed_to_residues(poly.limb_mut(i), &integers, ring.modulus(ring.prime_index(level, i)));
+                let modulus = ring.modulus(ring.prime_index(q_limbs, i));
+                vector::signed_to_residues(poly.limb_mut(i), &integers, modulus).expect("N coefficients");
             }
         } else {
             let mut scaled = vec![0.0f64; n];
@@ -173,7 +179,7 @@ impl Encoder {
             }
             let integers = scaled.iter().map(|&v| rounded_integer(v)).collect::<Result<Vec<i128>, _>>()?;
             for i in 0..poly.limb_count() {
-                let m = ring.modulus(ring.prime_index(level, i));
+                let m = ring.modulus(ring.prime_index(q_limbs, i));
                 for (x, &v) in poly.limb_mut(i).iter_mut().zip(&integers) {
                     *x = residue_of_i128(v, m);
                 }
@@ -185,7 +191,7 @@ impl Encoder {
     /// Decodes a plaintext into its complex slot values.
     ///
     /// Fast at any level: only up to three limbs are transformed back and reconstructed with
-    /// a verified small CRT (see [`crate::ring::crt::centred_coefficients_f64`]).
+    /// a verified small CRT, falling back to exact multi-precision reconstruction.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`], [`CkksError::InvalidSlotCount`].
@@ -200,8 +206,8 @@ impl Encoder {
     /// The centred integer coefficients of a plaintext's Q part, as `f64`.
     pub(crate) fn centred_coefficients(&self, pt: &Plaintext) -> Vec<f64> {
         let ring = self.ctx.ring();
-        if pt.poly.special() > 0 {
-            crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.level(), 0))
+        if pt.poly.p_limb_count() > 0 {
+            crt::centred_coefficients_f64(ring, &pt.poly.restricted(pt.q_limb_count(), 0))
         } else {
             crt::centred_coefficients_f64(ring, &pt.poly)
         }
@@ -215,7 +221,7 @@ impl Encoder {
         let mut w: Vec<Complex> = (0..slots)
             .map(|i| Complex::new(coefficients[i * gap] * inv_scale, coefficients[n / 2 + i * gap] * inv_scale))
             .collect();
-        self.ctx.fft().forward(&mut w);
+        self.fft.forward(&mut w);
         w
     }
 

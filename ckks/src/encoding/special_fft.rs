@@ -12,7 +12,7 @@ use super::complex::Complex;
 
 /// Precomputed roots for the special FFT of a ring of degree `N`.
 #[derive(Debug, Clone)]
-pub struct SpecialFft {
+pub(crate) struct SpecialFft {
     /// Per butterfly span `len = 2, 4, …, N/2`: the roots `ξ_len^{5^j}`, `j < len/2`, of the
     /// forward transform, contiguous; the span `len` starts at index `len/2 − 1`.
     forward_roots: Vec<Complex>,
@@ -36,7 +36,7 @@ fn bit_reverse_in_place(values: &mut [Complex]) {
 
 impl SpecialFft {
     /// Tables for ring degree `n` (a power of two).
-    pub fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         let m = 2 * n;
         let mut rotation_group = Vec::with_capacity(n / 2);
         let mut power = 1usize;
@@ -67,7 +67,7 @@ impl SpecialFft {
     }
 
     /// Decoding direction, in place: `values[j] ← Σ_i w_i ξ^{5^j·i}` for `w = values` (length `s`).
-    pub fn forward(&self, values: &mut [Complex]) {
+    pub(crate) fn forward(&self, values: &mut [Complex]) {
         let size = values.len();
         bit_reverse_in_place(values);
         let mut len = 2;
@@ -86,7 +86,7 @@ impl SpecialFft {
     }
 
     /// Encoding direction, in place: the inverse of [`SpecialFft::forward`] (including `1/s`).
-    pub fn inverse(&self, values: &mut [Complex]) {
+    pub(crate) fn inverse(&self, values: &mut [Complex]) {
         let size = values.len();
         let mut len = size;
         while len >= 2 {

@@ -11,11 +11,12 @@
 use spencnn_ntt::vector;
 
 use super::rotation::HoistedCiphertext;
-use super::{Evaluator, check_level_and_slots, check_scales};
+use super::{Evaluator, check_level_and_slots, check_scales, find_key};
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly, Scratch};
-use crate::rlwe::{GaloisKeys, galois_element_for_step};
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::rlwe::{GaloisKeys, galois_element_for_step, key_switch_extended, mod_down};
+use crate::scheme::Ciphertext;
 
 /// Accumulates `Σ pt ⊙ Rot_k(x)` over hoisted ciphertexts; see the module documentation.
 /// Create with [`Evaluator::rotation_accumulator`], add terms, then [`RotationAccumulator::finish`].
@@ -23,6 +24,8 @@ use crate::scheme::{Ciphertext, Plaintext};
 pub struct RotationAccumulator<'e> {
     evaluator: &'e Evaluator,
     level: usize,
+    /// The number of Q primes at `level`.
+    q_limbs: usize,
     slots: usize,
     scale: Option<f64>,
     /// `Σ pt ⊙ σ(u_0)`, `Σ pt ⊙ σ(u_1)` over `Q_ℓ·P`.
@@ -38,16 +41,17 @@ impl Evaluator {
     /// # Errors
     /// [`CkksError::LevelOutOfRange`].
     pub fn rotation_accumulator(&self, level: usize, slots: usize) -> Result<RotationAccumulator<'_>, CkksError> {
-        self.ctx.check_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         let ring = self.ctx.ring();
         let k = ring.p_count();
         Ok(RotationAccumulator {
             evaluator: self,
             level,
+            q_limbs,
             slots,
             scale: None,
-            extended: [RnsPoly::zero(ring, level, k), RnsPoly::zero(ring, level, k)],
-            direct: [RnsPoly::zero(ring, level, 0), RnsPoly::zero(ring, level, 0)],
+            extended: [RnsPoly::zero(ring, q_limbs, k), RnsPoly::zero(ring, q_limbs, k)],
+            direct: [RnsPoly::zero(ring, q_limbs, 0), RnsPoly::zero(ring, q_limbs, 0)],
             terms: 0,
         })
     }
@@ -104,26 +108,24 @@ impl RotationAccumulator<'_> {
         let element = galois_element_for_step(step, ring.n());
         if element == 1 {
             for (acc, c) in self.direct.iter_mut().zip([&x.ct.polys[0], &x.ct.polys[1]]) {
-                for i in 0..self.level {
+                for i in 0..self.q_limbs {
                     vector::multiply_accumulate(acc.limb_mut(i), &[(pt.poly.limb(i), c.limb(i))], ring.modulus(i))?;
                 }
             }
         } else {
-            ctx.check_fingerprint(keys.fingerprint)?;
-            let key =
-                keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step: Some(step) })?;
+            let key = find_key(ctx, keys, element, Some(step))?;
             // Gather σ(u) into a scratch limb, then one fused multiply-accumulate: both are
             // whole-limb `spencnn_ntt` kernels (vectorised there).
-            let u = key.key.inner_product(ring, &x.decomposition)?;
+            let u = key_switch_extended(ctx, &x.decomposition, &key.key)?;
             let mut rotated = Scratch::zeroed(ring.n());
             for (acc, u) in self.extended.iter_mut().zip(&u) {
                 for i in 0..acc.limb_count() {
-                    let m = ring.modulus(ring.prime_index(self.level, i));
+                    let m = ring.modulus(ring.prime_index(self.q_limbs, i));
                     key.permutation.apply(u.limb(i), &mut rotated)?;
                     vector::multiply_accumulate(acc.limb_mut(i), &[(pt.poly.limb(i), &rotated)], m)?;
                 }
             }
-            for i in 0..self.level {
+            for i in 0..self.q_limbs {
                 key.permutation.apply(x.ct.polys[0].limb(i), &mut rotated)?;
                 vector::multiply_accumulate(
                     self.direct[0].limb_mut(i),
@@ -151,8 +153,8 @@ impl RotationAccumulator<'_> {
         let ring = ctx.ring();
         let [mut e0, mut e1] = self.extended;
         let [d0, d1] = self.direct;
-        ctx.mod_down().apply(ring, &mut e0);
-        ctx.mod_down().apply(ring, &mut e1);
+        mod_down(ctx, &mut e0)?;
+        mod_down(ctx, &mut e1)?;
         e0.add_assign(&d0, ring)?;
         e1.add_assign(&d1, ring)?;
         Ok(Ciphertext {

@@ -3,9 +3,16 @@
 use spencnn_ntt::vector;
 
 use super::{Evaluator, check_level_and_slots, check_scales};
-use crate::encoding::rounded_integer;
+use crate::encoding::{Plaintext, rounded_integer};
 use crate::error::CkksError;
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::scheme::Ciphertext;
+
+/// Whether a combination adds or subtracts its second operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Combine {
+    Add,
+    Subtract,
+}
 
 impl Evaluator {
     /// `a + b`.
@@ -24,7 +31,7 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::add`].
     pub fn add_assign(&self, a: &mut Ciphertext, b: &Ciphertext) -> Result<(), CkksError> {
-        self.combine_assign(a, b, false)
+        self.combine_assign(a, b, Combine::Add)
     }
 
     /// `a - b`.
@@ -42,10 +49,10 @@ impl Evaluator {
     /// # Errors
     /// As [`Evaluator::add`].
     pub fn sub_assign(&self, a: &mut Ciphertext, b: &Ciphertext) -> Result<(), CkksError> {
-        self.combine_assign(a, b, true)
+        self.combine_assign(a, b, Combine::Subtract)
     }
 
-    fn combine_assign(&self, a: &mut Ciphertext, b: &Ciphertext, subtract: bool) -> Result<(), CkksError> {
+    fn combine_assign(&self, a: &mut Ciphertext, b: &Ciphertext, combine: Combine) -> Result<(), CkksError> {
         self.check_ct(a)?;
         self.check_ct(b)?;
         check_level_and_slots((a.level(), a.slots), (b.level(), b.slots))?;
@@ -54,10 +61,13 @@ impl Evaluator {
         let polys = a.polys_mut();
         for (i, pb) in b.polys.iter().enumerate() {
             if i < polys.len() {
-                if subtract { polys[i].sub_assign(pb, ring)? } else { polys[i].add_assign(pb, ring)? }
+                match combine {
+                    Combine::Add => polys[i].add_assign(pb, ring)?,
+                    Combine::Subtract => polys[i].sub_assign(pb, ring)?,
+                }
             } else {
                 let mut extra = pb.clone();
-                if subtract {
+                if combine == Combine::Subtract {
                     extra.neg_assign(ring);
                 }
                 polys.push(extra);
@@ -101,7 +111,7 @@ impl Evaluator {
     /// As [`Evaluator::add`].
     pub fn add_plain(&self, ct: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext, CkksError> {
         let mut out = ct.clone();
-        self.add_plain_assign(&mut out, pt, false)?;
+        self.add_plain_assign(&mut out, pt)?;
         Ok(out)
     }
 
@@ -111,25 +121,36 @@ impl Evaluator {
     /// As [`Evaluator::add`].
     pub fn sub_plain(&self, ct: &Ciphertext, pt: &Plaintext) -> Result<Ciphertext, CkksError> {
         let mut out = ct.clone();
-        self.add_plain_assign(&mut out, pt, true)?;
+        self.sub_plain_assign(&mut out, pt)?;
         Ok(out)
     }
 
-    /// `ct ± pt` in place.
+    /// `ct += pt` (same level, slots and scale).
     ///
     /// # Errors
     /// As [`Evaluator::add`].
-    pub fn add_plain_assign(&self, ct: &mut Ciphertext, pt: &Plaintext, subtract: bool) -> Result<(), CkksError> {
+    pub fn add_plain_assign(&self, ct: &mut Ciphertext, pt: &Plaintext) -> Result<(), CkksError> {
+        self.combine_plain_assign(ct, pt, Combine::Add)
+    }
+
+    /// `ct -= pt` (same level, slots and scale).
+    ///
+    /// # Errors
+    /// As [`Evaluator::add`].
+    pub fn sub_plain_assign(&self, ct: &mut Ciphertext, pt: &Plaintext) -> Result<(), CkksError> {
+        self.combine_plain_assign(ct, pt, Combine::Subtract)
+    }
+
+    fn combine_plain_assign(&self, ct: &mut Ciphertext, pt: &Plaintext, combine: Combine) -> Result<(), CkksError> {
         self.check_plain(ct, pt)?;
         check_scales(ct.scale, pt.scale)?;
         let ring = self.ctx.ring();
         let c0 = &mut ct.polys_mut()[0];
-        for i in 0..c0.level() {
+        for i in 0..c0.q_limb_count() {
             let m = ring.modulus(i);
-            if subtract {
-                vector::sub_assign(c0.limb_mut(i), pt.poly.limb(i), m)?;
-            } else {
-                vector::add_assign(c0.limb_mut(i), pt.poly.limb(i), m)?;
+            match combine {
+                Combine::Add => vector::add_assign(c0.limb_mut(i), pt.poly.limb(i), m)?,
+                Combine::Subtract => vector::sub_assign(c0.limb_mut(i), pt.poly.limb(i), m)?,
             }
         }
         Ok(())
@@ -169,7 +190,7 @@ impl Evaluator {
         let ring = self.ctx.ring();
         ct.scale *= pt.scale;
         for poly in ct.polys_mut() {
-            for i in 0..poly.level() {
+            for i in 0..poly.q_limb_count() {
                 vector::mul_assign(poly.limb_mut(i), pt.poly.limb(i), ring.modulus(i))?;
             }
         }

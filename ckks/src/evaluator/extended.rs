@@ -15,11 +15,12 @@
 use spencnn_ntt::vector;
 
 use super::rotation::HoistedCiphertext;
-use super::{Evaluator, check_level_and_slots, check_scales, check_size};
+use super::{Evaluator, check_level_and_slots, check_scales, check_size, find_key};
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
-use crate::ring::{Ntt, RingContext, RnsPoly, Scratch};
-use crate::rlwe::{GaloisKeys, galois_element_for_step};
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::ring::{Ntt, RnsPoly};
+use crate::rlwe::{GaloisKeys, automorphism_hoisted_extended, galois_element_for_step, lift_to_extended, mod_down};
+use crate::scheme::Ciphertext;
 
 /// Coefficients per block of [`Evaluator::multiply_plain_sums_extended`]: a block of every
 /// rotated input (both polynomials) of a convolution layer stays in a 1 MiB L2 cache.
@@ -38,9 +39,9 @@ pub struct ExtendedCiphertext {
 }
 
 impl ExtendedCiphertext {
-    /// Number of active Q primes.
+    /// The level `ℓ` of the ciphertext it will mod down to (it holds `ℓ + 1` Q primes and `P`).
     pub fn level(&self) -> usize {
-        self.polys[0].level()
+        self.polys[0].q_limb_count() - 1
     }
     /// The scale (of the ciphertext it will mod down to).
     pub fn scale(&self) -> f64 {
@@ -54,24 +55,6 @@ impl ExtendedCiphertext {
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
-}
-
-/// `[P]_{q_i}` for the Q prime of limb `i`.
-fn p_mod_q(ring: &RingContext, i: usize) -> u64 {
-    let m = ring.modulus(i);
-    ring.prime_indices(0, ring.p_count()).fold(1u64, |acc, t| m.mul(acc, m.reduce(ring.modulus(t).value())))
-}
-
-/// `target += [P]_{q_i} · source` on the Q limbs (`source` has Q limbs only).
-fn add_p_times(ring: &RingContext, target: &mut RnsPoly<Ntt>, source: &RnsPoly<Ntt>) -> Result<(), CkksError> {
-    let mut scaled = Scratch::zeroed(ring.n());
-    for i in 0..source.level() {
-        let m = ring.modulus(i);
-        scaled.copy_from_slice(source.limb(i));
-        vector::mul_scalar_assign(&mut scaled, p_mod_q(ring, i), m);
-        vector::add_assign(target.limb_mut(i), &scaled, m)?;
-    }
-    Ok(())
 }
 
 impl Evaluator {
@@ -94,16 +77,9 @@ impl Evaluator {
         if element == 1 {
             return self.lift_extended(ct);
         }
-        self.ctx.check_fingerprint(keys.fingerprint)?;
-        let key = keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step: Some(step) })?;
-        let [mut u0, u1] = key.key.inner_product(ring, &hoisted.decomposition)?;
-        add_p_times(ring, &mut u0, &ct.polys[0])?;
-        Ok(ExtendedCiphertext {
-            polys: [u0.permuted(&key.permutation), u1.permuted(&key.permutation)],
-            scale: ct.scale,
-            slots: ct.slots,
-            fingerprint: ct.fingerprint,
-        })
+        let key = find_key(&self.ctx, keys, element, Some(step))?;
+        let polys = automorphism_hoisted_extended(&self.ctx, &ct.polys[0], &hoisted.decomposition, key)?;
+        Ok(ExtendedCiphertext { polys, scale: ct.scale, slots: ct.slots, fingerprint: ct.fingerprint })
     }
 
     /// `(P·c_0, P·c_1)` over `Q_ℓ·P`: a ciphertext in the extended basis, unrotated.
@@ -113,12 +89,7 @@ impl Evaluator {
     pub fn lift_extended(&self, ct: &Ciphertext) -> Result<ExtendedCiphertext, CkksError> {
         self.check_ct(ct)?;
         check_size(ct, 2)?;
-        let ring = self.ctx.ring();
-        let mut polys =
-            [RnsPoly::zero(ring, ct.level(), ring.p_count()), RnsPoly::zero(ring, ct.level(), ring.p_count())];
-        for (out, c) in polys.iter_mut().zip(&ct.polys) {
-            add_p_times(ring, out, c)?;
-        }
+        let polys = [lift_to_extended(&self.ctx, &ct.polys[0])?, lift_to_extended(&self.ctx, &ct.polys[1])?];
         Ok(ExtendedCiphertext { polys, scale: ct.scale, slots: ct.slots, fingerprint: ct.fingerprint })
     }
 
@@ -167,7 +138,8 @@ impl Evaluator {
                 }
                 check_scales(scale, x.scale * pt.scale)?;
             }
-            let polys = [RnsPoly::zero(ring, level, k), RnsPoly::zero(ring, level, k)];
+            let q_limbs = first.polys[0].q_limb_count();
+            let polys = [RnsPoly::zero(ring, q_limbs, k), RnsPoly::zero(ring, q_limbs, k)];
             outputs.push(ExtendedCiphertext { polys, scale, slots, fingerprint: first.fingerprint });
         }
         let limbs = outputs.iter().map(|o| o.polys[0].limb_count()).max().unwrap_or(0);
@@ -179,7 +151,7 @@ impl Evaluator {
                     if i >= out.polys[0].limb_count() {
                         continue;
                     }
-                    let modulus = ring.modulus(ring.prime_index(out.level(), i));
+                    let modulus = ring.modulus(ring.prime_index(out.polys[0].q_limb_count(), i));
                     for (component, acc) in out.polys.iter_mut().enumerate() {
                         pairs.clear();
                         pairs.extend(
@@ -218,10 +190,9 @@ impl Evaluator {
     /// [`CkksError::ParameterMismatch`].
     pub fn mod_down_extended(&self, x: ExtendedCiphertext) -> Result<Ciphertext, CkksError> {
         self.ctx.check_fingerprint(x.fingerprint)?;
-        let ring = self.ctx.ring();
         let [mut c0, mut c1] = x.polys;
-        self.ctx.mod_down().apply(ring, &mut c0);
-        self.ctx.mod_down().apply(ring, &mut c1);
+        mod_down(&self.ctx, &mut c0)?;
+        mod_down(&self.ctx, &mut c1)?;
         Ok(Ciphertext { polys: vec![c0, c1], scale: x.scale, slots: x.slots, fingerprint: x.fingerprint, seed: None })
     }
 }

@@ -1,11 +1,11 @@
-//! Ciphertext products, relinearization, rescaling and level management.
+//! Ciphertext products and relinearization.
 
 use spencnn_ntt::vector;
 
 use super::{Evaluator, check_level_and_slots, check_size};
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly};
-use crate::rlwe::{Decomposition, RelinKey};
+use crate::rlwe::{RelinKey, key_switch};
 use crate::scheme::Ciphertext;
 
 impl Evaluator {
@@ -22,13 +22,13 @@ impl Evaluator {
         check_size(b, 2)?;
         check_level_and_slots((a.level(), a.slots), (b.level(), b.slots))?;
         let ring = self.ctx.ring();
-        let level = a.level();
+        let q_limbs = a.q_limb_count();
         let [a0, a1] = [&a.polys[0], &a.polys[1]];
         let [b0, b1] = [&b.polys[0], &b.polys[1]];
         let mut d0 = a0.clone();
-        let mut d1 = RnsPoly::<Ntt>::zero(ring, level, 0);
+        let mut d1 = RnsPoly::<Ntt>::zero(ring, q_limbs, 0);
         let mut d2 = a1.clone();
-        for i in 0..level {
+        for i in 0..q_limbs {
             let m = ring.modulus(i);
             vector::mul_assign(d0.limb_mut(i), b0.limb(i), m)?;
             vector::multiply_accumulate(d1.limb_mut(i), &[(a0.limb(i), b1.limb(i)), (a1.limb(i), b0.limb(i))], m)?;
@@ -49,7 +49,7 @@ impl Evaluator {
         let mut d0 = a0.clone();
         let mut d1 = a0.clone();
         let mut d2 = a1.clone();
-        for i in 0..a.level() {
+        for i in 0..a.q_limb_count() {
             let m = ring.modulus(i);
             vector::mul_assign(d0.limb_mut(i), a0.limb(i), m)?;
             vector::mul_assign(d1.limb_mut(i), a1.limb(i), m)?;
@@ -68,10 +68,7 @@ impl Evaluator {
         self.ctx.check_fingerprint(rlk.fingerprint)?;
         check_size(ct, 3)?;
         let ring = self.ctx.ring();
-        let decomposition = Decomposition::new(ring, self.ctx.decomposition(), &ct.polys[2]);
-        let [mut u0, mut u1] = rlk.key.inner_product(ring, &decomposition)?;
-        self.ctx.mod_down().apply(ring, &mut u0);
-        self.ctx.mod_down().apply(ring, &mut u1);
+        let [mut u0, mut u1] = key_switch(&self.ctx, &ct.polys[2], &rlk.key)?;
         u0.add_assign(&ct.polys[0], ring)?;
         u1.add_assign(&ct.polys[1], ring)?;
         Ok(ct.derived(vec![u0, u1], ct.scale))
@@ -91,49 +88,5 @@ impl Evaluator {
     /// As [`Evaluator::square`] and [`Evaluator::relinearize`].
     pub fn square_relin(&self, a: &Ciphertext, rlk: &RelinKey) -> Result<Ciphertext, CkksError> {
         self.relinearize(&self.square(a)?, rlk)
-    }
-
-    /// Divides by the last prime `q_{ℓ-1}` with rounding and drops it: level `ℓ → ℓ-1`, scale
-    /// `Δ → Δ / q_{ℓ-1}` (exactly).
-    ///
-    /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] at level 1.
-    pub fn rescale(&self, ct: &Ciphertext) -> Result<Ciphertext, CkksError> {
-        let mut out = ct.clone();
-        self.rescale_assign(&mut out)?;
-        Ok(out)
-    }
-
-    /// In-place [`Evaluator::rescale`].
-    ///
-    /// # Errors
-    /// As [`Evaluator::rescale`].
-    pub fn rescale_assign(&self, ct: &mut Ciphertext) -> Result<(), CkksError> {
-        self.check_ct(ct)?;
-        let level = ct.level();
-        if level < 2 {
-            return Err(CkksError::LevelOutOfRange { level, min: 2, max: self.ctx.params().max_level() });
-        }
-        let ring = self.ctx.ring();
-        let rescaler = self.ctx.rescaler(level);
-        for poly in ct.polys_mut() {
-            rescaler.apply(ring, poly);
-        }
-        ct.scale /= ring.modulus(level - 1).value() as f64;
-        Ok(())
-    }
-
-    /// Drops the last Q primes down to `level` without dividing (the scale is unchanged).
-    ///
-    /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] unless
-    /// `1 ≤ level ≤ ct.level()`.
-    pub fn drop_to_level(&self, ct: &Ciphertext, level: usize) -> Result<Ciphertext, CkksError> {
-        self.check_ct(ct)?;
-        let mut out = ct.clone();
-        for poly in out.polys_mut() {
-            poly.truncate_to_level(level)?;
-        }
-        Ok(out)
     }
 }

@@ -1,14 +1,13 @@
 //! Rotations and conjugation, plain and hoisted.
 //!
-//! With the pre-permuted Galois keys (see [`crate::rlwe::GaloisKey`]), applying `σ_g` to
-//! `(c_0, c_1)` is: decompose `c_1` (key-independent), inner product with the key, mod-down by
-//! `P`, add `c_0`, and permute the two results. Hoisting keeps the decomposition and repeats
-//! only the last three steps per rotation.
+//! A rotation decomposes `c_1` and applies [`crate::rlwe::automorphism_hoisted`]; a hoisted
+//! ciphertext keeps the decomposition, so every further rotation skips that step.
 
-use super::{Evaluator, check_size};
+use super::{Evaluator, check_size, find_key};
 use crate::error::CkksError;
-use crate::ring::{Ntt, RnsPoly};
-use crate::rlwe::{Decomposition, GaloisKey, GaloisKeys, galois_element_for_conjugation, galois_element_for_step};
+use crate::rlwe::{
+    Decomposition, GaloisKey, GaloisKeys, automorphism_hoisted, galois_element_for_conjugation, galois_element_for_step,
+};
 use crate::scheme::Ciphertext;
 
 /// A ciphertext with its key-switching decomposition computed once, ready for many rotations
@@ -24,7 +23,7 @@ impl HoistedCiphertext {
     pub fn ciphertext(&self) -> &Ciphertext {
         &self.ct
     }
-    /// Number of active Q primes.
+    /// The level of the hoisted ciphertext.
     pub fn level(&self) -> usize {
         self.ct.level()
     }
@@ -39,11 +38,6 @@ impl HoistedCiphertext {
 }
 
 impl Evaluator {
-    fn find_key<'k>(&self, keys: &'k GaloisKeys, element: u64, step: Option<i64>) -> Result<&'k GaloisKey, CkksError> {
-        self.ctx.check_fingerprint(keys.fingerprint)?;
-        keys.get(element).ok_or(CkksError::MissingGaloisKey { galois_element: element, step })
-    }
-
     /// Rotates the slots left by `step` (slot `i` receives slot `i + step`, cyclically over the
     /// ciphertext's slot count); negative steps rotate right.
     ///
@@ -58,9 +52,9 @@ impl Evaluator {
         if element == 1 {
             return Ok(ct.clone());
         }
-        let key = self.find_key(keys, element, Some(step))?;
-        let decomposition = Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]);
-        self.apply_galois(&ct.polys[0], &decomposition, key, ct)
+        let key = find_key(&self.ctx, keys, element, Some(step))?;
+        let decomposition = Decomposition::new(&self.ctx, &ct.polys[1])?;
+        self.apply_galois(ct, &decomposition, key)
     }
 
     /// Conjugates every slot.
@@ -70,25 +64,20 @@ impl Evaluator {
     pub fn conjugate(&self, ct: &Ciphertext, keys: &GaloisKeys) -> Result<Ciphertext, CkksError> {
         self.check_ct(ct)?;
         check_size(ct, 2)?;
-        let key = self.find_key(keys, galois_element_for_conjugation(self.ctx.ring().n()), None)?;
-        let decomposition = Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]);
-        self.apply_galois(&ct.polys[0], &decomposition, key, ct)
+        let key = find_key(&self.ctx, keys, galois_element_for_conjugation(self.ctx.ring().n()), None)?;
+        let decomposition = Decomposition::new(&self.ctx, &ct.polys[1])?;
+        self.apply_galois(ct, &decomposition, key)
     }
 
-    /// `σ_g(c_0 + c_1·s)` re-encrypted under `s`, from the decomposition of `c_1`.
+    /// `σ_g(c_0 + c_1·s)` re-encrypted under `s`, from the decomposition of `c_1` of `ct`.
     fn apply_galois(
         &self,
-        c0: &RnsPoly<Ntt>,
+        ct: &Ciphertext,
         decomposition: &Decomposition,
         key: &GaloisKey,
-        like: &Ciphertext,
     ) -> Result<Ciphertext, CkksError> {
-        let ring = self.ctx.ring();
-        let [mut u0, mut u1] = key.key.inner_product(ring, decomposition)?;
-        self.ctx.mod_down().apply(ring, &mut u0);
-        self.ctx.mod_down().apply(ring, &mut u1);
-        u0.add_assign(c0, ring)?;
-        Ok(like.derived(vec![u0.permuted(&key.permutation), u1.permuted(&key.permutation)], like.scale))
+        let [c0, c1] = automorphism_hoisted(&self.ctx, &ct.polys[0], decomposition, key)?;
+        Ok(ct.derived(vec![c0, c1], ct.scale))
     }
 
     /// Computes the key-switching decomposition of `ct` once, for many rotations.
@@ -98,7 +87,7 @@ impl Evaluator {
     pub fn hoist(&self, ct: &Ciphertext) -> Result<HoistedCiphertext, CkksError> {
         self.check_ct(ct)?;
         check_size(ct, 2)?;
-        let decomposition = Decomposition::new(self.ctx.ring(), self.ctx.decomposition(), &ct.polys[1]);
+        let decomposition = Decomposition::new(&self.ctx, &ct.polys[1])?;
         Ok(HoistedCiphertext { ct: ct.derived(ct.polys.clone(), ct.scale), decomposition })
     }
 
@@ -120,7 +109,7 @@ impl Evaluator {
         if element == 1 {
             return Ok(ct.clone());
         }
-        let key = self.find_key(keys, element, Some(step))?;
-        self.apply_galois(&ct.polys[0], &hoisted.decomposition, key, ct)
+        let key = find_key(&self.ctx, keys, element, Some(step))?;
+        self.apply_galois(ct, &hoisted.decomposition, key)
     }
 }

@@ -81,13 +81,19 @@ impl Parameters {
     pub fn q_primes(&self) -> &[u64] {
         &self.q
     }
+    /// The primes `q_0, …, q_level` of a ciphertext at `level` (all of `Q` from the top level
+    /// up); the last one is the prime its next rescale divides by.
+    pub fn q_primes_at(&self, level: usize) -> &[u64] {
+        &self.q[..self.q.len().min(level + 1)]
+    }
     /// The special primes `p_0, …, p_{k-1}` used only inside key switching.
     pub fn p_primes(&self) -> &[u64] {
         &self.p
     }
-    /// The top level `L` (number of Q primes); a fresh ciphertext has this level.
+    /// The top level `L − 1` for `L` Q primes: a ciphertext at level `ℓ` has the `ℓ + 1` primes
+    /// `q_0, …, q_ℓ` and can be rescaled `ℓ` times (see the crate documentation on levels).
     pub fn max_level(&self) -> usize {
-        self.q.len()
+        self.q.len() - 1
     }
     /// The default scale used by the examples and presets, `2^log_scale`.
     pub fn default_scale(&self) -> f64 {
@@ -113,9 +119,9 @@ impl Parameters {
     pub fn primes_per_digit(&self) -> usize {
         self.q.len().div_ceil(self.dnum)
     }
-    /// Number of digits a ciphertext at `level` decomposes into.
+    /// Number of key-switching digits of a ciphertext at `level`: `ceil((level + 1) / α)`.
     pub fn digits_at_level(&self, level: usize) -> usize {
-        level.div_ceil(self.primes_per_digit())
+        (level + 1).div_ceil(self.primes_per_digit())
     }
     /// Whether the parameters were built with the insecure opt-in.
     pub fn is_insecure(&self) -> bool {
@@ -160,7 +166,8 @@ fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
 ///     .log_scale(40.0)
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(params.max_level(), 3);
+/// // Three Q primes: a fresh ciphertext is at level 2 and can be rescaled twice.
+/// assert_eq!(params.max_level(), 2);
 /// assert_eq!(params.dnum(), 3);
 /// ```
 #[derive(Debug, Clone)]

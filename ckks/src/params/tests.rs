@@ -17,13 +17,14 @@ fn presets_are_valid_and_within_the_bound() {
         let mut all: Vec<u64> = params.q_primes().iter().chain(params.p_primes()).copied().collect();
         all.sort_unstable();
         all.dedup();
-        assert_eq!(all.len(), params.max_level() + params.p_primes().len(), "distinct primes");
+        assert_eq!(all.len(), params.q_primes().len() + params.p_primes().len(), "distinct primes");
     }
     let p = Preset::N16384Depth7.build().unwrap();
-    assert_eq!((p.n(), p.max_level(), p.p_primes().len(), p.dnum(), p.primes_per_digit()), (16384, 8, 2, 4, 2));
+    // Eight Q primes: depth 7, the top level.
+    assert_eq!((p.n(), p.max_level(), p.p_primes().len(), p.dnum(), p.primes_per_digit()), (16384, 7, 2, 4, 2));
     assert_eq!(p.log_qp_bits(), 438);
     let p = Preset::N8192Depth2.build().unwrap();
-    assert_eq!((p.max_level(), p.dnum(), p.log_qp_bits()), (3, 3, 200));
+    assert_eq!((p.q_primes().len(), p.max_level(), p.dnum(), p.log_qp_bits()), (3, 2, 3, 200));
 }
 
 #[test]
@@ -32,7 +33,8 @@ fn default_dnum_follows_the_special_modulus() {
     assert_eq!(params.unwrap().dnum(), 4);
     let params = Parameters::builder().log_n(13).q_bits(&[60, 40, 40]).p_bits(&[60]).build().unwrap();
     assert_eq!(params.dnum(), 3);
-    assert_eq!(params.digits_at_level(2), 2);
+    // One prime per digit: level ℓ has ℓ + 1 digits.
+    assert_eq!((params.digits_at_level(0), params.digits_at_level(1), params.digits_at_level(2)), (1, 2, 3));
 }
 
 #[test]

@@ -9,17 +9,34 @@
 //! for values within `m·2^-52·S` of `±S/2`, and exact always for one source prime), which makes
 //! the division `(a − [a]_S)/S` a rounding division.
 
-use spencnn_ntt::Modulus;
+use spencnn_ntt::{Modulus, vector};
 
 use super::buffer_pool::Scratch;
 use super::context::RingContext;
-use super::kernels;
 use super::poly::RnsPoly;
 use super::representation::Ntt;
 
+/// Every limb and scratch buffer has the ring degree as length.
+const EQUAL_LIMBS: &str = "limbs have the ring degree as length";
+
+/// `overflow[j] = round(Σ_i scaled[i][j] / s_i)` from `f64` reciprocals `inv_s_i = 1/s_i`: the
+/// number of times the source product `S` must be subtracted from `Σ_i scaled_i·(S/s_i)` to reach
+/// the centred representative. Inputs reduced modulo their `s_i`.
+fn centred_overflow(overflow: &mut [u64], scaled: &[&[u64]], inv_sources: &[f64]) {
+    let mut sums = vec![0.0f64; overflow.len()];
+    for (input, &inv) in scaled.iter().zip(inv_sources) {
+        for (sum, &x) in sums.iter_mut().zip(input.iter()) {
+            *sum += x as f64 * inv;
+        }
+    }
+    for (o, sum) in overflow.iter_mut().zip(sums) {
+        *o = sum.round() as u64;
+    }
+}
+
 /// Precomputed constants to convert from a set of source primes to any prime of the ring.
 #[derive(Debug, Clone)]
-pub struct BasisConverter {
+pub(crate) struct BasisConverter {
     source: Vec<usize>,
     /// `[(S/s_i)^{-1}]_{s_i}` with its Shoup companion, per source prime.
     hat_inverse: Vec<(u64, u64)>,
@@ -31,7 +48,7 @@ pub struct BasisConverter {
 
 impl BasisConverter {
     /// Constants for the source primes with the given global indices.
-    pub fn new(ring: &RingContext, source: &[usize]) -> Self {
+    pub(crate) fn new(ring: &RingContext, source: &[usize]) -> Self {
         let with_shoup = |m: &Modulus, w: u64| (w, m.shoup(w));
         let hat_inverse = source
             .iter()
@@ -63,13 +80,13 @@ impl BasisConverter {
     }
 
     /// Number of source primes.
-    pub fn source_count(&self) -> usize {
+    pub(crate) fn source_count(&self) -> usize {
         self.source.len()
     }
 
     /// In place: `x_i ← x_i · (S/s_i)^{-1} mod s_i` for coefficient-form source limbs (in the
     /// order of the source primes given to [`BasisConverter::new`]).
-    pub fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
+    pub(crate) fn scale_sources(&self, ring: &RingContext, limbs: &mut [Scratch]) {
         for ((limb, &(w, _)), &s) in limbs.iter_mut().zip(&self.hat_inverse).zip(&self.source) {
             if w != 1 {
                 spencnn_ntt::vector::mul_scalar_assign(limb, w, ring.modulus(s));
@@ -80,17 +97,17 @@ impl BasisConverter {
     /// The centred-correction counts `round(Σ_i scaled_i / s_i)`. For one source prime the
     /// correction is `x > s/2`, which [`BasisConverter::convert`] derives from the input itself,
     /// so nothing is written.
-    pub fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
+    pub(crate) fn centred_overflow(&self, _ring: &RingContext, scaled: &[Scratch], overflow: &mut [u64]) {
         if scaled.len() > 1 {
             let views: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
-            kernels::centred_overflow(overflow, &views, &self.inverse_f64);
+            centred_overflow(overflow, &views, &self.inverse_f64);
         }
     }
 
     /// Writes the conversion to global prime `target` into `out` (reduced). With `overflow`
     /// from [`BasisConverter::centred_overflow`], the result is the centred representative;
     /// without it, `x + u·S` with `0 ≤ u < source_count`.
-    pub fn convert(
+    pub(crate) fn convert(
         &self,
         ring: &RingContext,
         scaled: &[Scratch],
@@ -104,7 +121,7 @@ impl BasisConverter {
             let s = ring.modulus(self.source[0]).value();
             // row[1] = −S mod t, so S mod t = t − row[1] (or 0).
             let s_mod_t = modulus.neg(row[1].0);
-            kernels::centred_single_convert(out, single, s / 2, s_mod_t, modulus);
+            vector::reduce_centred(out, single, s / 2, s_mod_t, modulus).expect(EQUAL_LIMBS);
             return;
         }
         let mut inputs: Vec<&[u64]> = scaled.iter().map(|s| &s[..]).collect();
@@ -115,7 +132,7 @@ impl BasisConverter {
             }
             None => &row[..self.source.len()],
         };
-        kernels::multiply_scalars_accumulate(out, &inputs, constants, modulus);
+        vector::weighted_sum(out, &inputs, constants, modulus).expect(EQUAL_LIMBS);
     }
 }
 
@@ -123,9 +140,9 @@ impl BasisConverter {
 /// `a ↦ round(a / D)` modulo the remaining primes, on NTT-form polynomials.
 ///
 /// Used for the key-switching mod-down (`D = P`, the P limbs) and for the rescale
-/// (`D = q_{ℓ-1}`, the last Q limb of a polynomial without P limbs).
+/// (`D` = the last prime of a polynomial without P limbs).
 #[derive(Debug, Clone)]
-pub struct DivideRound {
+pub(crate) struct DivideRound {
     converter: BasisConverter,
     /// `[D^{-1}]_t` with its Shoup companion, per global prime (unused for divisor primes).
     divisor_inverse: Vec<(u64, u64)>,
@@ -133,7 +150,7 @@ pub struct DivideRound {
 
 impl DivideRound {
     /// Constants for dividing by the primes with the given global indices.
-    pub fn new(ring: &RingContext, divisor: &[usize]) -> Self {
+    pub(crate) fn new(ring: &RingContext, divisor: &[usize]) -> Self {
         let converter = BasisConverter::new(ring, divisor);
         let divisor_inverse = (0..ring.q_count() + ring.p_count())
             .map(|t| {
@@ -148,11 +165,11 @@ impl DivideRound {
 
     /// Replaces `poly` by `round(poly / D)` over its leading limbs and drops the trailing
     /// `D` limbs. `poly` must be in NTT form and end with exactly the divisor primes.
-    pub fn apply(&self, ring: &RingContext, poly: &mut RnsPoly<Ntt>) {
+    pub(crate) fn apply(&self, ring: &RingContext, poly: &mut RnsPoly<Ntt>) {
         let count = self.converter.source_count();
         let n = poly.n();
         let kept = poly.limb_count() - count;
-        let (level, special) = (poly.level(), poly.special());
+        let (level, special) = (poly.q_limb_count(), poly.p_limb_count());
         let mut scaled: Vec<Scratch> = (kept..kept + count)
             .map(|i| {
                 let mut limb = Scratch::copy_of(poly.limb(i));
@@ -169,7 +186,8 @@ impl DivideRound {
             self.converter.convert(ring, &scaled, Some(&overflow), target, &mut converted);
             ring.plan(target).forward(&mut converted).expect("limb length is the ring degree");
             let (w, w_shoup) = self.divisor_inverse[target];
-            kernels::sub_then_multiply_scalar(poly.limb_mut(i), &converted, w, w_shoup, ring.modulus(target));
+            vector::sub_mul_scalar_assign(poly.limb_mut(i), &converted, w, w_shoup, ring.modulus(target))
+                .expect(EQUAL_LIMBS);
         }
         debug_assert!(special == 0 || special == count);
         poly.drop_trailing_limbs(count);

@@ -9,9 +9,9 @@
 use std::cell::RefCell;
 
 /// Buffers shorter than this (in `u64` words, 128 KiB) go straight back to the allocator.
-pub const MIN_POOLED_LEN: usize = 1 << 14;
+pub(crate) const MIN_POOLED_LEN: usize = 1 << 14;
 /// Upper bound on the bytes kept by one thread's pool.
-pub const MAX_POOLED_BYTES: usize = 256 << 20;
+pub(crate) const MAX_POOLED_BYTES: usize = 256 << 20;
 
 thread_local! {
     static POOL: RefCell<Vec<Vec<u64>>> = const { RefCell::new(Vec::new()) };
@@ -38,7 +38,7 @@ fn take_with_capacity(len: usize) -> Option<Vec<u64>> {
 }
 
 /// A buffer of `len` zeros.
-pub fn take_zeroed(len: usize) -> Vec<u64> {
+pub(crate) fn take_zeroed(len: usize) -> Vec<u64> {
     match take_with_capacity(len) {
         Some(mut buffer) => {
             buffer.clear();
@@ -51,7 +51,7 @@ pub fn take_zeroed(len: usize) -> Vec<u64> {
 
 /// A buffer of `len` words with unspecified contents (a recycled buffer's old values, zeros
 /// beyond them), for callers that overwrite every word: no pass over the memory to clear it.
-pub fn take_for_overwrite(len: usize) -> Vec<u64> {
+pub(crate) fn take_for_overwrite(len: usize) -> Vec<u64> {
     match take_with_capacity(len) {
         Some(mut buffer) => {
             // Truncates, or extends with zeros only past the recycled buffer's old length.
@@ -63,7 +63,7 @@ pub fn take_for_overwrite(len: usize) -> Vec<u64> {
 }
 
 /// A buffer holding a copy of `values`.
-pub fn take_copy(values: &[u64]) -> Vec<u64> {
+pub(crate) fn take_copy(values: &[u64]) -> Vec<u64> {
     match take_with_capacity(values.len()) {
         Some(mut buffer) => {
             buffer.clear();
@@ -76,7 +76,7 @@ pub fn take_copy(values: &[u64]) -> Vec<u64> {
 
 /// Gives a buffer back (kept if large and the pool has room, else freed). Contents are not
 /// cleared here: callers holding secrets zeroize before dropping, and every `take_*` overwrites.
-pub fn recycle(buffer: Vec<u64>) {
+pub(crate) fn recycle(buffer: Vec<u64>) {
     if buffer.capacity() < MIN_POOLED_LEN {
         return;
     }
@@ -91,15 +91,15 @@ pub fn recycle(buffer: Vec<u64>) {
 
 /// A pooled scratch buffer, given back to the pool when dropped.
 #[derive(Debug)]
-pub struct Scratch(Vec<u64>);
+pub(crate) struct Scratch(Vec<u64>);
 
 impl Scratch {
     /// `len` zeros.
-    pub fn zeroed(len: usize) -> Self {
+    pub(crate) fn zeroed(len: usize) -> Self {
         Self(take_zeroed(len))
     }
     /// A copy of `values`.
-    pub fn copy_of(values: &[u64]) -> Self {
+    pub(crate) fn copy_of(values: &[u64]) -> Self {
         Self(take_copy(values))
     }
 }

@@ -20,8 +20,9 @@ use super::representation::{Coefficient, Ntt};
 
 /// The centred integers `(-Q'/2, Q'/2]` represented by a coefficient-form polynomial, where
 /// `Q'` is the product of all its primes (Q and P limbs).
-pub fn reconstruct_centred(ring: &RingContext, poly: &RnsPoly<Coefficient>) -> Vec<BigInt> {
-    let primes: Vec<u64> = ring.prime_indices(poly.level(), poly.special()).map(|i| ring.modulus(i).value()).collect();
+pub(crate) fn reconstruct_centred(ring: &RingContext, poly: &RnsPoly<Coefficient>) -> Vec<BigInt> {
+    let primes: Vec<u64> =
+        ring.prime_indices(poly.q_limb_count(), poly.p_limb_count()).map(|i| ring.modulus(i).value()).collect();
     let limbs: Vec<&[u64]> = poly.limbs().collect();
     let mut out = Vec::with_capacity(poly.n());
     let crt = BigCrt::new(&primes);
@@ -72,8 +73,8 @@ impl BigCrt {
 ///
 /// Fast path: inverse NTT of at most three limbs and a verified one- or two-limb CRT per
 /// coefficient (see the module documentation); exact BigInt fallback for the rest.
-pub fn centred_coefficients_f64(ring: &RingContext, poly: &RnsPoly<Ntt>) -> Vec<f64> {
-    let level = poly.level();
+pub(crate) fn centred_coefficients_f64(ring: &RingContext, poly: &RnsPoly<Ntt>) -> Vec<f64> {
+    let level = poly.q_limb_count();
     let n = poly.n();
     let used = level.min(3);
     // The limbs hold a decrypted message in coefficient form: wiped when dropped.

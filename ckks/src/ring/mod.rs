@@ -1,25 +1,23 @@
 //! The ring layer: RNS polynomials of `Z_{QP}[X]/(X^N + 1)` with their representation in the
-//! type, basis conversion, exact division with rounding (mod-down and rescale), CRT
-//! reconstruction, samplers, and the scalar kernels CKKS adds to `spencnn-ntt`.
+//! type ([`RnsPoly`], [`RingContext`]). Inside the crate it also holds the basis conversion, the
+//! exact division with rounding (mod-down and rescale), CRT reconstruction and the samplers.
+//! The element-wise arithmetic runs on the kernels of `spencnn-ntt`.
 
-pub mod basis_conversion;
+mod basis_conversion;
 mod buffer_pool;
 mod context;
-pub mod crt;
-pub mod kernels;
-#[cfg(target_arch = "x86_64")]
-mod kernels_avx512;
+pub(crate) mod crt;
 mod poly;
 mod representation;
-pub mod sampling;
+pub(crate) mod sampling;
 mod secret_rng;
 #[cfg(test)]
 mod tests;
 
-pub use basis_conversion::{BasisConverter, DivideRound};
-pub use buffer_pool::Scratch;
+pub(crate) use basis_conversion::{BasisConverter, DivideRound};
+pub(crate) use buffer_pool::Scratch;
 pub use context::RingContext;
 pub use poly::RnsPoly;
 pub(crate) use poly::residue_of_i128;
 pub use representation::{Coefficient, Ntt, Representation};
-pub use secret_rng::SecretRng;
+pub(crate) use secret_rng::SecretRng;

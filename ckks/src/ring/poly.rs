@@ -8,12 +8,13 @@ use zeroize::Zeroize;
 
 use super::buffer_pool;
 use super::context::RingContext;
-use super::kernels;
 use super::representation::{Coefficient, Ntt, Representation};
 use crate::error::CkksError;
 
-/// A polynomial of `Z_{Q_ℓ·P'}[X]/(X^N + 1)` in RNS form, where `Q_ℓ = q_0⋯q_{ℓ-1}` (`ℓ` =
-/// [`RnsPoly::level`]) and `P'` is either 1 or the whole special modulus `P`.
+/// A polynomial of `Z_{Q'·P'}[X]/(X^N + 1)` in RNS form, where `Q' = q_0⋯q_{m-1}` holds the
+/// first `m` = [`RnsPoly::q_limb_count`] primes of `Q` and `P'` is either 1 or the whole special
+/// modulus `P` ([`RnsPoly::p_limb_count`] is 0 or `k`). A ciphertext at level `ℓ` has
+/// `m = ℓ + 1`.
 ///
 /// Storage is limb-major and contiguous: limb `i` is `data[i·N..(i+1)·N]`, Q limbs first, then
 /// P limbs. Every stored value is reduced modulo its limb's prime. The representation `R` is a
@@ -21,8 +22,8 @@ use crate::error::CkksError;
 #[derive(PartialEq, Eq)]
 pub struct RnsPoly<R: Representation> {
     n: usize,
-    level: usize,
-    special: usize,
+    q_limbs: usize,
+    p_limbs: usize,
     data: Vec<u64>,
     _repr: PhantomData<R>,
 }
@@ -33,15 +34,15 @@ impl<R: Representation> fmt::Debug for RnsPoly<R> {
         f.debug_struct("RnsPoly")
             .field("representation", &R::NAME)
             .field("n", &self.n)
-            .field("level", &self.level)
-            .field("special", &self.special)
+            .field("q_limbs", &self.q_limbs)
+            .field("p_limbs", &self.p_limbs)
             .finish_non_exhaustive()
     }
 }
 
 impl<R: Representation> Clone for RnsPoly<R> {
     fn clone(&self) -> Self {
-        Self::from_data(self.n, self.level, self.special, buffer_pool::take_copy(&self.data))
+        Self::from_data(self.n, self.q_limbs, self.p_limbs, buffer_pool::take_copy(&self.data))
     }
 }
 
@@ -60,31 +61,31 @@ impl<R: Representation> Zeroize for RnsPoly<R> {
 }
 
 impl<R: Representation> RnsPoly<R> {
-    /// The zero polynomial with `level` Q limbs and `special` P limbs.
-    pub fn zero(ring: &RingContext, level: usize, special: usize) -> Self {
-        Self::from_data(ring.n(), level, special, buffer_pool::take_zeroed(ring.n() * (level + special)))
+    /// The zero polynomial with `q_limbs ≤ L` Q limbs and `p_limbs` (0 or `k`) P limbs.
+    pub(crate) fn zero(ring: &RingContext, q_limbs: usize, p_limbs: usize) -> Self {
+        Self::from_data(ring.n(), q_limbs, p_limbs, buffer_pool::take_zeroed(ring.n() * (q_limbs + p_limbs)))
     }
 
-    pub(crate) fn from_data(n: usize, level: usize, special: usize, data: Vec<u64>) -> Self {
-        debug_assert_eq!(data.len(), n * (level + special));
-        Self { n, level, special, data, _repr: PhantomData }
+    pub(crate) fn from_data(n: usize, q_limbs: usize, p_limbs: usize, data: Vec<u64>) -> Self {
+        debug_assert_eq!(data.len(), n * (q_limbs + p_limbs));
+        Self { n, q_limbs, p_limbs, data, _repr: PhantomData }
     }
 
     /// Ring degree.
     pub fn n(&self) -> usize {
         self.n
     }
-    /// Number of Q limbs `ℓ`.
-    pub fn level(&self) -> usize {
-        self.level
+    /// Number of Q limbs (the first primes of `Q`).
+    pub fn q_limb_count(&self) -> usize {
+        self.q_limbs
     }
     /// Number of P limbs (0 or `k`).
-    pub fn special(&self) -> usize {
-        self.special
+    pub fn p_limb_count(&self) -> usize {
+        self.p_limbs
     }
     /// Total number of limbs.
     pub fn limb_count(&self) -> usize {
-        self.level + self.special
+        self.q_limbs + self.p_limbs
     }
     /// Limb `i` (Q limbs first).
     #[inline]
@@ -110,7 +111,7 @@ impl<R: Representation> RnsPoly<R> {
     }
 
     fn check_same_basis(&self, other: &Self) -> Result<(), CkksError> {
-        if self.level == other.level && self.special == other.special && self.n == other.n {
+        if self.q_limbs == other.q_limbs && self.p_limbs == other.p_limbs && self.n == other.n {
             Ok(())
         } else {
             Err(CkksError::BasisMismatch { left_limbs: self.limb_count(), right_limbs: other.limb_count() })
@@ -124,9 +125,9 @@ impl<R: Representation> RnsPoly<R> {
         mut f: impl FnMut(&mut [u64], &[u64], &spencnn_ntt::Modulus),
     ) -> Result<(), CkksError> {
         self.check_same_basis(other)?;
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, (a, b)) in self.data.chunks_exact_mut(self.n).zip(other.data.chunks_exact(other.n)).enumerate() {
-            f(a, b, ring.modulus(ring.prime_index(level, i)));
+            f(a, b, ring.modulus(ring.prime_index(q_limbs, i)));
         }
         Ok(())
     }
@@ -149,33 +150,19 @@ impl<R: Representation> RnsPoly<R> {
 
     /// `self = -self`.
     pub fn neg_assign(&mut self, ring: &RingContext) {
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
-            vector::neg_assign(limb, ring.modulus(ring.prime_index(level, i)));
+            vector::neg_assign(limb, ring.modulus(ring.prime_index(q_limbs, i)));
         }
     }
 
     /// `self = c · self` for an integer constant (its residue is taken modulo every prime).
     pub fn mul_integer_assign(&mut self, c: i128, ring: &RingContext) {
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
-            let m = ring.modulus(ring.prime_index(level, i));
+            let m = ring.modulus(ring.prime_index(q_limbs, i));
             vector::mul_scalar_assign(limb, residue_of_i128(c, m), m);
         }
-    }
-
-    /// Keeps the first `level` Q limbs, dropping the others (and any P limbs).
-    ///
-    /// # Errors
-    /// [`CkksError::LevelOutOfRange`] when `level` is 0 or above the current level.
-    pub fn truncate_to_level(&mut self, level: usize) -> Result<(), CkksError> {
-        if level == 0 || level > self.level {
-            return Err(CkksError::LevelOutOfRange { level, min: 1, max: self.level });
-        }
-        self.data.truncate(level * self.n);
-        self.level = level;
-        self.special = 0;
-        Ok(())
     }
 
     /// Drops the `count` trailing limbs (the last Q limb when there are no P limbs, or the P
@@ -183,21 +170,21 @@ impl<R: Representation> RnsPoly<R> {
     pub(crate) fn drop_trailing_limbs(&mut self, count: usize) {
         debug_assert!(count <= self.limb_count());
         self.data.truncate((self.limb_count() - count) * self.n);
-        if self.special >= count {
-            self.special -= count;
+        if self.p_limbs >= count {
+            self.p_limbs -= count;
         } else {
-            self.level -= count - self.special;
-            self.special = 0;
+            self.q_limbs -= count - self.p_limbs;
+            self.p_limbs = 0;
         }
     }
 
-    /// A copy restricted to the first `level` Q limbs, keeping `special` P limbs from `self`.
-    pub(crate) fn restricted(&self, level: usize, special: usize) -> Self {
-        debug_assert!(level <= self.level && special <= self.special);
-        let mut data = buffer_pool::take_copy(&self.data[..level * self.n]);
-        let p_start = self.level * self.n;
-        data.extend_from_slice(&self.data[p_start..p_start + special * self.n]);
-        Self::from_data(self.n, level, special, data)
+    /// A copy restricted to the first `q_limbs` Q limbs, keeping `p_limbs` P limbs from `self`.
+    pub(crate) fn restricted(&self, q_limbs: usize, p_limbs: usize) -> Self {
+        debug_assert!(q_limbs <= self.q_limbs && p_limbs <= self.p_limbs);
+        let mut data = buffer_pool::take_copy(&self.data[..q_limbs * self.n]);
+        let p_start = self.q_limbs * self.n;
+        data.extend_from_slice(&self.data[p_start..p_start + p_limbs * self.n]);
+        Self::from_data(self.n, q_limbs, p_limbs, data)
     }
 }
 
@@ -205,43 +192,46 @@ impl RnsPoly<Coefficient> {
     /// The polynomial with the given small signed coefficients (`|v| < q_i` for every prime,
     /// `values.len() == N`): secrets, errors and encryption randomness. The conversion has no
     /// branch and no data-dependent timing on the values
-    /// ([`kernels::small_signed_to_residues`]).
-    pub fn from_small_signed(values: &[i64], ring: &RingContext, level: usize, special: usize) -> Self {
-        let mut poly = Self::zero(ring, level, special);
+    /// (`spencnn_ntt::vector::small_signed_to_residues`).
+    pub(crate) fn from_small_signed(values: &[i64], ring: &RingContext, q_limbs: usize, p_limbs: usize) -> Self {
+        let mut poly = Self::zero(ring, q_limbs, p_limbs);
         for (i, limb) in poly.data.chunks_exact_mut(ring.n()).enumerate() {
-            kernels::small_signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)));
+            vector::small_signed_to_residues(limb, values, ring.modulus(ring.prime_index(q_limbs, i)))
+                .expect("one value per coefficient");
         }
         poly
     }
 
     /// The polynomial with the given signed integer coefficients (`values.len() == N`), any
-    /// magnitude. For secret values use [`RnsPoly::from_small_signed`].
-    pub fn from_signed(values: &[i64], ring: &RingContext, level: usize, special: usize) -> Self {
-        let mut poly = Self::zero(ring, level, special);
+    /// magnitude (tests; secrets go through [`RnsPoly::from_small_signed`]).
+    #[cfg(test)]
+    pub(crate) fn from_signed(values: &[i64], ring: &RingContext, q_limbs: usize, p_limbs: usize) -> Self {
+        let mut poly = Self::zero(ring, q_limbs, p_limbs);
         for (i, limb) in poly.data.chunks_exact_mut(ring.n()).enumerate() {
-            kernels::signed_to_residues(limb, values, ring.modulus(ring.prime_index(level, i)));
+            vector::signed_to_residues(limb, values, ring.modulus(ring.prime_index(q_limbs, i)))
+                .expect("one value per coefficient");
         }
         poly
     }
 
     /// Forward NTT of every limb.
     pub fn into_ntt(mut self, ring: &RingContext) -> RnsPoly<Ntt> {
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
-            ring.plan(ring.prime_index(level, i)).forward(limb).expect("limb length is the ring degree");
+            ring.plan(ring.prime_index(q_limbs, i)).forward(limb).expect("limb length is the ring degree");
         }
-        RnsPoly::from_data(self.n, self.level, self.special, std::mem::take(&mut self.data))
+        RnsPoly::from_data(self.n, self.q_limbs, self.p_limbs, std::mem::take(&mut self.data))
     }
 }
 
 impl RnsPoly<Ntt> {
     /// Inverse NTT of every limb.
     pub fn into_coefficient(mut self, ring: &RingContext) -> RnsPoly<Coefficient> {
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
-            ring.plan(ring.prime_index(level, i)).inverse(limb).expect("limb length is the ring degree");
+            ring.plan(ring.prime_index(q_limbs, i)).inverse(limb).expect("limb length is the ring degree");
         }
-        RnsPoly::from_data(self.n, self.level, self.special, std::mem::take(&mut self.data))
+        RnsPoly::from_data(self.n, self.q_limbs, self.p_limbs, std::mem::take(&mut self.data))
     }
 
     /// `self ⊙= other` (the negacyclic product).
@@ -261,10 +251,10 @@ impl RnsPoly<Ntt> {
             self.check_same_basis(a)?;
             self.check_same_basis(b)?;
         }
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, acc) in self.data.chunks_exact_mut(self.n).enumerate() {
             let limb_pairs: Vec<(&[u64], &[u64])> = pairs.iter().map(|(a, b)| (a.limb(i), b.limb(i))).collect();
-            vector::multiply_accumulate(acc, &limb_pairs, ring.modulus(ring.prime_index(level, i)))
+            vector::multiply_accumulate(acc, &limb_pairs, ring.modulus(ring.prime_index(q_limbs, i)))
                 .expect("equal limb lengths");
         }
         Ok(())
@@ -272,10 +262,10 @@ impl RnsPoly<Ntt> {
 
     /// Adds the constant polynomial `c` (an integer) to every evaluation.
     pub fn add_integer_assign(&mut self, c: i128, ring: &RingContext) {
-        let level = self.level;
+        let q_limbs = self.q_limbs;
         for (i, limb) in self.data.chunks_exact_mut(self.n).enumerate() {
-            let m = ring.modulus(ring.prime_index(level, i));
-            kernels::add_scalar_assign(limb, residue_of_i128(c, m), m);
+            let m = ring.modulus(ring.prime_index(q_limbs, i));
+            vector::add_scalar_assign(limb, residue_of_i128(c, m), m);
         }
     }
 
@@ -286,7 +276,7 @@ impl RnsPoly<Ntt> {
         for (dst, src) in out.chunks_exact_mut(self.n).zip(self.data.chunks_exact(self.n)) {
             permutation.apply(src, dst).expect("limb length is the ring degree");
         }
-        Self::from_data(self.n, self.level, self.special, out)
+        Self::from_data(self.n, self.q_limbs, self.p_limbs, out)
     }
 }
 

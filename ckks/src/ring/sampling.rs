@@ -14,13 +14,13 @@ use super::representation::Ntt;
 use crate::params::ERROR_STD_DEV;
 
 /// Largest magnitude of a discrete Gaussian sample: `⌊6σ⌋` for σ = 3.2.
-pub const GAUSSIAN_TAIL_BOUND: i64 = 19;
+pub(crate) const GAUSSIAN_TAIL_BOUND: i64 = 19;
 
 /// Uniform ternary coefficients in `{-1, 0, 1}`.
 ///
 /// Each coefficient is `⌊3r / 2^64⌋ − 1` for a fresh 64-bit `r` (statistical distance from
 /// uniform at most `2^-63` per coefficient), computed without branches.
-pub fn sample_ternary<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64> {
+pub(crate) fn sample_ternary<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64> {
     (0..n).map(|_| ((u128::from(rng.next_u64()) * 3) >> 64) as i64 - 1).collect()
 }
 
@@ -29,7 +29,7 @@ pub fn sample_ternary<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64>
 /// The positions come from a data-oblivious shuffle: every entry gets a random 62-bit key and
 /// the array is sorted by key with a bitonic network whose compare-exchanges are branch-free,
 /// so the memory access pattern does not depend on the secret. `n` must be a power of two.
-pub fn sample_fixed_hamming_weight<G: RngCore + CryptoRng>(rng: &mut G, n: usize, weight: usize) -> Vec<i64> {
+pub(crate) fn sample_fixed_hamming_weight<G: RngCore + CryptoRng>(rng: &mut G, n: usize, weight: usize) -> Vec<i64> {
     debug_assert!(n.is_power_of_two() && weight <= n);
     // Low two bits: 0 for zero, 1 for +1, 2 for −1.
     let mut tagged: Vec<u64> = (0..n)
@@ -98,7 +98,7 @@ fn gaussian_thresholds() -> Vec<u64> {
 
 /// Discrete Gaussian coefficients (σ = 3.2, support `[-19, 19]`) by a constant-time
 /// cumulative-table scan: every sample compares against the whole table.
-pub fn sample_gaussian<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64> {
+pub(crate) fn sample_gaussian<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64> {
     let thresholds = gaussian_thresholds();
     (0..n)
         .map(|_| {
@@ -115,7 +115,7 @@ pub fn sample_gaussian<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> Vec<i64
 /// The limb of global prime `i` is drawn from ChaCha20 stream `i` of the seed, so it does not
 /// depend on which other limbs are expanded: the expansion over `Q_ℓ·P` is the restriction of
 /// the expansion over `Q·P` (a key or ciphertext restricted to a lower level keeps its seed).
-pub fn uniform_from_seed(seed: [u8; 32], ring: &RingContext, level: usize, special: usize) -> RnsPoly<Ntt> {
+pub(crate) fn uniform_from_seed(seed: [u8; 32], ring: &RingContext, level: usize, special: usize) -> RnsPoly<Ntt> {
     let mut rng = ChaCha20Rng::from_seed(seed);
     let mut poly = RnsPoly::zero(ring, level, special);
     for i in 0..poly.limb_count() {
@@ -137,7 +137,7 @@ pub fn uniform_from_seed(seed: [u8; 32], ring: &RingContext, level: usize, speci
 }
 
 /// A fresh 32-byte seed from a generator.
-pub fn fresh_seed<G: RngCore + CryptoRng>(rng: &mut G) -> [u8; 32] {
+pub(crate) fn fresh_seed<G: RngCore + CryptoRng>(rng: &mut G) -> [u8; 32] {
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
     seed

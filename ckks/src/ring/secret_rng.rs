@@ -9,19 +9,19 @@ use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
 /// A ChaCha20 generator whose state (key, counter, buffered output) is overwritten when it is
 /// dropped and whose `Debug` shows nothing of it: the state determines every secret, error and
 /// encryption mask it will produce, and its buffered block holds the last ones it produced.
-pub struct SecretRng(ChaCha20Rng);
+pub(crate) struct SecretRng(ChaCha20Rng);
 
 impl SecretRng {
     /// Seeded from the operating system's randomness.
     ///
     /// # Panics
     /// When the operating system's random source fails (no safe way to continue).
-    pub fn from_os() -> Self {
+    pub(crate) fn from_os() -> Self {
         Self(ChaCha20Rng::from_rng(OsRng).expect("the OS random source is available"))
     }
 
     /// Deterministic (tests and reproducible experiments only).
-    pub fn from_seed(seed: [u8; 32]) -> Self {
+    pub(crate) fn from_seed(seed: [u8; 32]) -> Self {
         Self(ChaCha20Rng::from_seed(seed))
     }
 }

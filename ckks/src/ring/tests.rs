@@ -47,7 +47,7 @@ fn round_div(a: &BigInt, d: &BigInt) -> BigInt {
 
 fn assert_congruent(ring: &RingContext, poly: &RnsPoly<Coefficient>, expected: &[BigInt]) {
     let got = crt::reconstruct_centred(ring, poly);
-    let modulus = product(ring, ring.prime_indices(poly.level(), poly.special()));
+    let modulus = product(ring, ring.prime_indices(poly.q_limb_count(), poly.p_limb_count()));
     for (j, (g, e)) in got.iter().zip(expected).enumerate() {
         let diff = (g - e) % &modulus;
         assert!(diff == BigInt::from(0), "coefficient {j}: got {g}, expected {e}");
@@ -65,7 +65,7 @@ proptest! {
         let p = product(&ring, 4..6);
         let mut poly = a.into_ntt(&ring);
         DivideRound::new(&ring, &[4, 5]).apply(&ring, &mut poly);
-        prop_assert_eq!((poly.level(), poly.special()), (level, 0));
+        prop_assert_eq!((poly.q_limb_count(), poly.p_limb_count()), (level, 0));
         let expected: Vec<BigInt> = a_int.iter().map(|x| round_div(x, &p)).collect();
         assert_congruent(&ring, &poly.into_coefficient(&ring), &expected);
     }
@@ -78,7 +78,7 @@ proptest! {
         let q_last = BigInt::from(ring.modulus(level - 1).value());
         let mut poly = a.into_ntt(&ring);
         DivideRound::new(&ring, &[level - 1]).apply(&ring, &mut poly);
-        prop_assert_eq!(poly.level(), level - 1);
+        prop_assert_eq!(poly.q_limb_count(), level - 1);
         let expected: Vec<BigInt> = a_int.iter().map(|x| round_div(x, &q_last)).collect();
         assert_congruent(&ring, &poly.into_coefficient(&ring), &expected);
     }
@@ -169,7 +169,7 @@ fn representation_round_trip_and_products() {
     assert_eq!(px.into_coefficient(&ring), RnsPoly::from_signed(&minus_one, &ring, 4, 2));
     let mut wrong = RnsPoly::<Ntt>::zero(&ring, 3, 0);
     assert!(wrong.add_assign(&RnsPoly::zero(&ring, 4, 0), &ring).is_err());
-    assert!(format!("{:?}", RnsPoly::<Ntt>::zero(&ring, 1, 0)).contains("level: 1"));
+    assert!(format!("{:?}", RnsPoly::<Ntt>::zero(&ring, 1, 0)).contains("q_limbs: 1"));
 }
 
 #[test]

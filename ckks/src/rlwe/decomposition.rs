@@ -2,18 +2,21 @@
 //! each digit to the basis `Q_ℓ·P` ("mod-up").
 //!
 //! Digit `j` groups the consecutive primes `q_{jα}, …, q_{(j+1)α-1}` (`α` = primes per digit);
-//! at level `ℓ` only the active primes of each digit are used, so the last digit may be
+//! at level `ℓ` only the primes `q_0, …, q_ℓ` are used, so the last digit may be
 //! partial. Each digit is extended as its centred representative in `(-Q_j/2, Q_j/2]` (fast
 //! basis conversion with the `f64` overflow correction): an uncentred digit, uniform in
 //! `[0, Q_j)`, has mean `Q_j/2`, and the product of that constant with the key's error lands
 //! in a few slots as outliers several bits above the average noise.
 
+use super::context::Context;
+use super::key_switch::check_basis;
+use crate::error::CkksError;
 use crate::params::Parameters;
 use crate::ring::{BasisConverter, Ntt, RingContext, RnsPoly, Scratch};
 
 /// Precomputed conversion constants of every digit at every level.
 #[derive(Debug, Clone)]
-pub struct DecompositionTables {
+pub(crate) struct DecompositionTables {
     primes_per_digit: usize,
     /// `converters[j][a - 1]` converts from the first `a` primes of digit `j`.
     converters: Vec<Vec<BasisConverter>>,
@@ -21,9 +24,9 @@ pub struct DecompositionTables {
 
 impl DecompositionTables {
     /// Builds the converters for the parameters' digits.
-    pub fn new(params: &Parameters, ring: &RingContext) -> Self {
+    pub(crate) fn new(params: &Parameters, ring: &RingContext) -> Self {
         let alpha = params.primes_per_digit();
-        let q_count = params.max_level();
+        let q_count = params.q_primes().len();
         let converters = (0..params.dnum())
             .map(|j| {
                 let start = j * alpha;
@@ -36,33 +39,33 @@ impl DecompositionTables {
         Self { primes_per_digit: alpha, converters }
     }
 
-    /// Number of Q primes per digit (`α`).
-    pub fn primes_per_digit(&self) -> usize {
-        self.primes_per_digit
-    }
-
-    /// The Q-limb range of digit `j` at `level`.
-    pub fn digit_range(&self, digit: usize, level: usize) -> std::ops::Range<usize> {
+    /// The Q-limb range of digit `j` of a polynomial with `q_limbs` Q limbs.
+    fn digit_range(&self, digit: usize, q_limbs: usize) -> std::ops::Range<usize> {
         let start = digit * self.primes_per_digit;
-        start..((digit + 1) * self.primes_per_digit).min(level)
+        start..((digit + 1) * self.primes_per_digit).min(q_limbs)
     }
 }
 
-/// The digits of one polynomial, each extended to `Q_ℓ·P` in NTT form. Computing it is the
-/// expensive, key-independent part of key switching; it is reused for every key (hoisting).
+/// The digits of one polynomial, each extended to `Q_ℓ·P` in NTT form: step 1 of key
+/// switching (see [`super::key_switch`]). Computing it is the expensive, key-independent part;
+/// it is reused for every key (hoisting).
 #[derive(Debug, Clone)]
 pub struct Decomposition {
-    level: usize,
+    q_limbs: usize,
     digits: Vec<RnsPoly<Ntt>>,
 }
 
 impl Decomposition {
-    /// Decomposes the NTT-form polynomial `c` (Q limbs only) at its level.
+    /// Decomposes the NTT-form polynomial `c` (Q limbs only) over its primes.
     ///
-    /// Cost: `ℓ` inverse NTTs, then per digit one forward NTT per limb outside the digit.
-    pub fn new(ring: &RingContext, tables: &DecompositionTables, c: &RnsPoly<Ntt>) -> Self {
-        debug_assert_eq!(c.special(), 0);
-        let level = c.level();
+    /// Cost: one inverse NTT per limb, then per digit one forward NTT per limb outside the digit.
+    ///
+    /// # Errors
+    /// [`CkksError::UnexpectedBasis`] when `c` has P limbs or does not match the context.
+    pub fn new(ctx: &Context, c: &RnsPoly<Ntt>) -> Result<Self, CkksError> {
+        check_basis(ctx, c, 0, "a polynomial over Q_l")?;
+        let (ring, tables) = (ctx.ring(), ctx.decomposition());
+        let level = c.q_limb_count();
         let coefficients = c.clone().into_coefficient(ring);
         let digit_count = level.div_ceil(tables.primes_per_digit);
         let digits = (0..digit_count)
@@ -89,12 +92,17 @@ impl Decomposition {
                 digit
             })
             .collect();
-        Self { level, digits }
+        Ok(Self { q_limbs: level, digits })
     }
 
-    /// The level of the decomposed polynomial.
+    /// The level of the decomposed polynomial (it has `level + 1` Q primes).
     pub fn level(&self) -> usize {
-        self.level
+        self.q_limbs - 1
+    }
+
+    /// The number of Q primes of the decomposed polynomial.
+    pub(crate) fn q_limb_count(&self) -> usize {
+        self.q_limbs
     }
 
     /// The extended digits (each with `ℓ` Q limbs and all P limbs).

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use spencnn_ntt::GaloisPermutation;
 
+use super::context::Context;
 use super::switching_key::SwitchingKey;
-use crate::context::Context;
 use crate::error::CkksError;
 
 /// The Galois element `5^step mod 2N` that rotates slots left by `step` (slot `i` receives

@@ -5,26 +5,35 @@ use std::sync::Arc;
 use spencnn_ntt::GaloisPermutation;
 use zeroize::Zeroize;
 
+use super::context::Context;
 use super::evaluation_keys::{
     GaloisKey, GaloisKeys, RelinKey, galois_element_for_conjugation, galois_element_for_step, galois_element_inverse,
 };
 use super::keys::{PublicKey, SecretKey};
 use super::switching_key::SwitchingKey;
-use crate::context::Context;
 use crate::error::CkksError;
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, SecretRng, sampling};
 
+/// Whether [`KeyGenerator::galois_keys`] also makes the key of complex conjugation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Conjugation {
+    /// Make the conjugation key too.
+    Include,
+    /// Only the rotation keys.
+    Exclude,
+}
+
 /// Generates secret, public and evaluation keys from a ChaCha20 generator.
 ///
 /// ```
-/// use spencnn_ckks::{Context, KeyGenerator, Parameters};
+/// use spencnn_ckks::{Conjugation, Context, KeyGenerator, Parameters};
 /// let params = Parameters::builder().log_n(10).q_bits(&[50, 40]).p_bits(&[50])
 ///     .insecure_for_testing_only().build().unwrap();
 /// let ctx = Context::new(params).unwrap();
 /// let mut keygen = KeyGenerator::new(&ctx);
 /// let sk = keygen.secret_key();
-/// let galois = keygen.galois_keys(&sk, &[1, -1], true).unwrap();
+/// let galois = keygen.galois_keys(&sk, &[1, -1], Conjugation::Include).unwrap();
 /// assert_eq!(galois.len(), 3);
 /// ```
 #[derive(Debug)]
@@ -85,15 +94,6 @@ impl KeyGenerator {
         Ok(PublicKey { b, a, seed, fingerprint: sk.fingerprint })
     }
 
-    /// Checks a key level against the parameters.
-    fn check_key_level(&self, level: usize) -> Result<(), CkksError> {
-        let max = self.ctx.params().max_level();
-        if !(1..=max).contains(&level) {
-            return Err(CkksError::LevelOutOfRange { level, min: 1, max });
-        }
-        Ok(())
-    }
-
     /// The relinearization key (switching from `s²` to `s`) for every level.
     ///
     /// # Errors
@@ -106,14 +106,15 @@ impl KeyGenerator {
     /// the full key when the circuit multiplies only below the top level).
     ///
     /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] unless `1 ≤ level ≤ L`.
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] when `level` is above
+    /// the top level.
     pub fn relin_key_at_level(&mut self, sk: &SecretKey, level: usize) -> Result<RelinKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
-        self.check_key_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         let ring = self.ctx.ring();
         let mut s_squared = sk.poly.clone();
         s_squared.mul_assign(&sk.poly, ring)?;
-        let key = SwitchingKey::generate(self.ctx.params(), ring, level, &s_squared, &sk.poly, &mut self.rng);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &s_squared, &sk.poly, &mut self.rng);
         s_squared.zeroize();
         Ok(RelinKey { key, fingerprint: sk.fingerprint })
     }
@@ -126,12 +127,12 @@ impl KeyGenerator {
         self.galois_key_at_level(sk, galois_element, self.ctx.params().max_level())
     }
 
-    /// The key of one Galois element for ciphertexts up to `level`: `2·ceil(ℓ/α)·(ℓ + k)` limbs
-    /// instead of `2·dnum·(L + k)` (see [`SwitchingKey`]).
+    /// The key of one Galois element for ciphertexts up to `level` `ℓ`:
+    /// `2·ceil((ℓ + 1)/α)·(ℓ + 1 + k)` limbs instead of `2·dnum·(L + k)` (see [`SwitchingKey`]).
     ///
     /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`], or an NTT error for an
-    /// invalid element.
+    /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`] when `level` is above
+    /// the top level, or an NTT error for an invalid element.
     pub fn galois_key_at_level(
         &mut self,
         sk: &SecretKey,
@@ -139,30 +140,35 @@ impl KeyGenerator {
         level: usize,
     ) -> Result<GaloisKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
-        self.check_key_level(level)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
         let ring = self.ctx.ring();
         let n = ring.n();
         let permutation = GaloisPermutation::new(n, galois_element)?;
         let inverse = GaloisPermutation::new(n, galois_element_inverse(galois_element, n))?;
         // The key switches from s to σ_g^{-1}(s); see `GaloisKey`.
         let mut permuted_secret = sk.poly.permuted(&inverse);
-        let key = SwitchingKey::generate(self.ctx.params(), ring, level, &sk.poly, &permuted_secret, &mut self.rng);
+        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &sk.poly, &permuted_secret, &mut self.rng);
         permuted_secret.zeroize();
         Ok(GaloisKey { galois_element, permutation, key })
     }
 
     /// Galois keys for the rotation `steps` (slot `i` receives slot `i + step`; negative steps
-    /// rotate right) and, if `conjugation`, for complex conjugation, for every level. Steps
-    /// that map to the same Galois element share one key; step 0 needs none.
+    /// rotate right) and, with [`Conjugation::Include`], for complex conjugation, for every
+    /// level. Steps that map to the same Galois element share one key; step 0 needs none.
     ///
     /// # Errors
     /// [`CkksError::ParameterMismatch`] when `sk` belongs to other parameters.
-    pub fn galois_keys(&mut self, sk: &SecretKey, steps: &[i64], conjugation: bool) -> Result<GaloisKeys, CkksError> {
+    pub fn galois_keys(
+        &mut self,
+        sk: &SecretKey,
+        steps: &[i64],
+        conjugation: Conjugation,
+    ) -> Result<GaloisKeys, CkksError> {
         let n = self.ctx.ring().n();
         let top = self.ctx.params().max_level();
         let mut elements: Vec<(u64, usize)> =
             steps.iter().map(|&step| (galois_element_for_step(step, n), top)).collect();
-        if conjugation {
+        if conjugation == Conjugation::Include {
             elements.push((galois_element_for_conjugation(n), top));
         }
         self.keys_for_elements(sk, elements)
@@ -179,10 +185,11 @@ impl KeyGenerator {
     /// let ctx = Context::new(params).unwrap();
     /// let mut keygen = KeyGenerator::new(&ctx);
     /// let sk = keygen.secret_key();
-    /// let keys = keygen.galois_keys_at_levels(&sk, &[(1, 3), (2, 1)]).unwrap();
+    /// // Three Q primes: levels 0, 1 and 2 (the top).
+    /// let keys = keygen.galois_keys_at_levels(&sk, &[(1, 2), (2, 0)]).unwrap();
     /// let levels: Vec<usize> = keys.elements().map(|g| keys.get(g).unwrap().level()).collect();
     /// assert_eq!(levels.len(), 2);
-    /// assert!(levels.contains(&1) && levels.contains(&3));
+    /// assert!(levels.contains(&0) && levels.contains(&2));
     /// ```
     ///
     /// # Errors

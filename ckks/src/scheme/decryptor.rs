@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use spencnn_ntt::vector;
 
-use super::plaintext::{Ciphertext, Plaintext};
-use crate::context::Context;
+use super::ciphertext::Ciphertext;
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly};
+use crate::rlwe::Context;
 use crate::rlwe::SecretKey;
 
 /// Decrypts ciphertexts with a secret key.
@@ -31,10 +32,10 @@ impl Decryptor {
         self.ctx.check_fingerprint(sk.fingerprint)?;
         self.ctx.check_fingerprint(ct.fingerprint)?;
         let ring = self.ctx.ring();
-        let level = ct.level();
+        let q_limbs = ct.q_limb_count();
         let mut out: RnsPoly<Ntt> = ct.polys[0].clone();
         let mut s_squared = vec![0u64; ring.n()];
-        for i in 0..level {
+        for i in 0..q_limbs {
             let m = ring.modulus(i);
             let s = sk.poly.limb(i);
             vector::multiply_accumulate(out.limb_mut(i), &[(ct.polys[1].limb(i), s)], m)?;

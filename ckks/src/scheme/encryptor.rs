@@ -5,11 +5,21 @@ use std::sync::Arc;
 use spencnn_ntt::vector;
 use zeroize::Zeroize;
 
-use super::plaintext::{Ciphertext, Plaintext};
-use crate::context::Context;
+use super::ciphertext::Ciphertext;
+use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly, SecretRng, sampling};
-use crate::rlwe::{PublicKey, SecretKey};
+use crate::rlwe::Context;
+use crate::rlwe::{PublicKey, SecretKey, mod_down};
+
+/// The distribution of an encryption's small polynomials.
+#[derive(Debug, Clone, Copy)]
+enum Small {
+    /// Coefficients uniform in `{-1, 0, 1}` (the ephemeral key `u`).
+    Ternary,
+    /// Discrete Gaussian errors.
+    Gaussian,
+}
 
 /// Encrypts plaintexts; holds a ChaCha20 generator seeded from the OS.
 #[derive(Debug)]
@@ -32,14 +42,14 @@ impl Encryptor {
         Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed) }
     }
 
-    fn sample_small_ntt(&mut self, level: usize, special: usize, ternary: bool) -> RnsPoly<Ntt> {
+    /// A fresh small polynomial over `q_limbs` Q and `p_limbs` P primes, in NTT form.
+    fn sample_small_ntt(&mut self, q_limbs: usize, p_limbs: usize, distribution: Small) -> RnsPoly<Ntt> {
         let ring = self.ctx.ring();
-        let mut values = if ternary {
-            sampling::sample_ternary(&mut self.rng, ring.n())
-        } else {
-            sampling::sample_gaussian(&mut self.rng, ring.n())
+        let mut values = match distribution {
+            Small::Ternary => sampling::sample_ternary(&mut self.rng, ring.n()),
+            Small::Gaussian => sampling::sample_gaussian(&mut self.rng, ring.n()),
         };
-        let poly = RnsPoly::from_small_signed(&values, ring, level, special).into_ntt(ring);
+        let poly = RnsPoly::from_small_signed(&values, ring, q_limbs, p_limbs).into_ntt(ring);
         values.zeroize();
         poly
     }
@@ -54,23 +64,23 @@ impl Encryptor {
     pub fn encrypt(&mut self, pt: &Plaintext, pk: &PublicKey) -> Result<Ciphertext, CkksError> {
         self.ctx.check_fingerprint(pk.fingerprint)?;
         self.ctx.check_fingerprint(pt.fingerprint)?;
-        let level = pt.level();
+        let q_limbs = pt.q_limb_count();
         let special = self.ctx.ring().p_count();
-        let mut u = self.sample_small_ntt(level, special, true);
-        let mut c0 = self.sample_small_ntt(level, special, false);
-        let mut c1 = self.sample_small_ntt(level, special, false);
+        let mut u = self.sample_small_ntt(q_limbs, special, Small::Ternary);
+        let mut c0 = self.sample_small_ntt(q_limbs, special, Small::Gaussian);
+        let mut c1 = self.sample_small_ntt(q_limbs, special, Small::Gaussian);
         let ring = self.ctx.ring();
-        for i in 0..level + special {
+        for i in 0..q_limbs + special {
             // The public key holds every prime, so its limb index is the global prime index.
-            let global = ring.prime_index(level, i);
+            let global = ring.prime_index(q_limbs, i);
             let m = ring.modulus(global);
             vector::multiply_accumulate(c0.limb_mut(i), &[(u.limb(i), pk.b.limb(global))], m)?;
             vector::multiply_accumulate(c1.limb_mut(i), &[(u.limb(i), pk.a.limb(global))], m)?;
         }
         u.zeroize();
-        self.ctx.mod_down().apply(ring, &mut c0);
-        self.ctx.mod_down().apply(ring, &mut c1);
-        for i in 0..level {
+        mod_down(&self.ctx, &mut c0)?;
+        mod_down(&self.ctx, &mut c1)?;
+        for i in 0..q_limbs {
             vector::add_assign(c0.limb_mut(i), pt.poly.limb(i), ring.modulus(i))?;
         }
         Ok(Ciphertext {
@@ -91,13 +101,13 @@ impl Encryptor {
     pub fn encrypt_symmetric(&mut self, pt: &Plaintext, sk: &SecretKey) -> Result<Ciphertext, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
         self.ctx.check_fingerprint(pt.fingerprint)?;
-        let level = pt.level();
+        let q_limbs = pt.q_limb_count();
         let seed = sampling::fresh_seed(&mut self.rng);
-        let mut c0 = self.sample_small_ntt(level, 0, false);
+        let mut c0 = self.sample_small_ntt(q_limbs, 0, Small::Gaussian);
         let ring = self.ctx.ring();
-        let c1 = sampling::uniform_from_seed(seed, ring, level, 0);
+        let c1 = sampling::uniform_from_seed(seed, ring, q_limbs, 0);
         let mut a_s = vec![0u64; ring.n()];
-        for i in 0..level {
+        for i in 0..q_limbs {
             let m = ring.modulus(i);
             a_s.copy_from_slice(c1.limb(i));
             vector::mul_assign(&mut a_s, sk.poly.limb(i), m)?;

@@ -1,11 +1,12 @@
-//! The CKKS scheme objects: plaintexts, ciphertexts, encryption and decryption.
+//! The CKKS scheme objects: ciphertexts, encryption, and decryption (with the encoder, for
+//! results released to others).
 
+mod ciphertext;
 mod decryptor;
 mod encryptor;
-mod plaintext;
 mod public_decryption;
 
+pub use ciphertext::Ciphertext;
 pub use decryptor::Decryptor;
 pub use encryptor::Encryptor;
-pub use plaintext::{Ciphertext, Plaintext};
 pub use public_decryption::{MAX_LOG2_FLOODING, MAX_PRECISION_BITS, NoiseFlooding, PublicDecoding, PublicDecryptor};

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use rand_core::RngCore;
 use zeroize::Zeroize;
 
+use super::ciphertext::Ciphertext;
 use super::decryptor::Decryptor;
-use super::plaintext::Ciphertext;
-use crate::context::Context;
 use crate::encoding::{Complex, Encoder};
 use crate::error::CkksError;
 use crate::ring::SecretRng;
+use crate::rlwe::Context;
 use crate::rlwe::SecretKey;
 
 /// Largest flooding magnitude: `2^60`, so that coefficients plus noise stay well inside the
@@ -90,7 +90,7 @@ pub struct PublicDecoding {
 /// let ctx = Context::new(params).unwrap();
 /// let mut keygen = KeyGenerator::new(&ctx);
 /// let sk = keygen.secret_key();
-/// let pt = Encoder::new(&ctx).encode_real(&[0.25, -1.5], 2, 2, 2f64.powi(40)).unwrap();
+/// let pt = Encoder::new(&ctx).encode_real(&[0.25, -1.5], 2, 1, 2f64.powi(40)).unwrap();
 /// let ct = Encryptor::new(&ctx).encrypt_symmetric(&pt, &sk).unwrap();
 /// // Flood with uniform noise of 2^20 (≈ 2^-15 in the slots at scale 2^40), keep 10 bits.
 /// let policy = PublicDecoding { flooding: NoiseFlooding::Uniform { log2_bound: 20 }, precision_bits: Some(10) };

@@ -10,9 +10,9 @@ pub(crate) fn residue_width(q: u64) -> usize {
     (64 - q.leading_zeros() as usize).div_ceil(8)
 }
 
-/// Encoded length of a polynomial with `level` Q limbs and `special` P limbs.
-pub(crate) fn poly_len(ring: &RingContext, level: usize, special: usize) -> usize {
-    ring.prime_indices(level, special).map(|i| ring.n() * residue_width(ring.modulus(i).value())).sum()
+/// Encoded length of a polynomial with `q_limbs` Q limbs and `p_limbs` P limbs.
+pub(crate) fn poly_len(ring: &RingContext, q_limbs: usize, p_limbs: usize) -> usize {
+    ring.prime_indices(q_limbs, p_limbs).map(|i| ring.n() * residue_width(ring.modulus(i).value())).sum()
 }
 
 /// The parsed fixed header.
@@ -62,7 +62,7 @@ impl Writer {
     }
     /// Every limb, each residue in `residue_width(q_i)` little-endian bytes.
     pub(crate) fn poly(&mut self, ring: &RingContext, poly: &RnsPoly<Ntt>) {
-        for (limb, prime) in poly.limbs().zip(ring.prime_indices(poly.level(), poly.special())) {
+        for (limb, prime) in poly.limbs().zip(ring.prime_indices(poly.q_limb_count(), poly.p_limb_count())) {
             let width = residue_width(ring.modulus(prime).value());
             for &x in limb {
                 self.bytes(&x.to_le_bytes()[..width]);
@@ -145,19 +145,19 @@ impl<'a> Reader<'a> {
         Ok(f64::from_bits(self.u64()?))
     }
 
-    /// A polynomial with `level` Q limbs and `special` P limbs. The whole encoded length is
+    /// A polynomial with `q_limbs` Q limbs and `p_limbs` P limbs. The whole encoded length is
     /// taken from the input first, so nothing is allocated for a truncated input; every residue
     /// is checked to be below its prime.
     pub(crate) fn poly(
         &mut self,
         ring: &RingContext,
-        level: usize,
-        special: usize,
+        q_limbs: usize,
+        p_limbs: usize,
     ) -> Result<RnsPoly<Ntt>, SerializationError> {
-        let encoded = self.take(poly_len(ring, level, special))?;
-        let mut poly = RnsPoly::<Ntt>::zero(ring, level, special);
+        let encoded = self.take(poly_len(ring, q_limbs, p_limbs))?;
+        let mut poly = RnsPoly::<Ntt>::zero(ring, q_limbs, p_limbs);
         let mut rest = encoded;
-        for (i, prime) in ring.prime_indices(level, special).enumerate() {
+        for (i, prime) in ring.prime_indices(q_limbs, p_limbs).enumerate() {
             let modulus = ring.modulus(prime).value();
             let width = residue_width(modulus);
             let (limb_bytes, tail) = rest.split_at(ring.n() * width);

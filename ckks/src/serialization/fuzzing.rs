@@ -1,5 +1,6 @@
-//! Entry points shared by the cargo-fuzz targets in `fuzz/` and by the normal tests, so that
-//! the fuzzed logic runs in every `cargo test`.
+//! Entry points shared by the cargo-fuzz targets and by the normal tests, so that the fuzzed
+//! logic runs in every `cargo test`. Compiled only with the `fuzzing` cargo feature (which the
+//! fuzz targets and this crate's tests enable); not part of the API.
 //!
 //! Each `fuzz_*` function feeds arbitrary bytes to one loader under a small fixed context
 //! ([`fixture`]: `N = 16`, insecure, two Q primes and one P prime). It must never panic.
@@ -12,8 +13,8 @@ use std::sync::{Arc, OnceLock};
 
 use super::{ObjectKind, peek_header};
 use crate::{
-    Ciphertext, Context, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Parameters, Plaintext,
-    PublicKey, RelinKey, SecretKey,
+    Ciphertext, Conjugation, Context, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Parameters,
+    Plaintext, PublicKey, RelinKey, SecretKey,
 };
 
 /// The limit every fuzz entry point passes to the loaders.
@@ -56,9 +57,9 @@ pub fn fixture() -> &'static Fixture {
         let sk = keygen.secret_key();
         let pk = keygen.public_key(&sk).expect("same parameters");
         let rlk = keygen.relin_key(&sk).expect("same parameters");
-        let galois = keygen.galois_keys(&sk, &[1], true).expect("same parameters");
+        let galois = keygen.galois_keys(&sk, &[1], Conjugation::Include).expect("same parameters");
         let encoder = Encoder::new(&ctx);
-        let plaintext = encoder.encode_real_extended(&[0.5, -0.25, 1.0], 8, 2, 2f64.powi(20)).expect("valid values");
+        let plaintext = encoder.encode_real_extended(&[0.5, -0.25, 1.0], 8, 1, 2f64.powi(20)).expect("valid values");
         let ciphertext =
             Encryptor::from_seed(&ctx, [0xf1; 32]).encrypt_symmetric(&plaintext, &sk).expect("same parameters");
         Fixture { ctx, sk, pk, rlk, galois, ciphertext, plaintext }
@@ -133,7 +134,7 @@ impl Target {
             }
             Target::Plaintext => vec![
                 f.plaintext.to_bytes(ctx).expect(ok),
-                Encoder::new(ctx).encode_real(&[3.0], 2, 1, 1e3).expect("valid").to_bytes(ctx).expect(ok),
+                Encoder::new(ctx).encode_real(&[3.0], 2, 0, 1e3).expect("valid").to_bytes(ctx).expect(ok),
             ],
             Target::Ciphertext => vec![
                 f.ciphertext.to_bytes(ctx).expect(ok),
@@ -143,16 +144,16 @@ impl Target {
             Target::SecretKey => vec![f.sk.to_bytes(ctx).expect(ok).to_vec()],
             Target::PublicKey => vec![f.pk.to_bytes(ctx).expect(ok), f.pk.to_seeded_bytes(ctx).expect(ok)],
             Target::RelinKey => {
-                let level_one = KeyGenerator::from_seed(ctx, [0xf3; 32]).relin_key_at_level(&f.sk, 1).expect(ok);
+                let lowest = KeyGenerator::from_seed(ctx, [0xf3; 32]).relin_key_at_level(&f.sk, 0).expect(ok);
                 vec![
                     f.rlk.to_bytes(ctx).expect(ok),
                     f.rlk.to_seeded_bytes(ctx).expect(ok),
-                    level_one.to_bytes(ctx).expect(ok),
+                    lowest.to_bytes(ctx).expect(ok),
                 ]
             }
             Target::GaloisKeys => {
                 let mixed =
-                    KeyGenerator::from_seed(ctx, [0xf4; 32]).galois_keys_at_levels(&f.sk, &[(1, 1), (3, 2)]).expect(ok);
+                    KeyGenerator::from_seed(ctx, [0xf4; 32]).galois_keys_at_levels(&f.sk, &[(1, 0), (3, 1)]).expect(ok);
                 vec![
                     f.galois.to_bytes(ctx).expect(ok),
                     f.galois.to_seeded_bytes(ctx).expect(ok),

@@ -6,24 +6,17 @@ use std::collections::BTreeMap;
 use spencnn_ntt::GaloisPermutation;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::ObjectKind;
 use super::codec::{Reader, Writer, check_range, poly_len};
 use super::error::SerializationError;
 use super::scheme::{check_context, open};
-use crate::context::Context;
+use super::{ObjectKind, SerializedForm, sizes};
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, sampling};
+use crate::rlwe::Context;
 use crate::rlwe::{GaloisKey, GaloisKeys, PublicKey, RelinKey, SecretKey, SwitchingKey};
 
-/// Whether a key is written with its uniform parts or only with their seed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Form {
-    Full,
-    Seeded,
-}
-
 /// `to_bytes` (every polynomial) and `to_seeded_bytes` (uniform parts as their seed) of a key
-/// type with a `write(ctx, Form)` method.
+/// type with a `write(ctx, SerializedForm)` method.
 macro_rules! full_and_seeded_writers {
     ($key:ty, $name:literal) => {
         impl $key {
@@ -32,7 +25,7 @@ macro_rules! full_and_seeded_writers {
             /// # Errors
             /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
             pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-                self.write(ctx, Form::Full)
+                self.write(ctx, SerializedForm::Full)
             }
 
             #[doc = concat!("The compressed ", $name, ": the uniform parts replaced by their 32-byte seed (half the size).")]
@@ -40,7 +33,7 @@ macro_rules! full_and_seeded_writers {
             /// # Errors
             /// [`SerializationError::ParameterMismatch`] when `ctx` is not the key's context.
             pub fn to_seeded_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
-                self.write(ctx, Form::Seeded)
+                self.write(ctx, SerializedForm::Seeded)
             }
         }
     };
@@ -113,16 +106,16 @@ impl SecretKey {
 }
 
 impl PublicKey {
-    fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+    fn write(&self, ctx: &Context, form: SerializedForm) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let ring = ctx.ring();
-        let polys = if form == Form::Full { 2 } else { 1 };
-        let kind = if form == Form::Full { ObjectKind::PublicKey } else { ObjectKind::SeededPublicKey };
+        let polys = if form == SerializedForm::Full { 2 } else { 1 };
+        let kind = if form == SerializedForm::Full { ObjectKind::PublicKey } else { ObjectKind::SeededPublicKey };
         let body = 32 + polys * poly_len(ring, ring.q_count(), ring.p_count());
         let mut w = Writer::new(kind, self.fingerprint, body);
         w.bytes(&self.seed);
         w.poly(ring, &self.b);
-        if form == Form::Full {
+        if form == SerializedForm::Full {
             w.poly(ring, &self.a);
         }
         Ok(w.finish())
@@ -137,12 +130,12 @@ impl PublicKey {
         let accepted = [ObjectKind::PublicKey, ObjectKind::SeededPublicKey];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "PublicKey or SeededPublicKey")?;
         let ring = ctx.ring();
-        let (level, special) = (ring.q_count(), ring.p_count());
+        let (q_limbs, special) = (ring.q_count(), ring.p_count());
         let seed: [u8; 32] = r.array()?;
-        let b = r.poly(ring, level, special)?;
-        let stored_a = if header.kind == ObjectKind::PublicKey { Some(r.poly(ring, level, special)?) } else { None };
+        let b = r.poly(ring, q_limbs, special)?;
+        let stored_a = if header.kind == ObjectKind::PublicKey { Some(r.poly(ring, q_limbs, special)?) } else { None };
         r.finish()?;
-        let a = sampling::uniform_from_seed(seed, ring, level, special);
+        let a = sampling::uniform_from_seed(seed, ring, q_limbs, special);
         if stored_a.is_some_and(|stored| stored != a) {
             return Err(SerializationError::SeedMismatch { object: "public key" });
         }
@@ -150,51 +143,48 @@ impl PublicKey {
     }
 }
 
-/// Encoded length of the body of a switching key at `level`: the level, the seed, and per
-/// digit `b_j` (and `a_j` in full form) over `Q_level·P`.
-fn switching_key_len(ctx: &Context, level: usize, form: Form) -> usize {
-    let ring = ctx.ring();
-    let polys = if form == Form::Full { 2 } else { 1 };
-    2 + 32 + SwitchingKey::digit_count(ctx.params(), level) * polys * poly_len(ring, level, ring.p_count())
-}
-
-fn write_switching_key(w: &mut Writer, ctx: &Context, key: &SwitchingKey, form: Form) {
+fn write_switching_key(w: &mut Writer, ctx: &Context, key: &SwitchingKey, form: SerializedForm) {
     let ring = ctx.ring();
     w.u16(key.level() as u16);
     w.bytes(&key.seed());
     for (b, a) in key.digits() {
         w.poly(ring, b);
-        if form == Form::Full {
+        if form == SerializedForm::Full {
             w.poly(ring, a);
         }
     }
 }
 
-fn read_switching_key(ctx: &Context, r: &mut Reader<'_>, form: Form) -> Result<SwitchingKey, SerializationError> {
+fn read_switching_key(
+    ctx: &Context,
+    r: &mut Reader<'_>,
+    form: SerializedForm,
+) -> Result<SwitchingKey, SerializationError> {
     let ring = ctx.ring();
-    let level = r.u16()?;
-    check_range("level", u64::from(level), 1, ctx.params().max_level() as u64)?;
-    let (level, special) = (usize::from(level), ring.p_count());
+    let level = usize::from(r.u16()?);
+    check_range("level", level as u64, 0, ctx.params().max_level() as u64)?;
+    let (q_limbs, special) = (level + 1, ring.p_count());
     // The whole key must be present before its uniform parts are expanded into memory.
-    r.ensure(switching_key_len(ctx, level, form) - 2)?;
+    r.ensure(sizes::switching_key_body(ctx.params(), level, form) - 2)?;
     let seed: [u8; 32] = r.array()?;
-    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, level, seed);
+    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, q_limbs, seed);
     let mut digits = Vec::with_capacity(uniform.len());
     for a in uniform {
-        let b = r.poly(ring, level, special)?;
-        if form == Form::Full && r.poly(ring, level, special)? != a {
+        let b = r.poly(ring, q_limbs, special)?;
+        if form == SerializedForm::Full && r.poly(ring, q_limbs, special)? != a {
             return Err(SerializationError::SeedMismatch { object: "switching key" });
         }
         digits.push((b, a));
     }
-    Ok(SwitchingKey::from_parts(level, digits, seed))
+    Ok(SwitchingKey::from_parts(q_limbs, digits, seed))
 }
 
 impl RelinKey {
-    fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+    fn write(&self, ctx: &Context, form: SerializedForm) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
-        let kind = if form == Form::Full { ObjectKind::RelinKey } else { ObjectKind::SeededRelinKey };
-        let mut w = Writer::new(kind, self.fingerprint, switching_key_len(ctx, self.key.level(), form));
+        let kind = if form == SerializedForm::Full { ObjectKind::RelinKey } else { ObjectKind::SeededRelinKey };
+        let mut w =
+            Writer::new(kind, self.fingerprint, sizes::switching_key_body(ctx.params(), self.key.level(), form));
         write_switching_key(&mut w, ctx, &self.key, form);
         Ok(w.finish())
     }
@@ -207,7 +197,7 @@ impl RelinKey {
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
         let accepted = [ObjectKind::RelinKey, ObjectKind::SeededRelinKey];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "RelinKey or SeededRelinKey")?;
-        let form = if header.kind == ObjectKind::RelinKey { Form::Full } else { Form::Seeded };
+        let form = if header.kind == ObjectKind::RelinKey { SerializedForm::Full } else { SerializedForm::Seeded };
         let key = read_switching_key(ctx, &mut r, form)?;
         r.finish()?;
         Ok(RelinKey { key, fingerprint: header.fingerprint })
@@ -215,7 +205,7 @@ impl RelinKey {
 }
 
 impl GaloisKeys {
-    fn write(&self, ctx: &Context, form: Form) -> Result<Vec<u8>, SerializationError> {
+    fn write(&self, ctx: &Context, form: SerializedForm) -> Result<Vec<u8>, SerializationError> {
         self.write_keys(ctx, self.keys.values(), form)
     }
 
@@ -224,11 +214,12 @@ impl GaloisKeys {
         &self,
         ctx: &Context,
         keys: impl Iterator<Item = &'k GaloisKey> + Clone,
-        form: Form,
+        form: SerializedForm,
     ) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
-        let kind = if form == Form::Full { ObjectKind::GaloisKeys } else { ObjectKind::SeededGaloisKeys };
-        let body = 4 + keys.clone().map(|k| 8 + switching_key_len(ctx, k.key.level(), form)).sum::<usize>();
+        let kind = if form == SerializedForm::Full { ObjectKind::GaloisKeys } else { ObjectKind::SeededGaloisKeys };
+        let body =
+            4 + keys.clone().map(|k| 8 + sizes::switching_key_body(ctx.params(), k.key.level(), form)).sum::<usize>();
         let mut w = Writer::new(kind, self.fingerprint, body);
         w.u32(keys.clone().count() as u32);
         for key in keys {
@@ -245,7 +236,7 @@ impl GaloisKeys {
     /// [`SerializationError::NoSuchKey`], [`SerializationError::ParameterMismatch`].
     pub fn key_to_seeded_bytes(&self, ctx: &Context, galois_element: u64) -> Result<Vec<u8>, SerializationError> {
         let key = self.keys.get(&galois_element).ok_or(SerializationError::NoSuchKey { galois_element })?;
-        self.write_keys(ctx, std::iter::once(key), Form::Seeded)
+        self.write_keys(ctx, std::iter::once(key), SerializedForm::Seeded)
     }
 
     /// Loads Galois keys, full or seeded, made under `ctx`'s parameters. The element count is
@@ -259,15 +250,15 @@ impl GaloisKeys {
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
         let accepted = [ObjectKind::GaloisKeys, ObjectKind::SeededGaloisKeys];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "GaloisKeys or SeededGaloisKeys")?;
-        let form = if header.kind == ObjectKind::GaloisKeys { Form::Full } else { Form::Seeded };
+        let form = if header.kind == ObjectKind::GaloisKeys { SerializedForm::Full } else { SerializedForm::Seeded };
         let n = ctx.ring().n();
         let two_n = 2 * n as u64;
         let count = r.u32()? as usize;
         // Odd elements of (Z/2N)^* other than 1.
         check_range("count", count as u64, 0, n as u64 - 1)?;
-        // Every key takes at least the length of a key at level 1; each key's own length is
+        // Every key takes at least the length of a key at level 0; each key's own length is
         // checked before its uniform parts are expanded.
-        r.ensure(count * (8 + switching_key_len(ctx, 1, form)))?;
+        r.ensure(count * (8 + sizes::switching_key_body(ctx.params(), 0, form)))?;
         let mut keys = BTreeMap::new();
         let mut previous = None;
         for _ in 0..count {

@@ -48,7 +48,7 @@ impl Parameters {
     /// [`SerializationError::InsecureParameters`], [`SerializationError::InvalidParameters`]
     /// when the builder rejects the decoded set, [`SerializationError::FingerprintMismatch`].
     pub fn from_bytes(bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
-        decode(bytes, max_bytes, false)
+        decode(bytes, max_bytes, Accept::SecureOnly)
     }
 
     /// **Insecure.** Like [`Parameters::from_bytes`], but also accepts parameters built with
@@ -57,11 +57,20 @@ impl Parameters {
     /// # Errors
     /// As [`Parameters::from_bytes`], without `InsecureParameters`.
     pub fn from_bytes_insecure_for_testing_only(bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
-        decode(bytes, max_bytes, true)
+        decode(bytes, max_bytes, Accept::Insecure)
     }
 }
 
-fn decode(bytes: &[u8], max_bytes: usize, allow_insecure: bool) -> Result<Parameters, SerializationError> {
+/// Which parameter sets a loader accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    /// Only sets within the 128-bit bound.
+    SecureOnly,
+    /// Also sets built with the insecure opt-in.
+    Insecure,
+}
+
+fn decode(bytes: &[u8], max_bytes: usize, accept: Accept) -> Result<Parameters, SerializationError> {
     let (header, mut r) = Reader::open(bytes, max_bytes)?;
     expect_kind(&header, &[ObjectKind::Parameters], "Parameters")?;
     let log_n = u32::from(r.u8()?);
@@ -79,7 +88,7 @@ fn decode(bytes: &[u8], max_bytes: usize, allow_insecure: bool) -> Result<Parame
         1 => true,
         other => return Err(SerializationError::InvalidField { field: "insecure", value: u64::from(other) }),
     };
-    if insecure && !allow_insecure {
+    if insecure && accept == Accept::SecureOnly {
         return Err(SerializationError::InsecureParameters);
     }
     let dnum = usize::from(r.u16()?);

@@ -4,9 +4,10 @@
 use super::codec::{Reader, Writer, check_range, expect_fingerprint, expect_kind, poly_len};
 use super::error::SerializationError;
 use super::{Header, ObjectKind};
-use crate::context::Context;
+use crate::encoding::Plaintext;
 use crate::ring::sampling;
-use crate::scheme::{Ciphertext, Plaintext};
+use crate::rlwe::Context;
+use crate::scheme::Ciphertext;
 
 /// Checks that `ctx` is the context of an object with `fingerprint` (writers need the primes).
 pub(crate) fn check_context(ctx: &Context, fingerprint: u64) -> Result<(), SerializationError> {
@@ -32,10 +33,11 @@ pub(crate) fn open<'a>(
     Ok((header, reader))
 }
 
-fn read_level(ctx: &Context, r: &mut Reader<'_>) -> Result<usize, SerializationError> {
+/// Reads a level `ℓ ≤ L − 1` and returns the number of Q primes, `ℓ + 1`.
+fn read_q_limbs(ctx: &Context, r: &mut Reader<'_>) -> Result<usize, SerializationError> {
     let level = r.u16()?;
-    check_range("level", u64::from(level), 1, ctx.params().max_level() as u64)?;
-    Ok(usize::from(level))
+    check_range("level", u64::from(level), 0, ctx.params().max_level() as u64)?;
+    Ok(usize::from(level) + 1)
 }
 
 fn read_slots(ctx: &Context, r: &mut Reader<'_>) -> Result<usize, SerializationError> {
@@ -61,10 +63,10 @@ impl Plaintext {
     pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let ring = ctx.ring();
-        let (level, special) = (self.poly.level(), self.poly.special());
+        let (q_limbs, special) = (self.poly.q_limb_count(), self.poly.p_limb_count());
         let mut w =
-            Writer::new(ObjectKind::Plaintext, self.fingerprint, 2 + 1 + 4 + 8 + poly_len(ring, level, special));
-        w.u16(level as u16);
+            Writer::new(ObjectKind::Plaintext, self.fingerprint, 2 + 1 + 4 + 8 + poly_len(ring, q_limbs, special));
+        w.u16(self.level() as u16);
         w.u8(special as u8);
         w.u32(self.slots as u32);
         w.f64(self.scale);
@@ -80,7 +82,7 @@ impl Plaintext {
     /// [`SerializationError::CoefficientOutOfRange`], length errors.
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
         let (header, mut r) = open(ctx, bytes, max_bytes, &[ObjectKind::Plaintext], "Plaintext")?;
-        let level = read_level(ctx, &mut r)?;
+        let q_limbs = read_q_limbs(ctx, &mut r)?;
         let special = usize::from(r.u8()?);
         let p_count = ctx.ring().p_count();
         if special != 0 && special != p_count {
@@ -93,7 +95,7 @@ impl Plaintext {
         }
         let slots = read_slots(ctx, &mut r)?;
         let scale = read_scale(&mut r)?;
-        let poly = r.poly(ctx.ring(), level, special)?;
+        let poly = r.poly(ctx.ring(), q_limbs, special)?;
         r.finish()?;
         Ok(Plaintext { poly, scale, slots, fingerprint: header.fingerprint })
     }
@@ -107,10 +109,10 @@ impl Ciphertext {
     pub fn to_bytes(&self, ctx: &Context) -> Result<Vec<u8>, SerializationError> {
         check_context(ctx, self.fingerprint)?;
         let ring = ctx.ring();
-        let level = self.level();
-        let body = 2 + 1 + 4 + 8 + self.polys.len() * poly_len(ring, level, 0);
+        let q_limbs = self.q_limb_count();
+        let body = 2 + 1 + 4 + 8 + self.polys.len() * poly_len(ring, q_limbs, 0);
         let mut w = Writer::new(ObjectKind::Ciphertext, self.fingerprint, body);
-        w.u16(level as u16);
+        w.u16(self.level() as u16);
         w.u8(self.polys.len() as u8);
         w.u32(self.slots as u32);
         w.f64(self.scale);
@@ -130,10 +132,10 @@ impl Ciphertext {
         check_context(ctx, self.fingerprint)?;
         let seed = self.seed.ok_or(SerializationError::NotSeeded)?;
         let ring = ctx.ring();
-        let level = self.level();
+        let q_limbs = self.q_limb_count();
         let mut w =
-            Writer::new(ObjectKind::SeededCiphertext, self.fingerprint, 2 + 4 + 8 + 32 + poly_len(ring, level, 0));
-        w.u16(level as u16);
+            Writer::new(ObjectKind::SeededCiphertext, self.fingerprint, 2 + 4 + 8 + 32 + poly_len(ring, q_limbs, 0));
+        w.u16(self.level() as u16);
         w.u32(self.slots as u32);
         w.f64(self.scale);
         w.bytes(&seed);
@@ -152,20 +154,20 @@ impl Ciphertext {
         let accepted = [ObjectKind::Ciphertext, ObjectKind::SeededCiphertext];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "Ciphertext or SeededCiphertext")?;
         let ring = ctx.ring();
-        let level = read_level(ctx, &mut r)?;
+        let q_limbs = read_q_limbs(ctx, &mut r)?;
         let ct = if header.kind == ObjectKind::Ciphertext {
             let size = r.u8()?;
             check_range("size", u64::from(size), 2, 3)?;
             let slots = read_slots(ctx, &mut r)?;
             let scale = read_scale(&mut r)?;
-            let polys = (0..size).map(|_| r.poly(ring, level, 0)).collect::<Result<Vec<_>, _>>()?;
+            let polys = (0..size).map(|_| r.poly(ring, q_limbs, 0)).collect::<Result<Vec<_>, _>>()?;
             Ciphertext { polys, scale, slots, fingerprint: header.fingerprint, seed: None }
         } else {
             let slots = read_slots(ctx, &mut r)?;
             let scale = read_scale(&mut r)?;
             let seed: [u8; 32] = r.array()?;
-            let c0 = r.poly(ring, level, 0)?;
-            let c1 = sampling::uniform_from_seed(seed, ring, level, 0);
+            let c0 = r.poly(ring, q_limbs, 0)?;
+            let c1 = sampling::uniform_from_seed(seed, ring, q_limbs, 0);
             Ciphertext { polys: vec![c0, c1], scale, slots, fingerprint: header.fingerprint, seed: Some(seed) }
         };
         r.finish()?;

@@ -48,7 +48,7 @@ impl Fixture {
         self.ctx.params().max_slots()
     }
 
-    pub fn galois_keys(&self, steps: &[i64], conjugation: bool) -> GaloisKeys {
+    pub fn galois_keys(&self, steps: &[i64], conjugation: Conjugation) -> GaloisKeys {
         KeyGenerator::from_seed(&self.ctx, [13; 32]).galois_keys(&self.sk, steps, conjugation).unwrap()
     }
 

@@ -1,4 +1,7 @@
-//! Element-wise kernels on residue vectors modulo one prime.
+//! Element-wise kernels on residue vectors modulo one prime: additions, products, fused
+//! multiply-accumulates, and the steps of RNS basis conversion and exact division
+//! ([`weighted_sum`], [`reduce_centred`], [`sub_mul_scalar_assign`]) and of turning signed
+//! integers into residues ([`signed_to_residues`], [`small_signed_to_residues`]).
 //!
 //! All inputs are reduced (`[0, q)`) unless a function says otherwise, and so are all outputs.
 //! Every function checks slice lengths and returns [`NttError::LengthMismatch`] instead of
@@ -12,6 +15,8 @@
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod avx512_rns;
 mod scalar;
 
 use std::sync::OnceLock;
@@ -205,6 +210,102 @@ impl Kernels {
         }
         Ok(())
     }
+
+    /// `out[j] = Σ_i inputs[i][j]·w_i mod q` for constants `weights[i] = (w_i, shoup(w_i))`
+    /// with `w_i < q` (see [`Modulus::shoup`]): the inner sum of a fast RNS basis conversion.
+    /// `out` is overwritten. Inputs may hold any `u64` (e.g. residues modulo other primes);
+    /// output reduced. The running sum stays in `[0, 2q)` (each Shoup product lies in `[0, 2q)`
+    /// and is followed by one conditional subtraction of `2q`), so any number of terms is safe.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`] when an input's length differs from `out.len()`, or the
+    /// number of weights from the number of inputs.
+    pub fn weighted_sum(
+        &self,
+        out: &mut [u64],
+        inputs: &[&[u64]],
+        weights: &[(u64, u64)],
+        modulus: &Modulus,
+    ) -> Result<(), NttError> {
+        check_same_len(inputs.len(), &[weights.len()])?;
+        for input in inputs {
+            check_same_len(out.len(), &[input.len()])?;
+        }
+        match self.isa {
+            // SAFETY: `Kernels` only holds an available `isa`; lengths are equal.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { avx512_rns::weighted_sum(out, inputs, weights, modulus) },
+            _ => scalar::weighted_sum(out, inputs, weights, modulus, 0),
+        }
+        Ok(())
+    }
+
+    /// `out[j] = [x_j]_s mod q`: the centred representative of each `x_j ∈ [0, s)` modulo a
+    /// source prime `s` (`x_j`, or `x_j − s` when `x_j > source_half = ⌊s/2⌋`), reduced modulo
+    /// `q`; `source_mod_q = s mod q`. The one-prime case of the centred basis conversion.
+    /// Inputs in `[0, s)`, output reduced.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`].
+    pub fn reduce_centred(
+        &self,
+        out: &mut [u64],
+        input: &[u64],
+        source_half: u64,
+        source_mod_q: u64,
+        modulus: &Modulus,
+    ) -> Result<(), NttError> {
+        check_same_len(out.len(), &[input.len()])?;
+        let source_mod_q = modulus.reduce(source_mod_q);
+        match self.isa {
+            // SAFETY: `Kernels` only holds an available `isa`; lengths are equal; the constant is reduced.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { avx512_rns::reduce_centred(out, input, source_half, source_mod_q, modulus) },
+            _ => scalar::reduce_centred(out, input, source_half, source_mod_q, modulus),
+        }
+        Ok(())
+    }
+
+    /// `a[j] = (a[j] − b[j])·c mod q` for a constant `c < q` with `c_shoup = shoup(c)`: the
+    /// last step of an exact division by a product of primes (rescale, mod-down). `a`, `b`
+    /// reduced; output reduced.
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`].
+    pub fn sub_mul_scalar_assign(
+        &self,
+        a: &mut [u64],
+        b: &[u64],
+        c: u64,
+        c_shoup: u64,
+        modulus: &Modulus,
+    ) -> Result<(), NttError> {
+        check_same_len(a.len(), &[b.len()])?;
+        match self.isa {
+            // SAFETY: `Kernels` only holds an available `isa`; lengths are equal.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { avx512_rns::sub_mul_scalar_assign(a, b, c, c_shoup, modulus) },
+            _ => scalar::sub_mul_scalar_assign(a, b, c, c_shoup, modulus),
+        }
+        Ok(())
+    }
+
+    /// `out[j] = values[j] mod q` for any `i64` (e.g. rounded, scaled encoder values); output
+    /// reduced. The scalar twin reduces with a Barrett step whose corrections may branch: for
+    /// secret values use [`small_signed_to_residues`].
+    ///
+    /// # Errors
+    /// [`NttError::LengthMismatch`].
+    pub fn signed_to_residues(&self, out: &mut [u64], values: &[i64], modulus: &Modulus) -> Result<(), NttError> {
+        check_same_len(out.len(), &[values.len()])?;
+        match self.isa {
+            // SAFETY: `Kernels` only holds an available `isa`; lengths are equal.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { avx512_rns::signed_to_residues(out, values, modulus) },
+            _ => scalar::signed_to_residues(out, values, modulus),
+        }
+        Ok(())
+    }
 }
 
 /// `a[j] = a[j] + b[j] mod q`.
@@ -276,4 +377,81 @@ pub fn multiply_accumulate_shoup(
     modulus: &Modulus,
 ) -> Result<(), NttError> {
     Kernels::detect().multiply_accumulate_shoup(acc, terms, modulus)
+}
+
+/// `a[j] = a[j] + c mod q` for a reduced constant `c` (scalar; no SIMD kernel).
+pub fn add_scalar_assign(a: &mut [u64], c: u64, modulus: &Modulus) {
+    for x in a.iter_mut() {
+        *x = modulus.add(*x, c);
+    }
+}
+
+/// `out[j] = Σ_i inputs[i][j]·w_i mod q` (see [`Kernels::weighted_sum`]).
+///
+/// # Errors
+/// [`NttError::LengthMismatch`].
+pub fn weighted_sum(
+    out: &mut [u64],
+    inputs: &[&[u64]],
+    weights: &[(u64, u64)],
+    modulus: &Modulus,
+) -> Result<(), NttError> {
+    Kernels::detect().weighted_sum(out, inputs, weights, modulus)
+}
+
+/// The centred representatives of residues modulo a source prime, reduced modulo `q` (see
+/// [`Kernels::reduce_centred`]).
+///
+/// # Errors
+/// [`NttError::LengthMismatch`].
+pub fn reduce_centred(
+    out: &mut [u64],
+    input: &[u64],
+    source_half: u64,
+    source_mod_q: u64,
+    modulus: &Modulus,
+) -> Result<(), NttError> {
+    Kernels::detect().reduce_centred(out, input, source_half, source_mod_q, modulus)
+}
+
+/// `a[j] = (a[j] − b[j])·c mod q` (see [`Kernels::sub_mul_scalar_assign`]).
+///
+/// # Errors
+/// [`NttError::LengthMismatch`].
+pub fn sub_mul_scalar_assign(
+    a: &mut [u64],
+    b: &[u64],
+    c: u64,
+    c_shoup: u64,
+    modulus: &Modulus,
+) -> Result<(), NttError> {
+    Kernels::detect().sub_mul_scalar_assign(a, b, c, c_shoup, modulus)
+}
+
+/// `out[j] = values[j] mod q` for any `i64` (see [`Kernels::signed_to_residues`]).
+///
+/// # Errors
+/// [`NttError::LengthMismatch`].
+pub fn signed_to_residues(out: &mut [u64], values: &[i64], modulus: &Modulus) -> Result<(), NttError> {
+    Kernels::detect().signed_to_residues(out, values, modulus)
+}
+
+/// `out[j] = values[j] mod q` for small signed values `|values[j]| < q` (secret, error and
+/// encryption-randomness coefficients), with no branch and no data-dependent instruction
+/// timing: a sign mask selects `q − |v|`. Scalar (no SIMD kernel). Values must satisfy
+/// `|v| < q` (checked in debug builds); output reduced.
+///
+/// # Errors
+/// [`NttError::LengthMismatch`].
+pub fn small_signed_to_residues(out: &mut [u64], values: &[i64], modulus: &Modulus) -> Result<(), NttError> {
+    check_same_len(out.len(), &[values.len()])?;
+    let q = modulus.value();
+    for (o, &v) in out.iter_mut().zip(values) {
+        let magnitude = v.unsigned_abs();
+        debug_assert!(magnitude < q, "|{v}| is not below q = {q}");
+        let negative_mask = (v >> 63) as u64;
+        // v ≥ 0: |v|; v < 0: q − |v| ∈ [1, q − 1]. No other case, so no final correction.
+        *o = magnitude ^ ((magnitude ^ q.wrapping_sub(magnitude)) & negative_mask);
+    }
+    Ok(())
 }

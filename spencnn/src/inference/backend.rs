@@ -1,7 +1,7 @@
 //! The CKKS backend: the planner's [`Backend`] operations on `spencnn-ckks`.
 //!
-//! Levels: the planner counts levels from 0 (only `q_0` left); CKKS counts active primes, so a
-//! planner level `ℓ` is CKKS level `ℓ + 1`. Rotation steps are the planner's left rotations in
+//! Levels are the planner's and `spencnn-ckks`'s alike: level `ℓ` holds the primes
+//! `q_0, …, q_ℓ` (0 = only `q_0` left). Rotation steps are the planner's left rotations in
 //! `[0, S)`, realised by the Galois element `5^k` (the encoder's slot order, as SEAL).
 //!
 //! Extended values are [`ExtendedCiphertext`]s (`P·Rot_k(x)` over `Q_ℓ·P`): a hoisted
@@ -60,12 +60,12 @@ impl<'k> CkksBackend<'k> {
         &self.evaluator
     }
 
-    fn ckks_level(&self, op: &'static str, level: usize, scale: f64) -> Result<usize, BackendError> {
+    fn check_level(&self, op: &'static str, level: usize, scale: f64) -> Result<(), BackendError> {
         let top = self.evaluator.context().params().max_level();
-        if level + 1 > top {
+        if level > top {
             return Err(BackendError::Unsupported { op, level, scale });
         }
-        Ok(level + 1)
+        Ok(())
     }
 
     /// `Σ pt ⊙ ext` in `Q_ℓ·P`, in parallel chunks added together (exact, order-free).
@@ -97,11 +97,11 @@ impl Backend for CkksBackend<'_> {
         if values.len() != self.slots {
             return Err(BackendError::SlotCount { expected: self.slots, found: values.len() });
         }
-        let ckks_level = self.ckks_level("encode", level, scale)?;
+        self.check_level("encode", level, scale)?;
         let encoded = if extended {
-            self.encoder.encode_real_extended(values, self.slots, ckks_level, scale)
+            self.encoder.encode_real_extended(values, self.slots, level, scale)
         } else {
-            self.encoder.encode_real(values, self.slots, ckks_level, scale)
+            self.encoder.encode_real(values, self.slots, level, scale)
         };
         encoded.map(CkksPlaintext).map_err(failed("encode"))
     }
@@ -228,8 +228,8 @@ impl Backend for CkksBackend<'_> {
     }
 
     fn rescale(&self, ct: &Ciphertext) -> Result<Ciphertext, BackendError> {
-        if ct.level() < 2 {
-            return Err(BackendError::NoLevelLeft { op: "rescale", level: ct.level() - 1, needed: 1 });
+        if ct.level() == 0 {
+            return Err(BackendError::NoLevelLeft { op: "rescale", level: 0, needed: 1 });
         }
         self.evaluator.rescale(ct).map_err(failed("rescale"))
     }
@@ -244,8 +244,8 @@ impl Backend for CkksBackend<'_> {
     }
 
     fn drop_levels(&self, ct: &Ciphertext, levels: usize) -> Result<Ciphertext, BackendError> {
-        if levels + 1 > ct.level() {
-            return Err(BackendError::NoLevelLeft { op: "drop_levels", level: ct.level() - 1, needed: levels });
+        if levels > ct.level() {
+            return Err(BackendError::NoLevelLeft { op: "drop_levels", level: ct.level(), needed: levels });
         }
         self.evaluator.drop_to_level(ct, ct.level() - levels).map_err(failed("drop_levels"))
     }

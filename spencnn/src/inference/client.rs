@@ -141,7 +141,7 @@ impl Client {
         if image.shape() != i.input_layout.shape() {
             return Err(ModelError::ImageShape { expected: i.input_layout.shape(), found: image.shape() }.into());
         }
-        let level = i.input_level + 1;
+        let level = i.input_level;
         let ciphertexts = i
             .input_layout
             .pack(image)

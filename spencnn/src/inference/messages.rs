@@ -38,21 +38,19 @@ pub struct ModelInterface {
     pub outputs: usize,
     /// Rotation steps that need Galois keys.
     pub rotation_steps: Vec<usize>,
-    /// CKKS level (number of Q primes) of the key of each step in `rotation_steps`: the highest
-    /// level at which the step is applied. A missing entry means the top level.
+    /// Level of the key of each step in `rotation_steps`: the highest level at which the step is
+    /// applied. A missing entry means the top level.
     pub rotation_key_levels: Vec<usize>,
     /// Whether the schedule squares ciphertexts (needs the relinearization key).
     pub needs_relinearization: bool,
-    /// CKKS level of the relinearization key (the highest level squared; 0 without squares).
+    /// Level of the relinearization key: the highest level squared (0 without squares).
     pub relinearization_level: usize,
 }
 
 impl ModelInterface {
     /// The interface of `schedule` under `params`.
     pub fn new(schedule: &Schedule, params: Parameters) -> Self {
-        // Planner level ℓ is CKKS level ℓ + 1.
-        let (rotation_steps, rotation_key_levels) =
-            schedule.rotation_step_levels().into_iter().map(|(step, level)| (step, level + 1)).unzip();
+        let (rotation_steps, rotation_key_levels) = schedule.rotation_step_levels().into_iter().unzip();
         Self {
             model: schedule.model.clone(),
             slots: schedule.slots,
@@ -64,12 +62,12 @@ impl ModelInterface {
             rotation_steps,
             rotation_key_levels,
             needs_relinearization: schedule.totals().squares > 0,
-            relinearization_level: schedule.square_level().map_or(0, |level| level + 1),
+            relinearization_level: schedule.square_level().unwrap_or(0),
             params,
         }
     }
 
-    /// `(step, CKKS level)` of every Galois key the schedule needs.
+    /// `(step, level)` of every Galois key the schedule needs.
     pub fn rotation_keys(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         let top = self.params.max_level();
         self.rotation_steps
@@ -78,11 +76,9 @@ impl ModelInterface {
             .map(move |(i, &step)| (step, self.rotation_key_levels.get(i).copied().unwrap_or(top)))
     }
 
-    /// The CKKS level of the relinearization key, if the schedule squares.
+    /// The level of the relinearization key, if the schedule squares.
     pub fn relinearization_key_level(&self) -> Option<usize> {
-        let top = self.params.max_level();
-        let level = if self.relinearization_level == 0 { top } else { self.relinearization_level };
-        self.needs_relinearization.then_some(level)
+        self.needs_relinearization.then_some(self.relinearization_level)
     }
 }
 

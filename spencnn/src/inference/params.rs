@@ -287,16 +287,14 @@ pub struct MemoryEstimate {
 pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstimate {
     let limb = params.n() * 8;
     let special = params.p_primes().len();
-    // A key at CKKS level l (planner level l − 1): 2 polynomials per digit, ceil(l/α) digits of
-    // l + k limbs.
-    let key_size = |planner_level: usize| {
-        let level = planner_level + 1;
-        2 * level.div_ceil(params.primes_per_digit()) * (level + special) * limb
-    };
+    // A key at level ℓ: 2 polynomials per digit, each over the primes of level ℓ and P.
+    let key_size =
+        |level: usize| 2 * params.digits_at_level(level) * (params.q_primes_at(level).len() + special) * limb;
     let key_bytes = schedule.rotation_step_levels().iter().map(|&(_, level)| key_size(level)).sum::<usize>()
         + schedule.square_level().map_or(0, key_size);
-    let plaintext_size =
-        |spec: &crate::plan::PlainSpec| (spec.level + 1 + if spec.extended { special } else { 0 }) * limb;
+    let plaintext_size = |spec: &crate::plan::PlainSpec| {
+        (params.q_primes_at(spec.level).len() + if spec.extended { special } else { 0 }) * limb
+    };
     let mut per_layer = vec![0usize; schedule.layers.len()];
     for instr in &schedule.instrs {
         let ids = crate::backend::plain_reads(&instr.op);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use spencnn_ckks::{Context, Parameters};
+use spencnn_ckks::{Context, Parameters, SerializedForm};
 
 use super::InferError;
 use super::backend::{CkksBackend, CkksPlaintext};
@@ -63,7 +63,7 @@ impl Server {
     /// these primes.
     pub fn new(schedule: Schedule, params: Parameters, policy: EncodingPolicy) -> Result<Self, InferError> {
         let chain = super::params::scale_model(&params);
-        if chain.moduli.len() < schedule.input_level + 1
+        if schedule.input_level >= chain.moduli.len()
             || schedule.chain.moduli != chain.moduli[..schedule.chain.moduli.len()]
         {
             return Err(InferError::ChainMismatch);
@@ -135,7 +135,8 @@ impl Server {
     pub fn receive_keys<R: Read>(&mut self, input: R) -> Result<u64, InferError> {
         let i = &self.interface;
         let levels: Vec<usize> = i.rotation_keys().map(|(_, level)| level).collect();
-        let limit = evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, false);
+        let limit =
+            evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, SerializedForm::Full);
         let (keys, read) = EvaluationKeys::read_from(&self.ctx, input, limit)?;
         self.set_keys(keys)?;
         Ok(read)
@@ -147,7 +148,7 @@ impl Server {
     /// # Errors
     /// [`InferError::Wire`], [`InferError::ImageCount`], [`InferError::ImageMismatch`].
     pub fn receive_image(&self, bytes: &[u8]) -> Result<EncryptedImage, InferError> {
-        let limit = ciphertexts_len(&self.ctx, self.schedule.inputs.len(), self.schedule.input_level + 1);
+        let limit = ciphertexts_len(&self.ctx, self.schedule.inputs.len(), self.schedule.input_level);
         let image = EncryptedImage::from_bytes(&self.ctx, bytes, limit)?;
         self.check_image(&image)?;
         Ok(image)
@@ -167,7 +168,7 @@ impl Server {
             // fails later ones, as the square doubles the deviation.
             let scale_differs = ct.scale().to_bits() != i.input_scale.to_bits();
             let checks = [
-                ("level", (i.input_level + 1) as f64, ct.level() as f64, ct.level() != i.input_level + 1),
+                ("level", i.input_level as f64, ct.level() as f64, ct.level() != i.input_level),
                 ("size", 2.0, ct.size() as f64, ct.size() != 2),
                 ("slots", i.slots as f64, ct.slots() as f64, ct.slots() != i.slots),
                 ("scale", i.input_scale, ct.scale(), scale_differs),

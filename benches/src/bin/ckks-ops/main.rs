@@ -1,6 +1,8 @@
-//! `ckks-ops`: single-thread medians of the CKKS operations, printed as ONE JSON object in the
-//! format of `../shared/anchors/ckks_tenseal.py` (`{"N=8192": {op: µs}, "N=16384": {...},
-//! "meta": {...}}`), with the same Q chains and scale, so that the two can be run side by side.
+//! `ckks-ops`: single-thread medians of the CKKS operations, printed as ONE JSON object
+//! (`{"N=8192": {op: µs}, "N=16384": {...}, "meta": {...}}`) in the format of the peer scripts
+//! `benches/peers/seal_ops.py` (SEAL) and `openfhe_ops.py` (OpenFHE), with their Q chains,
+//! scale and timing protocol, so that all three can be run side by side
+//! (`benches/scripts/side-by-side.sh`; `benches/README.md`).
 //!
 //! ```text
 //! cargo run --release -p spencnn-benches --bin ckks-ops [-- --quick] [--n 8192,16384]
@@ -37,7 +39,7 @@ fn bits(primes: &[u64]) -> Vec<u32> {
     primes.iter().map(|q| 64 - q.leading_zeros()).collect()
 }
 
-/// Deterministic values in `[-1, 1)` (a xorshift stream; the peers use their own RNGs).
+/// Deterministic values in `[-1, 1)` (a xorshift stream; the peer scripts draw the same one).
 fn uniform_values(count: usize, seed: u64) -> Vec<f64> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..count)
@@ -63,8 +65,8 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     let sk = keygen.secret_key();
     let pk = keygen.public_key(&sk)?;
     let rlk = keygen.relin_key(&sk)?;
-    let gk1 = keygen.galois_keys(&sk, &[1], false)?;
-    let gk8 = keygen.galois_keys(&sk, &STEPS8, false)?;
+    let gk1 = keygen.galois_keys(&sk, &[1], Conjugation::Exclude)?;
+    let gk8 = keygen.galois_keys(&sk, &STEPS8, Conjugation::Exclude)?;
     let encoder = Encoder::new(&ctx);
     let mut encryptor = Encryptor::new(&ctx);
     let decryptor = Decryptor::new(&ctx);
@@ -103,7 +105,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
     time("decrypt_decode", policy, &mut || {
         drop(encoder.decode_real(&decryptor.decrypt(&ctx_x, &sk).unwrap()).unwrap())
     });
-    let low = eval.drop_to_level(&ctx_x, 1)?;
+    let low = eval.drop_to_level(&ctx_x, 0)?;
     time("decrypt_decode_1prime", policy, &mut || {
         drop(encoder.decode_real(&decryptor.decrypt(&low, &sk).unwrap()).unwrap())
     });
@@ -163,7 +165,9 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "secret_key_bytes": sk.to_bytes(&ctx)?.len(),
     });
     time("keygen_relin", keygen_policy, &mut || drop(keygen.relin_key(&sk).unwrap()));
-    time("keygen_galois_1step", keygen_policy, &mut || drop(keygen.galois_keys(&sk, &[1], false).unwrap()));
+    time("keygen_galois_1step", keygen_policy, &mut || {
+        drop(keygen.galois_keys(&sk, &[1], Conjugation::Exclude).unwrap())
+    });
 
     let meta = json!({
         "q_bits": bits(params.q_primes()),
@@ -171,7 +175,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "dnum": params.dnum(),
         "log_qp": params.log_qp_bits(),
         "max_log_qp_128": spencnn_ckks::params::max_log_qp_128(params.log_n()),
-        "data_limbs_at_top": top,
+        "data_limbs_at_top": params.q_primes().len(),
         "slots": slots,
         "max_err_mult": err_mult,
         "max_err_rot": err_rot,
@@ -230,8 +234,8 @@ fn main() {
             "threads": 1,
             "ntt_isa": spencnn_ntt::Isa::detect().name(),
             "quick": policy.min_iters < TimingPolicy::full().min_iters,
-            "notes": "same Q chains and scale as ckks_tenseal.py; P and dnum are ours (params.*.p_bits, dnum); \
-                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as ckks_openfhe.py",
+            "notes": "same Q chains and scale as benches/peers/seal_ops.py; P and dnum are ours (params.*.p_bits, dnum); \
+                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as openfhe_ops.py",
             "params": metas,
         }),
     );

@@ -1,7 +1,6 @@
-//! Wall-clock medians with the protocol of the peer scripts in `../shared/anchors/`
-//! (`ckks_tenseal.py`, `ckks_openfhe.py`): a few warm-up calls, then every call timed on its
-//! own until both a minimum time and a minimum number of calls are reached; the median is
-//! reported in microseconds.
+//! Wall-clock medians with the protocol shared with the peer scripts (`benches/peers/timing.py`):
+//! a few warm-up calls, then every call timed on its own until both a minimum time and a
+//! minimum number of calls are reached; the median is reported in microseconds.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +18,7 @@ pub struct TimingPolicy {
 }
 
 impl TimingPolicy {
-    /// The anchors' protocol: 3 warm-up calls, at least 1 s and 10 calls.
+    /// The default protocol: 3 warm-up calls, at least 1 s and 10 calls.
     pub const fn full() -> Self {
         Self { warmup: 3, min_time: Duration::from_secs(1), min_iters: 10, max_iters: 100_000 }
     }
@@ -30,7 +29,7 @@ impl TimingPolicy {
     }
 
     /// The same policy with a different minimum number of calls (for slow operations such
-    /// as key generation, where the anchors use 3).
+    /// as key generation, where every script uses 3).
     pub const fn with_min_iters(self, min_iters: usize) -> Self {
         Self { min_iters, ..self }
     }

@@ -229,7 +229,7 @@ pub fn fuzz_interface(bytes: &[u8]) {
 /// (here the image's first ciphertext in every output position).
 fn use_interface(interface: ModelInterface) {
     let (shape, expected_cts) = (interface.input_layout.shape(), interface.input_layout.num_cts());
-    let (level, slots, logits) = (interface.input_level + 1, interface.slots, interface.logits.len());
+    let (level, slots, logits) = (interface.input_level, interface.slots, interface.logits.len());
     let outputs = interface.outputs;
     let mut client = Client::from_seed(interface, CLIENT_SEED).expect("loaded parameters make a context");
     client.evaluation_keys().expect("the keys of a loaded interface are made at levels inside the chain");

@@ -73,6 +73,7 @@ impl ModelInterface {
             w.u32(narrow("rotation step", step, u32_max)?)?;
             w.u16(narrow("key level", level, u16_max)?)?;
         }
+        w.u8(u8::from(self.needs_relinearization))?;
         w.u16(narrow("relinearization level", self.relinearization_key_level().unwrap_or(0), u16_max)?)?;
         Ok(w.finish()?.0)
     }
@@ -122,8 +123,7 @@ fn read_interface(r: &mut WireReader<&[u8]>, insecure: bool) -> Result<ModelInte
     let input_layout = read_layout(r, slots as usize)?;
 
     let input_level = u64::from(r.u16()?);
-    // Planner level ℓ is CKKS level ℓ + 1.
-    check_range("input level", input_level, 0, top - 1)?;
+    check_range("input level", input_level, 0, top)?;
     let input_scale = r.f64()?;
     if !(input_scale.is_finite() && input_scale > 0.0) {
         return Err(WireError::InvalidNumber { field: "input scale", value: input_scale });
@@ -158,12 +158,18 @@ fn read_interface(r: &mut WireReader<&[u8]>, insecure: bool) -> Result<ModelInte
             return Err(WireError::UnorderedSteps { previous: previous as u64, step });
         }
         let level = u64::from(r.u16()?);
-        check_range("key level", level, 1, top)?;
+        check_range("key level", level, 0, top)?;
         rotation_steps.push(step as usize);
         rotation_key_levels.push(level as usize);
     }
+    let needs_relinearization = match r.u8()? {
+        0 => false,
+        1 => true,
+        other => return Err(WireError::InvalidField { field: "relinearization key present", value: u64::from(other) }),
+    };
     let relinearization_level = u64::from(r.u16()?);
-    check_range("relinearization level", relinearization_level, 0, top)?;
+    // Level 0 when absent, so that the encoding stays canonical.
+    check_range("relinearization level", relinearization_level, 0, if needs_relinearization { top } else { 0 })?;
 
     Ok(ModelInterface {
         model,
@@ -175,7 +181,7 @@ fn read_interface(r: &mut WireReader<&[u8]>, insecure: bool) -> Result<ModelInte
         outputs: outputs as usize,
         rotation_steps,
         rotation_key_levels,
-        needs_relinearization: relinearization_level > 0,
+        needs_relinearization,
         relinearization_level: relinearization_level as usize,
         params,
     })

@@ -5,24 +5,24 @@
 use std::io::{Read, Write};
 
 use spencnn_ckks::serialization::sizes;
-use spencnn_ckks::{Context, GaloisKeys, Parameters, RelinKey};
+use spencnn_ckks::{Context, GaloisKeys, Parameters, RelinKey, SerializedForm};
 
 use super::codec::{WireReader, WireWriter, check_range, parse_bytes};
 use super::{MessageKind, WIRE_HEADER_LEN, WireError};
 use crate::inference::messages::EvaluationKeys;
 
 /// Size of an evaluation-keys message with a relinearization key at `relin_level` (if any)
-/// and one Galois key per entry of `galois_levels`, in seeded (`seeded`) or full form: the
+/// and one Galois key per entry of `galois_levels`, in seeded or full `form`: the
 /// exact length of what [`KeyStreamWriter`] writes, or (full form) an upper bound for a
 /// receiver's limit.
 pub fn evaluation_keys_len(
     params: &Parameters,
     relin_level: Option<usize>,
     galois_levels: &[usize],
-    seeded: bool,
+    form: SerializedForm,
 ) -> usize {
-    let relin = relin_level.map_or(0, |level| 8 + sizes::relin_key(params, level, seeded));
-    let galois: usize = galois_levels.iter().map(|&level| 8 + sizes::galois_keys(params, [level], seeded)).sum();
+    let relin = relin_level.map_or(0, |level| 8 + sizes::relin_key(params, level, form));
+    let galois: usize = galois_levels.iter().map(|&level| 8 + sizes::galois_keys(params, [level], form)).sum();
     WIRE_HEADER_LEN + 1 + 4 + relin + galois
 }
 
@@ -173,7 +173,7 @@ fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>) -> Result<Evaluation
     check_range("Galois keys", count, 0, params.n() as u64 - 1)?;
     let top = params.max_level();
     let relin = if has_relin == 1 {
-        let bytes = r.frame(sizes::relin_key(params, top, false))?;
+        let bytes = r.frame(sizes::relin_key(params, top, SerializedForm::Full))?;
         let key = RelinKey::from_bytes(ctx, &bytes, bytes.len()).map_err(|source| WireError::Ckks {
             object: "relinearization key",
             index: 0,
@@ -183,7 +183,7 @@ fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>) -> Result<Evaluation
     } else {
         None
     };
-    let max_frame = sizes::galois_keys(params, [top], false);
+    let max_frame = sizes::galois_keys(params, [top], SerializedForm::Full);
     let mut galois = GaloisKeys::default();
     for index in 0..count as usize {
         let bytes = r.frame(max_frame)?;
