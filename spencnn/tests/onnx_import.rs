@@ -264,3 +264,41 @@ fn inconsistent_tensors_and_graphs_give_typed_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn zero_sub_blocks_of_an_imported_model_are_skipped() {
+    let config = PlanConfig::new(14);
+    let mut dense = Network::LeNet.build(Variant::SpEncnn);
+    randomize(&mut dense, 3);
+    let mut pruned = dense.clone();
+    spencnn::prune::prune_model(&mut pruned, &config, 0.5).unwrap();
+    let imported = import(&export_onnx(&pruned).unwrap()).unwrap();
+    let pmults = |m: &Model| plan(m, &config).unwrap().totals().pmults;
+    assert_eq!(pmults(&imported), pmults(&pruned));
+    assert!(pmults(&imported) < pmults(&dense), "pruned sub-blocks cost nothing");
+}
+
+#[test]
+fn masks_follow_the_onnx_initializers_and_prune_a_copy() {
+    use spencnn::import::onnx::{masks_to_safetensors, pruned_onnx};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/onnx/torch_legacy_lenet.onnx");
+    let original = std::fs::read(path).unwrap();
+    let limits = OnnxLimits::default();
+    let imported = import_onnx(&original, &limits).unwrap();
+    let config = PlanConfig::new(13);
+    let masks = spencnn::prune::prune_masks(&imported.model, &config, 0.5).unwrap();
+    let named = imported.onnx_masks(&masks);
+    let names: Vec<&str> = named.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["conv1.weight", "conv2.weight"]);
+    let file = masks_to_safetensors(&named).unwrap();
+    let parsed = safetensors::SafeTensors::deserialize(&file).unwrap();
+    assert_eq!(parsed.tensor("conv2.weight").unwrap().shape(), [5, 6, 5, 5]);
+    let (copy, skipped) = pruned_onnx(&original, &limits, &named).unwrap();
+    assert!(skipped.is_empty());
+    let mut expected = imported.model.clone();
+    spencnn::prune::prune_model(&mut expected, &config, 0.5).unwrap();
+    let reimported = import_onnx(&copy, &limits).unwrap();
+    assert_same_model(&reimported.model, &expected, "pruned copy");
+    let kept = named[1].keep.iter().filter(|&&k| k).count();
+    assert!(kept < named[1].keep.len(), "conv2 lost weights");
+}

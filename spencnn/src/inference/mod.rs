@@ -29,6 +29,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod inspect;
 pub mod messages;
 pub mod params;
 pub mod precision;
@@ -39,6 +40,7 @@ pub mod wire;
 
 pub use backend::CkksBackend;
 pub use client::Client;
+pub use inspect::{Inspection, inspect, smallest_log_n};
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};
 pub use precision::Agreement;

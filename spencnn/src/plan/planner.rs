@@ -235,6 +235,7 @@ impl<'m> Planner<'m> {
                 level_out: self.value(n + 1).level,
                 counts: counts[n],
                 split: self.splits[n].clone(),
+                packing: self.value(n + 1).layout.summary(),
             })
             .collect();
         Ok(Schedule {
