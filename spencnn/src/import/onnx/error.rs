@@ -3,6 +3,7 @@
 use thiserror::Error;
 
 use crate::model::ModelError;
+use crate::plan::PlanError;
 
 /// Why an ONNX file could not be turned into a [`crate::model::Model`] (or written).
 ///
@@ -112,6 +113,9 @@ pub enum OnnxError {
     /// The imported network is not a valid model.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Planning the imported network failed (pruning needs its layouts).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
 }
 
 impl OnnxError {

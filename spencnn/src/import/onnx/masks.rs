@@ -13,7 +13,8 @@ use super::export::tensor_proto;
 use super::proto::{parse_model, read_tensor, write_model};
 use super::{ImportedModel, OnnxLimits};
 use crate::model::Layer;
-use crate::prune::LayerMask;
+use crate::plan::PlanConfig;
+use crate::prune::{LayerMask, LayerPruning, prune_masks};
 
 /// The 0/1 mask of one convolution weight.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +26,8 @@ pub struct MaskTensor {
     pub shape: Vec<usize>,
     /// One flag per weight: kept (1) or pruned (0).
     pub keep: Vec<bool>,
+    /// The convolution node (its ONNX node name).
+    pub node: String,
 }
 
 impl ImportedModel {
@@ -42,13 +45,19 @@ impl ImportedModel {
                 };
                 let tensor = format!("{}.weight", node.name);
                 let name = sources.get(tensor.as_str()).map_or(tensor.clone(), |s| s.to_string());
-                Some(MaskTensor { name, shape: conv.weight_shape().to_vec(), keep: m.mask.clone() })
+                Some(MaskTensor {
+                    name,
+                    shape: conv.weight_shape().to_vec(),
+                    keep: m.mask.clone(),
+                    node: node.name.clone(),
+                })
             })
             .collect()
     }
 }
 
-/// The masks as a safetensors file of F32 tensors holding 0.0 and 1.0.
+/// The masks as a safetensors file of F32 tensors holding 0.0 and 1.0; the metadata maps each
+/// tensor name to its convolution node.
 ///
 /// # Errors
 /// [`OnnxError::Malformed`] if serialisation fails (inconsistent shapes).
@@ -66,7 +75,8 @@ pub fn masks_to_safetensors(masks: &[MaskTensor]) -> Result<Vec<u8>, OnnxError> 
         .map(|(name, shape, bytes)| TensorView::new(Dtype::F32, shape.clone(), bytes).map(|v| (name.clone(), v)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(malformed)?;
-    safetensors::serialize(views, &None).map_err(malformed)
+    let metadata: HashMap<String, String> = masks.iter().map(|m| (m.name.clone(), m.node.clone())).collect();
+    safetensors::serialize(views, &Some(metadata)).map_err(malformed)
 }
 
 /// The original ONNX file with every masked weight set to zero in its initializer (kept in its
@@ -106,4 +116,40 @@ pub fn pruned_onnx(
         *init = tensor_proto(&mask.name, &dims, &tensor.data, dtype);
     }
     Ok((write_model(&proto)?, skipped))
+}
+
+/// What [`prune_onnx`] produced.
+#[derive(Clone, Debug)]
+pub struct OnnxPruning {
+    /// The masks, named like the ONNX initializers.
+    pub masks: Vec<MaskTensor>,
+    /// The masks as a safetensors file (F32 0/1).
+    pub masks_file: Vec<u8>,
+    /// The ONNX file with the pruned weights zeroed.
+    pub pruned_onnx: Vec<u8>,
+    /// Sub-blocks per convolution, and how many are kept.
+    pub layers: Vec<LayerPruning>,
+    /// Masks whose weight is computed by constant folding, so the pruned copy cannot apply them.
+    pub not_in_copy: Vec<String>,
+}
+
+/// Imports `original`, magnitude-prunes `ratio` of the plaintext sub-blocks of every
+/// convolution that does not read the image (sub-blocks as planned with `config`), and returns
+/// the masks and a pruned copy of the file.
+///
+/// # Errors
+/// As [`super::import_onnx`], plus [`OnnxError::Plan`] when the model does not plan.
+pub fn prune_onnx(
+    original: &[u8],
+    limits: &OnnxLimits,
+    config: &PlanConfig,
+    ratio: f64,
+) -> Result<OnnxPruning, OnnxError> {
+    let imported = super::import_onnx(original, limits)?;
+    let masks = prune_masks(&imported.model, config, ratio)?;
+    let layers = masks.iter().map(|m| m.pruning.clone()).collect();
+    let named = imported.onnx_masks(&masks);
+    let masks_file = masks_to_safetensors(&named)?;
+    let (pruned_onnx, not_in_copy) = pruned_onnx(original, limits, &named)?;
+    Ok(OnnxPruning { masks: named, masks_file, pruned_onnx, layers, not_in_copy })
 }

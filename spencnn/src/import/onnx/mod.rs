@@ -26,7 +26,7 @@ mod tensor;
 
 pub use error::OnnxError;
 pub use export::export_onnx;
-pub use masks::{MaskTensor, masks_to_safetensors, pruned_onnx};
+pub use masks::{MaskTensor, OnnxPruning, masks_to_safetensors, prune_onnx, pruned_onnx};
 
 use std::path::Path;
 
