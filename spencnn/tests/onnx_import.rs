@@ -256,6 +256,8 @@ fn inconsistent_tensors_and_graphs_give_typed_errors() {
         t.shape.as_mut().unwrap().dim[0].value = Some(Value::DimValue(2));
     });
     assert!(matches!(err, OnnxError::Input { .. }), "batch of two: {err}");
+    let err = edited(|p| p.opset_import[0].version = 6);
+    assert!(matches!(err, OnnxError::Graph { .. }), "opset 6: {err}");
     let err = edited(|p| p.graph.as_mut().unwrap().output.clear());
     assert!(matches!(err, OnnxError::Graph { .. }), "{err}");
     let err = edited(|p| p.graph.as_mut().unwrap().node[0].op_type = "Relu".into());

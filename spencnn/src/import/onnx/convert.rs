@@ -86,6 +86,13 @@ pub(crate) struct Importer<'l> {
 /// Converts a decoded ONNX model.
 pub(crate) fn convert(proto: &ModelProto, limits: &OnnxLimits) -> Result<ImportedModel, OnnxError> {
     let graph = proto.graph.as_ref().ok_or_else(|| OnnxError::graph("the file has no graph"))?;
+    let opset = proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version);
+    if opset.is_some_and(|v| v < 7) {
+        return Err(OnnxError::graph(format!(
+            "opset {} predates NumPy broadcasting (opset 7); re-export with a newer opset",
+            opset.unwrap_or_default()
+        )));
+    }
     if graph.node.len() > limits.max_nodes {
         return Err(OnnxError::TooManyNodes { nodes: graph.node.len(), limit: limits.max_nodes });
     }
