@@ -145,7 +145,10 @@ pub enum CkksError {
         max: usize,
     },
     /// Two operands are at different levels.
-    #[error("operands are at different levels ({left} and {right})")]
+    #[error(
+        "operands are at different levels ({left} and {right}): bring the higher one down with \
+         `Evaluator::adjust_to` (exact scale) or `drop_to_level`, or use `ManagedEvaluator`"
+    )]
     LevelMismatch {
         /// Level of the first operand.
         left: usize,
@@ -153,7 +156,13 @@ pub enum CkksError {
         right: usize,
     },
     /// Two operands have scales that differ beyond the relative tolerance.
-    #[error("operands have different scales ({left} and {right})")]
+    #[error(
+        "operands have different scales ({} vs {}): a scale changes exactly only with a rescale; \
+         bring one operand to the other's level and scale with `Evaluator::adjust_to`, encode \
+         plaintexts at the ciphertext's scale, or use `ManagedEvaluator`",
+        crate::evaluator::format_log2(*.left),
+        crate::evaluator::format_log2(*.right)
+    )]
     ScaleMismatch {
         /// Scale of the first operand.
         left: f64,

@@ -58,7 +58,11 @@
 //! * [`scheme`]: [`Ciphertext`]s, [`Encryptor`], [`Decryptor`], and the [`PublicDecryptor`]
 //!   for results released to others;
 //! * [`evaluator`]: homomorphic operations, hoisted rotations and double-hoisted sums of
-//!   rotated products;
+//!   rotated products; exact scale and level adjustment, and the [`ManagedEvaluator`], which
+//!   matches levels and scales of its operands and rescales by itself;
+//! * [`circuits`]: polynomial evaluation (Chebyshev and monomial bases, baby-step giant-step,
+//!   depth-optimal, scale-exact) and ready approximations (sigmoid, GELU, 1/x, sqrt, sign,
+//!   ReLU);
 //! * [`serialization`]: versioned binary formats of every object, beside the layers.
 //!
 //! Before deploying, read the
@@ -66,6 +70,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod circuits;
 pub mod encoding;
 mod error;
 pub mod evaluator;
@@ -82,7 +87,9 @@ struct ReadmeDoctests;
 
 pub use encoding::{Complex, Encoder, Plaintext};
 pub use error::CkksError;
-pub use evaluator::{Evaluator, ExtendedCiphertext, HoistedCiphertext, RotationAccumulator};
+pub use evaluator::{
+    Evaluator, ExtendedCiphertext, HoistedCiphertext, ManagedEvaluator, RotationAccumulator, ScaleLadder,
+};
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
 pub use rlwe::{Conjugation, Context, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
 pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, PublicDecoding, PublicDecryptor};

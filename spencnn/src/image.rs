@@ -119,8 +119,12 @@ pub fn load_png(bytes: &[u8], shape: [usize; 3]) -> Result<Tensor3, ImageError> 
         }
     };
     Ok(Tensor3::from_fn(channels, height, width, |c, y, x| {
-        let [r, g, b] = rgb(pixel(y, x));
-        let value = if channels == 1 { 0.299 * r + 0.587 * g + 0.114 * b } else { [r, g, b][c] };
+        let p = pixel(y, x);
+        let [r, g, b] = rgb(p);
+        // A grey pixel is its own luminance: taken as is, so a grey PNG gives exactly the
+        // tensor of the same pixels in an idx file.
+        let grey = p.len() <= 2;
+        let value = if channels == 1 && !grey { 0.299 * r + 0.587 * g + 0.114 * b } else { [r, g, b][c] };
         value / 255.0
     }))
 }

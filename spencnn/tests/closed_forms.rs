@@ -1,5 +1,5 @@
-//! Operation counts of single convolutions, derived from the IR, equal the closed forms of the
-//! design note and of docs/planner.md.
+//! Operation counts of single convolutions, derived from the IR, equal the closed forms of
+//! docs/planner.md.
 
 mod common;
 
@@ -12,9 +12,9 @@ const B: usize = 64;
 const C: usize = 16;
 const K: usize = 9;
 
-/// Diagonals on the inputs, taps on the outputs (design note order).
+/// Diagonals on the inputs, taps on the outputs (order A of docs/planner.md).
 const ORDER_A: BsgsSplit = BsgsSplit { modulus: B, baby_low: false, centered: true };
-/// Taps on the inputs, diagonals on the outputs.
+/// Taps on the inputs, diagonals on the outputs (order B).
 const ORDER_B: BsgsSplit = BsgsSplit { modulus: B, baby_low: true, centered: true };
 
 fn conv_model(c_in: usize, c_out: usize, groups: usize, seed: u64) -> Model {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use spencnn::backend::run_simulated;
+use spencnn::backend::{CkksBackend, run_simulated};
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, EncryptedLogits, InferError, ParamOptions, Server, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, EncryptedLogits, EvaluationKeys, InferError, ParamOptions, Server, plan_for_ckks,
 };
 use spencnn::model::randomize;
 use spencnn::reference;
@@ -15,13 +15,20 @@ use common::{LOG_N, small_cnn, test_options};
 
 /// A server with keys from a seeded client, and that client.
 fn deployment(policy: EncodingPolicy) -> (Server, Client) {
+    let (server, client, _) = deployment_with_keys(policy);
+    (server, client)
+}
+
+/// [`deployment`], with a copy of the evaluation keys the server holds.
+fn deployment_with_keys(policy: EncodingPolicy) -> (Server, Client, EvaluationKeys) {
     let (schedule, choice, params) = plan_for_ckks(&small_cnn(), LOG_N, &test_options()).unwrap();
     assert!(choice.insecure && params.is_insecure());
     let mut server = Server::new(schedule, params, policy).unwrap();
     let mut client = Client::from_seed(server.interface().clone(), [7; 32]).unwrap();
-    server.set_keys(client.evaluation_keys().unwrap()).unwrap();
+    let keys = client.evaluation_keys().unwrap();
+    server.set_keys(keys.clone()).unwrap();
     server.setup().unwrap();
-    (server, client)
+    (server, client, keys)
 }
 
 #[test]
@@ -46,7 +53,7 @@ fn small_cnn_encrypted_matches_simulator_and_reference() {
 
 #[test]
 fn results_do_not_depend_on_threads_or_encoding_policy() {
-    let (server, mut client) = deployment(EncodingPolicy::Preencoded);
+    let (server, mut client, keys) = deployment_with_keys(EncodingPolicy::Preencoded);
     let image = common::image([1, 8, 8], 3);
     let encrypted = client.encrypt(&image).unwrap();
     let run = |server: &Server, threads: usize| -> EncryptedLogits {
@@ -60,7 +67,12 @@ fn results_do_not_depend_on_threads_or_encoding_policy() {
     let per_layer = run(&lazy, 2);
     let (lazier, _) = deployment(EncodingPolicy::OnDemand);
     let on_demand = run(&lazier, 2);
-    for other in [&two, &three, &per_layer, &on_demand] {
+    // The sequential executor is the same interpreter on one thread, encoding per instruction.
+    let backend = CkksBackend::new(server.context(), &keys.galois, keys.relin.as_ref());
+    let sequential = EncryptedLogits {
+        ciphertexts: spencnn::backend::execute(server.schedule(), &backend, encrypted.ciphertexts.clone()).unwrap(),
+    };
+    for other in [&two, &three, &per_layer, &on_demand, &sequential] {
         assert_eq!(one.ciphertexts.len(), other.ciphertexts.len());
         for (a, b) in one.ciphertexts.iter().zip(&other.ciphertexts) {
             assert_eq!(a.polys(), b.polys());

@@ -7,7 +7,7 @@ use spencnn::layout::LayoutError;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::model::{Conv2d, Layer, Linear, ModelError, load_safetensors, randomize, save_safetensors};
 use spencnn::plan::{PlanConfig, PlanError, ScaleModel, plan};
-use spencnn::summary::{BuildError, Weights, build_variant};
+use spencnn::variant::{BuildError, Weights, build_variant};
 
 #[test]
 fn truncated_and_garbage_weight_files_are_malformed() {

@@ -95,3 +95,13 @@ fn malformed_idx_files_are_typed_errors() {
     assert!(matches!(IdxImages::parse(&corrupt), Err(ImageError::Gzip { .. })));
     assert!(matches!(maybe_gunzip(b"plain"), Ok(std::borrow::Cow::Borrowed(_))));
 }
+
+/// `assets/digit-7.png`, the README's `infer --image` example, is bundled test digit 0 (a 7).
+#[test]
+fn the_bundled_png_is_bundled_digit_zero() {
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/digit-7.png")).unwrap();
+    let from_png = load_png(&bytes, [1, 28, 28]).unwrap();
+    let (digit, label) = spencnn::bundled::digit(0).unwrap();
+    assert_eq!(label, 7);
+    assert_eq!(from_png, digit);
+}

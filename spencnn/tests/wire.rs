@@ -100,11 +100,11 @@ fn a_deployment_in_bytes_matches_the_in_memory_path() {
 
 #[test]
 fn the_lenet_interface_round_trips_under_secure_parameters() {
-    let built = spencnn::summary::build_variant(
+    let built = spencnn::variant::build_variant(
         Network::LeNet,
         Variant::SpEncnn,
         &spencnn::plan::PlanConfig::new(14),
-        spencnn::summary::Weights::Random(1),
+        spencnn::variant::Weights::Random(1),
         Some(0.5),
     )
     .unwrap();

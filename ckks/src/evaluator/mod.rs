@@ -8,15 +8,22 @@
 mod accumulator;
 mod arithmetic;
 mod extended;
+mod integer_combination;
+mod managed;
 mod multiply;
 mod rescale;
 mod rotation;
+mod scale_ladder;
+mod scale_matching;
 
 use std::sync::Arc;
 
 pub use accumulator::RotationAccumulator;
 pub use extended::ExtendedCiphertext;
+pub use managed::ManagedEvaluator;
 pub use rotation::HoistedCiphertext;
+pub use scale_ladder::ScaleLadder;
+pub(crate) use scale_matching::{LOWEST_LEVEL, format_log2};
 
 use crate::encoding::Plaintext;
 use crate::error::CkksError;

@@ -1,5 +1,13 @@
-//! Backends that run a [`crate::plan::Schedule`]: the trait, the exact slot simulator, and the
-//! executor that drives any backend through a schedule.
+//! Backends that run a [`crate::plan::Schedule`]: the trait, the exact slot simulator, the CKKS
+//! backend, and the one interpreter that drives any backend through a schedule.
+//!
+//! - [`SlotSimulator`] (`simulator`, `noise`): exact `f64` slots with CKKS's level and scale
+//!   bookkeeping, optionally with simulated rounding noise;
+//! - [`CkksBackend`] (`ckks`): the same operations on `spencnn-ckks` ciphertexts;
+//! - [`runner`]: [`run`] executes a schedule layer by layer with independent instructions on
+//!   the rayon pool ([`execute`]: the same on one thread); `dispatch` maps one instruction
+//!   to its backend operation;
+//! - [`run_simulated`]: image in, logits out, on the simulator.
 //!
 //! The trait is shaped after what RNS-CKKS does efficiently:
 //! - [`Backend::rotate_hoisted_extended`]: decompose one ciphertext once (ModUp), then one
@@ -11,13 +19,18 @@
 //!
 //! Every ciphertext carries a level and a scale; operations check them exactly like CKKS would.
 
-mod execute;
+mod ckks;
+mod dispatch;
 pub mod noise;
+pub mod runner;
+mod simulate;
 mod simulator;
 
-pub use execute::{ExecError, encode_plaintext, execute, run_simulated, run_simulated_noisy};
-pub(crate) use execute::{Produced, Stored, dispatch, plain_reads, reads};
-pub use simulator::{SimCiphertext, SimPlaintext, SlotSimulator};
+pub use ckks::{CkksBackend, CkksPlaintext};
+pub use dispatch::{ExecError, encode_plaintext};
+pub use runner::{LayerRun, Plaintexts, execute, run};
+pub use simulate::{run_simulated, run_simulated_noisy};
+pub use simulator::{SimCiphertext, SimExtended, SimPlaintext, SlotSimulator};
 
 use thiserror::Error;
 
@@ -111,7 +124,7 @@ pub enum BackendError {
     },
 }
 
-/// The operations a schedule needs. Implemented by [`SlotSimulator`] and by the CKKS backend.
+/// The operations a schedule needs. Implemented by [`SlotSimulator`] and [`CkksBackend`].
 ///
 /// Rotation steps are left rotations in `[0, S)`: `Rot_k(x)[i] = x[(i + k) mod S]`.
 pub trait Backend {

@@ -37,14 +37,14 @@ impl NoiseModel {
 
 /// A seeded source of `N(0, 1)` samples (Box–Muller over ChaCha8; the noise is not secret).
 #[derive(Debug)]
-pub struct GaussianSource {
+pub(crate) struct GaussianSource {
     rng: ChaCha8Rng,
     spare: Option<f64>,
 }
 
 impl GaussianSource {
     /// A source seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self { rng: ChaCha8Rng::seed_from_u64(seed), spare: None }
     }
 
@@ -54,7 +54,7 @@ impl GaussianSource {
     }
 
     /// One standard normal sample.
-    pub fn sample(&mut self) -> f64 {
+    pub(crate) fn sample(&mut self) -> f64 {
         if let Some(z) = self.spare.take() {
             return z;
         }

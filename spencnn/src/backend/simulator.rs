@@ -6,8 +6,8 @@
 //! rotations need a Galois key for their step (when a key set is given), and every result must
 //! fit its modulus: `max|m| · scale < Q_ℓ / 2` with `Q_ℓ = q_0 ⋯ q_ℓ` (CKKS would wrap around).
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::noise::{GaussianSource, NoiseModel};
 use super::{Backend, BackendError};
@@ -41,15 +41,21 @@ pub struct SimPlaintext {
     pub extended: bool,
 }
 
-/// The simulator backend.
+/// The simulator backend. It is `Sync` (the runner may call it from several threads); with
+/// noise, reproducible results need the calls in a fixed order ([`super::execute`]).
 #[derive(Debug)]
 pub struct SlotSimulator {
     slots: usize,
     chain: ScaleModel,
     keys: Option<BTreeSet<usize>>,
-    executed: Cell<OpCounts>,
+    executed: Mutex<OpCounts>,
     /// Simulated rounding noise (`None`: exact, the default).
-    noise: Option<(NoiseModel, RefCell<GaussianSource>)>,
+    noise: Option<(NoiseModel, Mutex<GaussianSource>)>,
+}
+
+/// Locks `mutex`; a panic elsewhere cannot leave counts or a random source inconsistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn same_scale(a: f64, b: f64) -> bool {
@@ -60,14 +66,14 @@ impl SlotSimulator {
     /// A simulator of `slots` slots over `chain`; `keys` = the rotation steps with Galois keys
     /// (`None` = every step).
     pub fn new(slots: usize, chain: ScaleModel, keys: Option<BTreeSet<usize>>) -> Self {
-        Self { slots, chain, keys, executed: Cell::new(OpCounts::default()), noise: None }
+        Self { slots, chain, keys, executed: Mutex::new(OpCounts::default()), noise: None }
     }
 
     /// The same simulator adding `model`'s Gaussian rounding error (seeded with `seed`) at
     /// encryption and after every rescale and mod-down: a stand-in for CKKS noise used to
     /// measure how much a schedule amplifies it (see [`super::noise`]).
     pub fn with_noise(mut self, model: NoiseModel, seed: u64) -> Self {
-        self.noise = Some((model, RefCell::new(GaussianSource::new(seed))));
+        self.noise = Some((model, Mutex::new(GaussianSource::new(seed))));
         self
     }
 
@@ -75,7 +81,7 @@ impl SlotSimulator {
     fn perturb(&self, mut ct: SimCiphertext) -> SimCiphertext {
         if let Some((model, source)) = &self.noise {
             let sigma = model.sigma_at(ct.scale);
-            let mut source = source.borrow_mut();
+            let mut source = lock(source);
             ct.values.iter_mut().for_each(|v| *v += sigma * source.sample());
         }
         ct
@@ -110,13 +116,11 @@ impl SlotSimulator {
     /// Operations executed so far (rotations, plaintext multiplies, mod-downs, rescales,
     /// squares), counted at run time independently of the IR.
     pub fn executed(&self) -> OpCounts {
-        self.executed.get()
+        *lock(&self.executed)
     }
 
     fn count(&self, f: impl FnOnce(&mut OpCounts)) {
-        let mut c = self.executed.get();
-        f(&mut c);
-        self.executed.set(c);
+        f(&mut lock(&self.executed));
     }
 
     fn check_len(&self, found: usize) -> Result<(), BackendError> {

@@ -1,11 +1,8 @@
-//! Encrypted inference on `spencnn-ckks`: parameters per network, the CKKS
-//! [`crate::backend::Backend`]
-//! implementation, the parallel runner, and the client/server split.
+//! Encrypted inference on `spencnn-ckks`: parameters per network and the client/server split.
+//! The server runs the schedule with [`crate::backend::run`] on the
+//! [`CkksBackend`](crate::backend::CkksBackend).
 //!
 //! - [`params`]: ring degree, chain, scale, special primes and digits per planned network;
-//! - [`backend`]: [`CkksBackend`], the planner's operations on CKKS (hoisted rotation groups,
-//!   fused multiply-accumulate with one mod-down per output, rotate-and-sum);
-//! - [`runner`]: layer-by-layer execution with independent instructions on the rayon pool;
 //! - [`messages`]: the only objects that cross the boundary;
 //! - [`client`] (secret key, encrypt/decrypt) and [`server`] (schedule, evaluation keys,
 //!   weight plaintexts);
@@ -27,24 +24,21 @@
 //! # Ok(()) }
 //! ```
 
-pub mod backend;
 pub mod client;
 pub mod inspect;
 pub mod messages;
 pub mod params;
 pub mod precision;
 pub mod prefix;
-pub mod runner;
 pub mod server;
 pub mod wire;
 
-pub use backend::CkksBackend;
+pub use crate::backend::LayerRun;
 pub use client::Client;
 pub use inspect::{Inspection, inspect, smallest_log_n};
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};
 pub use precision::Agreement;
-pub use runner::LayerRun;
 pub use server::{EncodingPolicy, Server, SetupReport};
 
 use spencnn_ckks::{CkksError, Parameters};

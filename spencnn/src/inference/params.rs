@@ -31,9 +31,10 @@ const MAX_CHAIN_PRIME_BITS: u32 = 60;
 /// Largest scale considered (precision beyond this is not needed for inference).
 const MAX_LOG_SCALE: u32 = 50;
 
-/// Bits by which measured CKKS errors exceed the simulated rounding noise: key-switching
-/// error (multiplied by the weight plaintexts before the mod-down in hoisted sums), encoding
-/// and encryption error. Measured over the bundled networks (`docs/inference.md`): 1.3 bits
+/// Bits by which measured CKKS errors exceed the simulated rounding noise: key-switching error (multiplied by
+/// the weight plaintexts before the mod-down in hoisted sums), encoding and encryption error. Measured over
+/// the bundled networks
+/// ([`docs/inference.md`](https://github.com/spencnn/spencnn/blob/main/docs/inference.md)): 1.3 bits
 /// (ResNet-20) to 6.4 (VGG-5), 2.5 (LeNet, random weights) and 3.5 (LeNet, trained).
 pub const UNMODELLED_NOISE_BITS: f64 = 3.0;
 /// Seeded random inputs of the precision probe (the worst is kept).
@@ -297,7 +298,7 @@ pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstima
     };
     let mut per_layer = vec![0usize; schedule.layers.len()];
     for instr in &schedule.instrs {
-        let ids = crate::backend::plain_reads(&instr.op);
+        let ids = instr.op.plaintexts();
         per_layer[instr.layer] +=
             ids.iter().map(|id| plaintext_size(&schedule.plaintexts[id.0 as usize])).sum::<usize>();
     }
@@ -306,7 +307,7 @@ pub fn estimate_memory(schedule: &Schedule, params: &Parameters) -> MemoryEstima
         plaintext_bytes: schedule
             .plaintexts
             .iter()
-            .zip(super::runner::referenced_plaintexts(schedule))
+            .zip(crate::backend::runner::referenced_plaintexts(schedule))
             .filter(|(_, used)| *used)
             .map(|(spec, _)| plaintext_size(spec))
             .sum(),

@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 
-use super::runner::writes;
-use crate::backend::reads;
 use crate::plan::{Op, Schedule};
 
 /// The first `layers` layers of `schedule` (indices into [`Schedule::layers`]). Its outputs are
@@ -13,12 +11,12 @@ use crate::plan::{Op, Schedule};
 pub fn prefix(schedule: &Schedule, layers: usize) -> Schedule {
     let mut cut = schedule.clone();
     cut.instrs.retain(|i| i.layer < layers);
-    let read: HashSet<u32> = cut.instrs.iter().flat_map(|i| reads(&i.op)).map(|v| v.0).collect();
+    let read: HashSet<u32> = cut.instrs.iter().flat_map(|i| i.op.reads()).map(|v| v.0).collect();
     cut.outputs = cut
         .instrs
         .iter()
         .filter(|i| !matches!(i.op, Op::RotateHoistedExt { .. }))
-        .flat_map(|i| writes(&i.op))
+        .flat_map(|i| i.op.writes())
         .filter(|v| !read.contains(&v.0))
         .collect();
     cut.output_level = cut.layers.get(layers.saturating_sub(1)).map_or(cut.input_level, |l| l.level_out);

@@ -10,10 +10,10 @@ use serde::Serialize;
 use spencnn_ckks::{Context, Parameters, SerializedForm};
 
 use super::InferError;
-use super::backend::{CkksBackend, CkksPlaintext};
 use super::messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
-use super::runner::{LayerRun, Plaintexts, encode_all, run};
 use super::wire::{ciphertexts_len, evaluation_keys_len};
+use crate::backend::runner::encode_all;
+use crate::backend::{CkksBackend, CkksPlaintext, LayerRun, Plaintexts, run};
 use crate::plan::Schedule;
 
 /// When the weight plaintexts are encoded.
@@ -199,7 +199,7 @@ impl Server {
         let start = Instant::now();
         if self.policy == EncodingPolicy::Preencoded && self.plaintexts.is_empty() {
             let keys = self.keys.as_ref().ok_or(InferError::Keys { reason: "no keys received".to_string() })?;
-            let backend = CkksBackend::new(&self.ctx, keys);
+            let backend = CkksBackend::new(&self.ctx, &keys.galois, keys.relin.as_ref());
             self.plaintexts = encode_all(&self.schedule, &backend).map_err(InferError::Backend)?;
         }
         let encoded = self.plaintexts.iter().flatten();
@@ -220,7 +220,7 @@ impl Server {
     ) -> Result<(EncryptedLogits, Vec<LayerRun>), InferError> {
         let keys = self.keys.as_ref().ok_or(InferError::Keys { reason: "no keys received".to_string() })?;
         self.check_image(image)?;
-        let backend = CkksBackend::new(&self.ctx, keys);
+        let backend = CkksBackend::new(&self.ctx, &keys.galois, keys.relin.as_ref());
         let plaintexts = match self.policy {
             EncodingPolicy::Preencoded if self.plaintexts.len() == self.schedule.plaintexts.len() => {
                 Plaintexts::Preencoded(&self.plaintexts)

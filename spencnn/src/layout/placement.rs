@@ -4,8 +4,9 @@ use serde::Serialize;
 
 /// How channels are assigned to the `c` blocks of each ciphertext.
 ///
-/// Both placements replicate channels when the whole tensor needs less than one ciphertext, so a
-/// convolution reading it needs fewer channel diagonals (see `docs/planner.md`).
+/// Both placements replicate channels when the whole tensor needs less than one ciphertext, so a convolution
+/// reading it needs fewer channel diagonals (see
+/// [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Placement {
     /// Channel `ch` at ciphertext `ch / c`, block `ch % c`. When `C ≤ c / 2`, channels repeat

@@ -1,6 +1,7 @@
 //! Loading and saving model parameters as safetensors.
 //!
-//! Tensor names (documented in `docs/planner.md`), for a node named `N`:
+//! Tensor names (documented in
+//! [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md)), for a node named `N`:
 //! - convolution: `N.weight` `[C_out, C_in/groups, k, k]`, `N.bias` `[C_out]` (if the layer has one);
 //! - batch norm: `N.weight` (γ), `N.bias` (β), `N.running_mean`, `N.running_var`, all `[C]`;
 //! - activation: `N.a`, `N.b`, `N.c`, each `[C]` (coefficients of `a·x² + b·x + c`);

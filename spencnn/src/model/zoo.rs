@@ -1,9 +1,9 @@
 //! The four networks of the paper, dense and SpENCNN (grouped) variants, with zero weights
 //! (fill them with [`super::randomize`] or [`super::load_safetensors`]).
 //!
-//! Where the design note leaves a detail open, our reading is recorded in `docs/planner.md`:
+//! Where the paper leaves a detail open, our reading (documented with the planner):
 //! LeNet's conv2 has no padding (14×14 → 10×10); VGG-5 and the CIFAR networks use a global
-//! average pool before the dense head when the note only says "pool"; ResNet-20 uses 1×1
+//! average pool before the dense head when the paper only says "pool"; ResNet-20 uses 1×1
 //! projection shortcuts (option B) and groups 2 in every 3×3 block convolution of the SpENCNN
 //! variant.
 
@@ -15,12 +15,45 @@ use serde::Serialize;
 use super::{BatchNorm, Conv2d, Layer, Linear, Model, Node, PolyActivation};
 
 /// Dense baseline (groups 1) or SpENCNN (HE-group convolutions; pruning is applied separately).
+///
+/// Spelled `dense` and `spencnn` everywhere: [`Variant::name`], [`fmt::Display`],
+/// [`FromStr`], the JSON of its [`Serialize`] form, and the bundled weight file names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Variant {
     /// Every convolution dense.
     Dense,
     /// Grouped convolutions as in the paper.
     SpEncnn,
+}
+
+impl Variant {
+    /// Both variants.
+    pub const ALL: [Variant; 2] = [Variant::Dense, Variant::SpEncnn];
+
+    /// The variant's name: `dense` or `spencnn`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Dense => "dense",
+            Variant::SpEncnn => "spencnn",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Variant::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| format!("unknown variant {s:?} (dense, spencnn)"))
+    }
 }
 
 /// The networks of the zoo.
@@ -50,7 +83,24 @@ impl Network {
         }
     }
 
-    /// The CLI name.
+    /// The ring degree `log2 N` this network is planned and run at by default: `2^14` for
+    /// LeNet, VGG-5 and HEFNet, `2^16` for ResNet-20 (its depth needs the larger modulus).
+    pub fn default_log_n(self) -> u32 {
+        match self {
+            Network::LeNet | Network::Vgg5 | Network::HefNet => 14,
+            Network::ResNet20 => 16,
+        }
+    }
+
+    /// The sub-block pruning ratio of the SpENCNN variant.
+    pub fn default_prune_ratio(self) -> f64 {
+        match self {
+            Network::LeNet | Network::Vgg5 | Network::HefNet => 0.5,
+            Network::ResNet20 => 0.3,
+        }
+    }
+
+    /// The network's name: `lenet`, `vgg5`, `hefnet` or `resnet20`.
     pub fn name(self) -> &'static str {
         match self {
             Network::LeNet => "lenet",
@@ -248,7 +298,7 @@ mod tests {
     #[test]
     fn every_network_has_consistent_shapes() {
         for net in Network::ALL {
-            for variant in [Variant::Dense, Variant::SpEncnn] {
+            for variant in Variant::ALL {
                 let model = net.build(variant);
                 let shapes = model.shapes().unwrap();
                 assert_eq!(shapes.last().unwrap()[0], 10, "{net}");
@@ -256,5 +306,18 @@ mod tests {
         }
         let shapes = hefnet(Variant::Dense).shapes().unwrap();
         assert_eq!(shapes[shapes.len() - 2], [256, 1, 1]);
+    }
+
+    #[test]
+    fn names_parse_back_and_are_the_json_spelling() {
+        for net in Network::ALL {
+            assert_eq!(net.to_string().parse::<Network>(), Ok(net));
+        }
+        for variant in Variant::ALL {
+            assert_eq!(variant.to_string().parse::<Variant>(), Ok(variant));
+        }
+        assert_eq!("spencnn".parse::<Variant>(), Ok(Variant::SpEncnn));
+        assert!("SpEncnn".parse::<Variant>().unwrap_err().contains("dense, spencnn"));
+        assert!("mlp".parse::<Network>().unwrap_err().contains("lenet"));
     }
 }

@@ -101,6 +101,47 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The values the operation reads, in operand order (a value read twice appears twice).
+    pub fn reads(&self) -> Vec<ValueId> {
+        match self {
+            Op::RotateHoistedExt { src, .. }
+            | Op::MulPlain { src, .. }
+            | Op::AddPlain { src, .. }
+            | Op::Rescale { src, .. }
+            | Op::Square { src, .. }
+            | Op::DropLevels { src, .. } => vec![*src],
+            Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.0).collect(),
+            Op::RotateSum { terms, .. } => terms.iter().map(|t| t.0).collect(),
+            Op::Add { lhs, rhs, .. } => vec![*lhs, *rhs],
+        }
+    }
+
+    /// The values the operation writes (each exactly once in a schedule: SSA).
+    pub fn writes(&self) -> Vec<ValueId> {
+        match self {
+            Op::RotateHoistedExt { dsts, .. } => dsts.clone(),
+            Op::MulAccExt { dst, .. }
+            | Op::RotateSum { dst, .. }
+            | Op::MulPlain { dst, .. }
+            | Op::AddPlain { dst, .. }
+            | Op::Add { dst, .. }
+            | Op::Rescale { dst, .. }
+            | Op::Square { dst, .. }
+            | Op::DropLevels { dst, .. } => vec![*dst],
+        }
+    }
+
+    /// The plaintexts the operation reads.
+    pub fn plaintexts(&self) -> Vec<PlainId> {
+        match self {
+            Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
+            Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// An operation with the model node it belongs to and the level of its inputs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Instr {
@@ -171,7 +212,8 @@ pub struct LayerReport {
     pub level_out: usize,
     /// Operation counts derived from the layer's instructions.
     pub counts: OpCounts,
-    /// For linear layers: the baby/giant split chosen (see `docs/planner.md`).
+    /// For linear layers: the baby/giant split chosen (see
+    /// [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md)).
     pub split: Option<String>,
     /// Packing of the layer's output.
     pub packing: LayoutSummary,

@@ -6,13 +6,18 @@
 //!
 //! ```text
 //! cargo run --release -p spencnn-benches --bin ckks-ops [-- --quick] [--n 8192,16384]
+//! cargo run --release -p spencnn-benches --bin ckks-ops -- --poly [--quick] [--n 16384,65536]
 //! ```
+//!
+//! `--poly` prints `{"polynomial": {"N=…": {"chebyshev_<degree>": {…}}}, "meta": {…}}`
+//! instead (see `polynomial.rs`).
 //!
 //! Every operation acts on fresh ciphertexts at the top level, like the peer scripts. The op
 //! names are the peers' (`encode`, `encrypt_pk`, `decrypt_decode`, `add`, `mult_plain`,
 //! `rescale`, `mult_relin`, `rotate_1`, `rotate_8steps_hoisted_total` as in OpenFHE's script,
 //! `keygen_galois_1step`, …); ops the peers do not have are extra keys.
 
+mod polynomial;
 mod timing;
 
 use std::io::Write;
@@ -22,7 +27,7 @@ use serde_json::{Map, Value, json};
 use spencnn_ckks::*;
 use timing::{TimingPolicy, median_micros};
 
-const USAGE: &str = "usage: ckks-ops [--quick] [--n 8192,16384]";
+const USAGE: &str = "usage: ckks-ops [--poly] [--quick] [--n 8192,16384]";
 
 /// Steps of the 8 (hoisted) rotations, as in the peer scripts.
 const STEPS8: [i64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -189,13 +194,17 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
 fn main() {
     let mut policy = TimingPolicy::full();
     let mut sizes = vec![8192usize, 16384];
+    let mut sizes_given = false;
+    let mut poly = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => policy = TimingPolicy::quick(),
+            "--poly" => poly = true,
             "--n" => {
                 let list = args.next().unwrap_or_default();
                 sizes = list.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+                sizes_given = true;
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -206,6 +215,10 @@ fn main() {
                 std::process::exit(2);
             }
         }
+    }
+    if poly {
+        run_polynomial_rows(if sizes_given { &sizes } else { &[16384, 65536] }, policy);
+        return;
     }
     let mut result = Map::new();
     let mut metas = Map::new();
@@ -241,5 +254,37 @@ fn main() {
     );
     let text = serde_json::to_string_pretty(&Value::Object(result)).expect("JSON values serialize");
     // A closed pipe (e.g. `| head`) is not an error worth a panic.
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+/// `--poly`: the polynomial rows for each size, as one JSON object.
+fn run_polynomial_rows(sizes: &[usize], policy: TimingPolicy) {
+    let configs = polynomial::configs(sizes).unwrap_or_else(|e| {
+        eprintln!("--poly: {e} (sizes 16384 and 65536)");
+        std::process::exit(2);
+    });
+    let mut rows = Map::new();
+    for config in &configs {
+        match polynomial::run(config, policy.with_min_iters(3)) {
+            Ok(value) => drop(rows.insert(format!("N={}", config.n), value)),
+            Err(e) => {
+                eprintln!("N={}: {e}", config.n);
+                std::process::exit(1);
+            }
+        }
+    }
+    let result = json!({
+        "polynomial": rows,
+        "meta": {
+            "library": format!("spencnn-ckks {}", env!("CARGO_PKG_VERSION")),
+            "threads": 1,
+            "ntt_isa": spencnn_ntt::Isa::detect().name(),
+            "quick": policy.min_iters < TimingPolicy::full().min_iters,
+            "interval": [-1.0, 1.0],
+            "coefficients": "c_i = ±1/(i+1), signs + + − − …",
+            "inputs": "all slots uniform in [-1, 1], fresh public-key encryption at the top level, scale 2^40",
+        },
+    });
+    let text = serde_json::to_string_pretty(&result).expect("JSON values serialize");
     let _ = writeln!(std::io::stdout(), "{text}");
 }

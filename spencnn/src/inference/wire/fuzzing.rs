@@ -1,5 +1,5 @@
 //! Entry points shared by the cargo-fuzz targets `wire_*` in `fuzz/` and by the normal tests
-//! (`tests/wire_fuzzing.rs`), so that the fuzzed logic runs in every `cargo test`. This module
+//! (the crate's `wire_fuzzing` test), so that the fuzzed logic runs in every `cargo test`. This module
 //! exists for fuzzing and tests; a deployment has no use for it.
 //!
 //! Each `fuzz_*` function feeds arbitrary bytes to one message loader under a small fixed,

@@ -36,8 +36,9 @@
 //! constructor, steps must be strictly ascending and levels inside the chain; byte strings must
 //! be consumed exactly (trailing bytes are an error). The encoding is canonical: accepted bytes
 //! re-serialize to themselves. Errors are [`WireError`]s; no input makes a reader panic
-//! (`tests/wire.rs` mutates valid messages at random; the `wire_*` cargo-fuzz targets in
-//! `fuzz/` run the entry points of [`fuzzing`], which also check that loaded messages work).
+//! (the crate's wire tests mutate valid messages at random; the `wire_*` cargo-fuzz targets in
+//! `fuzz/` run the entry points of the `fuzzing` module (cargo feature `fuzzing`), which also
+//! check that loaded messages work).
 
 mod ciphertexts;
 mod codec;
@@ -45,6 +46,7 @@ mod error;
 mod interface;
 mod keys;
 
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 
 pub use ciphertexts::ciphertexts_len;

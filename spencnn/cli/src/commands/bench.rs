@@ -1,0 +1,147 @@
+//! `spencnn bench`: encrypted inference of the dense and SpENCNN variants of one network,
+//! each in its own process (so each peak memory is its own), and the speedup.
+
+use std::fmt::Write;
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use serde::Serialize;
+use spencnn::model::zoo::{Network, Variant};
+
+use crate::infer_report::InferReport;
+use crate::options::{ThreadsArg, emit, emit_json};
+
+/// Arguments of `spencnn bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Network: lenet, vgg5, hefnet or resnet20.
+    #[arg(long, default_value = "lenet")]
+    model: Network,
+    #[command(flatten)]
+    threads: ThreadsArg,
+    /// Seed of the random weights and image (latency and counts do not depend on the values).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Encrypted runs per variant (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// log2 of the ring degree [default: the network's documented degree].
+    #[arg(long)]
+    log_n: Option<u32>,
+    /// When the weights are encoded: auto, preencoded, per-layer, on-demand (see `infer`).
+    #[arg(long, default_value = "auto")]
+    encoding: String,
+    /// Memory limit passed to `infer` (GiB).
+    #[arg(long)]
+    max_memory_gib: Option<f64>,
+    /// Skip the comparison with the slot simulator.
+    #[arg(long)]
+    no_check: bool,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct BenchReport {
+    model: String,
+    dense: InferReport,
+    spencnn: InferReport,
+    /// Seed of the random weights both variants ran with.
+    random_weights_seed: u64,
+    /// Dense / SpENCNN median online latency.
+    speedup: f64,
+    /// The paper's reported speedup for this network.
+    paper_speedup: f64,
+}
+
+fn paper_speedup(network: Network) -> f64 {
+    match network {
+        Network::LeNet => 8.37,
+        Network::Vgg5 => 12.11,
+        Network::HefNet => 19.26,
+        Network::ResNet20 => 1.87,
+    }
+}
+
+fn run_variant(args: &BenchArgs, variant: Variant) -> anyhow::Result<InferReport> {
+    let exe = std::env::current_exe().context("cannot find the spencnn executable")?;
+    let mut cmd = Command::new(&exe);
+    cmd.args(["infer", "--json", "--model", args.model.name(), "--variant", variant.name()]);
+    cmd.args(["--seed", &args.seed.to_string(), "--repeat", &args.repeat.to_string()]);
+    if let Some(t) = args.threads.given() {
+        cmd.args(["--threads", &t.to_string()]);
+    }
+    if let Some(l) = args.log_n {
+        cmd.args(["--log-n", &l.to_string()]);
+    }
+    cmd.args(["--encoding", &args.encoding]);
+    if let Some(m) = args.max_memory_gib {
+        cmd.args(["--max-memory-gib", &m.to_string()]);
+    }
+    if args.no_check {
+        cmd.arg("--no-check");
+    }
+    if !args.json {
+        eprintln!("running {} {variant} ...", args.model);
+    }
+    let output = cmd.output().with_context(|| format!("cannot start {}", exe.display()))?;
+    if !output.status.success() {
+        bail!("the {variant} run failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
+    }
+    serde_json::from_slice(&output.stdout).with_context(|| format!("cannot read the {variant} report"))
+}
+
+pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let dense = run_variant(args, Variant::Dense)?;
+    let spencnn = run_variant(args, Variant::SpEncnn)?;
+    let report = BenchReport {
+        model: args.model.to_string(),
+        speedup: dense.median_online_seconds / spencnn.median_online_seconds.max(1e-12),
+        paper_speedup: paper_speedup(args.model),
+        random_weights_seed: args.seed,
+        dense,
+        spencnn,
+    };
+    if args.json {
+        return emit_json(&report);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} on {} thread(s), random weights (seed {}): latency and counts are real, classes are not",
+        report.model, report.dense.threads, report.random_weights_seed
+    );
+    let _ = writeln!(
+        out,
+        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
+        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax", "encoding"
+    );
+    for r in [&report.dense, &report.spencnn] {
+        let precision = r.min_precision_bits.map_or("-".to_string(), |b| format!("{b:.1} b"));
+        let argmax = r.argmax_agreement.map_or("-".to_string(), |(a, n)| format!("{a}/{n}"));
+        let peak = r.peak_rss_bytes.map_or(0.0, |b| b as f64 / (1 << 20) as f64);
+        let _ = writeln!(
+            out,
+            "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
+            r.variant,
+            r.totals.rotations,
+            r.totals.pmults,
+            r.rotation_keys,
+            r.median_online_seconds,
+            r.setup_seconds,
+            peak,
+            precision,
+            argmax,
+            r.encoding,
+            r.params
+        );
+    }
+    let _ = writeln!(
+        out,
+        "speedup dense / SpENCNN (online latency): {:.2}x (paper: {:.2}x)",
+        report.speedup, report.paper_speedup
+    );
+    emit(&out)
+}

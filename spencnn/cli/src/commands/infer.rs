@@ -1,0 +1,341 @@
+//! `spencnn infer`: encrypt an image, evaluate the network on ciphertexts, decrypt the class.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use spencnn::Tensor3;
+use spencnn::backend::run_simulated;
+use spencnn::image::{IdxImages, load_png, parse_idx_labels};
+use spencnn::inference::precision::argmax;
+use spencnn::inference::{
+    Agreement, Client, EncodingPolicy, LayerRun, ModelInterface, ParamOptions, Server, estimate_memory, plan_for_ckks,
+};
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::PlanConfig;
+use spencnn::variant::{Weights, build_variant};
+
+use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
+use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json};
+use crate::progress;
+use crate::transport::{MessageSizes, Transport};
+
+/// Largest model interface the client accepts (the zoo's are a few KiB).
+const MAX_INTERFACE_BYTES: usize = 16 << 20;
+
+/// When the weights are encoded (see [`EncodingPolicy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EncodingArg {
+    Auto,
+    Preencoded,
+    PerLayer,
+    OnDemand,
+}
+
+/// Arguments of `spencnn infer`.
+#[derive(Debug, Args)]
+pub(crate) struct InferArgs {
+    /// Network: lenet, vgg5, hefnet or resnet20.
+    #[arg(long, default_value = "lenet")]
+    model: Network,
+    /// Dense baseline or SpENCNN (grouped, sub-block pruned) [default: the variant the
+    /// --weights file fits; spencnn for random weights].
+    #[arg(long, value_enum)]
+    variant: Option<VariantArg>,
+    /// Weights (safetensors). Without it the weights are seeded random values (--seed): the
+    /// operation counts and latency are real, the class is meaningless.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sub-block pruning ratio of the SpENCNN variant (default: the network's documented
+    /// ratio for random weights; none for a weights file, which carries its own zeros).
+    #[arg(long)]
+    prune: Option<f64>,
+    /// Image: a PNG of the model's size, or an idx image file (gzipped or not) with --index.
+    /// Without it, a seeded random image.
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// Index of the first image in an idx file.
+    #[arg(long, default_value_t = 0)]
+    index: usize,
+    /// Number of consecutive idx images to classify (keys and weights are set up once).
+    #[arg(long, default_value_t = 1)]
+    count: usize,
+    /// idx label file, to report accuracy.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Runs per image (the median online latency is reported).
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
+    #[command(flatten)]
+    threads: ThreadsArg,
+    /// log2 of the ring degree (default: the network's documented degree).
+    #[arg(long)]
+    log_n: Option<u32>,
+    /// Smallest acceptable scale in bits for the parameter search.
+    #[arg(long, default_value_t = ParamOptions::default().min_log_scale)]
+    min_log_scale: u32,
+    /// Logit precision (bits) the parameters should reach, as predicted by a noise probe on the
+    /// slot simulator; the cheapest parameters that reach it are chosen (0 = simply the cheapest).
+    #[arg(long, default_value_t = 16.0)]
+    precision_bits: f64,
+    /// When the weight plaintexts are encoded: once at setup (preencoded), per layer or per
+    /// instruction during inference; auto = the first that fits --max-memory-gib.
+    #[arg(long, value_enum, default_value = "auto")]
+    encoding: EncodingArg,
+    /// Refuse to start when the evaluation keys and weight plaintexts are estimated above this
+    /// many GiB (the machine's memory is the real limit).
+    #[arg(long, default_value_t = 20.0)]
+    max_memory_gib: f64,
+    /// Skip the comparison with the slot simulator and the f64 reference.
+    #[arg(long)]
+    no_check: bool,
+    /// Evaluate only the first K layers (latency of a prefix, no logits, no check): for
+    /// networks whose keys do not fit in memory whole.
+    #[arg(long)]
+    layers: Option<usize>,
+    /// Also write every message that crosses the client/server boundary to this directory
+    /// (interface.bin, keys.bin, image-I.bin, logits-I.bin).
+    #[arg(long)]
+    save_messages: Option<PathBuf>,
+    /// Print JSON instead of tables (no progress bar).
+    #[arg(long)]
+    json: bool,
+}
+
+fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+/// The images to classify with their indices and optional labels.
+fn images(args: &InferArgs, shape: [usize; 3]) -> anyhow::Result<Vec<(usize, Tensor3, Option<u8>)>> {
+    let labels = match &args.labels {
+        Some(path) => Some(
+            parse_idx_labels(&read(path, "label file")?)
+                .with_context(|| format!("{} is not an idx label file", path.display()))?,
+        ),
+        None => None,
+    };
+    let label = |i: usize| labels.as_ref().and_then(|l| l.get(i).copied());
+    let Some(path) = &args.image else {
+        return Ok((0..args.count).map(|i| (i, Tensor3::random_unit(shape, args.seed + i as u64), None)).collect());
+    };
+    let bytes = read(path, "image")?;
+    let bad_image = || format!("cannot use {} as the model's input", path.display());
+    if bytes.starts_with(b"\x89PNG") {
+        return Ok(vec![(0, load_png(&bytes, shape).with_context(bad_image)?, None)]);
+    }
+    let idx = IdxImages::parse(&bytes).with_context(bad_image)?;
+    (args.index..args.index + args.count)
+        .map(|i| Ok((i, idx.image(i, shape).with_context(bad_image)?, label(i))))
+        .collect()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+pub(crate) fn run(args: &InferArgs) -> anyhow::Result<()> {
+    let threads = args.threads.count();
+    let report = args.threads.install(|| infer(args, threads))?;
+    if args.json {
+        return emit_json(&report);
+    }
+    emit(&render(&report))
+}
+
+fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
+    let network = args.model;
+    let log_n = args.log_n.unwrap_or(network.default_log_n());
+    let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
+    let variant = match &file {
+        Some(file) => file.load(network, args.variant.map(Variant::from))?.0,
+        None => args.variant.map_or(Variant::SpEncnn, Variant::from),
+    };
+    let (weights, weights_label) = match &file {
+        Some(file) => (Weights::File(&file.bytes), file.path.display().to_string()),
+        None => (Weights::Random(args.seed), format!("RANDOM (seed {})", args.seed)),
+    };
+    if file.is_none() {
+        eprintln!(
+            "warning: no --weights given: {network} {variant} runs with RANDOM weights (seed {}); the counts \
+             and latency are real, the class is meaningless",
+            args.seed
+        );
+    }
+    let prune = match variant {
+        Variant::SpEncnn if args.prune.is_none() && file.is_none() => Some(network.default_prune_ratio()),
+        _ => args.prune,
+    };
+    let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)
+        .with_context(|| format!("cannot build the {variant} {network}"))?;
+    // Images are read and validated before any key is generated.
+    let inputs = images(args, built.model.input_shape)?;
+    let options = ParamOptions {
+        min_log_scale: args.min_log_scale,
+        target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
+        ..ParamOptions::default()
+    };
+    let (schedule, choice, params) =
+        plan_for_ckks(&built.model, log_n, &options).context("cannot choose CKKS parameters")?;
+    let schedule = match args.layers {
+        Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
+        None => schedule,
+    };
+    let estimate = estimate_memory(&schedule, &params);
+    let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
+    let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= args.max_memory_gib;
+    let policy = match args.encoding {
+        EncodingArg::Preencoded => EncodingPolicy::Preencoded,
+        EncodingArg::PerLayer => EncodingPolicy::PerLayer,
+        EncodingArg::OnDemand => EncodingPolicy::OnDemand,
+        EncodingArg::Auto if fits(estimate.plaintext_bytes) => EncodingPolicy::Preencoded,
+        EncodingArg::Auto if fits(estimate.largest_layer_plaintext_bytes) => EncodingPolicy::PerLayer,
+        EncodingArg::Auto => EncodingPolicy::OnDemand,
+    };
+    let held = match policy {
+        EncodingPolicy::Preencoded => estimate.plaintext_bytes,
+        EncodingPolicy::PerLayer => estimate.largest_layer_plaintext_bytes,
+        _ => 0,
+    };
+    if !args.json {
+        eprintln!("{network} {variant}: {choice}");
+        eprintln!(
+            "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB)",
+            gib(estimate.key_bytes),
+            gib(estimate.plaintext_bytes),
+            gib(estimate.largest_layer_plaintext_bytes)
+        );
+    }
+    if !fits(held) {
+        bail!(
+            "keys ({:.1} GiB) and weight plaintexts ({:.1} GiB) would exceed the {:.1} GiB limit (--max-memory-gib)",
+            gib(estimate.key_bytes),
+            gib(held),
+            args.max_memory_gib
+        );
+    }
+    let mut server = Server::new(schedule, params, policy)?;
+    // Everything between client and server travels as bytes.
+    let transport = Transport::new(args.save_messages.as_deref())?;
+    let mut sizes = MessageSizes::default();
+    let interface_bytes = server.interface().to_bytes()?;
+    sizes.interface = interface_bytes.len() as u64;
+    let interface =
+        ModelInterface::from_bytes(transport.send("interface.bin", &interface_bytes)?, MAX_INTERFACE_BYTES)?;
+
+    // Client: keys (the secret key never leaves `client`), streamed to the server.
+    let start = Instant::now();
+    let mut client = Client::new(interface)?;
+    sizes.keys = transport.send_keys(&mut client, &mut server)?;
+    let keygen_seconds = start.elapsed().as_secs_f64();
+    let setup = server.setup()?;
+
+    let mut results = Vec::new();
+    let mut layers: Vec<LayerRun> = Vec::new();
+    let (mut encrypt_seconds, mut decrypt_seconds, mut online) = (0.0, 0.0, Vec::new());
+    let bar = progress::layers_bar(server.schedule().layers.len(), args.json);
+    for (index, image, label) in &inputs {
+        let start = Instant::now();
+        let image_bytes = client.encrypt(image)?.to_bytes(client.context())?;
+        encrypt_seconds = start.elapsed().as_secs_f64();
+        sizes.image = image_bytes.len() as u64;
+        let image_bytes = transport.send(&format!("image-{index}.bin"), &image_bytes)?;
+        let mut runs = Vec::new();
+        for _ in 0..args.repeat.max(1) {
+            bar.reset(&format!("image {index}"));
+            // Online: from the image bytes the server receives to the answer bytes it sends.
+            let start = Instant::now();
+            let received = server.receive_image(image_bytes)?;
+            let (answer, layer_runs) = server.infer(&received, |l| bar.layer_done(&l.name))?;
+            let answer_bytes = answer.to_bytes(server.context())?;
+            runs.push(start.elapsed().as_secs_f64());
+            sizes.logits = answer_bytes.len() as u64;
+            let start = Instant::now();
+            let answer = client.receive_logits(transport.send(&format!("logits-{index}.bin"), &answer_bytes)?)?;
+            let logits = client.decrypt(&answer)?;
+            decrypt_seconds = start.elapsed().as_secs_f64();
+            layers = layer_runs;
+            if runs.len() == args.repeat.max(1) {
+                let check = !args.no_check && args.layers.is_none();
+                let vs_simulator = if check {
+                    let simulated = run_simulated(server.schedule(), image).context("the slot simulator failed")?;
+                    Some(Agreement::of(&logits, &simulated.0).into())
+                } else {
+                    None
+                };
+                let vs_reference = if check {
+                    let reference = spencnn::reference::forward(&built.model, image)?;
+                    Some(Agreement::of(&logits, &reference).into())
+                } else {
+                    None
+                };
+                results.push(ImageResult {
+                    index: *index,
+                    class: argmax(&logits),
+                    label: *label,
+                    online_seconds: median(&mut runs.clone()),
+                    logits,
+                    vs_simulator,
+                    vs_reference,
+                });
+            }
+        }
+        online.extend(runs);
+    }
+    bar.finish();
+    let agree = |f: fn(&ImageResult) -> Option<bool>| {
+        let checked: Vec<bool> = results.iter().filter_map(f).collect();
+        (!checked.is_empty()).then(|| (checked.iter().filter(|&&b| b).count(), checked.len()))
+    };
+    let schedule = server.schedule();
+    Ok(InferReport {
+        model: network.to_string(),
+        variant: variant.to_string(),
+        weights: weights_label,
+        random_weights: file.is_none(),
+        threads,
+        params: choice.to_string(),
+        log_n,
+        log_scale: choice.log_scale,
+        dnum: choice.dnum,
+        special_primes: choice.p_bits.len(),
+        predicted_precision_bits: choice.predicted_precision_bits,
+        depth: schedule.depth(),
+        rotation_keys: schedule.rotation_steps().len(),
+        totals: schedule.totals(),
+        encoding: format!("{policy:?}"),
+        prefix_layers: args.layers,
+        keygen_seconds,
+        key_bytes: server.key_bytes(),
+        messages: sizes,
+        setup_seconds: setup.seconds,
+        plaintext_bytes: setup.bytes,
+        encrypt_seconds,
+        decrypt_seconds,
+        median_online_seconds: median(&mut online),
+        layers: layers
+            .iter()
+            .map(|l| LayerRow {
+                name: l.name.clone(),
+                kind: l.kind.clone(),
+                seconds: l.seconds,
+                rotations: l.counts.rotations,
+                pmults: l.counts.pmults,
+                level: l.level_out,
+            })
+            .collect(),
+        argmax_agreement: agree(|r| r.vs_simulator.as_ref().map(|a| a.same_class)),
+        accuracy: agree(|r| r.label.map(|l| usize::from(l) == r.class)),
+        min_precision_bits: results
+            .iter()
+            .filter_map(|r| r.vs_simulator.as_ref().map(|a| a.precision_bits.unwrap_or(f64::INFINITY)))
+            .reduce(f64::min),
+        images: results,
+        peak_rss_bytes: crate::memory::peak_rss_bytes(),
+    })
+}

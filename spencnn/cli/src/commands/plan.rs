@@ -1,0 +1,137 @@
+//! `spencnn plan`: per-layer and total HE operation counts, dense vs SpENCNN.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Serialize;
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::{CostModel, PlanConfig};
+use spencnn::variant::{Weights, build_variant};
+
+use crate::options::{VariantArg, WeightsFile, emit, emit_json};
+use crate::summary::{VariantSummary, summarize};
+use crate::table;
+
+/// Arguments of `spencnn plan`.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    /// Network: lenet, vgg5, hefnet or resnet20.
+    #[arg(long, default_value = "lenet")]
+    model: Network,
+    /// Print the per-layer table of one variant only (both are always planned for the ratio);
+    /// default with --weights: the variant the file fits.
+    #[arg(long, value_enum)]
+    variant: Option<VariantArg>,
+    /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio
+    /// for random weights; none for a weights file, which carries its own zeros].
+    #[arg(long)]
+    prune: Option<f64>,
+    /// log2 of the ring degree N [default: the network's documented degree].
+    #[arg(long)]
+    log_n: Option<u32>,
+    /// Weights (safetensors) of one variant (--variant, or detected); the other variant uses
+    /// seeded random weights.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Keep every map in its block on a stride-d grid (no polyphase input encoding).
+    #[arg(long)]
+    no_polyphase: bool,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Print the selected variant's schedule (one line per HE operation) instead of tables.
+    #[arg(long, conflicts_with = "json")]
+    ir: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Reduction {
+    rotations: f64,
+    pmults: f64,
+    estimated_cost: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanReport {
+    model: String,
+    log_n: u32,
+    slots: usize,
+    variants: Vec<VariantSummary>,
+    dense_over_spencnn: Reduction,
+}
+
+pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
+    let log_n = args.log_n.unwrap_or(args.model.default_log_n());
+    let mut config = PlanConfig::new(log_n);
+    config.polyphase = !args.no_polyphase;
+    let cost = CostModel::default();
+    let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
+    let mut selected = args.variant.map(Variant::from);
+    if let Some(file) = &file {
+        selected = Some(file.load(args.model, selected)?.0);
+    }
+    if args.ir && selected.is_none() {
+        anyhow::bail!("--ir prints one variant's schedule: choose it with --variant (or --weights)");
+    }
+    let mut summaries = Vec::new();
+    for variant in Variant::ALL {
+        let weights = match (&file, selected == Some(variant)) {
+            (Some(file), true) => Weights::File(&file.bytes),
+            _ => Weights::Random(args.seed),
+        };
+        let from_file = matches!(weights, Weights::File(_));
+        let prune = match variant {
+            Variant::SpEncnn if args.prune.is_none() && from_file => None,
+            Variant::SpEncnn => Some(args.prune.unwrap_or(args.model.default_prune_ratio())),
+            Variant::Dense if selected == Some(Variant::Dense) => args.prune,
+            Variant::Dense => None,
+        };
+        let built = build_variant(args.model, variant, &config, weights, prune)
+            .with_context(|| format!("cannot plan the {variant} {}", args.model))?;
+        if args.ir && selected == Some(variant) {
+            return emit(&built.schedule.to_string());
+        }
+        summaries.push(summarize(&built, variant, prune, log_n, &cost));
+    }
+    let ratio = |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
+    let report = PlanReport {
+        model: args.model.to_string(),
+        log_n,
+        slots: config.slots(),
+        dense_over_spencnn: Reduction {
+            rotations: ratio(&|s| s.totals.rotations as f64),
+            pmults: ratio(&|s| s.totals.pmults as f64),
+            estimated_cost: ratio(&|s| s.estimated_cost),
+        },
+        variants: summaries,
+    };
+    if args.json {
+        return emit_json(&report);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
+    let _ = writeln!(
+        out,
+        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; see docs/planner.md)"
+    );
+    for s in &report.variants {
+        if selected.is_none_or(|v| v == s.variant) {
+            out.push('\n');
+            table::variant(&mut out, s);
+        }
+    }
+    out.push('\n');
+    table::comparison(&mut out, &report.variants);
+    let r = &report.dense_over_spencnn;
+    let _ = writeln!(
+        out,
+        "dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x",
+        r.rotations, r.pmults, r.estimated_cost
+    );
+    emit(&out)
+}

@@ -1,0 +1,100 @@
+//! The `spencnn` command line: plan a network for CKKS, classify an image encrypted, compare
+//! the dense and SpENCNN variants, train and evaluate. One file per subcommand in
+//! `commands/`; what several share (model and thread options, reports) beside it.
+
+mod commands;
+mod infer_report;
+mod memory;
+mod options;
+mod progress;
+mod session;
+mod summary;
+mod table;
+mod transport;
+
+use clap::{Parser, Subcommand};
+
+/// Encrypted CNN inference with HE-group convolution and sub-block pruning (SpENCNN).
+#[derive(Debug, Parser)]
+#[command(name = "spencnn", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lower a network to an HE schedule and print its operation counts.
+    Plan(commands::plan::PlanArgs),
+    /// Encrypt an image, classify it on ciphertexts, decrypt the class (per-layer table).
+    Infer(commands::infer::InferArgs),
+    /// Encrypted latency and peak memory of the dense and SpENCNN variants, and the speedup.
+    Bench(commands::bench::BenchArgs),
+    /// Classify a bundled MNIST digit encrypted with the bundled, trained SpENCNN LeNet.
+    Demo(commands::demo::DemoArgs),
+    /// Train a network on MNIST (dense or SpENCNN: grouped, pruned, fine-tuned) and export it.
+    Train(commands::train::TrainArgs),
+    /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
+    Eval(commands::eval::EvalArgs),
+}
+
+/// Parses the command line and runs the subcommand; an error is printed with its causes.
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Plan(args) => commands::plan::run(&args),
+        Command::Infer(args) => commands::infer::run(&args),
+        Command::Bench(args) => commands::bench::run(&args),
+        Command::Demo(args) => commands::demo::run(&args),
+        Command::Train(args) => commands::train::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprint!("{}", render_error(&error));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `error: ...` and one `caused by: ...` line per cause. A cause whose text its parent's
+/// message already includes (errors that print their source) is not repeated.
+fn render_error(error: &anyhow::Error) -> String {
+    let mut out = format!("error: {error}\n");
+    let mut shown = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            out += &format!("  caused by: {text}\n");
+        }
+        shown = text;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("instruction 3: {source}")]
+    struct Repeats {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn causes_are_listed_once() {
+        let io = || std::io::Error::other("disk on fire");
+        let chained: anyhow::Result<()> = Err(io()).context("cannot write out.bin");
+        assert_eq!(
+            super::render_error(&chained.unwrap_err()),
+            "error: cannot write out.bin\n  caused by: disk on fire\n"
+        );
+        let repeating: anyhow::Result<()> = Err(Repeats { source: io() }).context("the run failed");
+        assert_eq!(
+            super::render_error(&repeating.unwrap_err()),
+            "error: the run failed\n  caused by: instruction 3: disk on fire\n"
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! A planned variant's totals, per-layer counts and pruning, as `plan` prints them (tables and
+//! JSON).
+
+use serde::Serialize;
+use spencnn::model::zoo::Variant;
+use spencnn::plan::{CostModel, LayerReport, OpCounts};
+use spencnn::prune::LayerPruning;
+use spencnn::variant::BuiltVariant;
+
+/// A variant's totals.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct VariantSummary {
+    /// Which variant.
+    pub variant: Variant,
+    /// Pruning ratio applied (None = unpruned).
+    pub prune_ratio: Option<f64>,
+    /// `log2 N`.
+    pub log_n: u32,
+    /// Multiplicative depth.
+    pub depth: usize,
+    /// Galois keys (distinct non-zero rotation steps).
+    pub rotation_keys: usize,
+    /// Operation totals.
+    pub totals: OpCounts,
+    /// Cost-model estimate (NTT units).
+    pub estimated_cost: f64,
+    /// Per-layer reports.
+    pub layers: Vec<LayerReport>,
+    /// Per-layer pruning.
+    pub pruning: Vec<LayerPruning>,
+}
+
+/// Summarises a built variant under `cost`.
+pub(crate) fn summarize(
+    built: &BuiltVariant,
+    variant: Variant,
+    prune_ratio: Option<f64>,
+    log_n: u32,
+    cost: &CostModel,
+) -> VariantSummary {
+    let s = &built.schedule;
+    VariantSummary {
+        variant,
+        prune_ratio,
+        log_n,
+        depth: s.depth(),
+        rotation_keys: s.rotation_steps().len(),
+        totals: s.totals(),
+        estimated_cost: cost.program_cost(&s.instrs),
+        layers: s.layers.clone(),
+        pruning: built.pruning.clone(),
+    }
+}

@@ -1,0 +1,58 @@
+//! Plain-text tables for the CLI.
+
+use std::fmt::Write;
+
+use crate::summary::VariantSummary;
+use spencnn::plan::OpCounts;
+
+fn row(out: &mut String, name: &str, kind: &str, split: &str, c: &OpCounts, level: &str) {
+    let _ = writeln!(
+        out,
+        "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
+        name, kind, split, c.rotations, c.decompositions, c.mod_downs, c.pmults, c.adds, c.rescales, c.squares, level
+    );
+}
+
+/// Renders a variant's per-layer table and totals.
+pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
+    let prune = s.prune_ratio.map_or("unpruned".to_string(), |r| format!("pruned {:.0}%", r * 100.0));
+    let _ = writeln!(out, "{} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
+    let _ = writeln!(
+        out,
+        "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
+        "layer", "kind", "split", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "Sq", "level"
+    );
+    for l in &s.layers {
+        let split = l.split.as_deref().unwrap_or("");
+        row(out, &l.name, &l.kind, split, &l.counts, &l.level_out.to_string());
+    }
+    row(out, "total", "", "", &s.totals, "");
+    for p in &s.pruning {
+        let _ = writeln!(out, "  pruning {}: kept {} of {} sub-blocks", p.name, p.kept, p.blocks);
+    }
+}
+
+/// Renders the totals of several variants side by side.
+pub(crate) fn comparison(out: &mut String, variants: &[VariantSummary]) {
+    let _ = writeln!(
+        out,
+        "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12}",
+        "variant", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "depth", "est. cost"
+    );
+    for s in variants {
+        let t = &s.totals;
+        let _ = writeln!(
+            out,
+            "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12.0}",
+            s.variant.to_string(),
+            t.rotations,
+            t.decompositions,
+            t.mod_downs,
+            t.pmults,
+            t.adds,
+            t.rescales,
+            s.depth,
+            s.estimated_cost
+        );
+    }
+}

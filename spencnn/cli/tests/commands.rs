@@ -1,0 +1,140 @@
+//! The README's "Using it" commands and the user-facing fixes: the bundled PNG classifies,
+//! random weights are announced, a weights file's variant is detected, `eval`/`train` take the
+//! bundled digits and name the files they looked for, errors print their causes, `--help`
+//! shows defaults.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn assets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")
+}
+
+fn spencnn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spencnn")).args(args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn asset(name: &str) -> String {
+    assets().join(name).display().to_string()
+}
+
+#[test]
+fn infer_classifies_the_bundled_png_with_the_bundled_weights() {
+    let weights = asset("lenet-spencnn.safetensors");
+    let out = spencnn(&["infer", "--model", "lenet", "--weights", &weights, "--image", &asset("digit-7.png")]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("lenet spencnn on"), "the variant is detected from the file: {stdout}");
+    assert!(stdout.contains("image 0: class 7"), "{stdout}");
+    assert!(stdout.contains(&format!("weights: {weights}")), "{stdout}");
+    assert!(!stderr.contains("RANDOM"), "{stderr}");
+}
+
+#[test]
+fn infer_without_weights_says_they_are_random_on_stderr_and_in_the_report() {
+    let out = spencnn(&["infer", "--model", "lenet", "--variant", "dense", "--no-check", "--json"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("warning: no --weights given") && stderr.contains("RANDOM weights"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["random_weights"], true);
+    assert_eq!(report["weights"], "RANDOM (seed 1)");
+    assert_eq!(report["variant"], "dense", "the JSON spells the variant as the flag does");
+}
+
+#[test]
+fn a_weights_file_of_the_other_variant_is_refused_with_its_cause() {
+    let weights = asset("lenet-dense.safetensors");
+    let out = spencnn(&["infer", "--variant", "spencnn", "--weights", &weights]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("does not hold lenet weights of the spencnn variant"), "{stderr}");
+    assert!(stderr.contains("caused by: tensor conv2.weight has shape"), "{stderr}");
+}
+
+#[test]
+fn eval_runs_on_the_bundled_digits_and_names_missing_files() {
+    let weights = asset("lenet-dense.safetensors");
+    let out = spencnn(&["eval", "--weights", &weights, "--data", &asset(""), "--json"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("using the 20 bundled test digits"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["variant"], "dense");
+    assert_eq!(report["plaintext"]["images"], 20);
+    assert!(report["plaintext"]["correct"].as_u64().unwrap() >= 19, "{report}");
+
+    let empty = std::env::temp_dir().join(format!("spencnn-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = spencnn(&["eval", "--weights", &weights, "--data", &empty.display().to_string()]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    for expected in [
+        "t10k-images-idx3-ubyte, t10k-images-idx3-ubyte.gz, mnist-test-20-images-idx3-ubyte",
+        "MNIST database",
+        "--data spencnn/assets",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} missing from {stderr}");
+    }
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[test]
+fn train_runs_on_the_bundled_digits() {
+    let out_file = std::env::temp_dir().join(format!("spencnn-cli-train-{}.safetensors", std::process::id()));
+    let out = spencnn(&[
+        "train",
+        "--variant",
+        "dense",
+        "--data",
+        &asset(""),
+        "--out",
+        &out_file.display().to_string(),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "5",
+        "--check",
+        "1",
+        "--threads",
+        "1",
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("no MNIST train files"), "{stderr}");
+    assert!(stdout.contains("test accuracy"), "{stdout}");
+    let trained = std::fs::read(&out_file).unwrap();
+    let mut model = spencnn::model::zoo::Network::LeNet.build(spencnn::model::zoo::Variant::Dense);
+    spencnn::model::load_safetensors(&mut model, &trained).unwrap();
+    std::fs::remove_file(&out_file).unwrap();
+}
+
+#[test]
+fn help_shows_the_defaults_and_one_threads_default() {
+    let train = text(&spencnn(&["train", "--help"]).stdout);
+    for expected in ["[default: 6]", "[default: 64]", "[default: 0.002]", "[default: all cores]"] {
+        assert!(train.contains(expected), "{expected:?} missing from train --help:\n{train}");
+    }
+    for command in ["infer", "bench", "demo", "eval"] {
+        let help = text(&spencnn(&[command, "--help"]).stdout);
+        assert!(help.contains("[default: all cores]"), "{command} --help:\n{help}");
+        assert!(!help.contains("SpEncnn"), "{command} --help:\n{help}");
+    }
+}
+
+#[test]
+fn plan_prints_both_variants_by_their_names() {
+    let out = spencnn(&["plan", "--model", "lenet", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> =
+        report["variants"].as_array().unwrap().iter().map(|v| v["variant"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dense", "spencnn"]);
+    let out = spencnn(&["plan", "--ir"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("choose it with --variant"), "{}", text(&out.stderr));
+}

@@ -1,0 +1,19 @@
+//! The README's main command: `spencnn demo` classifies a bundled digit encrypted with the
+//! bundled SpENCNN LeNet, from nothing but the binary.
+
+use std::process::Command;
+
+#[test]
+fn demo_classifies_a_bundled_digit_encrypted() {
+    // Bundled digit 3 is a 0 (labels: 7 2 1 0 …).
+    let out = Command::new(env!("CARGO_BIN_EXE_spencnn")).args(["demo", "--digit", "3"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("class 0 (true label 0)"), "{text}");
+    assert!(text.contains("same class: true"), "{text}");
+    assert!(text.contains("spencnn        182         664"), "{text}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_spencnn")).args(["demo", "--digit", "20"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out of range"));
+}
