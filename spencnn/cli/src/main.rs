@@ -5,6 +5,7 @@
 mod commands;
 mod infer_report;
 mod memory;
+mod model_arg;
 mod options;
 mod progress;
 mod session;
