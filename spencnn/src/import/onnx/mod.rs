@@ -127,8 +127,12 @@ pub fn read_onnx(path: &Path, limits: &OnnxLimits) -> Result<ImportedModel, Onnx
     import_onnx(&bytes, limits)
 }
 
-/// The bytes of `path`, refused before reading if larger than the file limit.
-pub(crate) fn read_capped(path: &Path, limits: &OnnxLimits) -> Result<Vec<u8>, OnnxError> {
+/// The bytes of the file at `path`, refused before reading if larger than
+/// [`OnnxLimits::max_file_bytes`] (for [`prune_onnx`], which takes the original bytes).
+///
+/// # Errors
+/// [`OnnxError::FileTooLarge`], [`OnnxError::Io`].
+pub fn read_capped(path: &Path, limits: &OnnxLimits) -> Result<Vec<u8>, OnnxError> {
     let io = |source| OnnxError::Io { path: path.display().to_string(), source };
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > limits.max_file_bytes {
