@@ -219,3 +219,32 @@ fn malformed_files_and_misused_flags_are_errors_not_crashes() {
     assert!(export.contains("already ONNX"), "{export}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn bench_runs_an_imported_model_side_by_side_with_a_zoo_network() {
+    let dir = scratch("bench");
+    let exported = dir.join("lenet.onnx").display().to_string();
+    let weights = asset("lenet-spencnn.safetensors");
+    success(&["export", "--model", "lenet", "--weights", &weights, "--out", &exported]);
+    let report = json(&[
+        "bench",
+        "--model",
+        &exported,
+        "--against",
+        "lenet",
+        "--against-weights",
+        &weights,
+        "--repeat",
+        "1",
+        "--no-check",
+        "--json",
+    ]);
+    let (imported, zoo) = (&report["imported"], &report["against"]);
+    assert_eq!(imported["variant"], "imported");
+    assert_eq!((zoo["model"].as_str(), zoo["variant"].as_str()), (Some("lenet"), Some("spencnn")));
+    for key in ["totals", "rotation_keys", "params"] {
+        assert_eq!(imported[key], zoo[key], "{key}: the export runs the zoo network's schedule");
+    }
+    assert!(report["latency_ratio"].as_f64().unwrap() > 0.0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
