@@ -304,3 +304,94 @@ fn masks_follow_the_onnx_initializers_and_prune_a_copy() {
     let kept = named[1].keep.iter().filter(|&&k| k).count();
     assert!(kept < named[1].keep.len(), "conv2 lost weights");
 }
+
+/// Every operator of `docs/onnx.md`'s refusal table, inserted after the first convolution of
+/// an exported LeNet, is refused by name with a hint: no refused operator slips through as a
+/// generic graph error.
+#[test]
+fn every_refused_operator_is_named_with_what_to_use_instead() {
+    const REFUSED: &[&str] = &[
+        "Relu",
+        "LeakyRelu",
+        "PRelu",
+        "Elu",
+        "Selu",
+        "Celu",
+        "Gelu",
+        "Sigmoid",
+        "HardSigmoid",
+        "Tanh",
+        "Softplus",
+        "Softsign",
+        "HardSwish",
+        "Mish",
+        "Erf",
+        "Clip",
+        "Max",
+        "Min",
+        "Sign",
+        "Round",
+        "Sqrt",
+        "Exp",
+        "Log",
+        "Abs",
+        "Reciprocal",
+        "MaxPool",
+        "GlobalMaxPool",
+        "LpPool",
+        "GlobalLpPool",
+        "MaxRoiPool",
+        "MaxUnpool",
+        "Softmax",
+        "LogSoftmax",
+        "LayerNormalization",
+        "InstanceNormalization",
+        "GroupNormalization",
+        "LpNormalization",
+        "LRN",
+        "Pad",
+        "ConvTranspose",
+        "Resize",
+        "Upsample",
+        "DepthToSpace",
+        "SpaceToDepth",
+        "Transpose",
+        "Split",
+        "Tile",
+        "Expand",
+        "Where",
+        "If",
+        "Loop",
+        "Scan",
+        "NonMaxSuppression",
+        "TopK",
+    ];
+    for &op in REFUSED {
+        let err = edited(|p| {
+            let graph = p.graph.as_mut().unwrap();
+            let conv = graph.node.iter().position(|n| n.op_type == "Conv").unwrap();
+            let conv_out = graph.node[conv].output[0].clone();
+            for node in &mut graph.node {
+                for input in node.input.iter_mut().filter(|i| **i == conv_out) {
+                    *input = "refused_out".into();
+                }
+            }
+            let mut refused = onnx_protobuf::NodeProto::new();
+            refused.name = "refused".into();
+            refused.op_type = op.into();
+            refused.input = vec![conv_out];
+            refused.output = vec!["refused_out".into()];
+            graph.node.insert(conv + 1, refused);
+        });
+        match &err {
+            OnnxError::UnsupportedOp { node, op_type, hint } => {
+                assert_eq!((node.as_str(), op_type.as_str()), ("refused", op), "{err}");
+                let generic = hint.contains("docs/onnx.md lists the supported ones");
+                assert_eq!(generic, matches!(op, "NonMaxSuppression" | "TopK"), "{op}: {hint}");
+            }
+            other => panic!("{op}: {other}"),
+        }
+    }
+    let err = edited(|p| p.graph.as_mut().unwrap().node[0].domain = "com.example".into());
+    assert!(matches!(err, OnnxError::UnsupportedOp { ref op_type, .. } if op_type.starts_with("com.example")), "{err}");
+}
