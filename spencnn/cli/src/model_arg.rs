@@ -45,8 +45,12 @@ impl fmt::Display for ModelArg {
 /// Imports an ONNX file, printing the importer's notices (dropped softmax, client-side
 /// preprocessing, ...) to standard error unless `quiet`.
 pub(crate) fn import(path: &Path, quiet: bool) -> anyhow::Result<ImportedModel> {
-    let imported =
+    let mut imported =
         read_onnx(path, &OnnxLimits::default()).with_context(|| format!("cannot import {}", path.display()))?;
+    // Exporters name every graph alike (`main_graph`, `torch_jit`): reports name the file.
+    if let Some(stem) = path.file_stem() {
+        imported.model.name = stem.to_string_lossy().into_owned();
+    }
     if !quiet {
         for notice in &imported.notices {
             eprintln!("note: {notice}");

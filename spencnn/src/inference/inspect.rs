@@ -116,19 +116,25 @@ pub fn inspect(model: &Model, log_n: u32, options: &ParamOptions) -> Result<Insp
 }
 
 /// The smallest ring degree (from `2^13` to `2^17`) at which `model` plans and gets CKKS
-/// parameters under `options`.
+/// parameters under `options` whose predicted precision meets the target; when no degree meets
+/// it, the smallest at which the model plans at all (its choice says the precision is below
+/// the target).
 ///
 /// # Errors
 /// The error at `2^17` when no degree works.
 pub fn smallest_log_n(model: &Model, options: &ParamOptions) -> Result<u32, InferError> {
-    let mut last = None;
+    let (mut first_planned, mut last_error) = (None, None);
     for log_n in 13..=17 {
         match plan_for_ckks(model, log_n, options) {
-            Ok(_) => return Ok(log_n),
-            Err(e) => last = Some(e),
+            Ok((_, choice, _)) if choice.meets_target => return Ok(log_n),
+            Ok(_) => first_planned = first_planned.or(Some(log_n)),
+            Err(e) => last_error = Some(e),
         }
     }
-    Err(last.expect("at least one degree was tried"))
+    match first_planned {
+        Some(log_n) => Ok(log_n),
+        None => Err(last_error.expect("no degree planned, so each one failed")),
+    }
 }
 
 #[cfg(test)]
