@@ -8,6 +8,7 @@
 use spencnn::import::onnx::{OnnxLimits, import_onnx, prune_onnx};
 use spencnn::inference::{ParamOptions, smallest_log_n};
 use spencnn::plan::PlanConfig;
+use spencnn::prune::PruneSpec;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = std::fs::read(model)?;
     let limits = OnnxLimits::default();
     let log_n = smallest_log_n(&import_onnx(&bytes, &limits)?.model, &ParamOptions::default())?;
-    let result = prune_onnx(&bytes, &limits, &PlanConfig::new(log_n), ratio.parse()?)?;
+    let result = prune_onnx(&bytes, &limits, &PlanConfig::new(log_n), PruneSpec::new(ratio.parse()?))?;
     for layer in &result.layers {
         eprintln!("{}: {} of {} sub-blocks kept", layer.name, layer.kept, layer.blocks);
     }

@@ -10,6 +10,7 @@ use spencnn::inference::{Client, EncodingPolicy, Server, plan_for_ckks};
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::model::{Model, randomize};
 use spencnn::plan::{PlanConfig, plan};
+use spencnn::prune::PruneSpec;
 
 use common::{LOG_N, small_cnn, test_options};
 
@@ -273,7 +274,7 @@ fn zero_sub_blocks_of_an_imported_model_are_skipped() {
     let mut dense = Network::LeNet.build(Variant::SpEncnn);
     randomize(&mut dense, 3);
     let mut pruned = dense.clone();
-    spencnn::prune::prune_model(&mut pruned, &config, 0.5).unwrap();
+    spencnn::prune::prune_model(&mut pruned, &config, PruneSpec::new(0.5)).unwrap();
     let imported = import(&export_onnx(&pruned).unwrap()).unwrap();
     let pmults = |m: &Model| plan(m, &config).unwrap().totals().pmults;
     assert_eq!(pmults(&imported), pmults(&pruned));
@@ -288,7 +289,7 @@ fn masks_follow_the_onnx_initializers_and_prune_a_copy() {
     let limits = OnnxLimits::default();
     let imported = import_onnx(&original, &limits).unwrap();
     let config = PlanConfig::new(13);
-    let masks = spencnn::prune::prune_masks(&imported.model, &config, 0.5).unwrap();
+    let masks = spencnn::prune::prune_masks(&imported.model, &config, PruneSpec::new(0.5)).unwrap();
     let named = imported.onnx_masks(&masks);
     let names: Vec<&str> = named.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["conv1.weight", "conv2.weight"]);
@@ -298,7 +299,7 @@ fn masks_follow_the_onnx_initializers_and_prune_a_copy() {
     let (copy, skipped) = pruned_onnx(&original, &limits, &named).unwrap();
     assert!(skipped.is_empty());
     let mut expected = imported.model.clone();
-    spencnn::prune::prune_model(&mut expected, &config, 0.5).unwrap();
+    spencnn::prune::prune_model(&mut expected, &config, PruneSpec::new(0.5)).unwrap();
     let reimported = import_onnx(&copy, &limits).unwrap();
     assert_same_model(&reimported.model, &expected, "pruned copy");
     let kept = named[1].keep.iter().filter(|&&k| k).count();

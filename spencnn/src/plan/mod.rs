@@ -7,6 +7,7 @@
 //! - [`diagonals`]: which weights share a plaintext (the pruning sub-blocks);
 //! - [`stage`]: folded linear maps and plaintext materialisation;
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
+//! - [`stage_cost`]: the cost of a stage's kept diagonals under one split, without emitting it;
 //! - `planner` / `lower` / `pool` / `policy`: the walk over the model.
 
 pub mod bsgs;
@@ -22,6 +23,7 @@ mod policy;
 mod pool;
 pub mod scale;
 pub mod stage;
+pub mod stage_cost;
 
 pub use bsgs::BsgsSplit;
 pub use cost::CostModel;
@@ -31,6 +33,7 @@ pub use ir::{Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec
 pub use planner::conv_stage_layouts;
 pub use scale::ScaleModel;
 pub use stage::LinearStage;
+pub use stage_cost::{DiagonalPlace, StageCost};
 
 use thiserror::Error;
 

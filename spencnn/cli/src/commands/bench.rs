@@ -13,7 +13,7 @@ use spencnn::model::zoo::{Network, Variant};
 
 use crate::infer_report::InferReport;
 use crate::model_arg::ModelArg;
-use crate::options::{ThreadsArg, WeightsFile, emit, emit_json};
+use crate::options::{ThreadsArg, UnitArg, WeightsFile, emit, emit_json};
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]
@@ -38,6 +38,10 @@ pub(crate) struct BenchArgs {
     /// Seed of the random weights and image (latency and counts do not depend on the values).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Pruning unit of the SpENCNN variant: whole rotations' worth of sub-blocks, or single
+    /// sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Encrypted runs per variant (the median is reported).
     #[arg(long, default_value_t = 3)]
     repeat: usize,
@@ -104,6 +108,10 @@ fn run_infer(args: &BenchArgs, run: &Run<'_>) -> anyhow::Result<InferReport> {
             cmd.args(["--model", network.name(), "--variant", variant.name()]);
             if let Some(w) = weights {
                 cmd.arg("--weights").arg(w);
+            }
+            if *variant == Variant::SpEncnn {
+                let unit = spencnn::prune::PruneUnit::from(args.unit);
+                cmd.args(["--unit", unit.name()]);
             }
         }
         Run::Onnx(path) => {

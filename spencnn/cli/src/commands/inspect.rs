@@ -13,6 +13,7 @@ use spencnn::import::onnx::InputTransform;
 use spencnn::inference::{Inspection, ParamOptions, inspect};
 use spencnn::model::zoo::Variant;
 use spencnn::plan::PlanConfig;
+use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
 
 use crate::model_arg::{ModelArg, import, imported_log_n};
@@ -72,7 +73,7 @@ fn report(args: &InspectArgs) -> anyhow::Result<InspectReport> {
             };
             let (weights, prune) = match &file {
                 Some(file) => (Weights::File(&file.bytes), None),
-                None => (Weights::Random(1), (variant == Variant::SpEncnn).then(|| network.default_prune_ratio())),
+                None => (Weights::Random(1), (variant == Variant::SpEncnn).then(|| PruneSpec::new(network.default_prune_ratio()))),
             };
             let built = build_variant(*network, variant, &PlanConfig::new(log_n), weights, prune)
                 .with_context(|| format!("cannot build the {variant} {network}"))?;

@@ -10,11 +10,11 @@ use spencnn::import::onnx::InputTransform;
 use spencnn::inference::ParamOptions;
 use spencnn::model::zoo::Variant;
 use spencnn::plan::{CostModel, LayerReport, OpCounts, PlanConfig, plan};
-use spencnn::prune::{LayerPruning, prune_model};
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_model};
 use spencnn::variant::{Weights, build_variant};
 
 use crate::model_arg::{ModelArg, import, imported_log_n};
-use crate::options::{VariantArg, WeightsFile, emit, emit_json};
+use crate::options::{UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
 
@@ -33,6 +33,9 @@ pub(crate) struct PlanArgs {
     /// for random weights; none for a weights file, which carries its own zeros].
     #[arg(long)]
     prune: Option<f64>,
+    /// Pruning unit: whole rotations' worth of sub-blocks, or single sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// log2 of the ring degree N [default: the network's documented degree; for an ONNX file the
     /// smallest that fits].
     #[arg(long)]
@@ -82,6 +85,7 @@ struct ImportedPlan {
     totals: OpCounts,
     estimated_cost: f64,
     prune_ratio: Option<f64>,
+    prune_unit: Option<PruneUnit>,
     layers: Vec<LayerReport>,
     pruning: Vec<LayerPruning>,
     input_transform: Option<InputTransform>,
@@ -98,7 +102,7 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
     config.polyphase = !args.no_polyphase;
     let pruning = match args.prune {
         Some(ratio) if !(0.0..1.0).contains(&ratio) => anyhow::bail!("--prune {ratio} is outside [0, 1)"),
-        Some(ratio) => prune_model(&mut imported.model, &config, ratio)?,
+        Some(ratio) => prune_model(&mut imported.model, &config, PruneSpec { ratio, unit: args.unit.into() })?,
         None => Vec::new(),
     };
     let schedule = plan(&imported.model, &config).with_context(|| format!("cannot plan {}", path.display()))?;
@@ -114,6 +118,7 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
         totals: schedule.totals(),
         estimated_cost: CostModel::default().program_cost(&schedule.instrs),
         prune_ratio: args.prune,
+        prune_unit: args.prune.map(|_| args.unit.into()),
         layers: schedule.layers.clone(),
         pruning,
         input_transform: imported.input_transform.clone(),
@@ -124,7 +129,10 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
     }
     let mut out = String::new();
     let _ = writeln!(out, "{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
-    let prune = report.prune_ratio.map_or("unpruned".to_string(), |r| format!("pruned {:.0}%", r * 100.0));
+    let prune = match (report.prune_ratio, report.prune_unit) {
+        (Some(r), Some(unit)) => format!("pruned {:.0}% in {unit} units", r * 100.0),
+        _ => "unpruned".to_string(),
+    };
     let title = format!("imported ({prune}), depth {}, {} rotation keys", report.depth, report.rotation_keys);
     table::layers(&mut out, &title, &report.layers, &report.totals, &report.pruning);
     let _ = writeln!(out, "estimated cost {:.0} (NTT units)", report.estimated_cost);
@@ -155,12 +163,13 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
             _ => Weights::Random(args.seed),
         };
         let from_file = matches!(weights, Weights::File(_));
-        let prune = match variant {
+        let ratio = match variant {
             Variant::SpEncnn if args.prune.is_none() && from_file => None,
             Variant::SpEncnn => Some(args.prune.unwrap_or(network.default_prune_ratio())),
             Variant::Dense if selected == Some(Variant::Dense) => args.prune,
             Variant::Dense => None,
         };
+        let prune = ratio.map(|r| PruneSpec { ratio: r, unit: args.unit.into() });
         let built = build_variant(network, variant, &config, weights, prune)
             .with_context(|| format!("cannot plan the {variant} {network}"))?;
         if args.ir && selected == Some(variant) {

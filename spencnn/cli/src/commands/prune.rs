@@ -11,10 +11,10 @@ use serde::Serialize;
 use spencnn::import::onnx::{OnnxLimits, import_onnx, prune_onnx, read_capped};
 use spencnn::inference::ParamOptions;
 use spencnn::plan::PlanConfig;
-use spencnn::prune::LayerPruning;
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit};
 
 use crate::model_arg::{ModelArg, imported_log_n};
-use crate::options::{emit, emit_json};
+use crate::options::{UnitArg, emit, emit_json};
 
 /// Arguments of `spencnn prune`.
 #[derive(Debug, Args)]
@@ -26,6 +26,10 @@ pub(crate) struct PruneArgs {
     /// to remove, in [0, 1).
     #[arg(long)]
     ratio: f64,
+    /// Pruning unit: whole rotations' worth of sub-blocks (ranked by importance per unit of
+    /// cost saved), or single sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Where to write the masks (safetensors, F32 0/1, one tensor per convolution weight, named
     /// like its ONNX initializer; the metadata maps each name to its Conv node).
     #[arg(long)]
@@ -46,6 +50,7 @@ pub(crate) struct PruneArgs {
 struct PruneReport {
     model: String,
     ratio: f64,
+    unit: PruneUnit,
     log_n: u32,
     masks: String,
     pruned_onnx: Option<String>,
@@ -74,8 +79,9 @@ pub(crate) fn run(args: &PruneArgs) -> anyhow::Result<()> {
     let cannot_import = || format!("cannot import {}", path.display());
     let imported = import_onnx(&bytes, &limits).with_context(cannot_import)?;
     let log_n = imported_log_n(&imported.model, args.log_n, &ParamOptions::default())?;
-    let pruning = prune_onnx(&bytes, &limits, &PlanConfig::new(log_n), args.ratio)
-        .with_context(|| format!("cannot prune {}", path.display()))?;
+    let pruning =
+        prune_onnx(&bytes, &limits, &PlanConfig::new(log_n), PruneSpec { ratio: args.ratio, unit: args.unit.into() })
+            .with_context(|| format!("cannot prune {}", path.display()))?;
     if pruning.masks.is_empty() {
         bail!("{} has no convolution: nothing to prune", path.display());
     }
@@ -87,6 +93,7 @@ pub(crate) fn run(args: &PruneArgs) -> anyhow::Result<()> {
     let report = PruneReport {
         model: path.display().to_string(),
         ratio: args.ratio,
+        unit: args.unit.into(),
         log_n,
         masks: args.out.display().to_string(),
         pruned_onnx: args.onnx_out.as_ref().map(|p| p.display().to_string()),
@@ -98,7 +105,8 @@ pub(crate) fn run(args: &PruneArgs) -> anyhow::Result<()> {
         return emit_json(&report);
     }
     let mut out = String::new();
-    let _ = writeln!(out, "{} pruned {:.0}% at N = 2^{log_n}", report.model, 100.0 * report.ratio);
+    let _ =
+        writeln!(out, "{} pruned {:.0}% in {} units at N = 2^{log_n}", report.model, 100.0 * report.ratio, report.unit);
     for layer in &report.layers {
         let _ = writeln!(out, "  {}: kept {} of {} sub-blocks", layer.name, layer.kept, layer.blocks);
     }

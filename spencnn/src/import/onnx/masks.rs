@@ -14,7 +14,7 @@ use super::proto::{parse_model, read_tensor, write_model};
 use super::{ImportedModel, OnnxLimits};
 use crate::model::Layer;
 use crate::plan::PlanConfig;
-use crate::prune::{LayerMask, LayerPruning, prune_masks};
+use crate::prune::{LayerMask, LayerPruning, PruneSpec, prune_masks};
 
 /// The 0/1 mask of one convolution weight.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,9 +133,9 @@ pub struct OnnxPruning {
     pub not_in_copy: Vec<String>,
 }
 
-/// Imports `original`, magnitude-prunes `ratio` of the plaintext sub-blocks of every
-/// convolution that does not read the image (sub-blocks as planned with `config`), and returns
-/// the masks and a pruned copy of the file.
+/// Imports `original`, prunes `spec.ratio` of the plaintext sub-blocks of every convolution that
+/// does not read the image in `spec.unit`s (sub-blocks as planned with `config`; the definition
+/// of [`crate::prune::prune_masks`]), and returns the masks and a pruned copy of the file.
 ///
 /// # Errors
 /// As [`super::import_onnx`], plus [`OnnxError::Plan`] when the model does not plan.
@@ -143,10 +143,10 @@ pub fn prune_onnx(
     original: &[u8],
     limits: &OnnxLimits,
     config: &PlanConfig,
-    ratio: f64,
+    spec: PruneSpec,
 ) -> Result<OnnxPruning, OnnxError> {
     let imported = super::import_onnx(original, limits)?;
-    let masks = prune_masks(&imported.model, config, ratio)?;
+    let masks = prune_masks(&imported.model, config, spec)?;
     let layers = masks.iter().map(|m| m.pruning.clone()).collect();
     let named = imported.onnx_masks(&masks);
     let masks_file = masks_to_safetensors(&named)?;
