@@ -3,7 +3,8 @@
 writes onnxruntime's logits for the test digits, so the encrypted engine can be compared with
 an independent runtime.
 
-    venv/bin/python spencnn/tools/onnx_table_models.py --mnist DIR --out OUT [--epochs 3]
+    venv/bin/python spencnn/tools/onnx_table_models.py --mnist DIR --out OUT [--epochs 3] \
+        [--train-images 60000] [--only NAME ...]
 
 DIR holds the four standard MNIST idx files (gzipped or not). OUT receives, per model,
 `NAME.onnx`, `NAME.pt` (the state dict) and `NAME.ort.json` (onnxruntime logits of the first
@@ -207,6 +208,8 @@ def main():
     parser.add_argument("--mnist", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--train-images", type=int, default=60000,
+                        help="train on the first N training digits (all 60000 by default)")
     parser.add_argument("--reference", type=int, default=1000)
     parser.add_argument("--only", nargs="*")
     args = parser.parse_args()
@@ -215,6 +218,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     raw_train = read_idx(os.path.join(args.mnist, "train-images-idx3-ubyte"))
     labels_train = torch.from_numpy(read_idx(os.path.join(args.mnist, "train-labels-idx1-ubyte")).astype(np.int64))
+    raw_train, labels_train = raw_train[:args.train_images], labels_train[:args.train_images]
     raw_test = read_idx(os.path.join(args.mnist, "t10k-images-idx3-ubyte"))
     labels_test = read_idx(os.path.join(args.mnist, "t10k-labels-idx1-ubyte")).astype(np.int64)
     write_idx(os.path.join(args.out, "t10k-images-32x32-idx3-ubyte"), np.pad(raw_test, ((0, 0), (2, 2), (2, 2))))
