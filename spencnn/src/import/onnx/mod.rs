@@ -4,7 +4,7 @@
 //! [`OnnxLimits`] before allocation) and turns its graph into a [`Model`]: convolutions (groups,
 //! asymmetric padding, strides), dense layers (`Gemm`, `MatMul` + `Add`), average pooling,
 //! batch norm, residual additions, flattening, and polynomial activations recognised from their
-//! element-wise arithmetic (see [`poly`]). Constant sub-graphs are folded, `Identity` and
+//! element-wise arithmetic (the `poly` module). Constant sub-graphs are folded, `Identity` and
 //! `Dropout` dropped, a final `Softmax` dropped with a notice. Affine element-wise operations
 //! applied directly to the graph input become an [`InputTransform`] the client applies to the
 //! plaintext image before encrypting it. Anything else is refused with an
