@@ -1,5 +1,6 @@
-//! The `spencnn` command line: plan a network for CKKS, classify an image encrypted, compare
-//! the dense and SpENCNN variants, train and evaluate. One file per subcommand in
+//! The `spencnn` command line: plan a network (a zoo network or an imported ONNX model) for
+//! CKKS, inspect it, classify an image encrypted, compare the dense and SpENCNN variants,
+//! train, evaluate, prune and export. One file per subcommand in
 //! `commands/`; what several share (model and thread options, reports) beside it.
 
 mod bounds;
@@ -7,6 +8,7 @@ mod commands;
 mod image_source;
 mod infer_report;
 mod memory;
+mod model_arg;
 mod options;
 mod progress;
 mod session;
@@ -36,8 +38,16 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Train a network on MNIST (dense or SpENCNN: grouped, pruned, fine-tuned) and export it.
     Train(commands::train::TrainArgs),
-    /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
+    /// Accuracy of a weights file or an ONNX model on the MNIST test set (f64 reference,
+    /// simulator, optionally encrypted).
     Eval(commands::eval::EvalArgs),
+    /// Layers, packing, depth, HE operation counts, keys and parameters of a model, before any
+    /// key is generated.
+    Inspect(commands::inspect::InspectArgs),
+    /// Planner-aligned sub-block pruning masks of an ONNX model (and a pruned copy).
+    Prune(commands::prune::PruneArgs),
+    /// Write a zoo network with its weights as ONNX.
+    Export(commands::export::ExportArgs),
 }
 
 /// Parses the command line and runs the subcommand; an error is printed with its causes.
@@ -50,6 +60,9 @@ fn main() -> std::process::ExitCode {
         Command::Demo(args) => commands::demo::run(&args),
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Prune(args) => commands::prune::run(&args),
+        Command::Export(args) => commands::export::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use crate::summary::VariantSummary;
-use spencnn::plan::OpCounts;
+use spencnn::plan::{LayerReport, OpCounts};
+use spencnn::prune::LayerPruning;
 
 fn row(out: &mut String, name: &str, kind: &str, split: &str, c: &OpCounts, level: &str) {
     let _ = writeln!(
@@ -19,18 +20,30 @@ pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
         (Some(r), Some(unit)) => format!("pruned {:.0}% in {unit} units", r * 100.0),
         _ => "unpruned".to_string(),
     };
-    let _ = writeln!(out, "{} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
+    let title = format!("{} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
+    layers(out, &title, &s.layers, &s.totals, &s.pruning);
+}
+
+/// Renders a title, the per-layer table, the totals and the pruning of a schedule.
+pub(crate) fn layers(
+    out: &mut String,
+    title: &str,
+    layers: &[LayerReport],
+    totals: &OpCounts,
+    pruning: &[LayerPruning],
+) {
+    let _ = writeln!(out, "{title}");
     let _ = writeln!(
         out,
         "{:<22} {:<7} {:<12} {:>6} {:>6} {:>6} {:>7} {:>7} {:>6} {:>5} {:>5}",
         "layer", "kind", "split", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "Sq", "level"
     );
-    for l in &s.layers {
+    for l in layers {
         let split = l.split.as_deref().unwrap_or("");
         row(out, &l.name, &l.kind, split, &l.counts, &l.level_out.to_string());
     }
-    row(out, "total", "", "", &s.totals, "");
-    for p in &s.pruning {
+    row(out, "total", "", "", totals, "");
+    for p in pruning {
         let units = p
             .rotation_units
             .as_ref()

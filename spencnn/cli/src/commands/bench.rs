@@ -1,7 +1,9 @@
 //! `spencnn bench`: encrypted inference of the dense and SpENCNN variants of one network,
-//! each in its own process (so each peak memory is its own), and the speedup.
+//! each in its own process (so each peak memory is its own), and the speedup; or of an
+//! imported ONNX model, side by side with a zoo network.
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
@@ -11,14 +13,27 @@ use spencnn::model::zoo::{Network, Variant};
 
 use crate::bounds;
 use crate::infer_report::InferReport;
-use crate::options::{ThreadsArg, UnitArg, emit, emit_json};
+use crate::model_arg::ModelArg;
+use crate::options::{ThreadsArg, UnitArg, WeightsFile, emit, emit_json};
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// Network: lenet, vgg5, hefnet or resnet20.
+    /// Network: lenet, vgg5, hefnet, resnet20 (dense vs SpENCNN), or the path of an ONNX file
+    /// (the imported model, and --against a zoo network side by side).
     #[arg(long, default_value = "lenet")]
-    model: Network,
+    model: ModelArg,
+    /// With an ONNX --model: also run this zoo network the same way, for comparison.
+    #[arg(long)]
+    against: Option<Network>,
+    /// Weights (safetensors) of the --against network [default: seeded random weights,
+    /// SpENCNN variant].
+    #[arg(long, requires = "against")]
+    against_weights: Option<PathBuf>,
+    /// With an ONNX --model: an idx image file whose first --repeat images are classified
+    /// (one run each) [default: --repeat runs on a seeded random image].
+    #[arg(long)]
+    image: Option<PathBuf>,
     #[command(flatten)]
     threads: ThreadsArg,
     /// Seed of the random weights and image (latency and counts do not depend on the values).
@@ -70,11 +85,44 @@ fn paper_speedup(network: Network) -> f64 {
     }
 }
 
-fn run_variant(args: &BenchArgs, variant: Variant) -> anyhow::Result<InferReport> {
+/// One `infer` child process: a zoo variant (random or file weights) or an ONNX file.
+enum Run<'a> {
+    Zoo { network: Network, variant: Variant, weights: Option<&'a Path> },
+    Onnx(&'a Path),
+}
+
+impl Run<'_> {
+    fn label(&self) -> String {
+        match self {
+            Run::Zoo { network, variant, .. } => format!("{network} {variant}"),
+            Run::Onnx(path) => path.display().to_string(),
+        }
+    }
+}
+
+fn run_infer(args: &BenchArgs, run: &Run<'_>) -> anyhow::Result<InferReport> {
     let exe = std::env::current_exe().context("cannot find the spencnn executable")?;
     let mut cmd = Command::new(&exe);
-    cmd.args(["infer", "--json", "--model", args.model.name(), "--variant", variant.name()]);
-    cmd.args(["--seed", &args.seed.to_string(), "--repeat", &args.repeat.to_string()]);
+    cmd.args(["infer", "--json", "--seed", &args.seed.to_string()]);
+    match run {
+        Run::Zoo { network, variant, weights } => {
+            cmd.args(["--model", network.name(), "--variant", variant.name()]);
+            if let Some(w) = weights {
+                cmd.arg("--weights").arg(w);
+            }
+            if *variant == Variant::SpEncnn {
+                let unit = spencnn::prune::PruneUnit::from(args.unit);
+                cmd.args(["--unit", unit.name()]);
+            }
+        }
+        Run::Onnx(path) => {
+            cmd.arg("--model").arg(path);
+        }
+    }
+    match &args.image {
+        Some(image) => cmd.arg("--image").arg(image).args(["--count", &args.repeat.to_string()]),
+        None => cmd.args(["--repeat", &args.repeat.to_string()]),
+    };
     if let Some(t) = args.threads.given() {
         cmd.args(["--threads", &t.to_string()]);
     }
@@ -82,33 +130,109 @@ fn run_variant(args: &BenchArgs, variant: Variant) -> anyhow::Result<InferReport
         cmd.args(["--log-n", &l.to_string()]);
     }
     cmd.args(["--encoding", &args.encoding]);
-    if variant == Variant::SpEncnn {
-        let unit = spencnn::prune::PruneUnit::from(args.unit);
-        cmd.args(["--unit", unit.name()]);
-    }
     if let Some(m) = args.max_memory_gib {
         cmd.args(["--max-memory-gib", &m.to_string()]);
     }
     if args.no_check {
         cmd.arg("--no-check");
     }
+    let label = run.label();
     if !args.json {
-        eprintln!("running {} {variant} ...", args.model);
+        eprintln!("running {label} ...");
     }
     let output = cmd.output().with_context(|| format!("cannot start {}", exe.display()))?;
     if !output.status.success() {
-        bail!("the {variant} run failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
+        bail!("the {label} run failed:\n{}", String::from_utf8_lossy(&output.stderr).trim_end());
     }
-    serde_json::from_slice(&output.stdout).with_context(|| format!("cannot read the {variant} report"))
+    serde_json::from_slice(&output.stdout).with_context(|| format!("cannot read the {label} report"))
+}
+
+/// `bench --model FILE.onnx [--against NETWORK]`.
+#[derive(Debug, Serialize)]
+struct ImportedBenchReport {
+    model: String,
+    imported: InferReport,
+    against: Option<InferReport>,
+    /// Imported / zoo median online latency.
+    latency_ratio: Option<f64>,
+}
+
+fn header(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
+        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax", "encoding"
+    );
+}
+
+fn row(out: &mut String, r: &InferReport) {
+    let precision = r.min_precision_bits.map_or("-".to_string(), |b| format!("{b:.1} b"));
+    let argmax = r.argmax_agreement.map_or("-".to_string(), |(a, n)| format!("{a}/{n}"));
+    let peak = r.peak_rss_bytes.map_or(0.0, |b| b as f64 / (1 << 20) as f64);
+    let _ = writeln!(
+        out,
+        "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
+        r.variant,
+        r.totals.rotations,
+        r.totals.pmults,
+        r.rotation_keys,
+        r.median_online_seconds,
+        r.setup_seconds,
+        peak,
+        precision,
+        argmax,
+        r.encoding,
+        r.params
+    );
+}
+
+fn run_imported(args: &BenchArgs, path: &Path) -> anyhow::Result<()> {
+    let imported = run_infer(args, &Run::Onnx(path))?;
+    let against = match args.against {
+        Some(network) => {
+            let variant = match &args.against_weights {
+                Some(w) => WeightsFile::read(w)?.load(network, None)?.0,
+                None => Variant::SpEncnn,
+            };
+            Some(run_infer(args, &Run::Zoo { network, variant, weights: args.against_weights.as_deref() })?)
+        }
+        None => None,
+    };
+    let report = ImportedBenchReport {
+        model: path.display().to_string(),
+        latency_ratio: against.as_ref().map(|z| imported.median_online_seconds / z.median_online_seconds.max(1e-12)),
+        imported,
+        against,
+    };
+    if args.json {
+        return emit_json(&report);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{} on {} thread(s)", report.model, report.imported.threads);
+    header(&mut out);
+    row(&mut out, &report.imported);
+    if let (Some(z), Some(ratio)) = (&report.against, report.latency_ratio) {
+        row(&mut out, z);
+        let _ = writeln!(out, "imported / {} {} (online latency): {ratio:.3}x", z.model, z.variant);
+    }
+    emit(&out)
 }
 
 pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let dense = run_variant(args, Variant::Dense)?;
-    let spencnn = run_variant(args, Variant::SpEncnn)?;
+    let network = match &args.model {
+        ModelArg::Zoo(network) => *network,
+        ModelArg::Onnx(path) => return run_imported(args, path),
+    };
+    if args.against.is_some() || args.image.is_some() {
+        bail!("--against and --image apply to an ONNX --model (a zoo network is benchmarked dense vs SpENCNN)");
+    }
+    let zoo = |variant| run_infer(args, &Run::Zoo { network, variant, weights: None });
+    let dense = zoo(Variant::Dense)?;
+    let spencnn = zoo(Variant::SpEncnn)?;
     let report = BenchReport {
-        model: args.model.to_string(),
+        model: network.to_string(),
         speedup: dense.median_online_seconds / spencnn.median_online_seconds.max(1e-12),
-        paper_speedup: paper_speedup(args.model),
+        paper_speedup: paper_speedup(network),
         random_weights_seed: args.seed,
         dense,
         spencnn,
@@ -122,30 +246,9 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "{} on {} thread(s), random weights (seed {}): latency and counts are real, classes are not",
         report.model, report.dense.threads, report.random_weights_seed
     );
-    let _ = writeln!(
-        out,
-        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
-        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax", "encoding"
-    );
+    header(&mut out);
     for r in [&report.dense, &report.spencnn] {
-        let precision = r.min_precision_bits.map_or("-".to_string(), |b| format!("{b:.1} b"));
-        let argmax = r.argmax_agreement.map_or("-".to_string(), |(a, n)| format!("{a}/{n}"));
-        let peak = r.peak_rss_bytes.map_or(0.0, |b| b as f64 / (1 << 20) as f64);
-        let _ = writeln!(
-            out,
-            "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
-            r.variant,
-            r.totals.rotations,
-            r.totals.pmults,
-            r.rotation_keys,
-            r.median_online_seconds,
-            r.setup_seconds,
-            peak,
-            precision,
-            argmax,
-            r.encoding,
-            r.params
-        );
+        row(&mut out, r);
     }
     let _ = writeln!(
         out,

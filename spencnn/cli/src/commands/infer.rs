@@ -5,13 +5,16 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use spencnn::Tensor3;
 use spencnn::backend::run_simulated;
+use spencnn::import::onnx::InputTransform;
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
     Agreement, Client, EncodingPolicy, KeyGenCost, KeyStorage, LayerRun, ModelInterface, ParamOptions, Server,
     estimate_memory, plan_for_ckks,
 };
-use spencnn::model::zoo::{Network, Variant};
+use spencnn::model::Model;
+use spencnn::model::zoo::Variant;
 use spencnn::plan::PlanConfig;
 use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
@@ -20,6 +23,7 @@ use spencnn_ckks::{NoiseFlooding, PublicDecoding};
 use crate::bounds;
 use crate::image_source::{ImageSelection, ImageSource};
 use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
+use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::progress;
 use crate::transport::{MessageSizes, Transport};
@@ -39,9 +43,10 @@ pub(crate) enum EncodingArg {
 /// Arguments of `spencnn infer`.
 #[derive(Debug, Args)]
 pub(crate) struct InferArgs {
-    /// Network: lenet, vgg5, hefnet or resnet20.
+    /// Network: lenet, vgg5, hefnet, resnet20, or the path of an ONNX file (its weights; the
+    /// client applies its input preprocessing before encryption).
     #[arg(long, default_value = "lenet")]
-    model: Network,
+    model: ModelArg,
     /// Dense baseline or SpENCNN (grouped, sub-block pruned) [default: the variant the
     /// --weights file fits; spencnn for random weights].
     #[arg(long, value_enum)]
@@ -81,7 +86,8 @@ pub(crate) struct InferArgs {
     repeat: usize,
     #[command(flatten)]
     threads: ThreadsArg,
-    /// log2 of the ring degree, 12 to 16 (default: the network's documented degree).
+    /// log2 of the ring degree, 12 to 16 (default: the network's documented degree; for an ONNX
+    /// file the smallest that fits).
     #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Smallest acceptable scale in bits for the parameter search (16 to 60).
@@ -161,8 +167,45 @@ pub(crate) fn run(args: &InferArgs) -> anyhow::Result<()> {
     emit(&render(&report))
 }
 
-fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
-    let network = args.model;
+/// The model to run, wherever it comes from.
+struct Subject {
+    model: Model,
+    name: String,
+    variant: String,
+    weights: String,
+    random_weights: bool,
+    /// Client-side preprocessing of an imported model.
+    transform: Option<InputTransform>,
+    log_n: u32,
+}
+
+impl Subject {
+    /// What the client encrypts for `image`.
+    fn prepare(&self, image: &Tensor3) -> Tensor3 {
+        self.transform.as_ref().map_or_else(|| image.clone(), |t| t.apply(image))
+    }
+}
+
+fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> {
+    let network = match &args.model {
+        ModelArg::Zoo(network) => *network,
+        ModelArg::Onnx(path) => {
+            if args.variant.is_some() || args.weights.is_some() || args.prune.is_some() {
+                bail!("--variant, --weights and --prune apply to zoo networks: an ONNX file carries its own weights");
+            }
+            let imported = import(path, args.json)?;
+            let log_n = imported_log_n(&imported.model, args.log_n, options)?;
+            return Ok(Subject {
+                name: path.display().to_string(),
+                variant: "imported".into(),
+                weights: path.display().to_string(),
+                random_weights: false,
+                transform: imported.input_transform,
+                model: imported.model,
+                log_n,
+            });
+        }
+    };
     let log_n = args.log_n.unwrap_or(network.default_log_n());
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let variant = match &file {
@@ -187,6 +230,25 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     .map(|ratio| PruneSpec { ratio, unit: args.unit.into() });
     let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)
         .with_context(|| format!("cannot build the {variant} {network}"))?;
+    Ok(Subject {
+        model: built.model,
+        name: network.to_string(),
+        variant: variant.to_string(),
+        weights: weights_label,
+        random_weights: file.is_none(),
+        transform: None,
+        log_n,
+    })
+}
+
+fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
+    let options = ParamOptions {
+        min_log_scale: args.min_log_scale,
+        target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
+        ..ParamOptions::default()
+    };
+    let subject = subject(args, &options)?;
+    let log_n = subject.log_n;
     // The image selection is read and validated before any key is generated; the images
     // themselves are made one at a time.
     let selection = ImageSelection {
@@ -196,17 +258,17 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         count: args.count,
         seed: args.seed,
     };
-    let inputs = ImageSource::open(&selection, built.model.input_shape)?;
-    let options = ParamOptions {
-        min_log_scale: args.min_log_scale,
-        target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
-        ..ParamOptions::default()
-    };
+    let inputs = ImageSource::open(&selection, subject.model.input_shape)?;
     let (schedule, choice, params) =
-        plan_for_ckks(&built.model, log_n, &options).context("cannot choose CKKS parameters")?;
+        plan_for_ckks(&subject.model, log_n, &options).context("cannot choose CKKS parameters")?;
     let schedule = match args.layers {
         Some(k) if k > schedule.layers.len() => {
-            bail!("--layers {k}: the {variant} {network} has {} layers (1..={0})", schedule.layers.len())
+            bail!(
+                "--layers {k}: the {} {} has {} layers (1..={2})",
+                subject.variant,
+                subject.name,
+                schedule.layers.len()
+            )
         }
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
         None => schedule,
@@ -237,7 +299,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         _ => 0,
     };
     if !args.json {
-        eprintln!("{network} {variant}: {choice}");
+        eprintln!("{} {}: {choice}", subject.name, subject.variant);
         eprintln!(
             "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB); limit {:.1} GiB ({limit_source})",
             gib(estimate.key_bytes),
@@ -296,7 +358,8 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let (mut encrypt_seconds, mut decrypt_seconds, mut online) = (0.0, 0.0, Vec::new());
     let bar = progress::layers_bar(server.schedule().layers.len(), args.json);
     for k in 0..inputs.len() {
-        let (index, image, label) = inputs.get(k)?;
+        let (index, raw_image, label) = inputs.get(k)?;
+        let image = &subject.prepare(&raw_image);
         let start = Instant::now();
         let image_bytes = client.encrypt(&image)?.to_bytes(client.context())?;
         encrypt_seconds = start.elapsed().as_secs_f64();
@@ -326,7 +389,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
                     None
                 };
                 let vs_reference = if check {
-                    let reference = spencnn::reference::forward(&built.model, &image)?;
+                    let reference = spencnn::reference::forward(&subject.model, image)?;
                     Some(Agreement::of(&logits, &reference).into())
                 } else {
                     None
@@ -351,10 +414,10 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     };
     let schedule = server.schedule();
     Ok(InferReport {
-        model: network.to_string(),
-        variant: variant.to_string(),
-        weights: weights_label,
-        random_weights: file.is_none(),
+        model: subject.name.clone(),
+        variant: subject.variant.clone(),
+        weights: subject.weights.clone(),
+        random_weights: subject.random_weights,
         threads,
         params: choice.to_string(),
         log_n,

@@ -4,6 +4,10 @@
 pub(crate) mod bench;
 pub(crate) mod demo;
 pub(crate) mod eval;
+mod eval_onnx;
+pub(crate) mod export;
 pub(crate) mod infer;
+pub(crate) mod inspect;
 pub(crate) mod plan;
+pub(crate) mod prune;
 pub(crate) mod train;
