@@ -13,7 +13,6 @@ use spencnn::inference::ParamOptions;
 use spencnn::plan::PlanConfig;
 use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit};
 
-use crate::bounds;
 use crate::model_arg::{ModelArg, imported_log_n};
 use crate::options::{UnitArg, emit, emit_json};
 
@@ -25,7 +24,7 @@ pub(crate) struct PruneArgs {
     model: ModelArg,
     /// Fraction of the plaintext sub-blocks of every convolution that does not read the image
     /// to remove, in [0, 1).
-    #[arg(long, value_parser = bounds::prune_ratio)]
+    #[arg(long)]
     ratio: f64,
     /// Pruning unit: whole rotations' worth of sub-blocks (ranked by importance per unit of
     /// cost saved), or single sub-blocks by magnitude.
