@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use spencnn_ckks::rlwe::{GaloisKeySet, KeyGenCost, KeyGenProgress, KeySetEstimate};
-use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, KeyGenerator, RelinKey, SecretKey};
+use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, KeyGenerator, KeyStorage, RelinKey, SecretKey};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::InferError;
@@ -141,11 +141,17 @@ impl Client {
             u32::try_from(set.len()).map_err(|_| InferError::Keys { reason: "too many rotation steps".into() })?;
         let mut writer = KeyStreamWriter::new(out, &self.ctx, relin.as_ref(), count)?;
         drop(relin);
-        self.keygen.galois_keys_streamed(&self.secret, &set, |key, progress| {
+        // The message carries seeds only: keys in flight are made compact (half the memory,
+        // the same bytes).
+        let storage = self.keygen.key_storage();
+        self.keygen.set_key_storage(KeyStorage::Compact);
+        let streamed = self.keygen.galois_keys_streamed(&self.secret, &set, |key, progress| {
             writer.write(&key)?;
             on_progress(progress);
             Ok::<_, InferError>(())
-        })?;
+        });
+        self.keygen.set_key_storage(storage);
+        streamed?;
         Ok(writer.finish()?)
     }
 

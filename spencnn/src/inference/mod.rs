@@ -9,7 +9,9 @@
 //! - [`wire`]: the messages as bytes (CKKS objects in their versioned formats inside a small
 //!   versioned envelope);
 //! - [`precision`]: encrypted vs simulated logits;
-//! - [`prefix`]: the first layers of a schedule (latency of networks too large to run whole).
+//! - [`prefix`]: the first layers of a schedule (latency of networks too large to run whole);
+//! - [`memory_footprint`] and [`memory_budget`]: the peak memory of a deployment, estimated
+//!   before any key exists, and the cheapest deployment within a memory budget.
 //!
 //! ```no_run
 //! use spencnn::inference::{Client, EncodingPolicy, ParamOptions, Server, plan_for_ckks};
@@ -25,6 +27,8 @@
 //! ```
 
 pub mod client;
+pub mod memory_budget;
+pub mod memory_footprint;
 pub mod messages;
 pub mod params;
 pub mod precision;
@@ -34,6 +38,8 @@ pub mod wire;
 
 pub use crate::backend::LayerRun;
 pub use client::Client;
+pub use memory_budget::{MemoryBudgetError, MemoryOptions, MemoryPlan, fit_memory};
+pub use memory_footprint::MemoryFootprint;
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};
 pub use precision::Agreement;
