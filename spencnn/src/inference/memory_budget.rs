@@ -272,23 +272,24 @@ pub fn key_reduction_path(
     let mut current_cost = price(&schedule.instrs);
     while current_bytes > key_limit_bytes {
         let mut best: Option<(f64, usize, usize, f64, Vec<Instr>, usize)> = None;
+        // The first CANDIDATES_PER_DROP steps (in ranking order) whose removal saves memory.
         let mut tried = 0;
         for &(_, step) in &ranked {
-            if tried == CANDIDATES_PER_DROP || !kept.contains(&step) {
-                if tried == CANDIDATES_PER_DROP {
-                    break;
-                }
+            if tried == CANDIDATES_PER_DROP {
+                break;
+            }
+            if !kept.contains(&step) {
                 continue;
             }
             let mut without = kept.clone();
             without.remove(&step);
             let mut routes = StepRoutes::new(schedule.slots, without);
             let Some((instrs, num_values)) = compose_instrs(schedule, &mut routes) else { continue };
-            tried += 1;
             let bytes = expanded_key_bytes(&instrs, schedule, params);
             if bytes >= current_bytes {
                 continue;
             }
+            tried += 1;
             let added = (price(&instrs) - current_cost).max(0.0);
             let per_byte = added / (current_bytes - bytes) as f64;
             if best.as_ref().is_none_or(|b| per_byte < b.0) {

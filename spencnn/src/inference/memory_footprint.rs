@@ -7,6 +7,9 @@ use serde::Serialize;
 use spencnn_ckks::{KeyStorage, Parameters};
 
 use super::server::EncodingPolicy;
+use std::collections::BTreeSet;
+
+use crate::backend::ckks::TERMS_PER_CHUNK;
 use crate::backend::runner::{layer_segments, waves};
 use crate::plan::{Op, PlainId, Schedule};
 
@@ -60,19 +63,23 @@ fn plaintext_bytes(schedule: &Schedule, params: &Parameters, id: PlainId) -> usi
 }
 
 /// Weight-plaintext bytes held at once under `policy` with `threads` workers: all of them
-/// (pre-encoded), the largest layer's distinct plaintexts (per layer), or the largest
-/// instruction's times the threads (on demand).
+/// (pre-encoded), the largest layer's distinct plaintexts (per layer), or per thread the
+/// largest instruction's (on demand; a fused sum encodes a chunk of its terms at a time).
 pub fn plaintext_footprint(schedule: &Schedule, params: &Parameters, policy: EncodingPolicy, threads: usize) -> usize {
-    let mut per_layer: Vec<std::collections::BTreeSet<PlainId>> = vec![Default::default(); schedule.layers.len()];
+    let mut per_layer: Vec<BTreeSet<PlainId>> = vec![BTreeSet::new(); schedule.layers.len()];
     let mut largest_instr = 0;
     for instr in &schedule.instrs {
         let ids = instr.op.plaintexts();
-        largest_instr = largest_instr.max(ids.iter().map(|&id| plaintext_bytes(schedule, params, id)).sum());
+        let mut sizes: Vec<usize> = ids.iter().map(|&id| plaintext_bytes(schedule, params, id)).collect();
+        if matches!(instr.op, Op::MulAccExt { .. }) {
+            sizes.sort_unstable_by(|a, b| b.cmp(a));
+            sizes.truncate(TERMS_PER_CHUNK);
+        }
+        largest_instr = largest_instr.max(sizes.iter().sum());
         per_layer[instr.layer].extend(ids);
     }
-    let layer_bytes = |ids: &std::collections::BTreeSet<PlainId>| -> usize {
-        ids.iter().map(|&id| plaintext_bytes(schedule, params, id)).sum()
-    };
+    let layer_bytes =
+        |ids: &BTreeSet<PlainId>| -> usize { ids.iter().map(|&id| plaintext_bytes(schedule, params, id)).sum() };
     match policy {
         EncodingPolicy::Preencoded => layer_bytes(&per_layer.iter().flatten().copied().collect()),
         EncodingPolicy::PerLayer => per_layer.iter().map(layer_bytes).max().unwrap_or(0),
