@@ -99,7 +99,7 @@ fn memory_report(
     let (schedule, choice, params) =
         plan_for_ckks(model, log_n, &ParamOptions::default()).context("cannot choose CKKS parameters")?;
     let options = MemoryOptions {
-        budget_bytes: (gib > 0.0).then(|| (gib * (1u64 << 30) as f64) as usize),
+        budget_bytes: (gib > 0.0).then_some((gib * (1u64 << 30) as f64) as usize),
         key_storage: None,
         encoding: None,
         reduce_keys: true,
