@@ -9,13 +9,15 @@ use spencnn::backend::run_simulated;
 use spencnn::inference::memory_budget::key_reduction_path;
 use spencnn::inference::memory_footprint::footprint;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, KeyStorage, MemoryBudgetError, MemoryOptions, Server, fit_memory, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, KeyGenCost, KeyGenLimit, KeyStorage, MemoryBudgetError, MemoryOptions, Server,
+    fit_memory, plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::rotation_keys::with_instrs;
 use spencnn::plan::{CostModel, Schedule};
 use spencnn::variant::{Weights, build_variant};
 use spencnn_ckks::Parameters;
+use spencnn_ckks::rlwe::GaloisKeySet;
 
 use common::{LOG_N, small_cnn, test_options};
 
@@ -38,13 +40,13 @@ fn small() -> (Schedule, CostModel, Parameters) {
 }
 
 fn options(budget_bytes: Option<usize>) -> MemoryOptions {
-    MemoryOptions { budget_bytes, key_storage: None, encoding: None, reduce_keys: true, threads: 2 }
+    MemoryOptions { budget_bytes, key_storage: None, encoding: None, reduce_keys: true, threads: 2, keygen_limit: None }
 }
 
 #[test]
 fn composed_rotations_give_the_same_slots_with_fewer_keys() {
     for (name, (schedule, cost, params)) in [("lenet", lenet()), ("small", small())] {
-        let path = key_reduction_path(&schedule, &params, &cost, 0);
+        let path = key_reduction_path(&schedule, &params, &cost, 0, |_| true);
         let planned = schedule.rotation_steps().len();
         assert!(path.len() > planned / 2, "{name}: only {} of {planned} keys dropped", path.len() - 1);
         let image = common::image(schedule.input_layout.shape(), 4);
@@ -163,4 +165,23 @@ fn encrypted_results_under_a_tight_budget() {
     assert!(agreement.precision_bits >= 15.0 && agreement.same_class(), "{agreement:?}");
     let simulated = run_simulated(&schedule, &common::image([1, 8, 8], 3)).unwrap().0;
     assert!(Agreement::of(&got, &simulated).precision_bits >= 15.0);
+}
+
+#[test]
+fn a_key_generation_limit_drops_keys_until_it_fits() {
+    let (schedule, cost, params) = lenet();
+    // One second per generated limb: the limit is counted in limbs of key.
+    let per_limb = KeyGenCost { seconds_per_key: 0.0, seconds_per_limb: 1.0 };
+    let set: Vec<(i64, usize)> = schedule.rotation_step_levels().iter().map(|&(s, l)| (s as i64, l)).collect();
+    let all = GaloisKeySet::for_steps_at_levels(&params, &set).unwrap().estimate(&params, Some(&per_limb), 2);
+    let half = KeyGenLimit { seconds: all.seconds.unwrap() / 2.0, cost: per_limb };
+    let options = MemoryOptions { keygen_limit: Some(half), ..options(None) };
+    let (run, plan) = fit_memory(&schedule, &params, &cost, &options).unwrap();
+    assert!(plan.keygen_seconds.unwrap() <= half.seconds, "{plan:?}");
+    assert!(run.rotation_steps().len() < schedule.rotation_steps().len());
+    assert!(!plan.compact_keys && plan.encoding == EncodingPolicy::Preencoded, "memory was not constrained");
+    let too_fast = MemoryOptions { keygen_limit: Some(KeyGenLimit { seconds: 1.0, cost: per_limb }), ..options };
+    let error = fit_memory(&schedule, &params, &cost, &too_fast).unwrap_err();
+    assert!(matches!(error, MemoryBudgetError::KeyGenTooSlow { .. }), "{error}");
+    assert!(error.to_string().contains("with the fewest rotation keys"), "{error}");
 }

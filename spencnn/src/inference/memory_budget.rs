@@ -18,7 +18,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
-use spencnn_ckks::{KeyStorage, Parameters};
+use spencnn_ckks::rlwe::{GaloisKeySet, KeyGenCost};
+use spencnn_ckks::{CkksError, Context, KeyStorage, Parameters};
 
 use super::memory_footprint::{MemoryFootprint, footprint, switching_key_bytes};
 use super::server::EncodingPolicy;
@@ -45,8 +46,50 @@ pub struct MemoryOptions {
     pub encoding: Option<EncodingPolicy>,
     /// Whether rotation keys may be dropped (composed from kept ones).
     pub reduce_keys: bool,
-    /// Worker threads (scratch memory and on-demand encodings per thread).
+    /// Worker threads (scratch memory and on-demand encodings per thread; key generation).
     pub threads: usize,
+    /// Longest acceptable key generation, with the machine's calibrated cost: more rotation
+    /// keys are dropped until the Galois keys' estimated generation time fits.
+    pub keygen_limit: Option<KeyGenLimit>,
+}
+
+/// A limit on the client's key-generation time (see [`MemoryOptions::keygen_limit`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeyGenLimit {
+    /// Seconds on [`MemoryOptions::threads`] threads.
+    pub seconds: f64,
+    /// The calibrated cost ([`KeyGenCost::calibrate`]).
+    pub cost: KeyGenCost,
+}
+
+impl KeyGenLimit {
+    /// A limit of `seconds` with the cost calibrated on this machine for `params` (takes
+    /// about three top-level keys' generation).
+    ///
+    /// # Errors
+    /// [`CkksError`] if the parameters are unusable.
+    pub fn calibrated(params: &Parameters, seconds: f64) -> Result<Self, CkksError> {
+        let ctx = Context::new(params.clone())?;
+        Ok(Self { seconds, cost: KeyGenCost::calibrate(&ctx)? })
+    }
+}
+
+impl MemoryOptions {
+    /// Estimated seconds to generate the Galois keys of `instrs` (with a key-generation limit).
+    fn keygen_seconds(&self, instrs: &[Instr], params: &Parameters) -> Option<f64> {
+        let limit = self.keygen_limit?;
+        let steps: Vec<(i64, usize)> = step_levels(instrs).into_iter().map(|(s, l)| (s as i64, l)).collect();
+        let set = GaloisKeySet::for_steps_at_levels(params, &steps).ok()?;
+        set.estimate(params, Some(&limit.cost), self.threads).seconds
+    }
+
+    /// Whether the key generation of `instrs` fits the limit (always without one).
+    fn keygen_fits(&self, instrs: &[Instr], params: &Parameters) -> bool {
+        match (self.keygen_limit, self.keygen_seconds(instrs, params)) {
+            (Some(limit), Some(seconds)) => seconds <= limit.seconds,
+            _ => true,
+        }
+    }
 }
 
 /// The memory-latency trade-off chosen for a schedule.
@@ -70,6 +113,8 @@ pub struct MemoryPlan {
     pub rotations: usize,
     /// Estimated memory of the chosen deployment.
     pub footprint: MemoryFootprint,
+    /// Estimated generation time of the Galois keys (with a key-generation limit).
+    pub keygen_seconds: Option<f64>,
     /// Estimated memory unconstrained (expanded keys, all kept, pre-encoded).
     pub unconstrained: MemoryFootprint,
     /// Estimated online cost of the choice, including key expansion and online encodings
@@ -132,6 +177,9 @@ impl fmt::Display for MemoryPlan {
                 self.rotation_keys, self.rotation_keys_planned, self.rotations_planned, self.rotations
             ));
         }
+        if let Some(seconds) = self.keygen_seconds {
+            writeln!(f, "key generation: about {seconds:.0} s estimated for {} Galois keys", self.rotation_keys)?;
+        }
         if changes.is_empty() {
             write!(f, "trade-off: none needed ({} rotation keys, expanded, pre-encoded)", self.rotation_keys)
         } else {
@@ -170,6 +218,20 @@ pub enum MemoryBudgetError {
         /// The budget.
         budget_bytes: usize,
         /// The most frugal deployment.
+        smallest: Box<MemoryPlan>,
+    },
+    /// Even with the fewest rotation keys, key generation exceeds the time limit.
+    #[error(
+        "key generation cannot be made to take {limit_seconds:.0} s: with the fewest rotation keys ({}) it \
+         takes about {fastest_seconds:.0} s",
+        smallest.rotation_keys
+    )]
+    KeyGenTooSlow {
+        /// The limit.
+        limit_seconds: f64,
+        /// The estimate with the fewest keys.
+        fastest_seconds: f64,
+        /// That deployment.
         smallest: Box<MemoryPlan>,
     },
 }
@@ -235,7 +297,7 @@ fn expanded_key_bytes(instrs: &[Instr], schedule: &Schedule, params: &Parameters
 }
 
 /// Rotation keys dropped one at a time until the expanded Galois and relinearization keys fit
-/// `key_limit_bytes` or no key can be dropped: each step, the [`CANDIDATES_PER_DROP`] kept steps
+/// `key_limit_bytes` and `also_until` accepts the instructions, or no key can be dropped: each step, the [`CANDIDATES_PER_DROP`] kept steps
 /// with the fewest key-switch limbs per key byte are each tried (the schedule composed without
 /// it), and the one adding the least cost per byte saved is dropped. The first point is the
 /// schedule as planned.
@@ -244,6 +306,7 @@ pub fn key_reduction_path(
     params: &Parameters,
     cost: &CostModel,
     key_limit_bytes: usize,
+    also_until: impl Fn(&[Instr]) -> bool,
 ) -> Vec<KeyReduction> {
     let special = params.p_primes().len();
     let levels = schedule.rotation_step_levels();
@@ -270,7 +333,7 @@ pub fn key_reduction_path(
     let price = |instrs: &[Instr]| cost.program_cost(instrs);
     let mut current_bytes = expanded_key_bytes(&schedule.instrs, schedule, params);
     let mut current_cost = price(&schedule.instrs);
-    while current_bytes > key_limit_bytes {
+    while current_bytes > key_limit_bytes || !also_until(&path[path.len() - 1].instrs) {
         let mut best: Option<(f64, usize, usize, f64, Vec<Instr>, usize)> = None;
         // The first CANDIDATES_PER_DROP steps (in ranking order) whose removal saves memory.
         let mut tried = 0;
@@ -334,6 +397,7 @@ impl Evaluator<'_> {
             rotations_planned: rotations(&self.schedule.instrs),
             rotations: rotations(&point.instrs),
             footprint: footprint(&self.work, self.params, storage, policy, self.options.threads),
+            keygen_seconds: self.options.keygen_seconds(&point.instrs, self.params),
             unconstrained: self.unconstrained,
             estimated_cost: online_cost(self.schedule, &point.instrs, self.params, self.cost, storage, policy),
             unconstrained_cost: self.unconstrained_cost,
@@ -378,10 +442,7 @@ pub fn fit_memory(
     };
     let unchanged =
         KeyReduction { dropped: Vec::new(), instrs: schedule.instrs.clone(), num_values: schedule.num_values };
-    let Some(budget) = options.budget_bytes else {
-        let plan = eval.plan(&unchanged, storages[0], policies[0]);
-        return Ok((schedule.clone(), plan));
-    };
+    let budget = options.budget_bytes.unwrap_or(usize::MAX);
     // The cheapest fitting (point, storage, policy); the points of the path are tried in order
     // (cost grows along it), the first that fits per storage and policy.
     let mut best: Option<(MemoryPlan, usize)> = None;
@@ -390,7 +451,7 @@ pub fn fit_memory(
             for &policy in &policies {
                 for (index, point) in path.iter().enumerate().skip(first) {
                     let plan = eval.plan(point, storage, policy);
-                    if plan.footprint.peak <= budget {
+                    if plan.footprint.peak <= budget && options.keygen_fits(&point.instrs, params) {
                         if best.as_ref().is_none_or(|b| plan.estimated_cost < b.0.estimated_cost) {
                             best = Some((plan, index));
                         }
@@ -402,15 +463,15 @@ pub fn fit_memory(
     };
     let mut path = vec![unchanged];
     let first = eval.plan(&path[0], storages[0], policies[0]);
-    if first.footprint.peak <= budget {
+    if first.footprint.peak <= budget && options.keygen_fits(&schedule.instrs, params) {
         return Ok((schedule.clone(), first));
     }
     if options.reduce_keys && !schedule.rotation_steps().is_empty() {
         // How far the keys must shrink for the most frugal storage and policy.
         let frugal = footprint(schedule, params, frugal_storage, frugal_policy, threads);
         let halves = if frugal_storage == KeyStorage::Compact { 2 } else { 1 };
-        let key_limit = budget.saturating_sub(frugal.peak - frugal.keys) * halves;
-        path = key_reduction_path(schedule, params, cost, key_limit);
+        let key_limit = budget.saturating_sub(frugal.peak - frugal.keys).saturating_mul(halves);
+        path = key_reduction_path(schedule, params, cost, key_limit, |instrs| options.keygen_fits(instrs, params));
     }
     search(&mut eval, &path, 0);
     match best {
@@ -424,8 +485,16 @@ pub fn fit_memory(
             Ok((run, plan))
         }
         None => {
-            let smallest = eval.plan(path.last().expect("non-empty path"), frugal_storage, frugal_policy);
-            Err(MemoryBudgetError::TooSmall { budget_bytes: budget, smallest: Box::new(smallest) })
+            let last = path.last().expect("non-empty path");
+            let smallest = Box::new(eval.plan(last, frugal_storage, frugal_policy));
+            match (options.keygen_limit, smallest.keygen_seconds) {
+                (Some(limit), Some(fastest)) if fastest > limit.seconds => Err(MemoryBudgetError::KeyGenTooSlow {
+                    limit_seconds: limit.seconds,
+                    fastest_seconds: fastest,
+                    smallest,
+                }),
+                _ => Err(MemoryBudgetError::TooSmall { budget_bytes: budget, smallest }),
+            }
         }
     }
 }

@@ -38,7 +38,7 @@ pub mod wire;
 
 pub use crate::backend::LayerRun;
 pub use client::Client;
-pub use memory_budget::{MemoryBudgetError, MemoryOptions, MemoryPlan, fit_memory};
+pub use memory_budget::{KeyGenLimit, MemoryBudgetError, MemoryOptions, MemoryPlan, fit_memory};
 pub use memory_footprint::MemoryFootprint;
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};

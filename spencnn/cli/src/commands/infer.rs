@@ -10,8 +10,8 @@ use spencnn::backend::run_simulated;
 use spencnn::image::{IdxImages, load_png, parse_idx_labels};
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, KeyGenCost, KeyStorage, LayerRun, MemoryOptions, ModelInterface, ParamOptions,
-    Server, fit_memory, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, KeyGenCost, KeyGenLimit, KeyStorage, LayerRun, MemoryOptions, ModelInterface,
+    ParamOptions, Server, fit_memory, plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::PlanConfig;
@@ -100,6 +100,10 @@ pub(crate) struct InferArgs {
     /// other keys to save memory).
     #[arg(long)]
     all_rotation_keys: bool,
+    /// Longest acceptable key generation in seconds on --threads (estimated with a cost
+    /// calibrated on this machine): rotation keys are dropped until it fits.
+    #[arg(long)]
+    max_keygen_seconds: Option<f64>,
     /// Skip the comparison with the slot simulator and the f64 reference.
     #[arg(long)]
     no_check: bool,
@@ -229,6 +233,11 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         },
         reduce_keys: !args.all_rotation_keys,
         threads,
+        keygen_limit: match args.max_keygen_seconds {
+            Some(seconds) if seconds.is_finite() && seconds > 0.0 => Some(KeyGenLimit::calibrated(&params, seconds)?),
+            Some(seconds) => bail!("--max-keygen-seconds must be a positive number of seconds, not {seconds}"),
+            None => None,
+        },
     };
     // Refused here, before any key exists, when nothing fits.
     let (schedule, memory) = fit_memory(&schedule, &params, &choice.cost_model(), &options)?;

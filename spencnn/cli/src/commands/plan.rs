@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
-use spencnn::inference::{MemoryOptions, MemoryPlan, ParamOptions, fit_memory, plan_for_ckks};
+use spencnn::inference::{KeyGenLimit, MemoryOptions, MemoryPlan, ParamOptions, fit_memory, plan_for_ckks};
 use spencnn::model::Model;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{CostModel, PlanConfig};
@@ -55,6 +55,10 @@ pub(crate) struct PlanArgs {
     /// 0 = unconstrained.
     #[arg(long, conflicts_with = "ir")]
     max_memory_gib: Option<f64>,
+    /// With --max-memory-gib: also limit the key generation to this many seconds on --threads
+    /// (calibrated on this machine), dropping rotation keys until it fits.
+    #[arg(long, requires = "max_memory_gib")]
+    max_keygen_seconds: Option<f64>,
     #[command(flatten)]
     threads: ThreadsArg,
 }
@@ -91,6 +95,7 @@ fn memory_report(
     variant: Variant,
     log_n: u32,
     gib: f64,
+    keygen_seconds: Option<f64>,
     threads: usize,
 ) -> anyhow::Result<MemoryReport> {
     if !(gib.is_finite() && gib >= 0.0) {
@@ -104,6 +109,11 @@ fn memory_report(
         encoding: None,
         reduce_keys: true,
         threads,
+        keygen_limit: match keygen_seconds {
+            Some(s) if s.is_finite() && s > 0.0 => Some(KeyGenLimit::calibrated(&params, s)?),
+            Some(s) => anyhow::bail!("--max-keygen-seconds must be a positive number of seconds, not {s}"),
+            None => None,
+        },
     };
     let (_, plan) = fit_memory(&schedule, &params, &choice.cost_model(), &options)?;
     Ok(MemoryReport { variant, params: choice.to_string(), plan })
@@ -144,8 +154,9 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         if let Some(gib) = args.max_memory_gib
             && selected.unwrap_or(Variant::SpEncnn) == variant
         {
-            memory =
-                Some(args.threads.install(|| memory_report(&built.model, variant, log_n, gib, args.threads.count()))?);
+            memory = Some(args.threads.install(|| {
+                memory_report(&built.model, variant, log_n, gib, args.max_keygen_seconds, args.threads.count())
+            })?);
         }
         summaries.push(summarize(&built, variant, prune, log_n, &cost));
     }
