@@ -156,7 +156,7 @@ impl fmt::Display for MemoryPlan {
         writeln!(
             f,
             "memory ({budget}): peak {} estimated = keys {} + plaintexts {} + ciphertexts {} + scratch {} \
-             (+ baseline); unconstrained {}",
+             (+ allocator and process allowance); unconstrained {}",
             human(m.peak),
             human(m.keys),
             human(m.plaintexts),
