@@ -27,7 +27,7 @@ fn lenet() -> (Schedule, CostModel, Parameters) {
         Variant::SpEncnn,
         &spencnn::plan::PlanConfig::new(14),
         Weights::Random(1),
-        Some(0.5),
+        Some(spencnn::prune::PruneSpec::new(0.5)),
     )
     .unwrap();
     let (schedule, choice, params) = plan_for_ckks(&built.model, 14, &Default::default()).unwrap();

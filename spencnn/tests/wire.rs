@@ -152,7 +152,7 @@ fn the_lenet_interface_round_trips_under_secure_parameters() {
         Variant::SpEncnn,
         &spencnn::plan::PlanConfig::new(14),
         spencnn::variant::Weights::Random(1),
-        Some(0.5),
+        Some(spencnn::prune::PruneSpec::new(0.5)),
     )
     .unwrap();
     let (schedule, _, params) = plan_for_ckks(&built.model, 14, &Default::default()).unwrap();

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use spencnn::model::Model;
 use spencnn::model::zoo::{Network, Variant};
+use spencnn::prune::PruneUnit;
 use spencnn::variant::load_variant;
 
 /// `--variant`: spelled as [`Variant`]'s name (`dense`, `spencnn`).
@@ -23,6 +24,25 @@ impl From<VariantArg> for Variant {
         match v {
             VariantArg::Dense => Variant::Dense,
             VariantArg::Spencnn => Variant::SpEncnn,
+        }
+    }
+}
+
+/// `--unit`: spelled as [`PruneUnit`]'s name (`rotation`, `diagonal`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum UnitArg {
+    /// Whole rotations' worth of sub-blocks, ranked by importance per unit of cost saved.
+    #[default]
+    Rotation,
+    /// Single sub-blocks (diagonal plaintexts), ranked by magnitude.
+    Diagonal,
+}
+
+impl From<UnitArg> for PruneUnit {
+    fn from(u: UnitArg) -> PruneUnit {
+        match u {
+            UnitArg::Rotation => PruneUnit::Rotation,
+            UnitArg::Diagonal => PruneUnit::Diagonal,
         }
     }
 }

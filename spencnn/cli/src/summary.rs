@@ -4,7 +4,7 @@
 use serde::Serialize;
 use spencnn::model::zoo::Variant;
 use spencnn::plan::{CostModel, LayerReport, OpCounts};
-use spencnn::prune::LayerPruning;
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit};
 use spencnn::variant::BuiltVariant;
 
 /// A variant's totals.
@@ -14,6 +14,8 @@ pub(crate) struct VariantSummary {
     pub variant: Variant,
     /// Pruning ratio applied (None = unpruned).
     pub prune_ratio: Option<f64>,
+    /// Pruning unit (None = unpruned).
+    pub prune_unit: Option<PruneUnit>,
     /// `log2 N`.
     pub log_n: u32,
     /// Multiplicative depth.
@@ -34,14 +36,15 @@ pub(crate) struct VariantSummary {
 pub(crate) fn summarize(
     built: &BuiltVariant,
     variant: Variant,
-    prune_ratio: Option<f64>,
+    prune: Option<PruneSpec>,
     log_n: u32,
     cost: &CostModel,
 ) -> VariantSummary {
     let s = &built.schedule;
     VariantSummary {
         variant,
-        prune_ratio,
+        prune_ratio: prune.map(|p| p.ratio),
+        prune_unit: prune.map(|p| p.unit),
         log_n,
         depth: s.depth(),
         rotation_keys: s.rotation_steps().len(),

@@ -8,6 +8,7 @@
 //! - [`stage`]: folded linear maps and plaintext materialisation;
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
 //! - [`rotation_keys`]: fewer rotation keys (dropped steps composed from kept ones);
+//! - [`stage_cost`]: the cost of a stage's kept diagonals under one split, without emitting it;
 //! - `planner` / `lower` / `pool` / `policy`: the walk over the model.
 
 pub mod bsgs;
@@ -24,6 +25,7 @@ mod pool;
 pub mod rotation_keys;
 pub mod scale;
 pub mod stage;
+pub mod stage_cost;
 
 pub use bsgs::BsgsSplit;
 pub use cost::CostModel;
@@ -33,6 +35,7 @@ pub use ir::{Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec
 pub use planner::conv_stage_layouts;
 pub use scale::ScaleModel;
 pub use stage::LinearStage;
+pub use stage_cost::{DiagonalPlace, StageCost};
 
 use thiserror::Error;
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use spencnn::model::zoo::{Network, Variant};
 
 use crate::infer_report::InferReport;
-use crate::options::{ThreadsArg, emit, emit_json};
+use crate::options::{ThreadsArg, UnitArg, emit, emit_json};
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]
@@ -23,6 +23,10 @@ pub(crate) struct BenchArgs {
     /// Seed of the random weights and image (latency and counts do not depend on the values).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Pruning unit of the SpENCNN variant: whole rotations' worth of sub-blocks, or single
+    /// sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Encrypted runs per variant (the median is reported).
     #[arg(long, default_value_t = 3)]
     repeat: usize,
@@ -77,6 +81,10 @@ fn run_variant(args: &BenchArgs, variant: Variant) -> anyhow::Result<InferReport
         cmd.args(["--log-n", &l.to_string()]);
     }
     cmd.args(["--encoding", &args.encoding]);
+    if variant == Variant::SpEncnn {
+        let unit = spencnn::prune::PruneUnit::from(args.unit);
+        cmd.args(["--unit", unit.name()]);
+    }
     if let Some(m) = args.max_memory_gib {
         cmd.args(["--max-memory-gib", &m.to_string()]);
     }

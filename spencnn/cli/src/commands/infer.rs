@@ -15,10 +15,11 @@ use spencnn::inference::{
 };
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::PlanConfig;
+use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
 
 use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
-use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json};
+use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::progress;
 use crate::transport::{MessageSizes, Transport};
 
@@ -58,6 +59,10 @@ pub(crate) struct InferArgs {
     /// ratio for random weights; none for a weights file, which carries its own zeros).
     #[arg(long)]
     prune: Option<f64>,
+    /// Pruning unit (with a pruning ratio): whole rotations' worth of sub-blocks, or single
+    /// sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Image: a PNG of the model's size, or an idx image file (gzipped or not) with --index.
     /// Without it, a seeded random image.
     #[arg(long)]
@@ -196,7 +201,8 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let prune = match variant {
         Variant::SpEncnn if args.prune.is_none() && file.is_none() => Some(network.default_prune_ratio()),
         _ => args.prune,
-    };
+    }
+    .map(|ratio| PruneSpec { ratio, unit: args.unit.into() });
     let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)
         .with_context(|| format!("cannot build the {variant} {network}"))?;
     // Images are read and validated before any key is generated.
