@@ -297,10 +297,10 @@ fn expanded_key_bytes(instrs: &[Instr], schedule: &Schedule, params: &Parameters
 }
 
 /// Rotation keys dropped one at a time until the expanded Galois and relinearization keys fit
-/// `key_limit_bytes` and `also_until` accepts the instructions, or no key can be dropped: each step, the [`CANDIDATES_PER_DROP`] kept steps
-/// with the fewest key-switch limbs per key byte are each tried (the schedule composed without
-/// it), and the one adding the least cost per byte saved is dropped. The first point is the
-/// schedule as planned.
+/// `key_limit_bytes` and `also_until` accepts the instructions, or no key can be dropped: each
+/// step, the few (six) kept steps with the fewest key-switch limbs per key byte are each tried
+/// (the schedule composed without it), and the one adding the least cost per byte saved is
+/// dropped. The first point is the schedule as planned.
 pub fn key_reduction_path(
     schedule: &Schedule,
     params: &Parameters,
