@@ -152,5 +152,5 @@ fn a_memory_budget_is_planned_for_or_refused_before_any_key_is_made() {
     assert!(stderr.contains("the memory budget of 205 MiB cannot be met"), "{stderr}");
     assert!(stderr.contains("give at least that") && !stderr.contains("key generation:"), "{stderr}");
     let out = spencnn(&["infer", "--model", "lenet", "--max-memory-gib=0"]);
-    assert!(text(&out.stderr).contains("--max-memory-gib must be a positive number"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("the memory limit must be positive"), "{}", text(&out.stderr));
 }
