@@ -65,6 +65,12 @@ impl KeyGenerator {
         self
     }
 
+    /// [`KeyGenerator::with_key_storage`] on a generator in place (its random stream is
+    /// unchanged: the same keys either way).
+    pub fn set_key_storage(&mut self, storage: KeyStorage) {
+        self.storage = storage;
+    }
+
     /// How the generator's switching keys hold their uniform half.
     pub fn key_storage(&self) -> KeyStorage {
         self.storage

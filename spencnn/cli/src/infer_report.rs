@@ -90,6 +90,12 @@ pub(crate) struct InferReport {
     pub accuracy: Option<(usize, usize)>,
     pub min_precision_bits: Option<f64>,
     pub peak_rss_bytes: Option<u64>,
+    /// The memory planner's estimate of the peak.
+    #[serde(default)]
+    pub estimated_peak_bytes: Option<usize>,
+    /// The memory-latency trade-off the planner made (as printed).
+    #[serde(default)]
+    pub memory_tradeoff: Option<String>,
 }
 
 fn human_bytes(bytes: u64) -> String {
@@ -202,7 +208,11 @@ pub(crate) fn render(r: &InferReport) -> String {
         let _ = writeln!(out, "accuracy vs labels: {right}/{n}");
     }
     if let Some(peak) = r.peak_rss_bytes {
-        let _ = writeln!(out, "peak memory (RSS): {:.0} MiB", peak as f64 / (1 << 20) as f64);
+        let estimate = r.estimated_peak_bytes.map_or(String::new(), |e| format!(" (estimated {:.0} MiB)", mib(e)));
+        let _ = writeln!(out, "peak memory (RSS): {:.0} MiB{estimate}", peak as f64 / (1 << 20) as f64);
+    }
+    if let Some(tradeoff) = &r.memory_tradeoff {
+        let _ = writeln!(out, "{tradeoff}");
     }
     out
 }

@@ -29,9 +29,14 @@ pub(crate) fn default_limit_gib() -> (f64, &'static str) {
 /// `getrusage(RUSAGE_SELF).ru_maxrss` reports on Linux (read without `unsafe` FFI). `None`
 /// where the file is unavailable.
 pub(crate) fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    kib_field("/proc/self/status", "VmHWM:")
+}
+
+/// The `key  N kB` field of a `/proc` file, in bytes.
+fn kib_field(path: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    let kib: u64 = line.trim_start_matches(key).trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kib * 1024)
 }
 

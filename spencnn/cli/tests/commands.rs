@@ -138,3 +138,19 @@ fn plan_prints_both_variants_by_their_names() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("choose it with --variant"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_memory_budget_is_planned_for_or_refused_before_any_key_is_made() {
+    let out = spencnn(&["plan", "--model", "lenet", "--variant", "spencnn", "--max-memory-gib", "0.5"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("memory (budget 512 MiB)") && stdout.contains("trade-off: "), "{stdout}");
+    assert!(stdout.contains("compact keys") && stdout.contains("online latency"), "{stdout}");
+    let out = spencnn(&["infer", "--model", "lenet", "--max-memory-gib", "0.2", "--no-check"]);
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("the memory budget of 205 MiB cannot be met"), "{stderr}");
+    assert!(stderr.contains("give at least that") && !stderr.contains("key generation:"), "{stderr}");
+    let out = spencnn(&["infer", "--model", "lenet", "--max-memory-gib=0"]);
+    assert!(text(&out.stderr).contains("the memory limit must be positive"), "{}", text(&out.stderr));
+}

@@ -162,7 +162,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("files and selections", "infer --labels {labels}", "select images of an idx file"),
     ("files and selections", "infer --index 5", "select images of an idx file"),
     ("files and selections", "infer --model lenet --layers 1000 --precision-bits 0", "layers (1..="),
-    ("files and selections", "infer --model lenet --max-memory-gib 0.0001 --precision-bits 0", "would exceed"),
+    ("files and selections", "infer --model lenet --max-memory-gib 0.0001 --precision-bits 0", "cannot be met"),
 ];
 
 #[test]

@@ -22,7 +22,7 @@ use super::{Backend, BackendError};
 use crate::plan::PlainId;
 
 /// Terms per parallel chunk of a fused multiply-accumulate.
-const TERMS_PER_CHUNK: usize = 8;
+pub(crate) const TERMS_PER_CHUNK: usize = 8;
 
 /// Maps a CKKS error to the planner's backend error, keeping level and scale mismatches typed.
 fn failed(op: &'static str) -> impl Fn(CkksError) -> BackendError {

@@ -19,7 +19,7 @@
 //!
 //! Every ciphertext carries a level and a scale; operations check them exactly like CKKS would.
 
-mod ckks;
+pub(crate) mod ckks;
 mod dispatch;
 pub mod noise;
 pub mod runner;

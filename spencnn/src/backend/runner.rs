@@ -80,7 +80,7 @@ pub struct LayerRun {
 }
 
 /// The contiguous instruction ranges of each layer, in order.
-fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
+pub(crate) fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
     let mut segments: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
     for (i, instr) in schedule.instrs.iter().enumerate() {
         match segments.last_mut() {
@@ -204,7 +204,7 @@ where
 }
 
 /// The instructions of `range` grouped into dependency waves (in index order within a wave).
-fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> {
+pub(crate) fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> {
     let mut wave_of_value: HashMap<u32, usize> = HashMap::new();
     let mut waves: Vec<Vec<usize>> = Vec::new();
     for i in range {

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use spencnn_ckks::rlwe::{GaloisKeySet, KeyGenCost, KeyGenProgress, KeySetEstimate};
 use spencnn_ckks::{
-    Ciphertext, Context, Decryptor, Encoder, Encryptor, KeyGenerator, PublicDecoding, PublicDecryptor, RelinKey,
-    SecretKey,
+    Ciphertext, Context, Decryptor, Encoder, Encryptor, KeyGenerator, KeyStorage, PublicDecoding, PublicDecryptor,
+    RelinKey, SecretKey,
 };
 use zeroize::{Zeroize, Zeroizing};
 
@@ -229,11 +229,17 @@ impl Client {
             u32::try_from(set.len()).map_err(|_| InferError::Keys { reason: "too many rotation steps".into() })?;
         let mut writer = KeyStreamWriter::new(out, &self.ctx, self.interface_digest, relin.as_ref(), count)?;
         drop(relin);
-        self.keygen.galois_keys_streamed(&self.secret, &set, |key, progress| {
+        // The message carries seeds only: keys in flight are made compact (half the memory,
+        // the same bytes).
+        let storage = self.keygen.key_storage();
+        self.keygen.set_key_storage(KeyStorage::Compact);
+        let streamed = self.keygen.galois_keys_streamed(&self.secret, &set, |key, progress| {
             writer.write(&key)?;
             on_progress(progress);
             Ok::<_, InferError>(())
-        })?;
+        });
+        self.keygen.set_key_storage(storage);
+        streamed?;
         let fingerprint = writer.key_fingerprint();
         let written = writer.finish()?;
         self.key_fingerprint = Some(fingerprint);

@@ -11,7 +11,9 @@
 //! - [`wire`]: the messages as bytes (CKKS objects in their versioned formats inside a small
 //!   versioned envelope);
 //! - [`precision`]: encrypted vs simulated logits;
-//! - [`prefix`]: the first layers of a schedule (latency of networks too large to run whole).
+//! - [`prefix`]: the first layers of a schedule (latency of networks too large to run whole);
+//! - [`memory_footprint`] and [`memory_budget`]: the peak memory of a deployment, estimated
+//!   before any key exists, and the cheapest deployment within a memory budget.
 //!
 //! ```no_run
 //! use spencnn::inference::{Client, EncodingPolicy, ParamOptions, Server, plan_for_ckks};
@@ -29,6 +31,8 @@
 pub mod binding;
 pub mod client;
 pub mod inspect;
+pub mod memory_budget;
+pub mod memory_footprint;
 pub mod messages;
 pub mod outputs;
 pub mod params;
@@ -41,6 +45,8 @@ pub mod wire;
 pub use crate::backend::LayerRun;
 pub use client::Client;
 pub use inspect::{Inspection, inspect, smallest_log_n};
+pub use memory_budget::{KeyGenLimit, MemoryBudgetError, MemoryOptions, MemoryPlan, fit_memory};
+pub use memory_footprint::MemoryFootprint;
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 pub use outputs::OutputSpec;
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};

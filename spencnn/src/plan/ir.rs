@@ -264,19 +264,7 @@ impl Schedule {
     /// Every non-zero rotation step with the highest level at which it is applied (sorted by
     /// step): a Galois key for the step needs only the primes of that level.
     pub fn rotation_step_levels(&self) -> Vec<(usize, usize)> {
-        let mut levels = std::collections::BTreeMap::new();
-        for instr in &self.instrs {
-            let steps: Vec<usize> = match &instr.op {
-                Op::RotateHoistedExt { steps, .. } => steps.clone(),
-                Op::RotateSum { terms, .. } => terms.iter().map(|t| t.1).collect(),
-                _ => continue,
-            };
-            for step in steps.into_iter().filter(|&s| s != 0) {
-                let level = levels.entry(step).or_insert(instr.level);
-                *level = (*level).max(instr.level);
-            }
-        }
-        levels.into_iter().collect()
+        super::rotation_keys::step_levels(&self.instrs)
     }
 
     /// The highest level at which a ciphertext is squared (relinearised), if any.

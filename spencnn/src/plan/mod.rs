@@ -7,6 +7,7 @@
 //! - [`diagonals`]: which weights share a plaintext (the pruning sub-blocks);
 //! - [`stage`]: folded linear maps and plaintext materialisation;
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
+//! - [`rotation_keys`]: fewer rotation keys (dropped steps composed from kept ones);
 //! - [`stage_cost`]: the cost of a stage's kept diagonals under one split, without emitting it;
 //! - `planner` / `lower` / `pool` / `policy`: the walk over the model.
 
@@ -21,6 +22,7 @@ mod lower;
 mod planner;
 mod policy;
 mod pool;
+pub mod rotation_keys;
 pub mod scale;
 pub mod stage;
 pub mod stage_cost;

@@ -10,8 +10,8 @@ use spencnn::backend::run_simulated;
 use spencnn::import::onnx::InputTransform;
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, KeyGenCost, KeyStorage, LayerRun, ModelInterface, ParamOptions, Server,
-    estimate_memory, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, KeyGenCost, KeyGenLimit, KeyStorage, LayerRun, MemoryOptions, ModelInterface,
+    ParamOptions, Server, fit_memory, plan_for_ckks,
 };
 use spencnn::model::Model;
 use spencnn::model::zoo::Variant;
@@ -27,6 +27,9 @@ use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::progress;
 use crate::transport::{MessageSizes, Transport};
+
+/// Bytes per GiB.
+const GIB: f64 = (1u64 << 30) as f64;
 
 /// Largest model interface the client accepts (the zoo's are a few KiB).
 const MAX_INTERFACE_BYTES: usize = 16 << 20;
@@ -99,14 +102,23 @@ pub(crate) struct InferArgs {
     #[arg(long, default_value_t = 16.0, value_parser = bounds::precision_bits)]
     precision_bits: f64,
     /// When the weight plaintexts are encoded: once at setup (preencoded), per layer or per
-    /// instruction during inference; auto = the first that fits --max-memory-gib.
+    /// instruction during inference; auto = as the memory budget (--max-memory-gib) chooses.
     #[arg(long, value_enum, default_value = "auto")]
     encoding: EncodingArg,
-    /// Refuse to start when the evaluation keys and weight plaintexts are estimated above this
-    /// many GiB, checked before any key or plaintext is made [default: the memory the machine
-    /// has available now (MemAvailable), 8 GiB where it cannot be read].
+    /// Memory budget in GiB [default: the machine's available memory]: the deployment is
+    /// planned to fit it (compact keys, plaintexts encoded during inference, fewer rotation
+    /// keys, whichever costs least), or refused before any key is made, with the smallest
+    /// budget that would work (8 GiB where the available memory cannot be read).
     #[arg(long, value_parser = bounds::memory_gib)]
     max_memory_gib: Option<f64>,
+    /// Keep a Galois key for every rotation step of the schedule (never compose steps from
+    /// other keys to save memory).
+    #[arg(long)]
+    all_rotation_keys: bool,
+    /// Longest acceptable key generation in seconds on --threads (estimated with a cost
+    /// calibrated on this machine): rotation keys are dropped until it fits.
+    #[arg(long)]
+    max_keygen_seconds: Option<f64>,
     /// Skip the comparison with the slot simulator and the f64 reference.
     #[arg(long)]
     no_check: bool,
@@ -125,9 +137,10 @@ pub(crate) struct InferArgs {
     #[arg(long)]
     save_messages: Option<PathBuf>,
     /// How the server holds the evaluation keys: expanded (fastest), or compact (the uniform
-    /// half of each key kept as its seed: half the key memory, slower rotations).
-    #[arg(long, value_enum, default_value = "expanded")]
-    key_storage: KeyStorageArg,
+    /// half of each key kept as its seed: half the key memory, slower rotations) [default: as
+    /// the memory budget chooses; expanded when it fits].
+    #[arg(long, value_enum)]
+    key_storage: Option<KeyStorageArg>,
     /// Print JSON instead of tables (no progress bar).
     #[arg(long)]
     json: bool,
@@ -273,49 +286,34 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
         None => schedule,
     };
-    let (max_memory_gib, limit_source) = memory_limit(args.max_memory_gib);
-    let mut estimate = estimate_memory(&schedule, &params);
-    let key_storage = match args.key_storage {
-        KeyStorageArg::Expanded => KeyStorage::Expanded,
-        KeyStorageArg::Compact => KeyStorage::Compact,
+    let (budget_gib, limit_source) = memory_limit(args.max_memory_gib);
+    let options = MemoryOptions {
+        budget_bytes: Some((budget_gib * GIB) as usize),
+        key_storage: args.key_storage.map(|k| match k {
+            KeyStorageArg::Expanded => KeyStorage::Expanded,
+            KeyStorageArg::Compact => KeyStorage::Compact,
+        }),
+        encoding: match args.encoding {
+            EncodingArg::Preencoded => Some(EncodingPolicy::Preencoded),
+            EncodingArg::PerLayer => Some(EncodingPolicy::PerLayer),
+            EncodingArg::OnDemand => Some(EncodingPolicy::OnDemand),
+            EncodingArg::Auto => None,
+        },
+        reduce_keys: !args.all_rotation_keys,
+        threads,
+        keygen_limit: match args.max_keygen_seconds {
+            Some(seconds) if seconds.is_finite() && seconds > 0.0 => Some(KeyGenLimit::calibrated(&params, seconds)?),
+            Some(seconds) => bail!("--max-keygen-seconds must be a positive number of seconds, not {seconds}"),
+            None => None,
+        },
     };
-    if key_storage == KeyStorage::Compact {
-        // Every key is a switching key; compact ones hold half of it.
-        estimate.key_bytes /= 2;
-    }
-    let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
-    let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= max_memory_gib;
-    let policy = match args.encoding {
-        EncodingArg::Preencoded => EncodingPolicy::Preencoded,
-        EncodingArg::PerLayer => EncodingPolicy::PerLayer,
-        EncodingArg::OnDemand => EncodingPolicy::OnDemand,
-        EncodingArg::Auto if fits(estimate.plaintext_bytes) => EncodingPolicy::Preencoded,
-        EncodingArg::Auto if fits(estimate.largest_layer_plaintext_bytes) => EncodingPolicy::PerLayer,
-        EncodingArg::Auto => EncodingPolicy::OnDemand,
-    };
-    let held = match policy {
-        EncodingPolicy::Preencoded => estimate.plaintext_bytes,
-        EncodingPolicy::PerLayer => estimate.largest_layer_plaintext_bytes,
-        _ => 0,
-    };
+    // Refused here, before any key exists, when nothing fits.
+    let (schedule, memory) = fit_memory(&schedule, &params, &choice.cost_model(), &options)?;
+    let (policy, key_storage) = (memory.encoding, memory.key_storage());
     if !args.json {
         eprintln!("{} {}: {choice}", subject.name, subject.variant);
-        eprintln!(
-            "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB); limit {:.1} GiB ({limit_source})",
-            gib(estimate.key_bytes),
-            gib(estimate.plaintext_bytes),
-            gib(estimate.largest_layer_plaintext_bytes),
-            max_memory_gib
-        );
-    }
-    if !fits(held) {
-        bail!(
-            "keys ({:.1} GiB) and weight plaintexts ({:.1} GiB) would exceed the {:.1} GiB limit ({limit_source}; \
-             --max-memory-gib)",
-            gib(estimate.key_bytes),
-            gib(held),
-            max_memory_gib
-        );
+        eprintln!("memory budget: {budget_gib:.2} GiB ({limit_source})");
+        eprintln!("{memory}");
     }
     let mut server = Server::new(schedule, params, policy)?;
     server.set_key_storage(key_storage);
@@ -341,8 +339,8 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         eprintln!(
             "key generation: {} Galois keys ({:.2} GiB expanded, {:.2} GiB compact), about {:.0} s on {threads} threads",
             keys.keys,
-            gib(keys.expanded_bytes),
-            gib(keys.compact_bytes),
+            keys.expanded_bytes as f64 / GIB,
+            keys.compact_bytes as f64 / GIB,
             keys.seconds.unwrap_or(0.0)
         );
     }
@@ -458,5 +456,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
             .reduce(f64::min),
         images: results,
         peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        estimated_peak_bytes: Some(memory.footprint.peak),
+        memory_tradeoff: Some(memory.to_string()),
     })
 }

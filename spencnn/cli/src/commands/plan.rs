@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 use spencnn::import::onnx::InputTransform;
-use spencnn::inference::ParamOptions;
+use spencnn::inference::{KeyGenLimit, MemoryOptions, MemoryPlan, ParamOptions, fit_memory, plan_for_ckks};
+use spencnn::model::Model;
 use spencnn::model::zoo::Variant;
 use spencnn::plan::{CostModel, LayerReport, OpCounts, PlanConfig, plan};
 use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_model};
@@ -15,7 +16,7 @@ use spencnn::variant::{Weights, build_variant};
 
 use crate::bounds;
 use crate::model_arg::{ModelArg, import, imported_log_n};
-use crate::options::{UnitArg, VariantArg, WeightsFile, emit, emit_json};
+use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
 
@@ -57,6 +58,18 @@ pub(crate) struct PlanArgs {
     /// Print the selected variant's schedule (one line per HE operation) instead of tables.
     #[arg(long, conflicts_with = "json")]
     ir: bool,
+    /// Also choose CKKS parameters for the selected variant (default: spencnn) and print the
+    /// deployment that fits this many GiB (keys, plaintexts, ciphertexts; compact keys,
+    /// encoding during inference and fewer rotation keys as needed), as `infer` would run it;
+    /// 0 = unconstrained.
+    #[arg(long, conflicts_with = "ir")]
+    max_memory_gib: Option<f64>,
+    /// With --max-memory-gib: also limit the key generation to this many seconds on --threads
+    /// (calibrated on this machine), dropping rotation keys until it fits.
+    #[arg(long, requires = "max_memory_gib")]
+    max_keygen_seconds: Option<f64>,
+    #[command(flatten)]
+    threads: ThreadsArg,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +86,46 @@ struct PlanReport {
     slots: usize,
     variants: Vec<VariantSummary>,
     dense_over_spencnn: Reduction,
+    /// The deployment within `--max-memory-gib`, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<MemoryReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct MemoryReport {
+    variant: Variant,
+    params: String,
+    plan: MemoryPlan,
+}
+
+/// The parameters and memory plan of `model` within `gib` GiB (0: unconstrained).
+fn memory_report(
+    model: &Model,
+    variant: Variant,
+    log_n: u32,
+    gib: f64,
+    keygen_seconds: Option<f64>,
+    threads: usize,
+) -> anyhow::Result<MemoryReport> {
+    if !(gib.is_finite() && gib >= 0.0) {
+        anyhow::bail!("--max-memory-gib must be a non-negative number of GiB, not {gib}");
+    }
+    let (schedule, choice, params) =
+        plan_for_ckks(model, log_n, &ParamOptions::default()).context("cannot choose CKKS parameters")?;
+    let options = MemoryOptions {
+        budget_bytes: (gib > 0.0).then_some((gib * (1u64 << 30) as f64) as usize),
+        key_storage: None,
+        encoding: None,
+        reduce_keys: true,
+        threads,
+        keygen_limit: match keygen_seconds {
+            Some(s) if s.is_finite() && s > 0.0 => Some(KeyGenLimit::calibrated(&params, s)?),
+            Some(s) => anyhow::bail!("--max-keygen-seconds must be a positive number of seconds, not {s}"),
+            None => None,
+        },
+    };
+    let (_, plan) = fit_memory(&schedule, &params, &choice.cost_model(), &options)?;
+    Ok(MemoryReport { variant, params: choice.to_string(), plan })
 }
 
 /// The plan of an imported model.
@@ -158,6 +211,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         anyhow::bail!("--ir prints one variant's schedule: choose it with --variant (or --weights)");
     }
     let mut summaries = Vec::new();
+    let mut memory = None;
     for variant in Variant::ALL {
         let weights = match (&file, selected == Some(variant)) {
             (Some(file), true) => Weights::File(&file.bytes),
@@ -176,6 +230,13 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         if args.ir && selected == Some(variant) {
             return emit(&built.schedule.to_string());
         }
+        if let Some(gib) = args.max_memory_gib
+            && selected.unwrap_or(Variant::SpEncnn) == variant
+        {
+            memory = Some(args.threads.install(|| {
+                memory_report(&built.model, variant, log_n, gib, args.max_keygen_seconds, args.threads.count())
+            })?);
+        }
         summaries.push(summarize(&built, variant, prune, log_n, &cost));
     }
     let ratio = |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
@@ -189,6 +250,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
             estimated_cost: ratio(&|s| s.estimated_cost),
         },
         variants: summaries,
+        memory,
     };
     if args.json {
         return emit_json(&report);
@@ -213,5 +275,9 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         "dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x",
         r.rotations, r.pmults, r.estimated_cost
     );
+    if let Some(m) = &report.memory {
+        let _ = writeln!(out, "\n{} {} for CKKS: {}", report.model, m.variant, m.params);
+        let _ = writeln!(out, "{}", m.plan);
+    }
     emit(&out)
 }
