@@ -20,6 +20,11 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Cost profile the planner prices with: a file written by `spencnn calibrate`, or
+    /// `committed` for the profile shipped with the library [default: the measured profile
+    /// if `spencnn calibrate` wrote one (see its --output), else the committed one].
+    #[arg(long, global = true)]
+    cost_profile: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -36,11 +41,34 @@ enum Command {
     Train(commands::train::TrainArgs),
     /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
     Eval(commands::eval::EvalArgs),
+    /// Time the HE primitives the planner counts on this machine and write its cost profile.
+    Calibrate(commands::calibrate::CalibrateArgs),
+}
+
+/// Installs the cost profile the planner prices with (see [`Cli::cost_profile`]).
+fn install_cost_profile(choice: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use spencnn::plan::CostProfile;
+    let profile = match choice {
+        Some(path) if path.as_os_str() == "committed" => CostProfile::committed(),
+        Some(path) => CostProfile::read(path).context("cannot use --cost-profile")?,
+        None => CostProfile::measured_or_committed()
+            .context("cannot use the measured cost profile (recalibrate, or pass --cost-profile committed)")?,
+    };
+    CostProfile::install(profile);
+    if let Some(path) = choice {
+        let _ = options::COST_PROFILE_ARG.set(path.to_path_buf());
+    }
+    Ok(())
 }
 
 /// Parses the command line and runs the subcommand; an error is printed with its causes.
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = install_cost_profile(cli.cost_profile.as_deref()) {
+        eprint!("{}", render_error(&error));
+        return std::process::ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Plan(args) => commands::plan::run(&args),
         Command::Infer(args) => commands::infer::run(&args),
@@ -48,6 +76,7 @@ fn main() -> std::process::ExitCode {
         Command::Demo(args) => commands::demo::run(&args),
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
+        Command::Calibrate(args) => commands::calibrate::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

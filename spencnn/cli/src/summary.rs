@@ -2,16 +2,15 @@
 //! JSON).
 
 use serde::Serialize;
-use spencnn::model::zoo::Variant;
-use spencnn::plan::{CostModel, LayerReport, OpCounts};
+use spencnn::plan::{CostModel, LayerReport, OpCounts, PlaintextTiming, predict_latency};
 use spencnn::prune::LayerPruning;
 use spencnn::variant::BuiltVariant;
 
 /// A variant's totals.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct VariantSummary {
-    /// Which variant.
-    pub variant: Variant,
+    /// Which variant: `hear`, `dense` or `spencnn`.
+    pub variant: &'static str,
     /// Pruning ratio applied (None = unpruned).
     pub prune_ratio: Option<f64>,
     /// `log2 N`.
@@ -22,8 +21,10 @@ pub(crate) struct VariantSummary {
     pub rotation_keys: usize,
     /// Operation totals.
     pub totals: OpCounts,
-    /// Cost-model estimate (NTT units).
+    /// Cost-model seconds summed over the instructions (throughputs, pre-encoded weights).
     pub estimated_cost: f64,
+    /// The cost model's predicted latency (pre-encoded weights, the model's thread count).
+    pub predicted_seconds: f64,
     /// Per-layer reports.
     pub layers: Vec<LayerReport>,
     /// Per-layer pruning.
@@ -33,7 +34,7 @@ pub(crate) struct VariantSummary {
 /// Summarises a built variant under `cost`.
 pub(crate) fn summarize(
     built: &BuiltVariant,
-    variant: Variant,
+    variant: &'static str,
     prune_ratio: Option<f64>,
     log_n: u32,
     cost: &CostModel,
@@ -47,6 +48,7 @@ pub(crate) fn summarize(
         rotation_keys: s.rotation_steps().len(),
         totals: s.totals(),
         estimated_cost: cost.program_cost(&s.instrs),
+        predicted_seconds: predict_latency(s, cost, PlaintextTiming::Preencoded).seconds,
         layers: s.layers.clone(),
         pruning: built.pruning.clone(),
     }

@@ -36,15 +36,15 @@ pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
 pub(crate) fn comparison(out: &mut String, variants: &[VariantSummary]) {
     let _ = writeln!(
         out,
-        "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12}",
-        "variant", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "depth", "est. cost"
+        "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>10}",
+        "variant", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "depth", "model (s)"
     );
     for s in variants {
         let t = &s.totals;
         let _ = writeln!(
             out,
-            "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12.0}",
-            s.variant.to_string(),
+            "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>10.3}",
+            s.variant,
             t.rotations,
             t.decompositions,
             t.mod_downs,
@@ -52,7 +52,7 @@ pub(crate) fn comparison(out: &mut String, variants: &[VariantSummary]) {
             t.adds,
             t.rescales,
             s.depth,
-            s.estimated_cost
+            s.predicted_seconds
         );
     }
 }

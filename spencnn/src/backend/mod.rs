@@ -7,7 +7,8 @@
 //! - [`runner`]: [`run`] executes a schedule layer by layer with independent instructions on
 //!   the rayon pool ([`execute`]: the same on one thread); `dispatch` maps one instruction
 //!   to its backend operation;
-//! - [`run_simulated`]: image in, logits out, on the simulator.
+//! - [`run_simulated`]: image in, logits out, on the simulator;
+//! - [`calibrate`]: times the cost model's primitives on this machine (the cost profile).
 //!
 //! The trait is shaped after what RNS-CKKS does efficiently:
 //! - [`Backend::rotate_hoisted_extended`]: decompose one ciphertext once (ModUp), then one
@@ -19,6 +20,7 @@
 //!
 //! Every ciphertext carries a level and a scale; operations check them exactly like CKKS would.
 
+pub mod calibrate;
 mod ckks;
 mod dispatch;
 pub mod noise;

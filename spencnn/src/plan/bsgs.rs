@@ -168,3 +168,62 @@ pub(crate) fn emit_cheapest(
     });
     (emit(b, call, split), split)
 }
+
+/// The cheapest lowering of one linear stage's kept sub-blocks (see [`stage_cost`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StageCost {
+    /// Cost-model seconds of the stage's rotations, fused sums and rotate-sums (bias and
+    /// rescale, which do not depend on the sub-blocks, excluded).
+    pub seconds: f64,
+    /// The split that achieves it.
+    pub split: BsgsSplit,
+    /// Its operation counts.
+    pub counts: super::counts::OpCounts,
+}
+
+/// The cost of convolution `geom` from `input` to `output` at `level` when only the sub-blocks
+/// with `kept[d]` survive (`kept` in [`super::diagonal_structure`] order, the order of
+/// [`crate::prune::SubBlockMap::blocks`]), under `cost`, with the planner's own split search.
+/// `cost(all kept) − cost(kept without a unit)` is what removing the unit saves: what
+/// cost-aware pruning ranks units by.
+pub fn stage_cost(
+    geom: &super::ConvGeometry,
+    input: &crate::layout::SlotLayout,
+    output: &crate::layout::SlotLayout,
+    kept: &[bool],
+    level: usize,
+    cost: &CostModel,
+) -> StageCost {
+    let diagonals = super::diagonal_structure(geom, input, output);
+    let stage = LinearStage {
+        name: String::new(),
+        node: None,
+        geom: *geom,
+        input: input.clone(),
+        output: output.clone(),
+        weight: vec![1.0; geom.out_channels * geom.group_in() * geom.taps()],
+        in_scale: vec![1.0; geom.in_channels],
+        in_offset: vec![0.0; geom.in_channels],
+        bias: vec![0.0; geom.out_channels],
+        out_scale: vec![1.0; geom.out_channels],
+        out_shift: vec![0.0; geom.out_channels],
+        diagonals,
+    };
+    // Kept sub-blocks, plus one placeholder per output that would read nothing (as planned).
+    let mut chosen: Vec<usize> = (0..stage.diagonals.len()).filter(|&d| kept.get(d).copied().unwrap_or(true)).collect();
+    let mut covered = vec![false; output.num_cts()];
+    chosen.iter().for_each(|&d| covered[stage.diagonals[d].out_ct] = true);
+    for ct in 0..covered.len() {
+        if let Some(d) = (!covered[ct]).then(|| stage.diagonals.iter().position(|d| d.out_ct == ct)).flatten() {
+            chosen.push(d);
+        }
+    }
+    chosen.sort_unstable();
+    let inputs: Vec<ValueId> = (0..input.num_cts() as u32).map(ValueId).collect();
+    let call = StageCall { stage_index: 0, stage: &stage, diagonals: &chosen, inputs: &inputs, level, pt_scale: 1.0 };
+    let mut b = ProgramBuilder::starting_at(inputs.len() as u32, 0);
+    let (_, split) = emit_cheapest(&mut b, &call, cost, None);
+    let counts =
+        b.instrs.iter().fold(super::counts::OpCounts::default(), |acc, i| acc + super::counts::OpCounts::of(&i.op));
+    StageCost { seconds: cost.program_cost(&b.instrs), split, counts }
+}

@@ -309,4 +309,36 @@ impl Schedule {
             PlainSource::Bias { stage, out_ct } => self.stages[stage].bias_values(out_ct),
         }
     }
+
+    /// The contiguous instruction ranges of each layer, in order, as `(layer, range)`.
+    pub fn layer_segments(&self) -> Vec<(usize, std::ops::Range<usize>)> {
+        let mut segments: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for (i, instr) in self.instrs.iter().enumerate() {
+            match segments.last_mut() {
+                Some((layer, range)) if *layer == instr.layer => range.end = i + 1,
+                _ => segments.push((instr.layer, i..i + 1)),
+            }
+        }
+        segments
+    }
+
+    /// The instructions of `range` grouped into dependency waves (index order within a wave):
+    /// an instruction's wave is one more than the latest wave in `range` that wrote one of its
+    /// inputs. The instructions of a wave are independent; the runner executes them at once.
+    pub fn waves(&self, range: std::ops::Range<usize>) -> Vec<Vec<usize>> {
+        let mut wave_of_value: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        let mut waves: Vec<Vec<usize>> = Vec::new();
+        for i in range {
+            let op = &self.instrs[i].op;
+            let wave = op.reads().iter().filter_map(|v| wave_of_value.get(&v.0)).map(|w| w + 1).max().unwrap_or(0);
+            for v in op.writes() {
+                wave_of_value.insert(v.0, wave);
+            }
+            if waves.len() <= wave {
+                waves.resize_with(wave + 1, Vec::new);
+            }
+            waves[wave].push(i);
+        }
+        waves
+    }
 }

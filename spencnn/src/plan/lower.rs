@@ -1,12 +1,13 @@
 //! Lowering of each layer kind: linear stages, activations, pooling and residual adds.
 
-use super::PlanError;
 use super::bsgs::{StageCall, emit_cheapest};
 use super::diagonals::{ConvGeometry, diagonal_structure};
+use super::hear::emit_hear;
 use super::ir::{Op, PlainSource, PlainSpec};
 use super::planner::{PlanValue, Planner};
 use super::policy::{add_partner, placement_for};
 use super::stage::LinearStage;
+use super::{ConvMethod, PlanError};
 use crate::layout::SlotLayout;
 use crate::model::{Conv2d, Linear, PolyActivation};
 
@@ -136,7 +137,10 @@ impl Planner<'_> {
         chosen.sort_unstable();
         let stage_index = self.stages.len();
         let call = StageCall { stage_index, stage: &stage, diagonals: &chosen, inputs: &inputs, level, pt_scale };
-        let (accs, split) = emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split);
+        let (accs, split) = match self.config.method {
+            ConvMethod::DoubleHoisted => emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split),
+            ConvMethod::Hear => emit_hear(&mut self.b, &call),
+        };
         self.splits[n] = Some(split.describe(self.slots));
         let acc_scale = v.scale * pt_scale;
         let mut cts = Vec::with_capacity(accs.len());

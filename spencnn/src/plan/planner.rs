@@ -59,7 +59,8 @@ impl<'m> Planner<'m> {
     ) -> Result<Schedule, PlanError> {
         let slots = config.slots();
         let [c, h, w] = model.input_shape;
-        let phases = if config.polyphase { super::policy::input_phases(model) } else { 1 };
+        let polyphase = config.polyphase && config.method != super::ConvMethod::Hear;
+        let phases = if polyphase { super::policy::input_phases(model) } else { 1 };
         let grid = SpatialGrid::polyphase(h, w, phases)
             .map_err(|source| PlanError::Layout { node: "input".into(), source })?;
         let per_ct = slots / grid.block_len().max(1);

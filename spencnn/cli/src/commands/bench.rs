@@ -1,5 +1,6 @@
-//! `spencnn bench`: encrypted inference of the dense and SpENCNN variants of one network,
-//! each in its own process (so each peak memory is its own), and the speedup.
+//! `spencnn bench`: encrypted inference of the HEAR baseline, our dense baseline and SpENCNN
+//! for one network, each in its own process (so each peak memory is its own), measured in one
+//! run, and the speedups.
 
 use std::fmt::Write;
 use std::process::Command;
@@ -7,10 +8,10 @@ use std::process::Command;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde::Serialize;
-use spencnn::model::zoo::{Network, Variant};
+use spencnn::model::zoo::Network;
 
 use crate::infer_report::InferReport;
-use crate::options::{ThreadsArg, emit, emit_json};
+use crate::options::{COST_PROFILE_ARG, ThreadsArg, VariantArg, emit, emit_json};
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]
@@ -38,6 +39,9 @@ pub(crate) struct BenchArgs {
     /// Skip the comparison with the slot simulator.
     #[arg(long)]
     no_check: bool,
+    /// Do not run the HEAR baseline (its dense run is the slowest of the three).
+    #[arg(long)]
+    no_hear: bool,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -46,12 +50,18 @@ pub(crate) struct BenchArgs {
 #[derive(Debug, Serialize)]
 struct BenchReport {
     model: String,
+    /// The dense network lowered the HEAR way (absent with `--no-hear`).
+    hear: Option<InferReport>,
     dense: InferReport,
     spencnn: InferReport,
-    /// Seed of the random weights both variants ran with.
+    /// Seed of the random weights every variant ran with.
     random_weights_seed: u64,
-    /// Dense / SpENCNN median online latency.
+    /// Our dense / SpENCNN median online latency.
     speedup: f64,
+    /// HEAR-dense / SpENCNN median online latency (the paper's comparison).
+    speedup_vs_hear: Option<f64>,
+    /// HEAR-dense / our dense median online latency.
+    dense_vs_hear: Option<f64>,
     /// The paper's reported speedup for this network.
     paper_speedup: f64,
 }
@@ -65,10 +75,14 @@ fn paper_speedup(network: Network) -> f64 {
     }
 }
 
-fn run_variant(args: &BenchArgs, variant: Variant) -> anyhow::Result<InferReport> {
+fn run_variant(args: &BenchArgs, variant: VariantArg) -> anyhow::Result<InferReport> {
     let exe = std::env::current_exe().context("cannot find the spencnn executable")?;
     let mut cmd = Command::new(&exe);
-    cmd.args(["infer", "--json", "--model", args.model.name(), "--variant", variant.name()]);
+    let variant = variant.name();
+    cmd.args(["infer", "--json", "--model", args.model.name(), "--variant", variant]);
+    if let Some(profile) = COST_PROFILE_ARG.get() {
+        cmd.arg("--cost-profile").arg(profile);
+    }
     cmd.args(["--seed", &args.seed.to_string(), "--repeat", &args.repeat.to_string()]);
     if let Some(t) = args.threads.given() {
         cmd.args(["--threads", &t.to_string()]);
@@ -94,13 +108,18 @@ fn run_variant(args: &BenchArgs, variant: Variant) -> anyhow::Result<InferReport
 }
 
 pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
-    let dense = run_variant(args, Variant::Dense)?;
-    let spencnn = run_variant(args, Variant::SpEncnn)?;
+    let hear = (!args.no_hear).then(|| run_variant(args, VariantArg::Hear)).transpose()?;
+    let dense = run_variant(args, VariantArg::Dense)?;
+    let spencnn = run_variant(args, VariantArg::Spencnn)?;
+    let over = |a: &InferReport, b: &InferReport| a.median_online_seconds / b.median_online_seconds.max(1e-12);
     let report = BenchReport {
         model: args.model.to_string(),
-        speedup: dense.median_online_seconds / spencnn.median_online_seconds.max(1e-12),
+        speedup: over(&dense, &spencnn),
+        speedup_vs_hear: hear.as_ref().map(|h| over(h, &spencnn)),
+        dense_vs_hear: hear.as_ref().map(|h| over(h, &dense)),
         paper_speedup: paper_speedup(args.model),
         random_weights_seed: args.seed,
+        hear,
         dense,
         spencnn,
     };
@@ -115,21 +134,32 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         out,
-        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
-        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax", "encoding"
+        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
+        "variant",
+        "Rot",
+        "PMult",
+        "keys",
+        "online (s)",
+        "model (s)",
+        "setup (s)",
+        "peak (MiB)",
+        "precision",
+        "argmax",
+        "encoding"
     );
-    for r in [&report.dense, &report.spencnn] {
+    for r in report.hear.iter().chain([&report.dense, &report.spencnn]) {
         let precision = r.min_precision_bits.map_or("-".to_string(), |b| format!("{b:.1} b"));
         let argmax = r.argmax_agreement.map_or("-".to_string(), |(a, n)| format!("{a}/{n}"));
         let peak = r.peak_rss_bytes.map_or(0.0, |b| b as f64 / (1 << 20) as f64);
         let _ = writeln!(
             out,
-            "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
+            "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
             r.variant,
             r.totals.rotations,
             r.totals.pmults,
             r.rotation_keys,
             r.median_online_seconds,
+            r.predicted_online_seconds,
             r.setup_seconds,
             peak,
             precision,
@@ -138,10 +168,13 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
             r.params
         );
     }
-    let _ = writeln!(
-        out,
-        "speedup dense / SpENCNN (online latency): {:.2}x (paper: {:.2}x)",
-        report.speedup, report.paper_speedup
-    );
+    let _ = writeln!(out, "speedup SpENCNN over our dense (online latency): {:.2}x", report.speedup);
+    if let (Some(h), Some(d)) = (report.speedup_vs_hear, report.dense_vs_hear) {
+        let _ = writeln!(
+            out,
+            "speedup SpENCNN over HEAR-dense: {h:.2}x (paper: {:.2}x); our dense over HEAR-dense: {d:.2}x",
+            report.paper_speedup
+        );
+    }
     emit(&out)
 }

@@ -10,10 +10,11 @@ use spencnn::backend::run_simulated;
 use spencnn::image::{IdxImages, load_png, parse_idx_labels};
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, LayerRun, ModelInterface, ParamOptions, Server, estimate_memory, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, LayerRun, ModelInterface, ParamOptions, Server, estimate_memory,
+    plan_for_ckks_with,
 };
 use spencnn::model::zoo::{Network, Variant};
-use spencnn::plan::PlanConfig;
+use spencnn::plan::{ConvMethod, PlaintextTiming, PlanConfig, predict_latency};
 use spencnn::variant::{Weights, build_variant};
 
 use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
@@ -39,8 +40,9 @@ pub(crate) struct InferArgs {
     /// Network: lenet, vgg5, hefnet or resnet20.
     #[arg(long, default_value = "lenet")]
     model: Network,
-    /// Dense baseline or SpENCNN (grouped, sub-block pruned) [default: the variant the
-    /// --weights file fits; spencnn for random weights].
+    /// Dense baseline, SpENCNN (grouped, sub-block pruned) or hear (the dense network lowered
+    /// as the paper's HEAR baseline) [default: the variant the --weights file fits; spencnn
+    /// for random weights].
     #[arg(long, value_enum)]
     variant: Option<VariantArg>,
     /// Weights (safetensors). Without it the weights are seeded random values (--seed): the
@@ -156,6 +158,8 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         Some(file) => file.load(network, args.variant.map(Variant::from))?.0,
         None => args.variant.map_or(Variant::SpEncnn, Variant::from),
     };
+    let method = args.variant.map_or(ConvMethod::DoubleHoisted, VariantArg::method);
+    let label = args.variant.filter(|v| *v == VariantArg::Hear).map_or(variant.name(), VariantArg::name);
     let (weights, weights_label) = match &file {
         Some(file) => (Weights::File(&file.bytes), file.path.display().to_string()),
         None => (Weights::Random(args.seed), format!("RANDOM (seed {})", args.seed)),
@@ -171,17 +175,21 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         Variant::SpEncnn if args.prune.is_none() && file.is_none() => Some(network.default_prune_ratio()),
         _ => args.prune,
     };
-    let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)
-        .with_context(|| format!("cannot build the {variant} {network}"))?;
+    let mut config = PlanConfig::new(log_n);
+    config.method = method;
+    config.cost = config.cost.with_threads(threads);
+    let built = build_variant(network, variant, &config, weights, prune)
+        .with_context(|| format!("cannot build the {label} {network}"))?;
     // Images are read and validated before any key is generated.
     let inputs = images(args, built.model.input_shape)?;
     let options = ParamOptions {
         min_log_scale: args.min_log_scale,
         target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
+        threads,
         ..ParamOptions::default()
     };
     let (schedule, choice, params) =
-        plan_for_ckks(&built.model, log_n, &options).context("cannot choose CKKS parameters")?;
+        plan_for_ckks_with(&built.model, &config, &options).context("cannot choose CKKS parameters")?;
     let schedule = match args.layers {
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
         None => schedule,
@@ -202,8 +210,14 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         EncodingPolicy::PerLayer => estimate.largest_layer_plaintext_bytes,
         _ => 0,
     };
+    let timing = match policy {
+        EncodingPolicy::Preencoded => PlaintextTiming::Preencoded,
+        EncodingPolicy::PerLayer => PlaintextTiming::PerLayer,
+        _ => PlaintextTiming::OnDemand,
+    };
+    let predicted = predict_latency(&schedule, &choice.cost_model(threads), timing);
     if !args.json {
-        eprintln!("{network} {variant}: {choice}");
+        eprintln!("{network} {label}: {choice}");
         eprintln!(
             "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB)",
             gib(estimate.key_bytes),
@@ -295,7 +309,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let schedule = server.schedule();
     Ok(InferReport {
         model: network.to_string(),
-        variant: variant.to_string(),
+        variant: label.to_string(),
         weights: weights_label,
         random_weights: file.is_none(),
         threads,
@@ -318,9 +332,11 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         encrypt_seconds,
         decrypt_seconds,
         median_online_seconds: median(&mut online),
+        predicted_online_seconds: predicted.seconds,
         layers: layers
             .iter()
             .map(|l| LayerRow {
+                predicted_seconds: predicted.layers.iter().find(|p| p.name == l.name).map_or(0.0, |p| p.seconds),
                 name: l.name.clone(),
                 kind: l.kind.clone(),
                 seconds: l.seconds,

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 use spencnn::model::zoo::{Network, Variant};
-use spencnn::plan::{CostModel, PlanConfig};
+use spencnn::plan::PlanConfig;
 use spencnn::variant::{Weights, build_variant};
 
 use crate::options::{VariantArg, WeightsFile, emit, emit_json};
@@ -20,8 +20,8 @@ pub(crate) struct PlanArgs {
     /// Network: lenet, vgg5, hefnet or resnet20.
     #[arg(long, default_value = "lenet")]
     model: Network,
-    /// Print the per-layer table of one variant only (both are always planned for the ratio);
-    /// default with --weights: the variant the file fits.
+    /// Print the per-layer table of one variant only (all three are always planned for the
+    /// ratios); default with --weights: the variant the file fits.
     #[arg(long, value_enum)]
     variant: Option<VariantArg>,
     /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio
@@ -53,6 +53,7 @@ pub(crate) struct PlanArgs {
 struct Reduction {
     rotations: f64,
     pmults: f64,
+    /// Ratio of the predicted latencies.
     estimated_cost: f64,
 }
 
@@ -63,13 +64,14 @@ struct PlanReport {
     slots: usize,
     variants: Vec<VariantSummary>,
     dense_over_spencnn: Reduction,
+    hear_over_spencnn: Reduction,
+    hear_over_dense_pmults: f64,
 }
 
 pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let log_n = args.log_n.unwrap_or(args.model.default_log_n());
-    let mut config = PlanConfig::new(log_n);
-    config.polyphase = !args.no_polyphase;
-    let cost = CostModel::default();
+    let mut base = PlanConfig::new(log_n);
+    base.polyphase = !args.no_polyphase;
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let mut selected = args.variant.map(Variant::from);
     if let Some(file) = &file {
@@ -78,8 +80,15 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     if args.ir && selected.is_none() {
         anyhow::bail!("--ir prints one variant's schedule: choose it with --variant (or --weights)");
     }
+    // The one whose schedule --ir prints: as asked, else the architecture the file holds.
+    let printed = args.variant.or(match selected {
+        Some(Variant::SpEncnn) => Some(VariantArg::Spencnn),
+        Some(_) => Some(VariantArg::Dense),
+        None => None,
+    });
     let mut summaries = Vec::new();
-    for variant in Variant::ALL {
+    for arg in VariantArg::ALL {
+        let variant = Variant::from(arg);
         let weights = match (&file, selected == Some(variant)) {
             (Some(file), true) => Weights::File(&file.bytes),
             _ => Weights::Random(args.seed),
@@ -91,24 +100,31 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
             Variant::Dense if selected == Some(Variant::Dense) => args.prune,
             Variant::Dense => None,
         };
+        let mut config = base.clone();
+        config.method = arg.method();
         let built = build_variant(args.model, variant, &config, weights, prune)
-            .with_context(|| format!("cannot plan the {variant} {}", args.model))?;
-        if args.ir && selected == Some(variant) {
+            .with_context(|| format!("cannot plan the {} {}", arg.name(), args.model))?;
+        if args.ir && printed == Some(arg) {
             return emit(&built.schedule.to_string());
         }
-        summaries.push(summarize(&built, variant, prune, log_n, &cost));
+        summaries.push(summarize(&built, arg.name(), prune, log_n, &config.cost));
     }
-    let ratio = |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
+    let by_name = |name: &str| summaries.iter().find(|s| s.variant == name).expect("all three are planned");
+    let (hear, dense, spencnn) = (by_name("hear"), by_name("dense"), by_name("spencnn"));
+    let ratio = |a: &VariantSummary, b: &VariantSummary, f: &dyn Fn(&VariantSummary) -> f64| f(a) / f(b).max(1e-300);
+    let reduction = |a: &VariantSummary| Reduction {
+        rotations: ratio(a, spencnn, &|s| s.totals.rotations as f64),
+        pmults: ratio(a, spencnn, &|s| s.totals.pmults as f64),
+        estimated_cost: ratio(a, spencnn, &|s| s.predicted_seconds),
+    };
     let report = PlanReport {
         model: args.model.to_string(),
         log_n,
-        slots: config.slots(),
-        dense_over_spencnn: Reduction {
-            rotations: ratio(&|s| s.totals.rotations as f64),
-            pmults: ratio(&|s| s.totals.pmults as f64),
-            estimated_cost: ratio(&|s| s.estimated_cost),
-        },
-        variants: summaries,
+        slots: base.slots(),
+        dense_over_spencnn: reduction(dense),
+        hear_over_spencnn: reduction(hear),
+        hear_over_dense_pmults: ratio(hear, dense, &|s| s.totals.pmults as f64),
+        variants: summaries.clone(),
     };
     if args.json {
         return emit_json(&report);
@@ -117,21 +133,24 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let _ = writeln!(out, "{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
     let _ = writeln!(
         out,
-        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; see docs/planner.md)"
+        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; model = the cost \
+         model's latency, 1 thread, pre-encoded weights; see docs/planner.md)"
     );
     for s in &report.variants {
-        if selected.is_none_or(|v| v == s.variant) {
+        if printed.is_none_or(|v| v.name() == s.variant) {
             out.push('\n');
             table::variant(&mut out, s);
         }
     }
     out.push('\n');
     table::comparison(&mut out, &report.variants);
-    let r = &report.dense_over_spencnn;
-    let _ = writeln!(
-        out,
-        "dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x",
-        r.rotations, r.pmults, r.estimated_cost
-    );
+    for (name, r) in [("our dense", &report.dense_over_spencnn), ("HEAR-dense", &report.hear_over_spencnn)] {
+        let _ = writeln!(
+            out,
+            "{name} / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, predicted latency {:.2}x",
+            r.rotations, r.pmults, r.estimated_cost
+        );
+    }
+    let _ = writeln!(out, "HEAR-dense / our dense: plaintext multiplies {:.2}x", report.hear_over_dense_pmults);
     emit(&out)
 }
