@@ -2,7 +2,7 @@
 //! JSON).
 
 use serde::Serialize;
-use spencnn::plan::{CostModel, LayerReport, OpCounts, PlaintextTiming, predict_latency};
+use spencnn::plan::{Choice, CostModel, LayerReport, OpCounts, PlaintextTiming, predict_latency};
 use spencnn::prune::LayerPruning;
 use spencnn::variant::BuiltVariant;
 
@@ -29,6 +29,8 @@ pub(crate) struct VariantSummary {
     pub layers: Vec<LayerReport>,
     /// Per-layer pruning.
     pub pruning: Vec<LayerPruning>,
+    /// The planner's decisions by cost, with the alternatives priced.
+    pub choices: Vec<Choice>,
 }
 
 /// Summarises a built variant under `cost`.
@@ -51,5 +53,6 @@ pub(crate) fn summarize(
         predicted_seconds: predict_latency(s, cost, PlaintextTiming::Preencoded).seconds,
         layers: s.layers.clone(),
         pruning: built.pruning.clone(),
+        choices: s.choices.clone(),
     }
 }

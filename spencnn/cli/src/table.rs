@@ -30,6 +30,17 @@ pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
     for p in &s.pruning {
         let _ = writeln!(out, "  pruning {}: kept {} of {} sub-blocks", p.name, p.kept, p.blocks);
     }
+    if !s.choices.is_empty() {
+        let _ = writeln!(out, "decisions by cost (predicted seconds: whole network for packings, the layer for splits):");
+    }
+    for c in &s.choices {
+        let alternatives: Vec<String> = c
+            .alternatives
+            .iter()
+            .map(|a| format!("{}{} {:.3}", if a.name == c.chosen { "*" } else { "" }, a.name, a.seconds))
+            .collect();
+        let _ = writeln!(out, "  {:<14} {:<17} {}", c.layer, c.decision, alternatives.join(", "));
+    }
 }
 
 /// Renders the totals of several variants side by side.

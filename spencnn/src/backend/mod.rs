@@ -180,6 +180,17 @@ pub trait Backend {
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
     fn rotate_sum(&self, terms: &[(&Self::Ciphertext, usize)]) -> Result<Self::Ciphertext, BackendError>;
 
+    /// `Σ_j ct_j ⊙ pt_j` (equal levels and scales, ordinary plaintexts). The default multiplies
+    /// and adds one term at a time (one product alive at once).
+    fn mul_acc(&self, terms: &[(&Self::Ciphertext, &Self::Plaintext)]) -> Result<Self::Ciphertext, BackendError> {
+        let ((first, first_pt), rest) = terms.split_first().ok_or(BackendError::Empty { op: "mul_acc" })?;
+        let mut acc = self.mul_plain(first, first_pt)?;
+        for (ct, pt) in rest {
+            acc = self.add(&acc, &self.mul_plain(ct, pt)?)?;
+        }
+        Ok(acc)
+    }
+
     /// `ct ⊙ pt` (same level, ordinary plaintext); scales multiply.
     fn mul_plain(&self, ct: &Self::Ciphertext, pt: &Self::Plaintext) -> Result<Self::Ciphertext, BackendError>;
 

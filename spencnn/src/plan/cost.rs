@@ -177,6 +177,10 @@ impl CostModel {
                 };
                 InstrTime { throughput, alone }
             }
+            Op::MulAcc { terms, .. } => {
+                let (n, adds) = (terms.len() as f64, terms.len().saturating_sub(1) as f64);
+                InstrTime::serial(n * par(MulPlain) + adds * par(Add), n * ser(MulPlain) + adds * ser(Add))
+            }
             Op::MulPlain { .. } => InstrTime::serial(par(MulPlain), ser(MulPlain)),
             Op::AddPlain { .. } | Op::Add { .. } | Op::DropLevels { .. } => InstrTime::serial(par(Add), ser(Add)),
             Op::Rescale { .. } => InstrTime::serial(par(Rescale), ser(Rescale)),

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::bsgs::{BsgsSplit, StageCall};
 use super::builder::ProgramBuilder;
-use super::ir::{Op, PlainSource, PlainSpec, ValueId};
+use super::ir::{Op, PlainId, PlainSource, PlainSpec, ValueId};
 
 /// The split HEAR uses for a stage whose input blocks hold `block_len` slots.
 pub(crate) fn hear_split(block_len: usize) -> BsgsSplit {
@@ -39,7 +39,7 @@ pub(crate) fn emit_hear(b: &mut ProgramBuilder, call: &StageCall<'_>) -> (Vec<Va
         babies.into_iter().map(|(k, baby)| ((k, baby), b.rotate_sum(level, vec![(call.inputs[k], baby)]))).collect();
     let mut per_output: BTreeMap<usize, Vec<ValueId>> = BTreeMap::new();
     for ((out_ct, giant), terms) in groups {
-        let products: Vec<ValueId> = terms
+        let terms: Vec<(ValueId, PlainId)> = terms
             .into_iter()
             .map(|(k, baby, d)| {
                 let pt = b.plain(PlainSpec {
@@ -48,12 +48,11 @@ pub(crate) fn emit_hear(b: &mut ProgramBuilder, call: &StageCall<'_>) -> (Vec<Va
                     extended: false,
                     source: PlainSource::Diagonal { stage: call.stage_index, diagonal: d, giant },
                 });
-                let dst = b.value();
-                b.emit(level, Op::MulPlain { dst, src: rotated[&(k, baby)], pt });
-                dst
+                (rotated[&(k, baby)], pt)
             })
             .collect();
-        let inner = b.sum(level, &products);
+        let inner = b.value();
+        b.emit(level, Op::MulAcc { dst: inner, terms });
         // Giant step: one full rotation of the inner sum.
         let moved = b.rotate_sum(level, vec![(inner, giant)]);
         per_output.entry(out_ct).or_default().push(moved);

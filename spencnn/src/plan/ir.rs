@@ -49,6 +49,14 @@ pub enum Op {
         /// `(ciphertext, step)` pairs; step 0 adds the ciphertext unrotated.
         terms: Vec<(ValueId, usize)>,
     },
+    /// `dst = Σ_j src_j ⊙ pt_j` in `Q_ℓ` (ordinary plaintexts), one product at a time: the
+    /// HEAR baseline's inner sums (no extended basis, no shared mod-down).
+    MulAcc {
+        /// Output ciphertext.
+        dst: ValueId,
+        /// `(ciphertext, plaintext)` pairs, all at one level and scale.
+        terms: Vec<(ValueId, PlainId)>,
+    },
     /// `dst = src ⊙ pt` (scales multiply).
     MulPlain {
         /// Output.
@@ -111,7 +119,7 @@ impl Op {
             | Op::Rescale { src, .. }
             | Op::Square { src, .. }
             | Op::DropLevels { src, .. } => vec![*src],
-            Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.0).collect(),
+            Op::MulAccExt { terms, .. } | Op::MulAcc { terms, .. } => terms.iter().map(|t| t.0).collect(),
             Op::RotateSum { terms, .. } => terms.iter().map(|t| t.0).collect(),
             Op::Add { lhs, rhs, .. } => vec![*lhs, *rhs],
         }
@@ -122,6 +130,7 @@ impl Op {
         match self {
             Op::RotateHoistedExt { dsts, .. } => dsts.clone(),
             Op::MulAccExt { dst, .. }
+            | Op::MulAcc { dst, .. }
             | Op::RotateSum { dst, .. }
             | Op::MulPlain { dst, .. }
             | Op::AddPlain { dst, .. }
@@ -135,7 +144,7 @@ impl Op {
     /// The plaintexts the operation reads.
     pub fn plaintexts(&self) -> Vec<PlainId> {
         match self {
-            Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
+            Op::MulAccExt { terms, .. } | Op::MulAcc { terms, .. } => terms.iter().map(|t| t.1).collect(),
             Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
             _ => Vec::new(),
         }
@@ -251,6 +260,8 @@ pub struct Schedule {
     pub num_values: usize,
     /// Per-layer reports, indexed by [`Instr::layer`].
     pub layers: Vec<LayerReport>,
+    /// The decisions taken by cost (packings, splits) with the alternatives priced.
+    pub choices: Vec<super::packing::Choice>,
 }
 
 impl Schedule {

@@ -9,6 +9,7 @@
 //! - [`diagonals`]: which weights share a plaintext (the pruning sub-blocks);
 //! - [`stage`]: folded linear maps and plaintext materialisation;
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
+//! - [`packing`]: the per-layer packing choice by cost (input encoding, placements);
 //! - `planner` / `lower` / `pool` / `policy`: the walk over the model.
 
 pub mod bsgs;
@@ -21,6 +22,7 @@ mod hear;
 pub mod ir;
 pub mod latency;
 mod lower;
+pub mod packing;
 mod planner;
 mod policy;
 mod pool;
@@ -34,6 +36,7 @@ pub use counts::OpCounts;
 pub use diagonals::{ConvGeometry, DiagEntry, Diagonal, diagonal_structure};
 pub use ir::{Instr, LayerReport, Op, OutputSlot, PlainId, PlainSource, PlainSpec, Schedule, ValueId};
 pub use latency::{LatencyPrediction, PlaintextTiming, predict_latency};
+pub use packing::{Alternative, Choice, Packing, choose_packing};
 pub use planner::conv_stage_layouts;
 pub use profile::{CostProfile, Primitive, ProfileError};
 pub use scale::ScaleModel;
@@ -112,6 +115,8 @@ pub struct PlanConfig {
     pub polyphase: bool,
     /// How linear layers are lowered: our double-hoisted baby/giant steps, or HEAR's.
     pub method: ConvMethod,
+    /// Input encoding and channel placements: searched by cost (the default) or given.
+    pub packing: Packing,
 }
 
 /// How the planner lowers convolutions and dense layers.
@@ -138,6 +143,7 @@ impl PlanConfig {
             forced_split: None,
             polyphase: true,
             method: ConvMethod::DoubleHoisted,
+            packing: Packing { search: true, ..Packing::default() },
         }
     }
 
@@ -153,6 +159,14 @@ pub fn plan(model: &Model, config: &PlanConfig) -> Result<Schedule, PlanError> {
         return Err(PlanError::RingDegree { log_n: config.log_n });
     }
     model.shapes()?;
+    if config.packing.search && config.method == ConvMethod::DoubleHoisted {
+        let (packing, choices) = choose_packing(model, config)?;
+        let mut fixed = config.clone();
+        fixed.packing = packing;
+        let mut schedule = plan(model, &fixed)?;
+        schedule.choices.splice(0..0, choices);
+        return Ok(schedule);
+    }
     // Pass 1: measure the depth with a generous uniform chain.
     let probe_levels = 4 * model.nodes.len() + 4;
     let probe = ScaleModel::uniform(config.log_scale, probe_levels);

@@ -1,0 +1,97 @@
+//! The cost-driven planner: the HEAR lowering computes the same network, the packing search
+//! never picks a packing the cost model prices above the policy's, stage costs follow the
+//! sub-blocks, and the latency prediction is the program cost on one thread.
+
+mod common;
+
+use spencnn::model::randomize;
+use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::{
+    ConvMethod, CostModel, OpCounts, PlanConfig, PlaintextTiming, conv_stage_layouts, predict_latency, stage_cost,
+};
+use spencnn::prune::{model_sub_blocks, prune_model};
+
+#[test]
+fn hear_lowering_matches_the_reference_with_more_work() {
+    let mut model = Network::LeNet.build(Variant::Dense);
+    randomize(&mut model, 5);
+    let mut hear = PlanConfig::new(14);
+    hear.method = ConvMethod::Hear;
+    let schedule = common::assert_simulation_matches(&model, &hear, 2);
+    let ours = spencnn::plan::plan(&model, &PlanConfig::new(14)).unwrap();
+    let (h, o) = (schedule.totals(), ours.totals());
+    // Every HEAR rotation is a key switch of its own; ours hoists.
+    assert_eq!(h.decompositions, h.rotations);
+    assert!(h.pmults > 3 * o.pmults && h.decompositions > 5 * o.decompositions, "{h:?} vs {o:?}");
+    assert_eq!(schedule.input_layout.grid.phases, 1, "HEAR keeps stride-grid maps");
+}
+
+#[test]
+fn packing_search_never_loses_to_the_policy() {
+    for net in [Network::LeNet, Network::HefNet] {
+        let mut model = net.build(Variant::SpEncnn);
+        randomize(&mut model, 3);
+        let searched_config = PlanConfig::new(net.default_log_n());
+        let mut policy = searched_config.clone();
+        policy.packing.search = false;
+        let cost = searched_config.cost;
+        let searched = spencnn::plan::plan(&model, &searched_config).unwrap();
+        let fixed = spencnn::plan::plan(&model, &policy).unwrap();
+        let price = |s| predict_latency(s, &cost, PlaintextTiming::Preencoded).seconds;
+        assert!(price(&searched) <= price(&fixed) * (1.0 + 1e-9), "{net}");
+        let decided: Vec<_> = searched.choices.iter().filter(|c| c.decision != "baby/giant split").collect();
+        assert!(!decided.is_empty(), "{net}: no packing decision reported");
+        for c in decided {
+            assert!(c.alternatives.len() >= 2 && c.alternatives.iter().any(|a| a.name == c.chosen));
+            let best = c.alternatives.iter().map(|a| a.seconds).fold(f64::INFINITY, f64::min);
+            let chosen = c.alternatives.iter().find(|a| a.name == c.chosen).unwrap().seconds;
+            assert_eq!(chosen, best, "{net} {}: the cheapest alternative is taken", c.layer);
+        }
+        // Searched layouts depend on the architecture only: pruning does not move them.
+        let before = conv_stage_layouts(&model, &searched_config).unwrap();
+        prune_model(&mut model, &searched_config, 0.5).unwrap();
+        assert_eq!(before, conv_stage_layouts(&model, &searched_config).unwrap(), "{net}");
+    }
+}
+
+#[test]
+fn stage_cost_falls_with_every_removed_sub_block_and_drops_unused_rotations() {
+    let mut model = Network::LeNet.build(Variant::SpEncnn);
+    randomize(&mut model, 4);
+    let config = PlanConfig::new(14);
+    let (node, map) = model_sub_blocks(&model, &config).unwrap().into_iter().nth(1).unwrap();
+    let (_, input, output) =
+        conv_stage_layouts(&model, &config).unwrap().into_iter().find(|(n, _, _)| *n == node).unwrap();
+    let level = 5;
+    let all = vec![true; map.blocks.len()];
+    let full = stage_cost(&map.geom, &input, &output, &all, level, &config.cost);
+    let mut fewer = all.clone();
+    fewer[0] = false;
+    let less = stage_cost(&map.geom, &input, &output, &fewer, level, &config.cost);
+    assert!(less.seconds < full.seconds);
+    assert_eq!(less.counts.pmults + 1, full.counts.pmults);
+    // Remove every sub-block sharing the first one's step (per input): that step's rotation goes.
+    let step = map.blocks[0].step;
+    let same_step: Vec<bool> = map.blocks.iter().map(|b| b.step != step).collect();
+    let without = stage_cost(&map.geom, &input, &output, &same_step, level, &config.cost);
+    assert!(without.seconds < less.seconds);
+    assert!(without.counts.rotations <= full.counts.rotations);
+}
+
+#[test]
+fn one_thread_latency_is_the_program_cost() {
+    let mut model = Network::Vgg5.build(Variant::SpEncnn);
+    randomize(&mut model, 2);
+    let config = PlanConfig::new(14);
+    let schedule = spencnn::plan::plan(&model, &config).unwrap();
+    let cost: CostModel = config.cost;
+    let predicted = predict_latency(&schedule, &cost, PlaintextTiming::Preencoded);
+    let total = cost.program_cost(&schedule.instrs);
+    assert!((predicted.seconds - total).abs() <= 1e-9 * total);
+    // Encoding during inference costs more; two threads cost less.
+    let on_demand = predict_latency(&schedule, &cost, PlaintextTiming::OnDemand).seconds;
+    assert!(on_demand > predicted.seconds);
+    let two = predict_latency(&schedule, &cost.with_threads(2), PlaintextTiming::Preencoded).seconds;
+    assert!(two < predicted.seconds);
+    assert_eq!(schedule.totals(), schedule.layers.iter().fold(OpCounts::default(), |a, l| a + l.counts));
+}
