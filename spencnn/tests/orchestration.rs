@@ -20,8 +20,10 @@ fn hear_lowering_matches_the_reference_with_more_work() {
     let schedule = common::assert_simulation_matches(&model, &hear, 2);
     let ours = spencnn::plan::plan(&model, &PlanConfig::new(14)).unwrap();
     let (h, o) = (schedule.totals(), ours.totals());
-    // Every HEAR rotation is a key switch of its own; ours hoists.
-    assert_eq!(h.decompositions, h.rotations);
+    // Every rotation of a HEAR linear layer is a key switch of its own; ours hoists.
+    for layer in schedule.layers.iter().filter(|l| l.split.is_some()) {
+        assert_eq!(layer.counts.decompositions, layer.counts.rotations, "{}", layer.name);
+    }
     assert!(h.pmults > 3 * o.pmults && h.decompositions > 5 * o.decompositions, "{h:?} vs {o:?}");
     assert_eq!(schedule.input_layout.grid.phases, 1, "HEAR keeps stride-grid maps");
 }

@@ -108,7 +108,8 @@ pub struct PlanConfig {
     pub cost: CostModel,
     /// Force one split for every linear layer (tests, comparisons); `None` = cheapest.
     pub forced_split: Option<BsgsSplit>,
-    /// Encode the input polyphase when its first 2×2 pooling is reached through stride-1 convolutions and
+    /// Allow polyphase input encoding (the packing search then decides; without the search,
+    /// use it) when its first 2×2 pooling is reached through stride-1 convolutions and
     /// element-wise layers only (see
     /// [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md)); `false` keeps
     /// every map in its block on a stride-`d` grid.

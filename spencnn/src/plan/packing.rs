@@ -141,7 +141,8 @@ pub fn choose_packing(model: &Model, config: &PlanConfig) -> Result<Cached, Plan
     };
     price(&current)?;
     let mut points = Vec::new();
-    if current.packing.polyphase.is_none() && super::policy::input_phases(model) > 1 {
+    // `polyphase: false` forbids it; otherwise the search decides.
+    if current.packing.polyphase.is_none() && config.polyphase && super::policy::input_phases(model) > 1 {
         points.push(Point::Polyphase);
     }
     points.extend(

@@ -10,7 +10,7 @@ use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::PlanConfig;
 use spencnn::variant::{Weights, build_variant};
 
-use crate::options::{VariantArg, WeightsFile, emit, emit_json};
+use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
 
@@ -38,6 +38,8 @@ pub(crate) struct PlanArgs {
     /// Seed of the random weights.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[command(flatten)]
+    threads: ThreadsArg,
     /// Keep every map in its block on a stride-d grid (no polyphase input encoding).
     #[arg(long)]
     no_polyphase: bool,
@@ -72,6 +74,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let log_n = args.log_n.unwrap_or(args.model.default_log_n());
     let mut base = PlanConfig::new(log_n);
     base.polyphase = !args.no_polyphase;
+    base.cost = base.cost.with_threads(args.threads.count());
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let mut selected = args.variant.map(Variant::from);
     if let Some(file) = &file {
@@ -134,7 +137,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let _ = writeln!(
         out,
         "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; model = the cost \
-         model's latency, 1 thread, pre-encoded weights; see docs/planner.md)"
+         model's latency on --threads threads, pre-encoded weights; see docs/planner.md)"
     );
     for s in &report.variants {
         if printed.is_none_or(|v| v.name() == s.variant) {
