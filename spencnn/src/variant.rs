@@ -4,7 +4,7 @@
 use crate::model::zoo::{Network, Variant};
 use crate::model::{Model, ModelError, load_safetensors, randomize};
 use crate::plan::{PlanConfig, PlanError, Schedule, plan};
-use crate::prune::{LayerPruning, prune_model};
+use crate::prune::{LayerPruning, PruneSpec, prune_model};
 
 /// Errors building a variant.
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +44,8 @@ pub struct BuiltVariant {
     pub pruning: Vec<LayerPruning>,
 }
 
-/// Builds `network` in `variant` at `config`, with `weights`, magnitude-pruned to `prune` (the
-/// stem excluded) when given.
+/// Builds `network` in `variant` at `config`, with `weights`, sub-block pruned as `prune` says
+/// (the stem excluded) when given.
 ///
 /// # Errors
 /// [`BuildError::Model`] for a weights file that does not fit the architecture,
@@ -55,7 +55,7 @@ pub fn build_variant(
     variant: Variant,
     config: &PlanConfig,
     weights: Weights<'_>,
-    prune: Option<f64>,
+    prune: Option<PruneSpec>,
 ) -> Result<BuiltVariant, BuildError> {
     let mut model = network.build(variant);
     match weights {
@@ -63,8 +63,8 @@ pub fn build_variant(
         Weights::File(bytes) => load_safetensors(&mut model, bytes)?,
     }
     let pruning = match prune {
-        Some(ratio) if !(0.0..1.0).contains(&ratio) => return Err(BuildError::Ratio { ratio }),
-        Some(ratio) => prune_model(&mut model, config, ratio)?,
+        Some(spec) if !(0.0..1.0).contains(&spec.ratio) => return Err(BuildError::Ratio { ratio: spec.ratio }),
+        Some(spec) => prune_model(&mut model, config, spec)?,
         None => Vec::new(),
     };
     let schedule = plan(&model, config)?;

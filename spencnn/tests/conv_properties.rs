@@ -6,7 +6,7 @@ mod common;
 use proptest::prelude::*;
 use spencnn::model::{BatchNorm, Conv2d, Layer, Linear, Model, PolyActivation, randomize};
 use spencnn::plan::PlanConfig;
-use spencnn::prune::model_sub_blocks;
+use spencnn::prune::{PruneSpec, PruneUnit, model_sub_blocks, prune_model};
 
 #[derive(Clone, Debug)]
 struct ConvCase {
@@ -20,6 +20,9 @@ struct ConvCase {
     padding: usize,
     log_n: u32,
     prune: Option<f64>,
+    /// Prune the non-stem convolutions in rotation units instead of every convolution by
+    /// magnitude.
+    rotation_units: bool,
     seed: u64,
 }
 
@@ -34,10 +37,11 @@ fn conv_case() -> impl Strategy<Value = ConvCase> {
                 Just((gi, go, groups, h, w, k, stride, log_n)),
                 0..=(k - 1) / 2,
                 prop::option::of(0.1f64..0.9),
+                any::<bool>(),
                 any::<u64>(),
             )
         })
-        .prop_map(|((gi, go, groups, h, w, k, stride, log_n), padding, prune, seed)| ConvCase {
+        .prop_map(|((gi, go, groups, h, w, k, stride, log_n), padding, prune, rotation_units, seed)| ConvCase {
             c_in: gi * groups,
             c_out: go * groups,
             groups,
@@ -48,6 +52,7 @@ fn conv_case() -> impl Strategy<Value = ConvCase> {
             padding,
             log_n,
             prune,
+            rotation_units,
             seed,
         })
 }
@@ -114,8 +119,13 @@ proptest! {
         layers.push(("fc".into(), Layer::Linear(Linear { in_features: c2, out_features: 3, weight: vec![0.0; 3 * c2], bias: Some(vec![0.0; 3]) })));
         let mut model = common::sequential("pipeline", [case.c_in, case.h, case.w], layers);
         randomize(&mut model, case.seed);
-        if let Some(ratio) = case.prune {
-            prune_all(&mut model, case.log_n, ratio);
+        match case.prune {
+            Some(ratio) if case.rotation_units => {
+                let spec = PruneSpec { ratio, unit: PruneUnit::Rotation };
+                prune_model(&mut model, &PlanConfig::new(case.log_n), spec).unwrap();
+            }
+            Some(ratio) => prune_all(&mut model, case.log_n, ratio),
+            None => {}
         }
         common::assert_simulation_matches(&model, &PlanConfig::new(case.log_n), case.seed);
     }

@@ -7,6 +7,7 @@ use spencnn::layout::LayoutError;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::model::{Conv2d, Layer, Linear, ModelError, load_safetensors, randomize, save_safetensors};
 use spencnn::plan::{PlanConfig, PlanError, ScaleModel, plan};
+use spencnn::prune::PruneSpec;
 use spencnn::variant::{BuildError, Weights, build_variant};
 
 #[test]
@@ -72,7 +73,13 @@ fn planning_errors_are_typed() {
     let mut config = PlanConfig::new(14);
     config.scale_model = Some(ScaleModel::uniform(30, 3));
     assert!(matches!(plan(&model, &config), Err(PlanError::NotEnoughLevels { needed: 7, available: 3 })));
-    let err = build_variant(Network::LeNet, Variant::SpEncnn, &PlanConfig::new(14), Weights::Random(1), Some(1.5));
+    let err = build_variant(
+        Network::LeNet,
+        Variant::SpEncnn,
+        &PlanConfig::new(14),
+        Weights::Random(1),
+        Some(PruneSpec::new(1.5)),
+    );
     assert!(matches!(err, Err(BuildError::Ratio { .. })));
 }
 

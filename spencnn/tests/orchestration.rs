@@ -1,15 +1,15 @@
 //! The cost-driven planner: the HEAR lowering computes the same network, the packing search
-//! never picks a packing the cost model prices above the policy's, stage costs follow the
-//! sub-blocks, and the latency prediction is the program cost on one thread.
+//! never picks a packing the cost model prices above the policy's, and the latency prediction
+//! is the program cost on one thread.
 
 mod common;
 
 use spencnn::model::randomize;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{
-    ConvMethod, CostModel, OpCounts, PlanConfig, PlaintextTiming, conv_stage_layouts, predict_latency, stage_cost,
+    ConvMethod, CostModel, OpCounts, PlanConfig, PlaintextTiming, conv_stage_layouts, predict_latency,
 };
-use spencnn::prune::{model_sub_blocks, prune_model};
+use spencnn::prune::{PruneSpec, PruneUnit, prune_model};
 
 #[test]
 fn hear_lowering_matches_the_reference_with_more_work() {
@@ -51,33 +51,9 @@ fn packing_search_never_loses_to_the_policy() {
         }
         // Searched layouts depend on the architecture only: pruning does not move them.
         let before = conv_stage_layouts(&model, &searched_config).unwrap();
-        prune_model(&mut model, &searched_config, 0.5).unwrap();
+        prune_model(&mut model, &searched_config, PruneSpec { ratio: 0.5, unit: PruneUnit::Rotation }).unwrap();
         assert_eq!(before, conv_stage_layouts(&model, &searched_config).unwrap(), "{net}");
     }
-}
-
-#[test]
-fn stage_cost_falls_with_every_removed_sub_block_and_drops_unused_rotations() {
-    let mut model = Network::LeNet.build(Variant::SpEncnn);
-    randomize(&mut model, 4);
-    let config = PlanConfig::new(14);
-    let (node, map) = model_sub_blocks(&model, &config).unwrap().into_iter().nth(1).unwrap();
-    let (_, input, output) =
-        conv_stage_layouts(&model, &config).unwrap().into_iter().find(|(n, _, _)| *n == node).unwrap();
-    let level = 5;
-    let all = vec![true; map.blocks.len()];
-    let full = stage_cost(&map.geom, &input, &output, &all, level, &config.cost);
-    let mut fewer = all.clone();
-    fewer[0] = false;
-    let less = stage_cost(&map.geom, &input, &output, &fewer, level, &config.cost);
-    assert!(less.seconds < full.seconds);
-    assert_eq!(less.counts.pmults + 1, full.counts.pmults);
-    // Remove every sub-block sharing the first one's step (per input): that step's rotation goes.
-    let step = map.blocks[0].step;
-    let same_step: Vec<bool> = map.blocks.iter().map(|b| b.step != step).collect();
-    let without = stage_cost(&map.geom, &input, &output, &same_step, level, &config.cost);
-    assert!(without.seconds < less.seconds);
-    assert!(without.counts.rotations <= full.counts.rotations);
 }
 
 #[test]

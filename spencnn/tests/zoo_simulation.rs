@@ -6,14 +6,19 @@ mod common;
 use spencnn::model::randomize;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::PlanConfig;
-use spencnn::prune::prune_model;
+use spencnn::prune::{PruneSpec, PruneUnit, prune_model};
 
 fn check(net: Network, variant: Variant) {
+    check_unit(net, variant, PruneUnit::default());
+}
+
+fn check_unit(net: Network, variant: Variant, unit: PruneUnit) {
     let mut model = net.build(variant);
     randomize(&mut model, 11);
     let log_n = net.default_log_n();
     if variant == Variant::SpEncnn {
-        prune_model(&mut model, &PlanConfig::new(log_n), net.default_prune_ratio()).unwrap();
+        let spec = PruneSpec { ratio: net.default_prune_ratio(), unit };
+        prune_model(&mut model, &PlanConfig::new(log_n), spec).unwrap();
     }
     let schedule = common::assert_simulation_matches(&model, &PlanConfig::new(log_n), 3);
     assert_eq!(schedule.output_level, 0);
@@ -23,6 +28,7 @@ fn check(net: Network, variant: Variant) {
 fn lenet_matches_the_reference() {
     check(Network::LeNet, Variant::Dense);
     check(Network::LeNet, Variant::SpEncnn);
+    check_unit(Network::LeNet, Variant::SpEncnn, PruneUnit::Diagonal);
 }
 
 #[test]

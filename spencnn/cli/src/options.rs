@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use spencnn::model::Model;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::ConvMethod;
+use spencnn::prune::PruneUnit;
 use spencnn::variant::load_variant;
 
 /// `--variant`: [`Variant`]'s names (`dense`, `spencnn`) and `hear`, the dense architecture
@@ -57,6 +58,25 @@ impl From<VariantArg> for Variant {
 
 /// The `--cost-profile` given on the command line, passed on to child `spencnn` processes.
 pub(crate) static COST_PROFILE_ARG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// `--unit`: spelled as [`PruneUnit`]'s name (`rotation`, `diagonal`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum UnitArg {
+    /// Whole rotations' worth of sub-blocks, ranked by importance per unit of cost saved.
+    #[default]
+    Rotation,
+    /// Single sub-blocks (diagonal plaintexts), ranked by magnitude.
+    Diagonal,
+}
+
+impl From<UnitArg> for PruneUnit {
+    fn from(u: UnitArg) -> PruneUnit {
+        match u {
+            UnitArg::Rotation => PruneUnit::Rotation,
+            UnitArg::Diagonal => PruneUnit::Diagonal,
+        }
+    }
+}
 
 /// `--threads`, with one default for every subcommand: all cores.
 #[derive(Clone, Copy, Debug, Args)]

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use spencnn::plan::{Choice, CostModel, LayerReport, OpCounts, PlaintextTiming, predict_latency};
-use spencnn::prune::LayerPruning;
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit};
 use spencnn::variant::BuiltVariant;
 
 /// A variant's totals.
@@ -13,6 +13,8 @@ pub(crate) struct VariantSummary {
     pub variant: &'static str,
     /// Pruning ratio applied (None = unpruned).
     pub prune_ratio: Option<f64>,
+    /// Pruning unit (None = unpruned).
+    pub prune_unit: Option<PruneUnit>,
     /// `log2 N`.
     pub log_n: u32,
     /// Multiplicative depth.
@@ -37,14 +39,15 @@ pub(crate) struct VariantSummary {
 pub(crate) fn summarize(
     built: &BuiltVariant,
     variant: &'static str,
-    prune_ratio: Option<f64>,
+    prune: Option<PruneSpec>,
     log_n: u32,
     cost: &CostModel,
 ) -> VariantSummary {
     let s = &built.schedule;
     VariantSummary {
         variant,
-        prune_ratio,
+        prune_ratio: prune.map(|p| p.ratio),
+        prune_unit: prune.map(|p| p.unit),
         log_n,
         depth: s.depth(),
         rotation_keys: s.rotation_steps().len(),

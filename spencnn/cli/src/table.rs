@@ -15,7 +15,10 @@ fn row(out: &mut String, name: &str, kind: &str, split: &str, c: &OpCounts, leve
 
 /// Renders a variant's per-layer table and totals.
 pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
-    let prune = s.prune_ratio.map_or("unpruned".to_string(), |r| format!("pruned {:.0}%", r * 100.0));
+    let prune = match (s.prune_ratio, s.prune_unit) {
+        (Some(r), Some(unit)) => format!("pruned {:.0}% in {unit} units", r * 100.0),
+        _ => "unpruned".to_string(),
+    };
     let _ = writeln!(out, "{} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
     let _ = writeln!(
         out,
@@ -28,7 +31,11 @@ pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
     }
     row(out, "total", "", "", &s.totals, "");
     for p in &s.pruning {
-        let _ = writeln!(out, "  pruning {}: kept {} of {} sub-blocks", p.name, p.kept, p.blocks);
+        let units = p
+            .rotation_units
+            .as_ref()
+            .map_or(String::new(), |(split, n)| format!(" ({n} whole rotations' worth removed, split {split})"));
+        let _ = writeln!(out, "  pruning {}: kept {} of {} sub-blocks{units}", p.name, p.kept, p.blocks);
     }
     if !s.choices.is_empty() {
         let _ = writeln!(out, "decisions by cost (predicted seconds: whole network for packings, the layer for splits):");

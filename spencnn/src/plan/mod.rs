@@ -9,6 +9,7 @@
 //! - [`diagonals`]: which weights share a plaintext (the pruning sub-blocks);
 //! - [`stage`]: folded linear maps and plaintext materialisation;
 //! - [`bsgs`]: baby-step/giant-step emission with double hoisting;
+//! - [`stage_cost`]: the cost of a stage's kept diagonals under one split, without emitting it;
 //! - [`packing`]: the per-layer packing choice by cost (input encoding, placements);
 //! - `planner` / `lower` / `pool` / `policy`: the walk over the model.
 
@@ -29,8 +30,9 @@ mod pool;
 pub mod profile;
 pub mod scale;
 pub mod stage;
+pub mod stage_cost;
 
-pub use bsgs::{BsgsSplit, StageCost, stage_cost};
+pub use bsgs::BsgsSplit;
 pub use cost::CostModel;
 pub use counts::OpCounts;
 pub use diagonals::{ConvGeometry, DiagEntry, Diagonal, diagonal_structure};
@@ -41,6 +43,7 @@ pub use planner::conv_stage_layouts;
 pub use profile::{CostProfile, Primitive, ProfileError};
 pub use scale::ScaleModel;
 pub use stage::LinearStage;
+pub use stage_cost::{DiagonalPlace, StageCost};
 
 use thiserror::Error;
 

@@ -9,6 +9,8 @@
 //!   it with batch norms folded (the tensors of
 //!   [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md));
 //! - [`optim`]: Adam(W), gradient clipping, warm-up + cosine learning rate;
+//! - [`checkpoint`]: the whole training state after phase 1, to fine-tune again without
+//!   retraining;
 //! - [`data`]: MNIST idx files (or the 20 digits bundled with `spencnn`);
 //! - [`trainer`]: the two-phase loop (train, prune, fine-tune) with a progress observer;
 //! - [`eval`]: accuracy, value ranges, and agreement with the f64 reference and the simulator.
@@ -17,6 +19,7 @@
 //! [`docs/training.md`](https://github.com/spencnn/spencnn/blob/main/docs/training.md).
 
 mod batch;
+pub mod checkpoint;
 pub mod data;
 pub mod eval;
 mod gemm;
@@ -26,10 +29,13 @@ pub mod optim;
 pub mod trainer;
 
 pub use batch::Batch;
+pub use checkpoint::{load_checkpoint, save_checkpoint};
 pub use data::{Dataset, MnistFiles, Split};
 pub use eval::{Evaluation, evaluate};
 pub use net::{NetOptions, TrainNet};
-pub use trainer::{EpochLog, Observer, Phase, TrainConfig, TrainReport, Trained, train};
+pub use trainer::{
+    EpochLog, Observer, Phase, Pretrained, TrainConfig, TrainReport, Trained, finetune, net_options, pretrain, train,
+};
 
 use rand_core::RngCore;
 use thiserror::Error;
@@ -100,6 +106,12 @@ pub enum TrainError {
     /// Running a schedule on the simulator failed.
     #[error(transparent)]
     Simulation(#[from] ExecError),
+    /// A checkpoint is unreadable or belongs to another network.
+    #[error("invalid training checkpoint: {reason}")]
+    Checkpoint {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A uniform `f32` in `[0, 1)` with 24 random bits.

@@ -17,7 +17,7 @@ use super::net::{NetOptions, TrainNet};
 use super::optim::{Adam, LrSchedule, clip_grad_norm, reset_moments};
 use spencnn::model::Model;
 use spencnn::plan::PlanConfig;
-use spencnn::prune::{LayerPruning, prune_masks};
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_masks};
 
 /// Training settings (defaults: the recipe of
 /// [`docs/training.md`](https://github.com/spencnn/spencnn/blob/main/docs/training.md)).
@@ -47,6 +47,8 @@ pub struct TrainConfig {
     pub shift: usize,
     /// Sub-block pruning ratio of the non-stem convolutions (0 = no pruning, no phase 2).
     pub prune_ratio: f64,
+    /// The pruning unit (whole rotations' worth of sub-blocks, or single sub-blocks).
+    pub prune_unit: PruneUnit,
     /// The planner configuration the sub-blocks are defined for (ring degree, polyphase).
     pub plan: PlanConfig,
     /// Seed of initialisation, shuffling and augmentation.
@@ -68,6 +70,7 @@ impl Default for TrainConfig {
             batch_norm: true,
             shift: 1,
             prune_ratio: 0.0,
+            prune_unit: PruneUnit::default(),
             plan: PlanConfig::new(14),
             seed: 1,
         }
@@ -197,9 +200,101 @@ impl Phases<'_> {
     }
 }
 
+/// A network after phase 1, before pruning: what a checkpoint holds
+/// ([`crate::checkpoint`]), and what [`finetune`] starts from.
+#[derive(Clone, Debug)]
+pub struct Pretrained {
+    /// The trainable network.
+    pub net: TrainNet,
+    /// The epochs of phase 1 (empty when read from a checkpoint).
+    pub epochs: Vec<EpochLog>,
+    /// Wall-clock seconds of phase 1.
+    pub seconds: f64,
+}
+
+fn check_config(template: &Model, data: &Dataset, config: &TrainConfig) -> Result<(), TrainError> {
+    let config_error = |reason: &str| Err(TrainError::Config { reason: reason.to_string() });
+    if config.batch_size == 0 || data.len() < config.batch_size {
+        return config_error("the batch size must be positive and at most the number of training images");
+    }
+    if !(0.0..1.0).contains(&config.prune_ratio) {
+        return config_error("the pruning ratio must be in [0, 1)");
+    }
+    if [data.rows, data.cols] != template.input_shape[1..] || template.input_shape[0] != 1 {
+        return config_error("the images do not match the model's input shape");
+    }
+    Ok(())
+}
+
+/// The network options of `config`.
+pub fn net_options(config: &TrainConfig) -> NetOptions {
+    NetOptions { batch_norm: config.batch_norm, act_a: config.act_a }
+}
+
+/// Phase 1: trains `template` (its architecture; its weights are replaced by a seeded
+/// initialisation) on `data` for `config.epochs`, reporting accuracy on `validation` after
+/// each epoch.
+///
+/// # Errors
+/// As [`train`].
+pub fn pretrain(
+    template: &Model,
+    data: &Dataset,
+    validation: &Dataset,
+    config: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> Result<Pretrained, TrainError> {
+    check_config(template, data, config)?;
+    let start = Instant::now();
+    let mut net = TrainNet::from_model(template, &net_options(config))?;
+    net.init(config.seed, config.act_a);
+    let mut phases = Phases { net, data, validation, config, observer, log: Vec::new() };
+    phases.run(Phase::Train, config.epochs, config.lr)?;
+    Ok(Pretrained { net: phases.net, epochs: phases.log, seconds: start.elapsed().as_secs_f64() })
+}
+
+/// Phase 2: with a pruning ratio, prunes the sub-blocks of the planner's layouts for
+/// `config.plan` on the exported (folded) weights of `pretrained` and fine-tunes with the
+/// masks fixed for `config.finetune_epochs`; without one, exports `pretrained` as is.
+///
+/// # Errors
+/// As [`train`].
+pub fn finetune(
+    template: &Model,
+    pretrained: Pretrained,
+    data: &Dataset,
+    validation: &Dataset,
+    config: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> Result<Trained, TrainError> {
+    check_config(template, data, config)?;
+    let start = Instant::now();
+    let mut phases = Phases { net: pretrained.net, data, validation, config, observer, log: pretrained.epochs };
+    let (mut pruning, mut accuracy_after_pruning) = (Vec::new(), None);
+    if config.prune_ratio > 0.0 {
+        let folded = phases.net.to_model(template);
+        let spec = PruneSpec { ratio: config.prune_ratio, unit: config.prune_unit };
+        for layer in prune_masks(&folded, &config.plan, spec)? {
+            if let Some(conv) = phases.net.conv_mut(layer.node) {
+                conv.weight.set_mask(layer.mask);
+            }
+            pruning.push(layer.pruning);
+        }
+        let accuracy = evaluate(&phases.net, validation).accuracy();
+        phases.observer.pruned(&pruning, accuracy);
+        accuracy_after_pruning = Some(accuracy);
+        phases.run(Phase::FineTune, config.finetune_epochs, config.finetune_lr)?;
+    }
+    let model = phases.net.to_model(template);
+    let seconds = pretrained.seconds + start.elapsed().as_secs_f64();
+    let report = TrainReport { epochs: phases.log, pruning, accuracy_after_pruning, seconds };
+    Ok(Trained { model, net: phases.net, report })
+}
+
 /// Trains `template` (its architecture; its weights are replaced by a seeded initialisation) on
 /// `data`, reporting accuracy on `validation` after each epoch; with a pruning ratio, prunes the
-/// sub-blocks of the planner's layouts for `config.plan` and fine-tunes with the masks fixed.
+/// sub-blocks of the planner's layouts for `config.plan` and fine-tunes with the masks fixed:
+/// [`pretrain`] then [`finetune`].
 ///
 /// # Errors
 /// [`TrainError::Config`] (empty data, zero batch, ratio outside `[0, 1)`),
@@ -212,38 +307,6 @@ pub fn train(
     config: &TrainConfig,
     observer: &mut dyn Observer,
 ) -> Result<Trained, TrainError> {
-    let config_error = |reason: &str| Err(TrainError::Config { reason: reason.to_string() });
-    if config.batch_size == 0 || data.len() < config.batch_size {
-        return config_error("the batch size must be positive and at most the number of training images");
-    }
-    if !(0.0..1.0).contains(&config.prune_ratio) {
-        return config_error("the pruning ratio must be in [0, 1)");
-    }
-    if [data.rows, data.cols] != template.input_shape[1..] || template.input_shape[0] != 1 {
-        return config_error("the images do not match the model's input shape");
-    }
-    let start = Instant::now();
-    let options = NetOptions { batch_norm: config.batch_norm, act_a: config.act_a };
-    let mut net = TrainNet::from_model(template, &options)?;
-    net.init(config.seed, config.act_a);
-    let mut phases = Phases { net, data, validation, config, observer, log: Vec::new() };
-    phases.run(Phase::Train, config.epochs, config.lr)?;
-    let (mut pruning, mut accuracy_after_pruning) = (Vec::new(), None);
-    if config.prune_ratio > 0.0 {
-        let folded = phases.net.to_model(template);
-        for layer in prune_masks(&folded, &config.plan, config.prune_ratio)? {
-            if let Some(conv) = phases.net.conv_mut(layer.node) {
-                conv.weight.set_mask(layer.mask);
-            }
-            pruning.push(layer.pruning);
-        }
-        let accuracy = evaluate(&phases.net, validation).accuracy();
-        phases.observer.pruned(&pruning, accuracy);
-        accuracy_after_pruning = Some(accuracy);
-        phases.run(Phase::FineTune, config.finetune_epochs, config.finetune_lr)?;
-    }
-    let model = phases.net.to_model(template);
-    let report =
-        TrainReport { epochs: phases.log, pruning, accuracy_after_pruning, seconds: start.elapsed().as_secs_f64() };
-    Ok(Trained { model, net: phases.net, report })
+    let pretrained = pretrain(template, data, validation, config, observer)?;
+    finetune(template, pretrained, data, validation, config, observer)
 }

@@ -9,7 +9,9 @@ use spencnn::model::{load_safetensors, save_safetensors};
 use spencnn::plan::{PlanConfig, plan};
 use spencnn::prune::model_sub_blocks;
 use spencnn_train::eval::plain_agreement;
-use spencnn_train::{Dataset, TrainConfig, Trained, train};
+use spencnn_train::{
+    Dataset, Pretrained, TrainConfig, Trained, finetune, load_checkpoint, net_options, pretrain, save_checkpoint, train,
+};
 
 fn digits() -> Dataset {
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
@@ -92,4 +94,22 @@ fn exported_weights_agree_with_the_reference_and_the_simulator() {
     assert!(agreement.max_diff_reference < 1e-3, "{agreement:?}");
     assert!(agreement.max_diff_simulator < 1e-8, "{agreement:?}");
     assert_eq!(agreement.argmax_agree, 4, "{agreement:?}");
+}
+
+#[test]
+fn fine_tuning_a_saved_phase_one_checkpoint_equals_the_full_run() {
+    let mut config = tiny_config(0.5);
+    config.epochs = 3;
+    config.finetune_epochs = 2;
+    let full = run(Variant::SpEncnn, &config, 2);
+    let template = Network::LeNet.build(Variant::SpEncnn);
+    let data = digits();
+    let pretrained = pretrain(&template, &data, &data, &config, &mut ()).unwrap();
+    let bytes = save_checkpoint(&pretrained.net, &template).unwrap();
+    let net = load_checkpoint(&template, &net_options(&config), &bytes).unwrap();
+    let resumed = Pretrained { net, epochs: Vec::new(), seconds: 0.0 };
+    let tuned = finetune(&template, resumed, &data, &data, &config, &mut ()).unwrap();
+    assert_eq!(tuned.model, full.model);
+    assert_eq!(tuned.report.pruning, full.report.pruning);
+    assert_eq!(tuned.report.epochs.len(), 2, "only phase 2 ran");
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use spencnn::model::zoo::Network;
 
 use crate::infer_report::InferReport;
-use crate::options::{COST_PROFILE_ARG, ThreadsArg, VariantArg, emit, emit_json};
+use crate::options::{COST_PROFILE_ARG, ThreadsArg, UnitArg, VariantArg, emit, emit_json};
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]
@@ -24,6 +24,10 @@ pub(crate) struct BenchArgs {
     /// Seed of the random weights and image (latency and counts do not depend on the values).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Pruning unit of the SpENCNN variant: whole rotations' worth of sub-blocks, or single
+    /// sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Encrypted runs per variant (the median is reported).
     #[arg(long, default_value_t = 3)]
     repeat: usize,
@@ -78,6 +82,7 @@ fn paper_speedup(network: Network) -> f64 {
 fn run_variant(args: &BenchArgs, variant: VariantArg) -> anyhow::Result<InferReport> {
     let exe = std::env::current_exe().context("cannot find the spencnn executable")?;
     let mut cmd = Command::new(&exe);
+    let pruned = variant == VariantArg::Spencnn;
     let variant = variant.name();
     cmd.args(["infer", "--json", "--model", args.model.name(), "--variant", variant]);
     if let Some(profile) = COST_PROFILE_ARG.get() {
@@ -91,6 +96,10 @@ fn run_variant(args: &BenchArgs, variant: VariantArg) -> anyhow::Result<InferRep
         cmd.args(["--log-n", &l.to_string()]);
     }
     cmd.args(["--encoding", &args.encoding]);
+    if pruned {
+        let unit = spencnn::prune::PruneUnit::from(args.unit);
+        cmd.args(["--unit", unit.name()]);
+    }
     if let Some(m) = args.max_memory_gib {
         cmd.args(["--max-memory-gib", &m.to_string()]);
     }

@@ -8,9 +8,10 @@ use clap::Args;
 use serde::Serialize;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::PlanConfig;
+use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
 
-use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json};
+use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
 
@@ -28,6 +29,9 @@ pub(crate) struct PlanArgs {
     /// for random weights; none for a weights file, which carries its own zeros].
     #[arg(long)]
     prune: Option<f64>,
+    /// Pruning unit: whole rotations' worth of sub-blocks, or single sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// log2 of the ring degree N [default: the network's documented degree].
     #[arg(long)]
     log_n: Option<u32>,
@@ -97,12 +101,13 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
             _ => Weights::Random(args.seed),
         };
         let from_file = matches!(weights, Weights::File(_));
-        let prune = match variant {
+        let ratio = match variant {
             Variant::SpEncnn if args.prune.is_none() && from_file => None,
             Variant::SpEncnn => Some(args.prune.unwrap_or(args.model.default_prune_ratio())),
             Variant::Dense if selected == Some(Variant::Dense) => args.prune,
             Variant::Dense => None,
         };
+        let prune = ratio.map(|r| PruneSpec { ratio: r, unit: args.unit.into() });
         let mut config = base.clone();
         config.method = arg.method();
         let built = build_variant(args.model, variant, &config, weights, prune)

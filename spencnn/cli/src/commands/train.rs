@@ -13,9 +13,12 @@ use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{PlanConfig, plan};
 use spencnn::prune::LayerPruning;
 use spencnn_train::eval::{PlainAgreement, ValueRange, inference_net, plain_agreement, value_ranges};
-use spencnn_train::{EpochLog, Evaluation, Observer, Phase, Split, TrainConfig, TrainReport, evaluate, train};
+use spencnn_train::{
+    EpochLog, Evaluation, Observer, Phase, Pretrained, Split, TrainConfig, TrainReport, evaluate, finetune,
+    load_checkpoint, net_options, pretrain, save_checkpoint,
+};
 
-use crate::options::{ThreadsArg, VariantArg, emit, load_mnist};
+use crate::options::{ThreadsArg, UnitArg, VariantArg, emit, load_mnist};
 
 /// The recipe's defaults, shown by `--help`.
 fn recipe() -> TrainConfig {
@@ -46,6 +49,10 @@ pub(crate) struct TrainArgs {
     /// spencnn (0.5 for lenet)].
     #[arg(long)]
     prune: Option<f64>,
+    /// Pruning unit: whole rotations' worth of sub-blocks (ranked by importance per unit of
+    /// estimated cost saved), or single sub-blocks by magnitude.
+    #[arg(long, value_enum, default_value_t)]
+    unit: UnitArg,
     /// Epochs before pruning.
     #[arg(long, default_value_t = recipe().epochs)]
     epochs: usize,
@@ -88,6 +95,15 @@ pub(crate) struct TrainArgs {
     seed: u64,
     #[command(flatten)]
     threads: ThreadsArg,
+    /// Write the training state after phase 1 to this file (a checkpoint: fine-tune it again
+    /// later with --resume, e.g. at other pruning ratios or units).
+    #[arg(long)]
+    save_checkpoint: Option<PathBuf>,
+    /// Start from a phase-1 checkpoint written by --save-checkpoint (same network, variant and
+    /// batch-norm setting) instead of training phase 1: only pruning and fine-tuning run, and
+    /// the weights equal those of a full run with the same settings.
+    #[arg(long, conflicts_with = "save_checkpoint")]
+    resume: Option<PathBuf>,
     /// Test images compared across trainer, f64 reference and simulator after training.
     #[arg(long, default_value_t = 5)]
     check: usize,
@@ -136,7 +152,11 @@ impl Observer for Bars {
 
     fn pruned(&mut self, layers: &[LayerPruning], validation_accuracy: f64) {
         for l in layers {
-            eprintln!("pruned {}: kept {} of {} sub-blocks", l.name, l.kept, l.blocks);
+            let units = l
+                .rotation_units
+                .as_ref()
+                .map_or(String::new(), |(split, n)| format!(" ({n} whole rotations' worth removed, split {split})"));
+            eprintln!("pruned {}: kept {} of {} sub-blocks{units}", l.name, l.kept, l.blocks);
         }
         eprintln!("validation accuracy right after pruning: {:.2}%", 100.0 * validation_accuracy);
     }
@@ -177,6 +197,7 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
             Variant::Dense => 0.0,
             Variant::SpEncnn => args.model.default_prune_ratio(),
         }),
+        prune_unit: args.unit.into(),
         plan: plan_config.clone(),
         seed: args.seed,
         ..recipe()
@@ -195,7 +216,22 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
             args.threads.count()
         );
         let template = args.model.build(variant);
-        let trained = train(&template, &all, &validation, &config, &mut Bars { bar: None })?;
+        let mut bars = Bars { bar: None };
+        let pretrained = match &args.resume {
+            Some(path) => {
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let net = load_checkpoint(&template, &net_options(&config), &bytes)
+                    .with_context(|| format!("cannot resume from {}", path.display()))?;
+                eprintln!("resuming from the phase-1 checkpoint {} (phase 1 skipped)", path.display());
+                Pretrained { net, epochs: Vec::new(), seconds: 0.0 }
+            }
+            None => pretrain(&template, &all, &validation, &config, &mut bars)?,
+        };
+        if let Some(path) = &args.save_checkpoint {
+            write(path, &save_checkpoint(&pretrained.net, &template)?)?;
+            eprintln!("wrote the phase-1 checkpoint {}", path.display());
+        }
+        let trained = finetune(&template, pretrained, &all, &validation, &config, &mut bars)?;
         write(&args.out, &save_safetensors(&trained.model).context("cannot export the weights")?)?;
         let test_eval = evaluate(&inference_net(&trained.model)?, &test);
         let schedule = plan(&trained.model, &plan_config)?;
