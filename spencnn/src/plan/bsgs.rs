@@ -161,9 +161,10 @@ pub(crate) fn emit_cheapest(
             let mut scratch = ProgramBuilder::starting_at(b.next_value, b.layer);
             emit(&mut scratch, call, split);
             let c = cost.program_cost(&scratch.instrs);
-            let counts = scratch.instrs.iter().fold(super::counts::OpCounts::default(), |acc, i| {
-                acc + super::counts::OpCounts::of(&i.op)
-            });
+            let counts = scratch
+                .instrs
+                .iter()
+                .fold(super::counts::OpCounts::default(), |acc, i| acc + super::counts::OpCounts::of(&i.op));
             // Splits that emit the same program (same counts and price) are listed once.
             if !seen.insert((c.to_bits(), format!("{counts:?}"))) {
                 continue;
@@ -176,4 +177,3 @@ pub(crate) fn emit_cheapest(
     });
     (emit(b, call, split), split, priced.into_iter().map(|(s, c, _)| (s, c)).collect())
 }
-

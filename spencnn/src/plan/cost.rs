@@ -121,6 +121,36 @@ impl CostModel {
             + counts.drops as f64 * s(Add)
     }
 
+    /// Seconds (throughput) of one hoisted rotation group at `level`: one decomposition when a
+    /// step rotates, an inner product per non-zero step, a lift per step 0.
+    pub fn hoisted_rotations_seconds(&self, level: usize, rotated: usize, lifts: usize) -> f64 {
+        use Primitive::*;
+        let decompose = if rotated > 0 { self.seconds(Decompose, level) } else { 0.0 };
+        decompose + rotated as f64 * self.seconds(InnerProduct, level) + lifts as f64 * self.seconds(Lift, level)
+    }
+
+    /// Seconds (throughput) of a fused multiply-accumulate of `terms` extended terms and its
+    /// mod-down.
+    pub fn fused_sum_seconds(&self, level: usize, terms: usize) -> f64 {
+        terms as f64 * self.seconds(Primitive::MulAcc, level) + self.seconds(Primitive::ModDown, level)
+    }
+
+    /// Seconds (throughput) of a rotate-sum at `level`: a decomposition per distinct rotated
+    /// source, an inner product per rotated term, a lift per unrotated term, the extended
+    /// additions and one mod-down.
+    pub fn rotate_sum_seconds(&self, level: usize, sources: usize, rotated: usize, lifts: usize) -> f64 {
+        use Primitive::*;
+        let terms = rotated + lifts;
+        if terms == 0 {
+            return 0.0;
+        }
+        sources as f64 * self.seconds(Decompose, level)
+            + rotated as f64 * self.seconds(InnerProduct, level)
+            + lifts as f64 * self.seconds(Lift, level)
+            + (terms - 1) as f64 * self.add_extended(level)
+            + self.seconds(ModDown, level)
+    }
+
     /// Seconds of one instruction (throughput), plaintexts pre-encoded.
     pub fn instr_cost(&self, instr: &Instr) -> f64 {
         self.instr_parts(instr).throughput
@@ -140,10 +170,11 @@ impl CostModel {
         let ser = |p| self.serial_seconds(p, level);
         match &instr.op {
             Op::RotateHoistedExt { steps, .. } => {
-                let rotated = steps.iter().filter(|&&s| s != 0).count() as f64;
-                let lifts = steps.len() as f64 - rotated;
-                let decompose = if rotated > 0.0 { 1.0 } else { 0.0 };
-                let throughput = decompose * par(Decompose) + rotated * par(InnerProduct) + lifts * par(Lift);
+                let rotated = steps.iter().filter(|&&s| s != 0).count();
+                let lifts = steps.len() - rotated;
+                let decompose = if rotated > 0 { 1.0 } else { 0.0 };
+                let throughput = self.hoisted_rotations_seconds(level, rotated, lifts);
+                let (rotated, lifts) = (rotated as f64, lifts as f64);
                 let steps_alone = if steps.len() > 1 {
                     rotated * par(InnerProduct) + lifts * par(Lift)
                 } else {
@@ -151,29 +182,26 @@ impl CostModel {
                 };
                 InstrTime { throughput, alone: decompose * ser(Decompose) + steps_alone }
             }
-            Op::MulAccExt { terms, .. } => {
-                let n = terms.len() as f64;
-                InstrTime { throughput: n * par(MulAcc) + par(ModDown), alone: n * ser(MulAcc) + ser(ModDown) }
-            }
+            Op::MulAccExt { terms, .. } => InstrTime {
+                throughput: self.fused_sum_seconds(level, terms.len()),
+                alone: terms.len() as f64 * ser(MulAcc) + ser(ModDown),
+            },
             Op::RotateSum { terms, .. } => {
-                let rotated = terms.iter().filter(|t| t.1 != 0).count() as f64;
+                let rotated = terms.iter().filter(|t| t.1 != 0).count();
                 let sources: BTreeSet<_> = terms.iter().filter(|t| t.1 != 0).map(|t| t.0).collect();
-                let lifts = terms.len() as f64 - rotated;
-                let adds = terms.len().saturating_sub(1) as f64 * self.add_extended(level);
-                let mod_down = if terms.is_empty() { 0.0 } else { 1.0 };
-                let throughput = sources.len() as f64 * par(Decompose)
-                    + rotated * par(InnerProduct)
-                    + lifts * par(Lift)
-                    + adds
-                    + mod_down * par(ModDown);
+                let lifts = terms.len() - rotated;
+                let throughput = self.rotate_sum_seconds(level, sources.len(), rotated, lifts);
                 let alone = if sources.len() > 1 {
                     throughput
                 } else {
+                    let adds = terms.len().saturating_sub(1) as f64 * self.add_extended(level);
+                    let mod_down = if terms.is_empty() { 0.0 } else { ser(ModDown) };
+                    let (rotated, lifts) = (rotated as f64, lifts as f64);
                     sources.len() as f64 * ser(Decompose)
                         + if terms.len() > 1 { rotated * par(InnerProduct) } else { rotated * ser(InnerProduct) }
                         + lifts * par(Lift)
                         + adds
-                        + mod_down * ser(ModDown)
+                        + mod_down
                 };
                 InstrTime { throughput, alone }
             }

@@ -88,7 +88,8 @@ fn describe(placement: Placement) -> String {
     }
 }
 
-/// A key for the cache: the architecture (no weight values) and the configuration's knobs.
+/// A key for the cache: the architecture (no weight values), the configuration's knobs and the
+/// decisions it fixes.
 fn cache_key(model: &Model, config: &PlanConfig) -> String {
     let nodes: Vec<String> = model
         .nodes
@@ -102,13 +103,17 @@ fn cache_key(model: &Model, config: &PlanConfig) -> String {
         })
         .collect();
     format!(
-        "{:?}|{}|{}|{:?}|{:?}|{}",
+        "{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{}|{}",
         model.input_shape,
         nodes.join(","),
         config.log_n,
+        config.log_scale,
+        config.scale_model,
+        config.forced_split,
         config.polyphase,
         config.method,
-        serde_json::to_string(&config.cost).unwrap_or_default()
+        serde_json::to_string(&config.cost).unwrap_or_default(),
+        serde_json::to_string(&config.packing).unwrap_or_default()
     )
 }
 
@@ -127,9 +132,7 @@ fn cache() -> &'static Mutex<HashMap<String, Cached>> {
 pub fn choose_packing(model: &Model, config: &PlanConfig) -> Result<Cached, PlanError> {
     let key = cache_key(model, config);
     if let Some(hit) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        let mut packing = hit.0.clone();
-        packing.placements.extend(config.packing.placements.clone());
-        return Ok((packing, hit.1.clone()));
+        return Ok(hit.clone());
     }
     let mut probe = model.clone();
     randomize(&mut probe, 1);
