@@ -44,7 +44,7 @@ pub enum Primitive {
     /// One term of a fused multiply-accumulate in `Q_ℓ·P` with an extended plaintext streamed
     /// from memory (as in a network layer, where plaintexts do not stay in cache).
     MulAcc,
-    /// A plaintext multiply at `Q_ℓ`.
+    /// A plaintext multiply at `Q_ℓ` with a plaintext streamed from memory.
     MulPlain,
     /// A ciphertext addition at `Q_ℓ` (priced at the limb count of its operands).
     Add,
