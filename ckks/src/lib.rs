@@ -91,6 +91,6 @@ pub use evaluator::{
     Evaluator, ExtendedCiphertext, HoistedCiphertext, ManagedEvaluator, RotationAccumulator, ScaleLadder,
 };
 pub use params::{Parameters, ParametersBuilder, Preset, SecretDistribution};
-pub use rlwe::{Conjugation, Context, GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey};
+pub use rlwe::{Conjugation, Context, GaloisKeys, KeyGenerator, KeyStorage, PublicKey, RelinKey, SecretKey};
 pub use scheme::{Ciphertext, Decryptor, Encryptor, NoiseFlooding, PublicDecoding, PublicDecryptor};
 pub use serialization::{ObjectKind, SerializationError, SerializedForm};

@@ -296,8 +296,9 @@ fn level_restricted_keys_are_restrictions_and_switch_up_to_their_level() {
     assert_eq!((full_key.level(), low_key.level()), (top, low));
     // Same seed and errors: the key made at level 1 is the top-level key with limbs and digits cut.
     let cut = full_key.switching_key().restricted(f.ctx.params(), low).unwrap();
-    assert_eq!(cut.digits(), low_key.switching_key().digits());
-    assert_eq!(cut.digits().len(), 2);
+    assert_eq!(cut.b_parts(), low_key.switching_key().b_parts());
+    assert_eq!(cut.a_parts(), low_key.switching_key().a_parts());
+    assert_eq!(cut.b_parts().len(), 2);
     // Level 1: 2 digits × 3 limbs (two Q primes and P) against 4 digits × 5 limbs at level 3.
     assert_eq!(restricted.memory_bytes() * 20, full.memory_bytes() * 6);
 

@@ -3,7 +3,8 @@
 //! Word-size modular arithmetic ([`Modulus`]: Barrett and Shoup multiplication with lazy
 //! reduction), NTT-friendly prime generation ([`primes`]), negacyclic number-theoretic
 //! transforms ([`NttPlan`]), Galois automorphisms ([`galois`]) and element-wise vector kernels,
-//! including the steps of RNS basis conversion ([`vector`]). Kernels exist in scalar, AVX2 and
+//! including the steps of RNS basis conversion ([`vector`]), and uniform residues expanded from a
+//! public seed by ChaCha20 ([`uniform`]). Kernels exist in scalar, AVX2 and
 //! AVX-512 form and are chosen at run time ([`Isa`]).
 //!
 //! Every modulus is an odd number below `2^62`; every function documents the range of its
@@ -45,6 +46,7 @@ mod modulus_props;
 mod ntt;
 pub mod primes;
 mod simd;
+pub mod uniform;
 pub mod vector;
 
 /// The examples of the README, run as documentation tests.

@@ -11,16 +11,7 @@ use spencnn_ntt::{GaloisPermutation, Isa, Modulus, NttPlan, automorphism_coeffic
 
 /// The SIMD tiers available here; logs the others.
 fn simd_tiers() -> Vec<Isa> {
-    [Isa::Avx2, Isa::Avx512]
-        .into_iter()
-        .filter(|isa| {
-            let available = isa.is_available();
-            if !available {
-                eprintln!("skipping {}: not available on this CPU", isa.name());
-            }
-            available
-        })
-        .collect()
+    common::available_tiers(&[Isa::Avx2, Isa::Avx512])
 }
 
 /// Prime sizes covering every kernel choice: IFMA (< 2^50), the wide-range 64-bit kernels

@@ -17,7 +17,7 @@ use spencnn::inference::{
     plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
-use spencnn_ckks::{SerializationError, SerializedForm};
+use spencnn_ckks::{KeyStorage, SerializationError, SerializedForm};
 
 const LIMIT: usize = 1 << 30;
 
@@ -96,6 +96,53 @@ fn a_deployment_in_bytes_matches_the_in_memory_path() {
         m.image.len(),
         m.logits.len()
     );
+}
+
+#[test]
+fn compact_server_keys_give_the_same_logits() {
+    let m = messages();
+    let full = EvaluationKeys::from_bytes(m.server.context(), &m.keys, LIMIT).unwrap();
+    // From the wire: the seeded keys are kept as they arrive.
+    let mut from_wire = server();
+    from_wire.set_key_storage(KeyStorage::Compact);
+    assert_eq!(from_wire.key_storage(), KeyStorage::Compact);
+    assert_eq!(from_wire.receive_keys(&m.keys[..]).unwrap() as usize, m.keys.len());
+    // In memory: expanded keys converted on arrival.
+    let mut in_memory = server();
+    in_memory.set_key_storage(KeyStorage::Compact);
+    in_memory.set_keys(full.clone()).unwrap();
+    for server in [&mut from_wire, &mut in_memory] {
+        server.setup().unwrap();
+        let (answer, _) = server.infer(&server.receive_image(&m.image).unwrap(), |_| {}).unwrap();
+        assert_eq!(answer.to_bytes(server.context()).unwrap(), m.logits, "bit-identical to expanded keys");
+    }
+    let (compact, read) =
+        EvaluationKeys::read_from_with_storage(m.server.context(), &m.keys[..], LIMIT, KeyStorage::Compact).unwrap();
+    assert_eq!(read as usize, m.keys.len());
+    assert_eq!(compact.memory_bytes() * 2, full.memory_bytes());
+    assert_eq!(compact.to_bytes(m.server.context()).unwrap(), m.keys);
+}
+
+#[test]
+fn key_messages_do_not_depend_on_threads_and_report_progress() {
+    let m = messages();
+    let interface = m.server.interface().clone();
+    let write = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut client = Client::from_seed(interface.clone(), [7; 32]).unwrap();
+        let mut reports = Vec::new();
+        let (bytes, _) =
+            pool.install(|| client.write_evaluation_keys_with_progress(Vec::new(), |p| reports.push(p))).unwrap();
+        (bytes, reports)
+    };
+    let (two, reports) = write(2);
+    assert_eq!(two, m.keys, "the same message as one thread");
+    let set = Client::from_seed(interface.clone(), [7; 32]).unwrap().galois_key_set().unwrap();
+    assert_eq!(reports.len(), set.len());
+    assert_eq!(reports.last().map(|p| (p.keys_done, p.keys_total)), Some((set.len(), set.len())));
+    let estimate = Client::from_seed(interface, [7; 32]).unwrap().evaluation_keys_estimate(None, 2).unwrap();
+    assert_eq!(estimate.keys, set.len());
+    assert_eq!(reports.last().unwrap().limbs_done, estimate.work_limbs);
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! mask or a full scan. Uniform polynomials are public (they are sent or derived from a public
 //! seed), so they use plain rejection sampling.
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_core::{CryptoRng, RngCore};
+use spencnn_ntt::uniform::UniformSampler;
 
 use super::context::RingContext;
 use super::poly::RnsPoly;
@@ -110,30 +110,24 @@ pub(crate) fn sample_gaussian<G: RngCore + CryptoRng>(rng: &mut G, n: usize) -> 
 }
 
 /// A uniformly random NTT-form polynomial expanded from a public 32-byte seed (ChaCha20,
-/// rejection sampling per limb). Uniform in NTT form is uniform in coefficient form.
+/// rejection sampling per limb: [`UniformSampler`]). Uniform in NTT form is uniform in
+/// coefficient form.
 ///
 /// The limb of global prime `i` is drawn from ChaCha20 stream `i` of the seed, so it does not
 /// depend on which other limbs are expanded: the expansion over `Q_ℓ·P` is the restriction of
-/// the expansion over `Q·P` (a key or ciphertext restricted to a lower level keeps its seed).
+/// the expansion over `Q·P` (a key or ciphertext restricted to a lower level keeps its seed),
+/// and a limb can be expanded on its own ([`uniform_limb_sampler`]).
 pub(crate) fn uniform_from_seed(seed: [u8; 32], ring: &RingContext, level: usize, special: usize) -> RnsPoly<Ntt> {
-    let mut rng = ChaCha20Rng::from_seed(seed);
     let mut poly = RnsPoly::zero(ring, level, special);
     for i in 0..poly.limb_count() {
-        let prime = ring.prime_index(level, i);
-        rng.set_stream(prime as u64);
-        rng.set_word_pos(0);
-        let q = ring.modulus(prime).value();
-        let mask = u64::MAX >> q.leading_zeros();
-        for x in poly.limb_mut(i) {
-            *x = loop {
-                let candidate = rng.next_u64() & mask;
-                if candidate < q {
-                    break candidate;
-                }
-            };
-        }
+        uniform_limb_sampler(&seed, ring, ring.prime_index(level, i)).fill(poly.limb_mut(i));
     }
     poly
+}
+
+/// The sampler of the limb of global prime `prime` of [`uniform_from_seed`]`(seed, …)`.
+pub(crate) fn uniform_limb_sampler(seed: &[u8; 32], ring: &RingContext, prime: usize) -> UniformSampler {
+    UniformSampler::new(seed, prime as u64, ring.modulus(prime).value()).expect("ring primes are below 2^62")
 }
 
 /// A fresh 32-byte seed from a generator.
@@ -145,6 +139,9 @@ pub(crate) fn fresh_seed<G: RngCore + CryptoRng>(rng: &mut G) -> [u8; 32] {
 
 #[cfg(test)]
 mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
     use super::*;
 
     fn rng() -> ChaCha20Rng {

@@ -24,6 +24,25 @@ impl SecretRng {
     pub(crate) fn from_seed(seed: [u8; 32]) -> Self {
         Self(ChaCha20Rng::from_seed(seed))
     }
+
+    /// The number of 32-bit words drawn so far.
+    pub(crate) fn word_pos(&self) -> u128 {
+        self.0.get_word_pos()
+    }
+
+    /// Moves to `word_pos` 32-bit words from the start of the stream.
+    pub(crate) fn set_word_pos(&mut self, word_pos: u128) {
+        self.0.set_word_pos(word_pos);
+    }
+
+    /// A copy of the generator positioned at `word_pos`: it produces what this generator
+    /// would after drawing up to there (for generating independent objects in parallel and
+    /// bit-identically to a sequential run). The copy is wiped on drop too.
+    pub(crate) fn fork_at(&self, word_pos: u128) -> Self {
+        let mut fork = Self(self.0.clone());
+        fork.set_word_pos(word_pos);
+        fork
+    }
 }
 
 impl Drop for SecretRng {
@@ -68,5 +87,20 @@ mod tests {
         let mut reference = ChaCha20Rng::from_seed([9; 32]);
         assert_eq!(ours.next_u64(), reference.next_u64());
         assert_eq!(format!("{ours:?}"), "SecretRng(<redacted>)");
+    }
+
+    #[test]
+    fn a_fork_continues_where_the_sequential_stream_would_be() {
+        let mut sequential = SecretRng::from_seed([2; 32]);
+        let fork = sequential.fork_at(5);
+        let mut fork_bytes = [0u8; 40];
+        let mut fork = fork;
+        fork.fill_bytes(&mut fork_bytes);
+        let mut skipped = [0u8; 20];
+        sequential.fill_bytes(&mut skipped);
+        let mut bytes = [0u8; 40];
+        sequential.fill_bytes(&mut bytes);
+        assert_eq!(bytes, fork_bytes);
+        assert_eq!(sequential.word_pos(), 15);
     }
 }

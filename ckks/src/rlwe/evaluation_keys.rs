@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use spencnn_ntt::GaloisPermutation;
 
 use super::context::Context;
-use super::switching_key::SwitchingKey;
+use super::switching_key::{KeyStorage, SwitchingKey};
 use crate::error::CkksError;
 
 /// The Galois element `5^step mod 2N` that rotates slots left by `step` (slot `i` receives
@@ -60,6 +60,18 @@ impl RelinKey {
     pub fn level(&self) -> usize {
         self.key.level()
     }
+    /// How the key holds its uniform half.
+    pub fn storage(&self) -> KeyStorage {
+        self.key.storage()
+    }
+    /// The same key held as `storage` (see [`SwitchingKey::with_storage`]).
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when the key belongs to other parameters.
+    pub fn with_storage(self, ctx: &Context, storage: KeyStorage) -> Result<Self, CkksError> {
+        ctx.check_fingerprint(self.fingerprint)?;
+        Ok(Self { key: self.key.with_storage(ctx, storage)?, fingerprint: self.fingerprint })
+    }
 }
 
 /// The key of one Galois element `g`, stored *pre-permuted*: it switches from `s` to
@@ -89,6 +101,10 @@ impl GaloisKey {
     /// The highest level the key rotates (see [`SwitchingKey::level`]).
     pub fn level(&self) -> usize {
         self.key.level()
+    }
+    /// How the key holds its uniform half.
+    pub fn storage(&self) -> KeyStorage {
+        self.key.storage()
     }
 }
 
@@ -127,6 +143,39 @@ impl GaloisKeys {
     /// Bytes of polynomial data held by all keys.
     pub fn memory_bytes(&self) -> usize {
         self.keys.values().map(|k| k.key.memory_bytes()).sum()
+    }
+
+    /// The same keys, each held as `storage` (see [`SwitchingKey::with_storage`]): `Compact`
+    /// halves [`GaloisKeys::memory_bytes`] and makes every rotation expand its key's uniform
+    /// half; results are bit-identical.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when the keys belong to other parameters.
+    pub fn with_storage(self, ctx: &Context, storage: KeyStorage) -> Result<Self, CkksError> {
+        if !self.is_empty() {
+            ctx.check_fingerprint(self.fingerprint)?;
+        }
+        let mut keys = BTreeMap::new();
+        for (element, key) in self.keys {
+            keys.insert(element, GaloisKey { key: key.key.with_storage(ctx, storage)?, ..key });
+        }
+        Ok(Self { keys, fingerprint: self.fingerprint })
+    }
+
+    /// Adds one key (e.g. made by [`KeyGenerator::galois_key_at_level`](super::KeyGenerator::galois_key_at_level)).
+    ///
+    /// # Errors
+    /// [`CkksError::DuplicateGaloisKey`] when the set already holds a key for its element.
+    pub fn insert(&mut self, key: GaloisKey) -> Result<(), CkksError> {
+        match self.keys.entry(key.galois_element) {
+            std::collections::btree_map::Entry::Occupied(_) => {
+                Err(CkksError::DuplicateGaloisKey { galois_element: key.galois_element })
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(key);
+                Ok(())
+            }
+        }
     }
 
     /// Moves every key of `other` into this set (e.g. keys received one at a time). A default

@@ -26,7 +26,7 @@ use super::decomposition::Decomposition;
 use super::evaluation_keys::GaloisKey;
 use super::switching_key::SwitchingKey;
 use crate::error::CkksError;
-use crate::ring::{Ntt, RnsPoly};
+use crate::ring::{Ntt, RnsPoly, sampling};
 
 /// Checks that `poly` has degree `N`, `1..=L` Q limbs, and `p_limbs` P limbs.
 pub(crate) fn check_basis(
@@ -50,10 +50,19 @@ pub(crate) fn check_basis(
     }
 }
 
+/// Coefficients per chunk of a compact key's uniform part expanded at a time: the chunk of
+/// every digit's expansion and of every digit (`2·dnum·8` KiB at most) stays in L2 next to
+/// the accumulator.
+const EXPANSION_CHUNK: usize = 1024;
+
 /// Step 2: `(Σ_j d_j ⊙ b_j, Σ_j d_j ⊙ a_j)` over `Q_ℓ·P` for the digits `d_j` of
 /// `decomposition` and the key's pairs `(b_j, a_j)`, with one delayed reduction per limb. The
 /// result decrypts to `P·c·s'` under `s`, where `c` is the decomposed polynomial and the key
 /// switches from `s'` to `s`.
+///
+/// With a compact key ([`KeyStorage::Compact`](super::KeyStorage)) the `a_j` are expanded
+/// from their seed limb by limb, in chunks of 1024 coefficients, straight into
+/// the multiply-accumulate: the result is bit-identical, and no key-sized buffer is allocated.
 ///
 /// # Errors
 /// [`CkksError::KeyLevelTooLow`] when the key was made for fewer primes than the
@@ -67,27 +76,70 @@ pub fn key_switch_extended(
     let ring = ctx.ring();
     let q_limbs = decomposition.q_limb_count();
     key.check_covers(ctx, q_limbs)?;
-    let digits = decomposition.digits();
-    for digit in digits {
+    for digit in decomposition.digits() {
         check_basis(ctx, digit, ring.p_count(), "a decomposition digit over Q_l·P")?;
     }
-    let key_q_limbs = key.q_limb_count();
     let mut out =
         [RnsPoly::<Ntt>::zero(ring, q_limbs, ring.p_count()), RnsPoly::<Ntt>::zero(ring, q_limbs, ring.p_count())];
-    for (component, acc) in out.iter_mut().enumerate() {
-        for i in 0..acc.limb_count() {
-            let global = ring.prime_index(q_limbs, i);
-            // The key's limb of the same prime: its Q limbs first, then P.
-            let key_limb = if i < q_limbs { i } else { key_q_limbs + (i - q_limbs) };
-            let pairs: Vec<(&[u64], &[u64])> = digits
-                .iter()
-                .zip(key.digits())
-                .map(|(d, (b, a))| (d.limb(i), if component == 0 { b.limb(key_limb) } else { a.limb(key_limb) }))
-                .collect();
-            spencnn_ntt::vector::multiply_accumulate(acc.limb_mut(i), &pairs, ring.modulus(global))?;
-        }
+    let [b_sum, a_sum] = &mut out;
+    accumulate_stored(ctx, decomposition, key.q_limb_count(), key.b_parts(), b_sum)?;
+    match key.a_parts() {
+        Some(a_parts) => accumulate_stored(ctx, decomposition, key.q_limb_count(), a_parts, a_sum)?,
+        None => accumulate_expanded(ctx, decomposition, key, a_sum)?,
     }
     Ok(out)
+}
+
+/// `acc += Σ_j d_j ⊙ parts_j` for key parts held in memory over `key_q_limbs` Q primes.
+fn accumulate_stored(
+    ctx: &Context,
+    decomposition: &Decomposition,
+    key_q_limbs: usize,
+    parts: &[RnsPoly<Ntt>],
+    acc: &mut RnsPoly<Ntt>,
+) -> Result<(), CkksError> {
+    let ring = ctx.ring();
+    let q_limbs = decomposition.q_limb_count();
+    for i in 0..acc.limb_count() {
+        // The key's limb of the same prime: its Q limbs first, then P.
+        let key_limb = if i < q_limbs { i } else { key_q_limbs + (i - q_limbs) };
+        let pairs: Vec<(&[u64], &[u64])> =
+            decomposition.digits().iter().zip(parts).map(|(d, part)| (d.limb(i), part.limb(key_limb))).collect();
+        spencnn_ntt::vector::multiply_accumulate(acc.limb_mut(i), &pairs, ring.modulus(ring.prime_index(q_limbs, i)))?;
+    }
+    Ok(())
+}
+
+/// `acc += Σ_j d_j ⊙ a_j` with the `a_j` of a compact key expanded chunk by chunk: digit `j`'s
+/// limb of prime `p` is the stream `p` of the digit's seed (see `sampling::uniform_from_seed`),
+/// which does not depend on the key's level.
+fn accumulate_expanded(
+    ctx: &Context,
+    decomposition: &Decomposition,
+    key: &SwitchingKey,
+    acc: &mut RnsPoly<Ntt>,
+) -> Result<(), CkksError> {
+    let ring = ctx.ring();
+    let (q_limbs, digits) = (decomposition.q_limb_count(), decomposition.digits());
+    let chunk = EXPANSION_CHUNK.min(ring.n());
+    let mut expanded = vec![0u64; digits.len() * chunk];
+    for i in 0..acc.limb_count() {
+        let prime = ring.prime_index(q_limbs, i);
+        let mut samplers: Vec<_> =
+            (0..digits.len()).map(|j| sampling::uniform_limb_sampler(key.digit_seed(j), ring, prime)).collect();
+        for (start, acc_chunk) in (0..ring.n()).step_by(chunk).zip(acc.limb_mut(i).chunks_exact_mut(chunk)) {
+            for (sampler, part) in samplers.iter_mut().zip(expanded.chunks_exact_mut(chunk)) {
+                sampler.fill(part);
+            }
+            let pairs: Vec<(&[u64], &[u64])> = digits
+                .iter()
+                .zip(expanded.chunks_exact(chunk))
+                .map(|(d, part)| (&d.limb(i)[start..start + chunk], part))
+                .collect();
+            spencnn_ntt::vector::multiply_accumulate(acc_chunk, &pairs, ring.modulus(prime))?;
+        }
+    }
+    Ok(())
 }
 
 /// Step 3: `round(poly / P)` over the Q limbs, dropping the P limbs (exact division with

@@ -6,11 +6,10 @@ use spencnn_ntt::GaloisPermutation;
 use zeroize::Zeroize;
 
 use super::context::Context;
-use super::evaluation_keys::{
-    GaloisKey, GaloisKeys, RelinKey, galois_element_for_conjugation, galois_element_for_step, galois_element_inverse,
-};
+use super::evaluation_keys::{GaloisKey, GaloisKeys, RelinKey, galois_element_inverse};
+use super::key_set::GaloisKeySet;
 use super::keys::{PublicKey, SecretKey};
-use super::switching_key::SwitchingKey;
+use super::switching_key::{KeyStorage, SwitchingKey};
 use crate::error::CkksError;
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, SecretRng, sampling};
@@ -38,8 +37,9 @@ pub enum Conjugation {
 /// ```
 #[derive(Debug)]
 pub struct KeyGenerator {
-    ctx: Arc<Context>,
-    rng: SecretRng,
+    pub(super) ctx: Arc<Context>,
+    pub(super) rng: SecretRng,
+    pub(super) storage: KeyStorage,
 }
 
 impl KeyGenerator {
@@ -48,13 +48,26 @@ impl KeyGenerator {
     /// # Panics
     /// When the operating system's random source fails (no safe way to continue).
     pub fn new(ctx: &Arc<Context>) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_os() }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_os(), storage: KeyStorage::Expanded }
     }
 
     /// A deterministic generator (tests and reproducible experiments only: anyone with the
     /// seed can recompute the secret key).
     pub fn from_seed(ctx: &Arc<Context>, seed: [u8; 32]) -> Self {
-        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed) }
+        Self { ctx: Arc::clone(ctx), rng: SecretRng::from_seed(seed), storage: KeyStorage::Expanded }
+    }
+
+    /// The generator making its relinearization and Galois keys with `storage` (default
+    /// [`KeyStorage::Expanded`]): `Compact` keys are made without ever holding the whole
+    /// uniform half, and are identical to the expanded keys once expanded.
+    pub fn with_key_storage(mut self, storage: KeyStorage) -> Self {
+        self.storage = storage;
+        self
+    }
+
+    /// How the generator's switching keys hold their uniform half.
+    pub fn key_storage(&self) -> KeyStorage {
+        self.storage
     }
 
     /// A fresh secret key with the parameters' distribution.
@@ -114,7 +127,8 @@ impl KeyGenerator {
         let ring = self.ctx.ring();
         let mut s_squared = sk.poly.clone();
         s_squared.mul_assign(&sk.poly, ring)?;
-        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &s_squared, &sk.poly, &mut self.rng);
+        let key =
+            SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &s_squared, &sk.poly, self.storage, &mut self.rng);
         s_squared.zeroize();
         Ok(RelinKey { key, fingerprint: sk.fingerprint })
     }
@@ -141,13 +155,27 @@ impl KeyGenerator {
     ) -> Result<GaloisKey, CkksError> {
         self.ctx.check_fingerprint(sk.fingerprint)?;
         let q_limbs = self.ctx.q_limbs_at(level)?;
-        let ring = self.ctx.ring();
+        Self::make_galois_key(&self.ctx, self.storage, sk, galois_element, q_limbs, &mut self.rng)
+    }
+
+    /// The key of `galois_element` over `q_limbs` Q primes from `rng` (checked by the callers:
+    /// `sk` belongs to `ctx`, `1 ≤ q_limbs ≤ L`). Draws
+    /// [`SwitchingKey::rng_words`]`(q_limbs)` words from `rng`.
+    pub(super) fn make_galois_key(
+        ctx: &Context,
+        storage: KeyStorage,
+        sk: &SecretKey,
+        galois_element: u64,
+        q_limbs: usize,
+        rng: &mut SecretRng,
+    ) -> Result<GaloisKey, CkksError> {
+        let ring = ctx.ring();
         let n = ring.n();
         let permutation = GaloisPermutation::new(n, galois_element)?;
         let inverse = GaloisPermutation::new(n, galois_element_inverse(galois_element, n))?;
         // The key switches from s to σ_g^{-1}(s); see `GaloisKey`.
         let mut permuted_secret = sk.poly.permuted(&inverse);
-        let key = SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &sk.poly, &permuted_secret, &mut self.rng);
+        let key = SwitchingKey::generate(ctx.params(), ring, q_limbs, &sk.poly, &permuted_secret, storage, rng);
         permuted_secret.zeroize();
         Ok(GaloisKey { galois_element, permutation, key })
     }
@@ -164,14 +192,8 @@ impl KeyGenerator {
         steps: &[i64],
         conjugation: Conjugation,
     ) -> Result<GaloisKeys, CkksError> {
-        let n = self.ctx.ring().n();
-        let top = self.ctx.params().max_level();
-        let mut elements: Vec<(u64, usize)> =
-            steps.iter().map(|&step| (galois_element_for_step(step, n), top)).collect();
-        if conjugation == Conjugation::Include {
-            elements.push((galois_element_for_conjugation(n), top));
-        }
-        self.keys_for_elements(sk, elements)
+        let set = GaloisKeySet::for_steps(self.ctx.params(), steps, conjugation);
+        self.galois_key_set(sk, &set)
     }
 
     /// Galois keys for `(step, level)` pairs: each rotation step with the highest level at
@@ -195,22 +217,7 @@ impl KeyGenerator {
     /// # Errors
     /// [`CkksError::ParameterMismatch`], [`CkksError::LevelOutOfRange`].
     pub fn galois_keys_at_levels(&mut self, sk: &SecretKey, steps: &[(i64, usize)]) -> Result<GaloisKeys, CkksError> {
-        let n = self.ctx.ring().n();
-        let elements = steps.iter().map(|&(step, level)| (galois_element_for_step(step, n), level)).collect();
-        self.keys_for_elements(sk, elements)
-    }
-
-    fn keys_for_elements(&mut self, sk: &SecretKey, mut elements: Vec<(u64, usize)>) -> Result<GaloisKeys, CkksError> {
-        self.ctx.check_fingerprint(sk.fingerprint)?;
-        elements.retain(|&(g, _)| g != 1);
-        // Highest level first within an element, then keep the first of each element.
-        elements.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        elements.dedup_by_key(|e| e.0);
-        let mut keys = GaloisKeys { keys: Default::default(), fingerprint: sk.fingerprint };
-        for (g, level) in elements {
-            let key = self.galois_key_at_level(sk, g, level)?;
-            keys.keys.insert(g, key);
-        }
-        Ok(keys)
+        let set = GaloisKeySet::for_steps_at_levels(self.ctx.params(), steps)?;
+        self.galois_key_set(sk, &set)
     }
 }

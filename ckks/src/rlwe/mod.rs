@@ -8,6 +8,8 @@
 mod context;
 mod decomposition;
 mod evaluation_keys;
+mod key_set;
+mod key_set_generation;
 mod key_switch;
 mod keygen;
 mod keys;
@@ -18,10 +20,11 @@ mod tests;
 pub use context::Context;
 pub use decomposition::Decomposition;
 pub use evaluation_keys::{GaloisKey, GaloisKeys, RelinKey, galois_element_for_conjugation, galois_element_for_step};
+pub use key_set::{GaloisKeySet, KeyGenCost, KeyGenProgress, KeySetEstimate};
 pub use key_switch::{
     automorphism_hoisted, automorphism_hoisted_extended, key_switch, key_switch_extended, key_switch_hoisted,
     lift_to_extended, mod_down,
 };
 pub use keygen::{Conjugation, KeyGenerator};
 pub use keys::{PublicKey, SecretKey};
-pub use switching_key::SwitchingKey;
+pub use switching_key::{KeyStorage, SwitchingKey};

@@ -13,7 +13,7 @@ use super::{ObjectKind, SerializedForm, sizes};
 use crate::params::SecretDistribution;
 use crate::ring::{RnsPoly, sampling};
 use crate::rlwe::Context;
-use crate::rlwe::{GaloisKey, GaloisKeys, PublicKey, RelinKey, SecretKey, SwitchingKey};
+use crate::rlwe::{GaloisKey, GaloisKeys, KeyStorage, PublicKey, RelinKey, SecretKey, SwitchingKey};
 
 /// `to_bytes` (every polynomial) and `to_seeded_bytes` (uniform parts as their seed) of a key
 /// type with a `write(ctx, SerializedForm)` method.
@@ -147,36 +147,52 @@ fn write_switching_key(w: &mut Writer, ctx: &Context, key: &SwitchingKey, form: 
     let ring = ctx.ring();
     w.u16(key.level() as u16);
     w.bytes(&key.seed());
-    for (b, a) in key.digits() {
+    for (j, b) in key.b_parts().iter().enumerate() {
         w.poly(ring, b);
         if form == SerializedForm::Full {
-            w.poly(ring, a);
+            // A compact key expands one part at a time.
+            w.poly(ring, &key.uniform_part(ctx, j));
         }
     }
 }
 
+/// Reads a switching key into `storage`. A seeded key loaded compact is never expanded; a full
+/// key's uniform parts are checked against its seed one digit at a time (and dropped when the
+/// key is loaded compact).
 fn read_switching_key(
     ctx: &Context,
     r: &mut Reader<'_>,
     form: SerializedForm,
+    storage: KeyStorage,
 ) -> Result<SwitchingKey, SerializationError> {
-    let ring = ctx.ring();
+    let (ring, params) = (ctx.ring(), ctx.params());
     let level = usize::from(r.u16()?);
-    check_range("level", level as u64, 0, ctx.params().max_level() as u64)?;
+    check_range("level", level as u64, 0, params.max_level() as u64)?;
     let (q_limbs, special) = (level + 1, ring.p_count());
-    // The whole key must be present before its uniform parts are expanded into memory.
-    r.ensure(sizes::switching_key_body(ctx.params(), level, form) - 2)?;
+    // The whole key must be present before anything is allocated or expanded.
+    r.ensure(sizes::switching_key_body(params, level, form) - 2)?;
     let seed: [u8; 32] = r.array()?;
-    let uniform = SwitchingKey::uniform_parts(ctx.params(), ring, q_limbs, seed);
-    let mut digits = Vec::with_capacity(uniform.len());
-    for a in uniform {
-        let b = r.poly(ring, q_limbs, special)?;
-        if form == SerializedForm::Full && r.poly(ring, q_limbs, special)? != a {
-            return Err(SerializationError::SeedMismatch { object: "switching key" });
+    let mut expansions = SwitchingKey::uniform_parts_from_seed(ctx, q_limbs, seed);
+    let digits = SwitchingKey::digit_count(params, q_limbs);
+    let (mut b_parts, mut a_parts) = (Vec::with_capacity(digits), Vec::new());
+    for _ in 0..digits {
+        b_parts.push(r.poly(ring, q_limbs, special)?);
+        let a = match form {
+            SerializedForm::Full => {
+                let stored = r.poly(ring, q_limbs, special)?;
+                if expansions.next().as_ref() != Some(&stored) {
+                    return Err(SerializationError::SeedMismatch { object: "switching key" });
+                }
+                Some(stored)
+            }
+            SerializedForm::Seeded => (storage == KeyStorage::Expanded).then(|| expansions.next()).flatten(),
+        };
+        if storage == KeyStorage::Expanded {
+            a_parts.push(a.expect("one expansion per digit"));
         }
-        digits.push((b, a));
     }
-    Ok(SwitchingKey::from_parts(q_limbs, digits, seed))
+    let a_parts = (storage == KeyStorage::Expanded).then_some(a_parts);
+    Ok(SwitchingKey::from_parts(params, q_limbs, b_parts, a_parts, seed))
 }
 
 impl RelinKey {
@@ -189,16 +205,31 @@ impl RelinKey {
         Ok(w.finish())
     }
 
-    /// Loads a relinearization key, full or seeded, made under `ctx`'s parameters.
+    /// Loads a relinearization key, full or seeded, made under `ctx`'s parameters, expanded
+    /// ([`KeyStorage::Expanded`]).
     ///
     /// # Errors
     /// Header and length errors, [`SerializationError::FieldOutOfRange`] for the key's level,
     /// [`SerializationError::CoefficientOutOfRange`], [`SerializationError::SeedMismatch`].
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
+        Self::from_bytes_with_storage(ctx, bytes, max_bytes, KeyStorage::Expanded)
+    }
+
+    /// [`RelinKey::from_bytes`] into the given storage: seeded bytes loaded
+    /// [`KeyStorage::Compact`] are never expanded.
+    ///
+    /// # Errors
+    /// As [`RelinKey::from_bytes`].
+    pub fn from_bytes_with_storage(
+        ctx: &Context,
+        bytes: &[u8],
+        max_bytes: usize,
+        storage: KeyStorage,
+    ) -> Result<Self, SerializationError> {
         let accepted = [ObjectKind::RelinKey, ObjectKind::SeededRelinKey];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "RelinKey or SeededRelinKey")?;
         let form = if header.kind == ObjectKind::RelinKey { SerializedForm::Full } else { SerializedForm::Seeded };
-        let key = read_switching_key(ctx, &mut r, form)?;
+        let key = read_switching_key(ctx, &mut r, form, storage)?;
         r.finish()?;
         Ok(RelinKey { key, fingerprint: header.fingerprint })
     }
@@ -239,8 +270,9 @@ impl GaloisKeys {
         self.write_keys(ctx, std::iter::once(key), SerializedForm::Seeded)
     }
 
-    /// Loads Galois keys, full or seeded, made under `ctx`'s parameters. The element count is
-    /// checked against `N − 1` and against the remaining input before any key is decoded.
+    /// Loads Galois keys, full or seeded, made under `ctx`'s parameters, expanded
+    /// ([`KeyStorage::Expanded`]). The element count is checked against `N − 1` and against
+    /// the remaining input before any key is decoded.
     ///
     /// # Errors
     /// Header and length errors, [`SerializationError::FieldOutOfRange`] for the count and the
@@ -248,6 +280,21 @@ impl GaloisKeys {
     /// [`SerializationError::UnorderedGaloisElements`],
     /// [`SerializationError::CoefficientOutOfRange`], [`SerializationError::SeedMismatch`].
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, SerializationError> {
+        Self::from_bytes_with_storage(ctx, bytes, max_bytes, KeyStorage::Expanded)
+    }
+
+    /// [`GaloisKeys::from_bytes`] into the given storage: seeded bytes loaded
+    /// [`KeyStorage::Compact`] are never expanded (the keys take half the memory of expanded
+    /// ones, see [`KeyStorage`]).
+    ///
+    /// # Errors
+    /// As [`GaloisKeys::from_bytes`].
+    pub fn from_bytes_with_storage(
+        ctx: &Context,
+        bytes: &[u8],
+        max_bytes: usize,
+        storage: KeyStorage,
+    ) -> Result<Self, SerializationError> {
         let accepted = [ObjectKind::GaloisKeys, ObjectKind::SeededGaloisKeys];
         let (header, mut r) = open(ctx, bytes, max_bytes, &accepted, "GaloisKeys or SeededGaloisKeys")?;
         let form = if header.kind == ObjectKind::GaloisKeys { SerializedForm::Full } else { SerializedForm::Seeded };
@@ -274,7 +321,7 @@ impl GaloisKeys {
             previous = Some(element);
             let permutation = GaloisPermutation::new(n, element)
                 .map_err(|_| SerializationError::InvalidGaloisElement { element, two_n })?;
-            let key = read_switching_key(ctx, &mut r, form)?;
+            let key = read_switching_key(ctx, &mut r, form, storage)?;
             keys.insert(element, GaloisKey { galois_element: element, permutation, key });
         }
         r.finish()?;

@@ -3,6 +3,23 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
+use spencnn_ntt::Isa;
+
+/// The tiers of `tiers` this CPU has; logs the others on stderr (a skipped tier is never passed
+/// silently).
+pub fn available_tiers(tiers: &[Isa]) -> Vec<Isa> {
+    tiers
+        .iter()
+        .copied()
+        .filter(|isa| {
+            let available = isa.is_available();
+            if !available {
+                eprintln!("skipping {}: not available on this CPU", isa.name());
+            }
+            available
+        })
+        .collect()
+}
 
 /// Schoolbook negacyclic product in `Z_q[X]/(X^n+1)` using plain `u128` remainders.
 pub fn negacyclic_schoolbook(a: &[u64], b: &[u64], q: u64) -> Vec<u64> {

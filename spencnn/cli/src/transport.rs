@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use spencnn::inference::wire::WireError;
-use spencnn::inference::{Client, InferError, Server};
+use spencnn::inference::{Client, InferError, KeyGenProgress, Server};
 
 /// Bytes of each message (the image and logits of the last image classified).
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
@@ -90,24 +90,29 @@ impl Transport {
         Ok(bytes)
     }
 
-    /// The client writes its evaluation keys into a pipe on its own thread while the server
-    /// reads them from the other end. Returns the message length.
-    pub(crate) fn send_keys(&self, client: &mut Client, server: &mut Server) -> Result<u64, TransportError> {
+    /// The client writes its evaluation keys into a pipe while the server reads them from the
+    /// other end on its own thread. The client runs on the calling thread, so that its key
+    /// generation uses the caller's rayon pool; `on_progress` is called after each Galois key.
+    /// Returns the message length.
+    pub(crate) fn send_keys(
+        &self,
+        client: &mut Client,
+        server: &mut Server,
+        on_progress: impl FnMut(KeyGenProgress),
+    ) -> Result<u64, TransportError> {
         let (reader, writer) = std::io::pipe().map_err(TransportError::Pipe)?;
         let file = match self.path("keys.bin") {
             Some(path) => Some(File::create(&path).map_err(|source| TransportError::Save { path, source })?),
             None => None,
         };
         let (written, read) = std::thread::scope(|scope| {
-            let client_side = scope.spawn(move || {
-                let sink = Tee(BufWriter::new(writer), MaybeFile(file.map(BufWriter::new)));
-                // Dropping the sink closes the pipe: a server waiting for more bytes sees the end.
-                client.write_evaluation_keys(sink).map(|(_, written)| written)
-            });
-            let read = server.receive_keys(BufReader::new(reader));
-            (client_side.join(), read)
+            let server_side = scope.spawn(move || server.receive_keys(BufReader::new(reader)));
+            let sink = Tee(BufWriter::new(writer), MaybeFile(file.map(BufWriter::new)));
+            // Dropping the sink closes the pipe: a server waiting for more bytes sees the end.
+            let written = client.write_evaluation_keys_with_progress(sink, on_progress).map(|(_, written)| written);
+            (written, server_side.join())
         });
-        let written = written.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let read = read.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         match (written, read) {
             (Ok(written), Ok(_)) => Ok(written),
             // The pipe closed early because the client failed: the client's error says why.
@@ -142,7 +147,7 @@ mod tests {
         let transport = Transport::new(Some(&dir)).unwrap();
         let mut server = server();
         let mut client = Client::from_seed(server.interface().clone(), [5; 32]).unwrap();
-        let sent = transport.send_keys(&mut client, &mut server).unwrap();
+        let sent = transport.send_keys(&mut client, &mut server, |_| {}).unwrap();
         let saved = std::fs::read(dir.join("keys.bin")).unwrap();
         assert_eq!(saved.len() as u64, sent);
         let mut same_seed = Client::from_seed(server.interface().clone(), [5; 32]).unwrap();
@@ -158,7 +163,7 @@ mod tests {
         let mut interface = server.interface().clone();
         interface.rotation_key_levels[0] = 1000;
         let mut client = Client::from_seed(interface, [5; 32]).unwrap();
-        match Transport::new(None).unwrap().send_keys(&mut client, &mut server) {
+        match Transport::new(None).unwrap().send_keys(&mut client, &mut server, |_| {}) {
             Err(TransportError::Infer(InferError::Ckks(e))) => assert!(e.to_string().contains("level 1000"), "{e}"),
             other => panic!("{other:?}"),
         }

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use spencnn_ckks::rlwe::galois_element_for_step;
-use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, GaloisKeys, KeyGenerator, RelinKey, SecretKey};
+use spencnn_ckks::rlwe::{GaloisKeySet, KeyGenCost, KeyGenProgress, KeySetEstimate};
+use spencnn_ckks::{Context, Decryptor, Encoder, Encryptor, KeyGenerator, RelinKey, SecretKey};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::InferError;
@@ -69,31 +69,43 @@ impl Client {
 
     /// The relinearization key (if the schedule squares) and the Galois keys of exactly the
     /// schedule's rotation steps, each made for the highest level at which it is used (see
-    /// [`ModelInterface::rotation_keys`]).
+    /// [`ModelInterface::rotation_keys`]). The Galois keys are generated in parallel on the
+    /// current rayon pool (the same keys whatever the number of threads).
     ///
     /// # Errors
     /// [`InferError::Ckks`] (e.g. a level outside the parameters' chain).
     pub fn evaluation_keys(&mut self) -> Result<EvaluationKeys, InferError> {
         let relin = self.relin_key()?;
-        let mut galois = GaloisKeys::empty(&self.ctx);
-        for step in self.key_order() {
-            galois.merge(self.keygen.galois_keys_at_levels(&self.secret, &[step])?)?;
-        }
+        let set = self.galois_key_set()?;
+        let galois = self.keygen.galois_key_set(&self.secret, &set)?;
         Ok(EvaluationKeys { relin, galois })
     }
 
-    /// `(step, level)` of every Galois key in ascending Galois element order: the order of
-    /// generation (the relinearization key first) and of the keys message, so that
-    /// [`Client::evaluation_keys`] and [`Client::write_evaluation_keys`] give the same keys.
-    fn key_order(&self) -> Vec<(i64, usize)> {
-        let n = self.ctx.params().n();
-        let mut steps: Vec<(u64, i64, usize)> = self
-            .interface
-            .rotation_keys()
-            .map(|(step, level)| (galois_element_for_step(step as i64, n), step as i64, level))
-            .collect();
-        steps.sort_unstable();
-        steps.into_iter().map(|(_, step, level)| (step, level)).collect()
+    /// The Galois keys the schedule needs, each at the highest level at which it is used, in
+    /// the order of generation (the relinearization key comes first) and of the keys message:
+    /// ascending Galois element.
+    ///
+    /// # Errors
+    /// [`InferError::Ckks`] for a level outside the parameters' chain.
+    pub fn galois_key_set(&self) -> Result<GaloisKeySet, InferError> {
+        let steps: Vec<(i64, usize)> =
+            self.interface.rotation_keys().map(|(step, level)| (step as i64, level)).collect();
+        Ok(GaloisKeySet::for_steps_at_levels(self.ctx.params(), &steps)?)
+    }
+
+    /// What generating the evaluation keys will take on `threads` threads, before anything is
+    /// generated: the Galois keys' memory (expanded and compact) and, with a calibrated `cost`
+    /// ([`KeyGenCost::calibrate`]), the time (the relinearization key adds about one
+    /// top-level key).
+    ///
+    /// # Errors
+    /// As [`Client::galois_key_set`].
+    pub fn evaluation_keys_estimate(
+        &self,
+        cost: Option<&KeyGenCost>,
+        threads: usize,
+    ) -> Result<KeySetEstimate, InferError> {
+        Ok(self.galois_key_set()?.estimate(self.ctx.params(), cost, threads))
     }
 
     /// The relinearization key at its level, if the schedule squares.
@@ -102,23 +114,38 @@ impl Client {
         Ok(level.map(|level| self.keygen.relin_key_at_level(&self.secret, level)).transpose()?)
     }
 
-    /// Generates the evaluation keys one at a time and writes them to `out` as an
-    /// evaluation-keys message (seeded forms, see [`super::wire`]): at most one Galois key is
-    /// in memory at once. Returns the sink and the bytes written.
+    /// Generates the evaluation keys and writes them to `out` as an evaluation-keys message
+    /// (seeded forms, see [`super::wire`]), each Galois key as soon as it is made: keys are
+    /// generated in parallel on the current rayon pool, at most two per thread wait in
+    /// memory. Returns the sink and the bytes written.
     ///
     /// # Errors
     /// [`InferError::Ckks`], [`InferError::Wire`] (e.g. the sink failed).
     pub fn write_evaluation_keys<W: Write>(&mut self, out: W) -> Result<(W, u64), InferError> {
+        self.write_evaluation_keys_with_progress(out, |_| {})
+    }
+
+    /// [`Client::write_evaluation_keys`], calling `on_progress` after each Galois key is
+    /// written (e.g. to drive a progress bar with [`KeyGenProgress::remaining`]).
+    ///
+    /// # Errors
+    /// As [`Client::write_evaluation_keys`].
+    pub fn write_evaluation_keys_with_progress<W: Write>(
+        &mut self,
+        out: W,
+        mut on_progress: impl FnMut(KeyGenProgress),
+    ) -> Result<(W, u64), InferError> {
         let relin = self.relin_key()?;
-        let steps = self.key_order();
+        let set = self.galois_key_set()?;
         let count =
-            u32::try_from(steps.len()).map_err(|_| InferError::Keys { reason: "too many rotation steps".into() })?;
+            u32::try_from(set.len()).map_err(|_| InferError::Keys { reason: "too many rotation steps".into() })?;
         let mut writer = KeyStreamWriter::new(out, &self.ctx, relin.as_ref(), count)?;
         drop(relin);
-        for &step in &steps {
-            let key = self.keygen.galois_keys_at_levels(&self.secret, &[step])?;
+        self.keygen.galois_keys_streamed(&self.secret, &set, |key, progress| {
             writer.write(&key)?;
-        }
+            on_progress(progress);
+            Ok::<_, InferError>(())
+        })?;
         Ok(writer.finish()?)
     }
 

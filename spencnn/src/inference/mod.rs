@@ -38,6 +38,10 @@ pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterfa
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};
 pub use precision::Agreement;
 pub use server::{EncodingPolicy, Server, SetupReport};
+/// The key types of the client's and server's key APIs ([`Client::evaluation_keys_estimate`],
+/// [`Client::write_evaluation_keys_with_progress`], [`Server::set_key_storage`]).
+pub use spencnn_ckks::KeyStorage;
+pub use spencnn_ckks::rlwe::{KeyGenCost, KeyGenProgress, KeySetEstimate};
 
 use spencnn_ckks::{CkksError, Parameters};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use spencnn_ckks::{Context, Parameters, SerializedForm};
+use spencnn_ckks::{Context, KeyStorage, Parameters, SerializedForm};
 
 use super::InferError;
 use super::messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
@@ -46,6 +46,7 @@ pub struct Server {
     keys: Option<EvaluationKeys>,
     plaintexts: Vec<Option<Arc<CkksPlaintext>>>,
     policy: EncodingPolicy,
+    key_storage: KeyStorage,
 }
 
 impl std::fmt::Debug for Server {
@@ -70,7 +71,15 @@ impl Server {
         }
         let ctx = Context::new(params.clone())?;
         let interface = ModelInterface::new(&schedule, params);
-        Ok(Self { schedule, ctx, interface, keys: None, plaintexts: Vec::new(), policy })
+        Ok(Self {
+            schedule,
+            ctx,
+            interface,
+            keys: None,
+            plaintexts: Vec::new(),
+            policy,
+            key_storage: KeyStorage::Expanded,
+        })
     }
 
     /// The public interface to send to clients.
@@ -83,8 +92,24 @@ impl Server {
         &self.schedule
     }
 
+    /// How the server holds the evaluation keys it receives from now on (see [`KeyStorage`]).
+    ///
+    /// The default is [`KeyStorage::Expanded`], the fastest. [`KeyStorage::Compact`] keeps each
+    /// key's uniform half as the seed it arrives with, which halves the keys' memory (the
+    /// largest part of a deep network's server memory) and makes every key switch expand that
+    /// half again: rotations and relinearizations are slower (see `docs/ckks.md`, "Compact
+    /// keys"). Results are bit-identical either way.
+    pub fn set_key_storage(&mut self, storage: KeyStorage) {
+        self.key_storage = storage;
+    }
+
+    /// How the server holds evaluation keys.
+    pub fn key_storage(&self) -> KeyStorage {
+        self.key_storage
+    }
+
     /// Accepts a client's evaluation keys after checking they belong to these parameters and
-    /// cover every rotation step of the schedule.
+    /// cover every rotation step of the schedule, converted to the server's key storage.
     ///
     /// # Errors
     /// [`InferError::Keys`].
@@ -122,13 +147,17 @@ impl Server {
                 Some(_) => {}
             }
         }
-        self.keys = Some(keys);
+        let storage = self.key_storage;
+        let relin = keys.relin.map(|relin| relin.with_storage(&self.ctx, storage)).transpose()?;
+        let galois = keys.galois.with_storage(&self.ctx, storage)?;
+        self.keys = Some(EvaluationKeys { relin, galois });
         Ok(())
     }
 
     /// Reads the client's evaluation-keys message from `input` (at most the full-form size of
-    /// the keys this model needs; one key buffered at a time) and accepts the keys as
-    /// [`Server::set_keys`] does. Returns the bytes read.
+    /// the keys this model needs; one key buffered at a time) into the server's key storage
+    /// (compact keys are never expanded) and accepts the keys as [`Server::set_keys`] does.
+    /// Returns the bytes read.
     ///
     /// # Errors
     /// [`InferError::Wire`], [`InferError::Keys`].
@@ -137,7 +166,7 @@ impl Server {
         let levels: Vec<usize> = i.rotation_keys().map(|(_, level)| level).collect();
         let limit =
             evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, SerializedForm::Full);
-        let (keys, read) = EvaluationKeys::read_from(&self.ctx, input, limit)?;
+        let (keys, read) = EvaluationKeys::read_from_with_storage(&self.ctx, input, limit, self.key_storage)?;
         self.set_keys(keys)?;
         Ok(read)
     }

@@ -17,6 +17,7 @@
 //! `rescale`, `mult_relin`, `rotate_1`, `rotate_8steps_hoisted_total` as in OpenFHE's script,
 //! `keygen_galois_1step`, …); ops the peers do not have are extra keys.
 
+mod compact;
 mod polynomial;
 mod timing;
 
@@ -27,18 +28,10 @@ use serde_json::{Map, Value, json};
 use spencnn_ckks::*;
 use timing::{TimingPolicy, median_micros};
 
-const USAGE: &str = "usage: ckks-ops [--poly] [--quick] [--n 8192,16384]";
+const USAGE: &str = "usage: ckks-ops [--poly] [--quick] [--n 8192,16384,65536]";
 
 /// Steps of the 8 (hoisted) rotations, as in the peer scripts.
 const STEPS8: [i64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
-
-fn preset_for(n: usize) -> Option<Preset> {
-    match n {
-        8192 => Some(Preset::N8192Depth2),
-        16384 => Some(Preset::N16384Depth7),
-        _ => None,
-    }
-}
 
 fn bits(primes: &[u64]) -> Vec<u32> {
     primes.iter().map(|q| 64 - q.leading_zeros()).collect()
@@ -61,9 +54,8 @@ fn max_error(got: &[f64], expected: impl Iterator<Item = f64>) -> f64 {
     got.iter().zip(expected).map(|(g, e)| (g - e).abs()).fold(0.0, f64::max)
 }
 
-/// Times every operation for one preset; returns the op medians and the meta entry.
-fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Value), Box<dyn std::error::Error>> {
-    let params = preset.build()?;
+/// Times every operation for one parameter set; returns the op medians and the meta entry.
+fn run(params: Parameters, policy: TimingPolicy) -> Result<(Map<String, Value>, Value), Box<dyn std::error::Error>> {
     let (n, top, scale, slots) = (params.n(), params.max_level(), params.default_scale(), params.max_slots());
     let ctx: Arc<Context> = Context::new(params.clone())?;
     let mut keygen = KeyGenerator::new(&ctx);
@@ -139,6 +131,19 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
             drop(eval.rotate_hoisted(&h, step, &gk8).unwrap());
         }
     });
+    let compact_inputs = compact::CompactInputs {
+        ctx: &ctx,
+        eval: &eval,
+        ct: &ctx_x,
+        unrelinearized: &unrelinearized,
+        rlk: &rlk,
+        galois: &gk8,
+        steps: &STEPS8,
+    };
+    let compact_sizes = compact::time_compact_rows(&compact_inputs, policy, &mut r)?;
+    let mut time = |name: &str, policy: TimingPolicy, f: &mut dyn FnMut()| {
+        r.insert(name.to_owned(), json!(median_micros(policy, f)));
+    };
     let weights: Vec<Plaintext> =
         STEPS8.iter().map(|_| encoder.encode_real_extended(&y, slots, top, scale)).collect::<Result<_, _>>()?;
     let terms: Vec<(i64, &Plaintext)> = STEPS8.iter().copied().zip(&weights).collect();
@@ -168,6 +173,7 @@ fn run(preset: Preset, policy: TimingPolicy) -> Result<(Map<String, Value>, Valu
         "galois_key_1step_bytes": gk1.to_bytes(&ctx)?.len(),
         "galois_key_1step_seeded_bytes": gk1.to_seeded_bytes(&ctx)?.len(),
         "secret_key_bytes": sk.to_bytes(&ctx)?.len(),
+        "compact": compact_sizes,
     });
     time("keygen_relin", keygen_policy, &mut || drop(keygen.relin_key(&sk).unwrap()));
     time("keygen_galois_1step", keygen_policy, &mut || {
@@ -223,11 +229,11 @@ fn main() {
     let mut result = Map::new();
     let mut metas = Map::new();
     for n in sizes {
-        let Some(preset) = preset_for(n) else {
-            eprintln!("no benchmark configuration for N={n} (8192 or 16384)");
+        let Some(params) = spencnn_benches::chains::params_for(n) else {
+            eprintln!("no benchmark configuration for N={n} (8192, 16384 or 65536)");
             std::process::exit(2);
         };
-        match run(preset, policy) {
+        match params.map_err(Into::into).and_then(|params| run(params, policy)) {
             Ok((ops, meta)) => {
                 result.insert(format!("N={n}"), Value::Object(ops));
                 metas.insert(format!("N={n}"), meta);
@@ -248,7 +254,8 @@ fn main() {
             "ntt_isa": spencnn_ntt::Isa::detect().name(),
             "quick": policy.min_iters < TimingPolicy::full().min_iters,
             "notes": "same Q chains and scale as benches/peers/seal_ops.py; P and dnum are ours (params.*.p_bits, dnum); \
-                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as openfhe_ops.py",
+                      rotate_8steps_hoisted_total = hoist once + 8 rotations (steps 1..8), as openfhe_ops.py; \
+                      *_compact = the same with compact keys (uniform half expanded from its seed during key switching)",
             "params": metas,
         }),
     );

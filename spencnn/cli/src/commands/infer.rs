@@ -10,7 +10,8 @@ use spencnn::backend::run_simulated;
 use spencnn::image::{IdxImages, load_png, parse_idx_labels};
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
-    Agreement, Client, EncodingPolicy, LayerRun, ModelInterface, ParamOptions, Server, estimate_memory, plan_for_ckks,
+    Agreement, Client, EncodingPolicy, KeyGenCost, KeyStorage, LayerRun, ModelInterface, ParamOptions, Server,
+    estimate_memory, plan_for_ckks,
 };
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::PlanConfig;
@@ -106,9 +107,20 @@ pub(crate) struct InferArgs {
     /// (interface.bin, keys.bin, image-I.bin, logits-I.bin).
     #[arg(long)]
     save_messages: Option<PathBuf>,
+    /// How the server holds the evaluation keys: expanded (fastest), or compact (the uniform
+    /// half of each key kept as its seed: half the key memory, slower rotations).
+    #[arg(long, value_enum, default_value = "expanded")]
+    key_storage: KeyStorageArg,
     /// Print JSON instead of tables (no progress bar).
     #[arg(long)]
     json: bool,
+}
+
+/// How the server holds the evaluation keys (see [`KeyStorage`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum KeyStorageArg {
+    Expanded,
+    Compact,
 }
 
 fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -192,7 +204,15 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
         None => schedule,
     };
-    let estimate = estimate_memory(&schedule, &params);
+    let mut estimate = estimate_memory(&schedule, &params);
+    let key_storage = match args.key_storage {
+        KeyStorageArg::Expanded => KeyStorage::Expanded,
+        KeyStorageArg::Compact => KeyStorage::Compact,
+    };
+    if key_storage == KeyStorage::Compact {
+        // Every key is a switching key; compact ones hold half of it.
+        estimate.key_bytes /= 2;
+    }
     let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
     let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= args.max_memory_gib;
     let policy = match args.encoding {
@@ -226,6 +246,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         );
     }
     let mut server = Server::new(schedule, params, policy)?;
+    server.set_key_storage(key_storage);
     // Everything between client and server travels as bytes.
     let transport = Transport::new(args.save_messages.as_deref())?;
     let mut sizes = MessageSizes::default();
@@ -235,9 +256,23 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         ModelInterface::from_bytes(transport.send("interface.bin", &interface_bytes)?, MAX_INTERFACE_BYTES)?;
 
     // Client: keys (the secret key never leaves `client`), streamed to the server.
-    let start = Instant::now();
     let mut client = Client::new(interface)?;
-    sizes.keys = transport.send_keys(&mut client, &mut server)?;
+    if !args.json {
+        // Calibrating takes about three top-level keys' time: only for a reader.
+        let cost = KeyGenCost::calibrate(client.context())?;
+        let keys = client.evaluation_keys_estimate(Some(&cost), threads)?;
+        eprintln!(
+            "key generation: {} Galois keys ({:.2} GiB expanded, {:.2} GiB compact), about {:.0} s on {threads} threads",
+            keys.keys,
+            gib(keys.expanded_bytes),
+            gib(keys.compact_bytes),
+            keys.seconds.unwrap_or(0.0)
+        );
+    }
+    let start = Instant::now();
+    let keys_bar = progress::keys_bar(client.galois_key_set()?.len(), args.json);
+    sizes.keys = transport.send_keys(&mut client, &mut server, |p| progress::keys_done(&keys_bar, &p))?;
+    keys_bar.finish_and_clear();
     let keygen_seconds = start.elapsed().as_secs_f64();
     let setup = server.setup()?;
 

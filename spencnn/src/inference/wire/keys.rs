@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 
 use spencnn_ckks::serialization::sizes;
-use spencnn_ckks::{Context, GaloisKeys, Parameters, RelinKey, SerializedForm};
+use spencnn_ckks::{Context, GaloisKeys, KeyStorage, Parameters, RelinKey, SerializedForm};
 
 use super::codec::{WireReader, WireWriter, check_range, parse_bytes};
 use super::{MessageKind, WIRE_HEADER_LEN, WireError};
@@ -148,8 +148,23 @@ impl EvaluationKeys {
     /// Any [`WireError`]: the count is bounded by `N − 1`, every frame by the size of one
     /// full-form key at the top level and by the remaining limit, before it is read.
     pub fn read_from<R: Read>(ctx: &Context, input: R, max_bytes: usize) -> Result<(Self, u64), WireError> {
+        Self::read_from_with_storage(ctx, input, max_bytes, KeyStorage::Expanded)
+    }
+
+    /// [`EvaluationKeys::read_from`] into the given key storage: with
+    /// [`KeyStorage::Compact`] the seeded keys of the message are kept as they arrive (half the
+    /// memory of expanded keys; key switching expands them as it goes).
+    ///
+    /// # Errors
+    /// As [`EvaluationKeys::read_from`].
+    pub fn read_from_with_storage<R: Read>(
+        ctx: &Context,
+        input: R,
+        max_bytes: usize,
+        storage: KeyStorage,
+    ) -> Result<(Self, u64), WireError> {
         let mut reader = WireReader::new(input, max_bytes, None);
-        let keys = read_keys(ctx, &mut reader)?;
+        let keys = read_keys(ctx, &mut reader, storage)?;
         Ok((keys, reader.offset()))
     }
 
@@ -158,11 +173,11 @@ impl EvaluationKeys {
     /// # Errors
     /// As [`EvaluationKeys::read_from`], and [`WireError::TrailingBytes`].
     pub fn from_bytes(ctx: &Context, bytes: &[u8], max_bytes: usize) -> Result<Self, WireError> {
-        parse_bytes(bytes, max_bytes, |r| read_keys(ctx, r))
+        parse_bytes(bytes, max_bytes, |r| read_keys(ctx, r, KeyStorage::Expanded))
     }
 }
 
-fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>) -> Result<EvaluationKeys, WireError> {
+fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>, storage: KeyStorage) -> Result<EvaluationKeys, WireError> {
     let params = ctx.params();
     r.open(MessageKind::EvaluationKeys, Some(params.fingerprint()))?;
     let has_relin = r.u8()?;
@@ -174,11 +189,8 @@ fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>) -> Result<Evaluation
     let top = params.max_level();
     let relin = if has_relin == 1 {
         let bytes = r.frame(sizes::relin_key(params, top, SerializedForm::Full))?;
-        let key = RelinKey::from_bytes(ctx, &bytes, bytes.len()).map_err(|source| WireError::Ckks {
-            object: "relinearization key",
-            index: 0,
-            source,
-        })?;
+        let key = RelinKey::from_bytes_with_storage(ctx, &bytes, bytes.len(), storage)
+            .map_err(|source| WireError::Ckks { object: "relinearization key", index: 0, source })?;
         Some(key)
     } else {
         None
@@ -187,11 +199,8 @@ fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>) -> Result<Evaluation
     let mut galois = GaloisKeys::default();
     for index in 0..count as usize {
         let bytes = r.frame(max_frame)?;
-        let keys = GaloisKeys::from_bytes(ctx, &bytes, bytes.len()).map_err(|source| WireError::Ckks {
-            object: "Galois key",
-            index,
-            source,
-        })?;
+        let keys = GaloisKeys::from_bytes_with_storage(ctx, &bytes, bytes.len(), storage)
+            .map_err(|source| WireError::Ckks { object: "Galois key", index, source })?;
         check_range("keys per frame", keys.len() as u64, 1, 1)?;
         // Canonical order: one key per frame, elements strictly ascending.
         let element = keys.elements().next().unwrap_or(0);
