@@ -24,6 +24,9 @@ pub(crate) struct BenchArgs {
     /// Seed of the random weights and image (latency and counts do not depend on the values).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio].
+    #[arg(long)]
+    prune: Option<f64>,
     /// Pruning unit of the SpENCNN variant: whole rotations' worth of sub-blocks, or single
     /// sub-blocks by magnitude.
     #[arg(long, value_enum, default_value_t)]
@@ -99,6 +102,9 @@ fn run_variant(args: &BenchArgs, variant: VariantArg) -> anyhow::Result<InferRep
     if pruned {
         let unit = spencnn::prune::PruneUnit::from(args.unit);
         cmd.args(["--unit", unit.name()]);
+        if let Some(ratio) = args.prune {
+            cmd.args(["--prune", &ratio.to_string()]);
+        }
     }
     if let Some(m) = args.max_memory_gib {
         cmd.args(["--max-memory-gib", &m.to_string()]);
