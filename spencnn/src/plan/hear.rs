@@ -21,13 +21,17 @@ pub(crate) fn hear_split(block_len: usize) -> BsgsSplit {
     BsgsSplit { modulus: block_len.max(1), baby_low: false, centered: block_len > 1 }
 }
 
+/// Terms of each (output ciphertext, giant step): (input ciphertext, baby step, diagonal).
+type GiantGroups = BTreeMap<(usize, usize), Vec<(usize, usize, usize)>>;
+
 /// Emits `call` the HEAR way; returns one un-rescaled accumulator per output ciphertext.
 pub(crate) fn emit_hear(b: &mut ProgramBuilder, call: &StageCall<'_>) -> (Vec<ValueId>, BsgsSplit) {
     let stage = call.stage;
     let split = hear_split(stage.input.grid.block_len());
     let level = call.level;
     let mut babies: BTreeSet<(usize, usize)> = BTreeSet::new();
-    let mut groups: BTreeMap<(usize, usize), Vec<(usize, usize, usize)>> = BTreeMap::new();
+    // (output ciphertext, giant step) -> its terms (input ciphertext, baby step, diagonal).
+    let mut groups: GiantGroups = BTreeMap::new();
     for &d in call.diagonals {
         let diag = &stage.diagonals[d];
         let (baby, giant) = split.split(diag.step, stage.input.slots);
