@@ -95,6 +95,30 @@ pub enum CkksError {
         /// Largest accepted.
         max: f64,
     },
+    /// The default scale is too large for the base prime: a value of magnitude 1 would not
+    /// encode at the lowest level (see [`crate::encoding::ENCODING_HEADROOM_BITS`]).
+    #[error(
+        "a scale of 2^{log_scale} does not fit the {log_q0:.1}-bit base prime q_0: at most 2^{max_log_scale:.1} \
+         (one bit for the sign, one of headroom)"
+    )]
+    ScaleExceedsBasePrime {
+        /// The rejected `log2(scale)`.
+        log_scale: f64,
+        /// `log2(q_0)`.
+        log_q0: f64,
+        /// The largest accepted `log2(scale)`.
+        max_log_scale: f64,
+    },
+    /// The secret distribution has no cited security estimate (sparse secrets): building it
+    /// needs the insecure opt-in.
+    #[error(
+        "the secret distribution {secret:?} has no cited security estimate; it needs the insecure opt-in \
+         (only the uniform ternary secret is certified)"
+    )]
+    UncertifiedSecretDistribution {
+        /// The refused distribution.
+        secret: crate::params::SecretDistribution,
+    },
     /// The fixed Hamming weight of the secret is out of range.
     #[error("secret Hamming weight {weight} is outside 1..={n}")]
     HammingWeightOutOfRange {
@@ -125,6 +149,20 @@ pub enum CkksError {
     EncodingOverflow {
         /// The offending scaled value.
         value: f64,
+    },
+    /// A scaled value is too large for the modulus at the level it is encoded at: it would
+    /// wrap around and decode to a wrong value.
+    #[error(
+        "a scaled value of 2^{log2_magnitude:.1} does not fit level {level}: at most 2^{log2_max:.1} \
+         (Q_{level}/2^(1 + headroom)); encode at a higher level or a smaller scale"
+    )]
+    ValueExceedsModulus {
+        /// `log2` of the largest scaled coefficient.
+        log2_magnitude: f64,
+        /// The level encoded at.
+        level: usize,
+        /// `log2` of the largest accepted magnitude.
+        log2_max: f64,
     },
     /// A scale is not a positive finite number.
     #[error("scale {scale} is not a positive finite number")]

@@ -49,7 +49,10 @@ fn encoder_rejections() {
     assert_eq!(e.encode_real(&[1.0], 4, 4, 1e6).unwrap_err(), CkksError::LevelOutOfRange { level: 4, min: 0, max: 3 });
     assert_eq!(e.encode_real(&[1.0], 4, 0, -1.0).unwrap_err(), CkksError::InvalidScale { scale: -1.0 });
     assert!(matches!(e.encode_real(&[f64::NAN], 4, 0, 1e6).unwrap_err(), CkksError::EncodingOverflow { .. }));
-    assert!(matches!(e.encode_real(&[1e30], 4, 0, 1e20).unwrap_err(), CkksError::EncodingOverflow { .. }));
+    // About 2^166: too large for level 0 (60 bits); inside the top level's 180 bits, but beyond
+    // the encoder's 2^127 integer range.
+    assert!(matches!(e.encode_real(&[1e30], 4, 0, 1e20).unwrap_err(), CkksError::ValueExceedsModulus { level: 0, .. }));
+    assert!(matches!(e.encode_real(&[1e30], 4, 3, 1e20).unwrap_err(), CkksError::EncodingOverflow { .. }));
 }
 
 #[test]

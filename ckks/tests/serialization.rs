@@ -107,6 +107,7 @@ fn secret_key_round_trips_with_fixed_hamming_weight() {
         .log_n(5)
         .q_bits(&[40])
         .p_bits(&[40])
+        .log_scale(30.0)
         .secret_distribution(SecretDistribution::FixedHammingWeight { weight: 7 })
         .insecure_for_testing_only()
         .build()
@@ -267,4 +268,41 @@ fn keys_serialize_one_at_a_time() {
     }
     assert_eq!(one_by_one.to_bytes(ctx).unwrap(), f.galois.to_bytes(ctx).unwrap());
     assert_eq!(f.galois.key_to_seeded_bytes(ctx, 3).unwrap_err(), SerializationError::NoSuchKey { galois_element: 3 });
+}
+
+/// A sparse (weight 1) parameter set is refused by the secure loader as insecure, and with its
+/// insecure flag cleared (as a hostile server could send it) by both loaders, because the
+/// builder they rebuild it with refuses the uncertified secret before anything else.
+#[test]
+fn sparse_secret_parameters_are_refused_without_the_opt_in() {
+    let params = Parameters::builder()
+        .log_n(12)
+        .q_bits(&[40, 30])
+        .p_bits(&[40])
+        .log_scale(30.0)
+        .secret_distribution(SecretDistribution::FixedHammingWeight { weight: 1 })
+        .insecure_for_testing_only()
+        .build()
+        .unwrap();
+    let bytes = params.to_bytes();
+    assert!(matches!(Parameters::from_bytes(&bytes, LIMIT), Err(SerializationError::InsecureParameters)));
+    assert_eq!(Parameters::from_bytes_insecure_for_testing_only(&bytes, LIMIT).unwrap(), params);
+    // Body: log_n u8, secret kind u8, weight u32, then the insecure flag.
+    let flag = HEADER_LEN + 6;
+    assert_eq!((bytes[HEADER_LEN + 1], bytes[flag]), (1, 1));
+    let mut cleared = bytes.clone();
+    cleared[flag] = 0;
+    for result in
+        [Parameters::from_bytes(&cleared, LIMIT), Parameters::from_bytes_insecure_for_testing_only(&cleared, LIMIT)]
+    {
+        assert!(
+            matches!(
+                result,
+                Err(SerializationError::InvalidParameters(CkksError::UncertifiedSecretDistribution {
+                    secret: SecretDistribution::FixedHammingWeight { weight: 1 }
+                }))
+            ),
+            "{result:?}"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 pub mod backend;
 #[cfg(feature = "bundled")]
 pub mod bundled;
+pub mod files;
 pub mod image;
 pub mod inference;
 pub mod layout;

@@ -70,6 +70,7 @@ fn results_do_not_depend_on_threads_or_encoding_policy() {
     // The sequential executor is the same interpreter on one thread, encoding per instruction.
     let backend = CkksBackend::new(server.context(), &keys.galois, keys.relin.as_ref());
     let sequential = EncryptedLogits {
+        key_fingerprint: one.key_fingerprint,
         ciphertexts: spencnn::backend::execute(server.schedule(), &backend, encrypted.ciphertexts.clone()).unwrap(),
     };
     for other in [&two, &three, &per_layer, &on_demand, &sequential] {
@@ -87,16 +88,23 @@ fn the_server_checks_keys_and_set_up() {
     let mut server = Server::new(schedule.clone(), params.clone(), EncodingPolicy::Preencoded).unwrap();
     let mut client = Client::from_seed(server.interface().clone(), [8; 32]).unwrap();
     let image = common::image([1, 8, 8], 4);
+    // Images are bound to the client's keys: none before the keys are made.
+    assert!(matches!(client.encrypt(&image), Err(InferError::KeysNotMade)));
+    let mut keys = client.evaluation_keys().unwrap();
     let encrypted = client.encrypt(&image).unwrap();
+    assert_eq!(encrypted.key_fingerprint, keys.fingerprint());
     assert!(matches!(server.infer(&encrypted, |_| {}), Err(InferError::Keys { .. })));
     assert!(matches!(server.setup(), Err(InferError::Keys { .. })));
 
-    // Keys missing a rotation step are refused.
-    let mut keys = client.evaluation_keys().unwrap();
+    // Keys missing a rotation step are refused: made for a shorter interface, and even when
+    // claiming the server's.
     let mut short_interface = server.interface().clone();
     short_interface.rotation_steps.pop();
+    short_interface.rotation_key_levels.pop();
     let mut short_client = Client::from_seed(short_interface, [8; 32]).unwrap();
-    let short = short_client.evaluation_keys().unwrap();
+    let mut short = short_client.evaluation_keys().unwrap();
+    assert!(matches!(server.set_keys(short.clone()), Err(InferError::InterfaceMismatch { .. })));
+    short.interface_digest = keys.interface_digest;
     assert!(matches!(server.set_keys(short), Err(InferError::Keys { .. })));
     // Keys without the relinearization key are refused.
     let relin = keys.relin.take();
@@ -107,7 +115,7 @@ fn the_server_checks_keys_and_set_up() {
     server.setup().unwrap();
     let (answer, _) = server.infer(&encrypted, |_| {}).unwrap();
     assert_eq!(client.decrypt(&answer).unwrap().len(), 3);
-    let empty = EncryptedLogits { ciphertexts: Vec::new() };
+    let empty = EncryptedLogits { key_fingerprint: answer.key_fingerprint, ciphertexts: Vec::new() };
     assert!(matches!(client.decrypt(&empty), Err(InferError::OutputCount { expected: 1, found: 0 })));
     assert!(matches!(client.encrypt(&common::image([1, 9, 9], 1)), Err(InferError::Model(_))));
 
@@ -148,7 +156,7 @@ fn a_prefix_runs_with_its_own_keys() {
     assert!(setup.plaintexts < schedule.plaintexts.len());
     let (answer, layers) = server.infer(&client.encrypt(&common::image([1, 8, 8], 5)).unwrap(), |_| {}).unwrap();
     assert_eq!(layers.len(), 2);
-    assert_eq!(answer.ciphertexts.len(), server.interface().outputs);
+    assert_eq!(answer.ciphertexts.len(), server.interface().outputs.len());
     assert!(!answer.ciphertexts.is_empty());
     assert!(client.decrypt(&answer).unwrap().is_empty());
 }

@@ -16,7 +16,6 @@ use spencnn::inference::{
     Client, EncodingPolicy, EncryptedImage, EncryptedLogits, EvaluationKeys, InferError, ModelInterface, Server,
     plan_for_ckks,
 };
-use spencnn::model::zoo::{Network, Variant};
 use spencnn_ckks::{KeyStorage, SerializationError, SerializedForm};
 
 const LIMIT: usize = 1 << 30;
@@ -147,21 +146,13 @@ fn key_messages_do_not_depend_on_threads_and_report_progress() {
 
 #[test]
 fn the_lenet_interface_round_trips_under_secure_parameters() {
-    let built = spencnn::variant::build_variant(
-        Network::LeNet,
-        Variant::SpEncnn,
-        &spencnn::plan::PlanConfig::new(14),
-        spencnn::variant::Weights::Random(1),
-        Some(spencnn::prune::PruneSpec::new(0.5)),
-    )
-    .unwrap();
-    let (schedule, _, params) = plan_for_ckks(&built.model, 14, &Default::default()).unwrap();
-    let interface = ModelInterface::new(&schedule, params);
+    let interface = common::secure_lenet_interface();
     let bytes = interface.to_bytes().unwrap();
     let loaded = ModelInterface::from_bytes(&bytes, 1 << 20).unwrap();
     assert_eq!(loaded.to_bytes().unwrap(), bytes);
     assert_eq!(loaded.input_layout, interface.input_layout);
     assert_eq!(loaded.logits, interface.logits);
+    assert_eq!(loaded.outputs, interface.outputs);
     assert_eq!(loaded.rotation_keys().collect::<Vec<_>>(), interface.rotation_keys().collect::<Vec<_>>());
     // Deep steps have keys below the top level.
     assert!(loaded.rotation_key_levels.iter().any(|&l| l < loaded.params.max_level()));
@@ -192,7 +183,7 @@ fn malformed_messages_are_typed_errors() {
     assert!(matches!(load_interface(&patched(&m.interface, 0, b"X")), Err(WireError::BadMagic { .. })));
     assert!(matches!(
         load_interface(&patched(&m.interface, 8, &9u16.to_le_bytes())),
-        Err(WireError::UnsupportedVersion { found: 9, supported: 2 })
+        Err(WireError::UnsupportedVersion { found: 9, supported: 3 })
     ));
     assert!(matches!(
         load_interface(&patched(&m.interface, 10, &77u16.to_le_bytes())),
@@ -251,15 +242,15 @@ fn malformed_messages_are_typed_errors() {
         Err(WireError::FieldOutOfRange { field: "relinearization level", .. })
     ));
 
-    // Keys: a frame length beyond one key, a count beyond N − 1, a duplicated key.
-    let (keys, key_frame_at) = (&m.keys, WIRE_HEADER_LEN + 5);
+    // Keys (after the interface digest): a frame length beyond one key, a count beyond N − 1.
+    let (keys, key_frame_at) = (&m.keys, WIRE_HEADER_LEN + 8 + 5);
     let ctx_keys = |b: &[u8]| EvaluationKeys::from_bytes(ctx, b, LIMIT);
     assert!(matches!(
         ctx_keys(&patched(keys, key_frame_at, &u64::MAX.to_le_bytes())),
         Err(WireError::FieldOutOfRange { field: "frame length", .. })
     ));
     assert!(matches!(
-        ctx_keys(&patched(keys, WIRE_HEADER_LEN + 1, &u32::MAX.to_le_bytes())),
+        ctx_keys(&patched(keys, WIRE_HEADER_LEN + 8 + 1, &u32::MAX.to_le_bytes())),
         Err(WireError::FieldOutOfRange { field: "Galois keys", .. })
     ));
     let mut truncated_stream = &keys[..keys.len() / 2];
@@ -282,6 +273,7 @@ fn the_server_checks_received_images() {
     // The same number of ciphertexts one level lower: refused before evaluation.
     let evaluator = spencnn_ckks::Evaluator::new(ctx);
     let lower = EncryptedImage {
+        key_fingerprint: image.key_fingerprint,
         ciphertexts: image.ciphertexts.iter().map(|ct| evaluator.drop_to_level(ct, ct.level() - 1).unwrap()).collect(),
     };
     assert!(matches!(
@@ -289,7 +281,10 @@ fn the_server_checks_received_images() {
         Err(InferError::ImageMismatch { ciphertext: 0, field: "level", .. })
     ));
     // Logits are too large for the client's limit when they claim more ciphertexts.
-    let many = EncryptedLogits { ciphertexts: vec![image.ciphertexts[0].clone(); 40] }.to_bytes(ctx).unwrap();
+    let many =
+        EncryptedLogits { key_fingerprint: image.key_fingerprint, ciphertexts: vec![image.ciphertexts[0].clone(); 40] }
+            .to_bytes(ctx)
+            .unwrap();
     assert!(matches!(m.client.receive_logits(&many), Err(InferError::Wire(WireError::InputTooLarge { .. }))));
 }
 
@@ -300,7 +295,15 @@ fn keys_below_the_needed_level_are_refused() {
     for level in &mut low.rotation_key_levels {
         *level = 1;
     }
-    let keys = Client::from_seed(low, [3; 32]).unwrap().evaluation_keys().unwrap();
+    let mut keys = Client::from_seed(low, [3; 32]).unwrap().evaluation_keys().unwrap();
+    // Made for another interface: refused as such.
+    let digest = server.interface().digest().unwrap();
+    assert!(matches!(
+        server.set_keys(keys.clone()),
+        Err(InferError::InterfaceMismatch { expected, found }) if expected == digest && found != digest
+    ));
+    // Claiming the server's interface: refused for the level of its keys.
+    keys.interface_digest = digest;
     match server.set_keys(keys) {
         Err(InferError::Keys { reason }) => assert!(reason.contains("covers level 1"), "{reason}"),
         other => panic!("{other:?}"),

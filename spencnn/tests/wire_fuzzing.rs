@@ -10,10 +10,11 @@ use byte_mutation::{apply, mutation};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
+use spencnn::inference::wire::WireError;
 use spencnn::inference::wire::fuzzing::{FUZZ_MAX_BYTES, Target, fixture};
 use spencnn::inference::wire::{WIRE_HEADER_LEN, ciphertexts_len};
-use spencnn::inference::{EncryptedLogits, InferError};
-use spencnn_ckks::{Encoder, Encryptor, KeyGenerator};
+use spencnn::inference::{EncryptedImage, EncryptedLogits, EvaluationKeys, InferError};
+use spencnn_ckks::{Encoder, Encryptor, KeyGenerator, ObjectKind};
 
 #[test]
 fn every_seed_loads_under_its_own_target_only() {
@@ -50,7 +51,7 @@ fn the_fixture_deployment_answers() {
     // The client's limit fits inside the fuzz limit, so the entry point's comparison of the two
     // loaders is meaningful.
     let interface = f.client.interface();
-    assert!(ciphertexts_len(&f.ctx, interface.outputs, f.ctx.params().max_level()) <= FUZZ_MAX_BYTES);
+    assert!(ciphertexts_len(&f.ctx, interface.outputs.len(), f.ctx.params().max_level()) <= FUZZ_MAX_BYTES);
     let params = f.ctx.params();
     eprintln!(
         "fixture: N = {}, top level {}, {} rotation keys; interface {} B, keys {} B, image {} B, logits {} B",
@@ -104,41 +105,51 @@ fn random_garbage_never_panics() {
     }
 }
 
-/// Found by `wire_logits` (in its first seconds): an answer whose ciphertexts have fewer slots
+/// Found by `wire_logits` (after about 48 thousand runs): an answer whose ciphertexts have fewer slots
 /// than the model's made `Client::decrypt` index the decoded slots out of bounds (a panic on a
 /// hostile server's message: "the len is 1 but the index is 4"); it is now
-/// [`InferError::OutputMismatch`]. The fuzzer's input, and the same case built by hand.
+/// [`InferError::OutputMismatch`]. The input (rebuilt in the current format: the same answer at
+/// the output's level and scale with half the slots), and the same case built by hand.
 #[test]
 fn logits_with_fewer_slots_are_refused() {
-    let found = include_bytes!("fuzz_regressions/wire_logits-fewer-slots");
+    let found = include_bytes!("../../fuzz/regressions/wire_logits/fewer-slots");
     assert!(Target::Logits.loads(found), "the input still reaches the client's decryption");
     Target::Logits.run(found);
     let f = fixture();
     let logits = f.client.receive_logits(found).unwrap();
-    assert!(matches!(f.client.decrypt(&logits), Err(InferError::OutputMismatch { field: "slots", found: 1, .. })));
+    let refused = f.client.decrypt(&logits);
+    assert!(matches!(refused, Err(InferError::OutputMismatch { field: "slots", .. })), "{refused:?}");
+    assert_eq!(fewer_slots_answer(), found, "the committed input is the hand-built case");
+}
 
+/// The fixture's answer shape with half the slots.
+fn fewer_slots_answer() -> Vec<u8> {
+    let f = fixture();
     let (ctx, interface) = (&f.ctx, f.client.interface());
     let sk = KeyGenerator::from_seed(ctx, [9; 32]).secret_key();
-    let pt = Encoder::new(ctx).encode_real(&[1.0], interface.slots / 2, 0, 2f64.powi(20)).unwrap();
+    let spec = interface.outputs[0];
+    let pt = Encoder::new(ctx).encode_real(&[1.0], interface.slots / 2, spec.level, spec.scale).unwrap();
     let ct = Encryptor::from_seed(ctx, [8; 32]).encrypt_symmetric(&pt, &sk).unwrap();
-    let bytes = EncryptedLogits { ciphertexts: vec![ct; interface.outputs] }.to_bytes(ctx).unwrap();
-    Target::Logits.run(&bytes);
-    let logits = f.client.receive_logits(&bytes).unwrap();
-    match f.client.decrypt(&logits) {
+    let key_fingerprint = f.client.key_fingerprint().unwrap();
+    let answer = EncryptedLogits { key_fingerprint, ciphertexts: vec![ct; interface.outputs.len()] };
+    let bytes = answer.to_bytes(ctx).unwrap();
+    match f.client.decrypt(&answer) {
         Err(InferError::OutputMismatch { ciphertext: 0, field: "slots", expected, found }) => {
-            assert_eq!((expected, found), (interface.slots, interface.slots / 2));
+            assert_eq!((expected, found), (interface.slots as f64, (interface.slots / 2) as f64));
         }
         other => panic!("{other:?}"),
     }
+    bytes
 }
 
 /// Found by `wire_image` (after 12 thousand runs): an image whose scale is within CKKS's
 /// relative tolerance (1e-9) of the model's input scale but not equal to it passed the
 /// server's image check and then failed mid-evaluation (`add_plain: scale mismatch`, after the
-/// square doubled the deviation). The server now requires exactly the interface's scale.
+/// square doubled the deviation). The server now requires exactly the interface's scale. The
+/// input is rebuilt in the current format (the client's image at a scale 1e-12 away).
 #[test]
 fn images_at_a_nearby_scale_are_refused_before_evaluation() {
-    let found = include_bytes!("fuzz_regressions/wire_image-scale-near-input");
+    let found = include_bytes!("../../fuzz/regressions/wire_image/scale-near-input");
     assert!(Target::Image.loads(found), "the input still reaches the server's evaluation");
     Target::Image.run(found);
     let f = fixture();
@@ -148,6 +159,76 @@ fn images_at_a_nearby_scale_are_refused_before_evaluation() {
             if expected != found && (expected - found).abs() <= 1e-9 * expected),
         "{image:?}"
     );
+    assert_eq!(nearby_scale_image(), found, "the committed input is the hand-built case");
+}
+
+/// The client's image shape at a scale `1 + 1e-12` times the input scale.
+fn nearby_scale_image() -> Vec<u8> {
+    let f = fixture();
+    let (ctx, interface) = (&f.ctx, f.client.interface());
+    let sk = KeyGenerator::from_seed(ctx, [9; 32]).secret_key();
+    let scale = interface.input_scale * (1.0 + 1e-12);
+    let pt = Encoder::new(ctx).encode_real(&[0.5], interface.slots, interface.input_level, scale).unwrap();
+    let ct = Encryptor::from_seed(ctx, [8; 32]).encrypt_symmetric(&pt, &sk).unwrap();
+    let count = f.image.ciphertexts.len();
+    let image = EncryptedImage { key_fingerprint: f.image.key_fingerprint, ciphertexts: vec![ct; count] };
+    image.to_bytes(ctx).unwrap()
+}
+
+/// A keys message whose Galois frame holds the full form of a key (which `spencnn-ckks` loads)
+/// used to load and re-serialize in seeded form, so that the entry point's canonical-form
+/// assertion failed: key frames must be seeded.
+#[test]
+fn full_form_key_frames_are_refused() {
+    let found = include_bytes!("../../fuzz/regressions/wire_keys/full-form-frame");
+    Target::EvaluationKeys.run(found);
+    let f = fixture();
+    match EvaluationKeys::from_bytes(&f.ctx, found, FUZZ_MAX_BYTES) {
+        Err(WireError::KeyNotSeeded { object: "Galois key", index: 0, found: ObjectKind::GaloisKeys }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(full_form_keys_message(), found, "the committed input is the hand-built case");
+}
+
+/// The client's keys message with one Galois key, in full form.
+fn full_form_keys_message() -> Vec<u8> {
+    let f = fixture();
+    let sk = KeyGenerator::from_seed(&f.ctx, [9; 32]).secret_key();
+    let key = KeyGenerator::from_seed(&f.ctx, [10; 32]).galois_keys_at_levels(&sk, &[(1, 0)]).unwrap();
+    let full = key.to_bytes(&f.ctx).unwrap();
+    // Envelope header and interface digest of the client's message, no relinearization key, one frame.
+    let mut bytes = f.keys_bytes[..WIRE_HEADER_LEN + 8].to_vec();
+    bytes.push(0);
+    bytes.extend_from_slice(&1u32.to_le_bytes());
+    bytes.extend_from_slice(&(full.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&full);
+    // In seeded form the same key loads.
+    let mut seeded = f.keys_bytes[..WIRE_HEADER_LEN + 8].to_vec();
+    let seeded_frame = key.key_to_seeded_bytes(&f.ctx, key.elements().next().unwrap()).unwrap();
+    seeded.push(0);
+    seeded.extend_from_slice(&1u32.to_le_bytes());
+    seeded.extend_from_slice(&(seeded_frame.len() as u64).to_le_bytes());
+    seeded.extend_from_slice(&seeded_frame);
+    assert!(Target::EvaluationKeys.loads(&seeded));
+    bytes
+}
+
+/// Writes the rebuilt regression inputs (run once when the format changes:
+/// `SPENCNN_WRITE_REGRESSIONS=1 cargo test -p spencnn --test wire_fuzzing write_rebuilt`).
+#[test]
+fn write_rebuilt_regressions_when_asked() {
+    if std::env::var_os("SPENCNN_WRITE_REGRESSIONS").is_none() {
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions");
+    for (dir, name, bytes) in [
+        ("wire_logits", "fewer-slots", fewer_slots_answer()),
+        ("wire_image", "scale-near-input", nearby_scale_image()),
+        ("wire_keys", "full-form-frame", full_form_keys_message()),
+    ] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        std::fs::write(root.join(dir).join(name), bytes).unwrap();
+    }
 }
 
 proptest! {

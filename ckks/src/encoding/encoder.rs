@@ -8,10 +8,49 @@ use super::complex::Complex;
 use super::plaintext::Plaintext;
 use super::special_fft::SpecialFft;
 use crate::error::CkksError;
+use crate::params::Parameters;
 use crate::rlwe::Context;
 use spencnn_ntt::vector;
 
 use crate::ring::{Coefficient, RnsPoly, crt, residue_of_i128};
+
+/// Bits of headroom an encoded coefficient leaves below the modulus: at level `ℓ` every scaled
+/// coefficient (slot values times the scale, after the inverse FFT) must be at most
+/// `Q_ℓ / 2^(1 + ENCODING_HEADROOM_BITS)` in magnitude. One bit is the sign of the centred
+/// representation; the headroom bit leaves room for the encryption noise and for adding a
+/// second value of the same size before the sum wraps around `Q_ℓ`. A larger value would decode
+/// to a wrong number with no error (SEAL refuses such values too, without the headroom bit).
+pub const ENCODING_HEADROOM_BITS: u32 = 1;
+
+/// `log2` of the largest scaled coefficient magnitude encodable at `level` (see
+/// [`ENCODING_HEADROOM_BITS`]; `level` is clamped to the top level).
+fn log2_max_scaled_magnitude(params: &Parameters, level: usize) -> f64 {
+    let log2_q: f64 = params.q_primes_at(level).iter().map(|&q| (q as f64).log2()).sum();
+    log2_q - f64::from(1 + ENCODING_HEADROOM_BITS)
+}
+
+/// The largest magnitude of a scaled coefficient encodable at `level` under `params`:
+/// `Q_ℓ / 2^(1 + ENCODING_HEADROOM_BITS)` (infinite when that exceeds `f64`), `None` above the
+/// top level. A slot vector encodes when the largest of its scaled coefficients (after the
+/// inverse FFT, at most the largest `|value| · scale`) stays within it. Needs no context, so
+/// that a received parameter set can be checked before one is built.
+pub fn max_scaled_magnitude(params: &Parameters, level: usize) -> Option<f64> {
+    (level <= params.max_level()).then(|| log2_max_scaled_magnitude(params, level).exp2())
+}
+
+/// Refuses a largest scaled coefficient `largest` (a magnitude) that is not finite or exceeds
+/// the bound of `level`.
+pub(crate) fn check_scaled_magnitude(ctx: &Context, level: usize, largest: f64) -> Result<(), CkksError> {
+    if !largest.is_finite() {
+        return Err(CkksError::EncodingOverflow { value: largest });
+    }
+    let log2_max = log2_max_scaled_magnitude(ctx.params(), level);
+    let largest = largest.round();
+    if largest > 0.0 && largest.log2() > log2_max {
+        return Err(CkksError::ValueExceedsModulus { log2_magnitude: largest.log2(), level, log2_max });
+    }
+    Ok(())
+}
 
 /// Scaled values must stay below this magnitude (they are rounded through `i128`).
 const MAX_SCALED_MAGNITUDE: f64 = 1.7e38; // ≈ 2^127
@@ -89,7 +128,9 @@ impl Encoder {
     /// # Errors
     /// [`CkksError::InvalidSlotCount`], [`CkksError::TooManyValues`],
     /// [`CkksError::LevelOutOfRange`] above the top level, [`CkksError::InvalidScale`],
-    /// [`CkksError::EncodingOverflow`].
+    /// [`CkksError::EncodingOverflow`] for a value that is not finite,
+    /// [`CkksError::ValueExceedsModulus`] for one too large for the level (see
+    /// [`ENCODING_HEADROOM_BITS`] and [`Encoder::max_scaled_magnitude`]).
     pub fn encode_real(&self, values: &[f64], slots: usize, level: usize, scale: f64) -> Result<Plaintext, CkksError> {
         self.encode(&to_complex(values), slots, level, scale, 0)
     }
@@ -137,6 +178,18 @@ impl Encoder {
         self.encode(values, slots, level, scale, self.ctx.ring().p_count())
     }
 
+    /// The largest magnitude of a scaled coefficient encodable at `level`:
+    /// `Q_ℓ / 2^(1 + ENCODING_HEADROOM_BITS)` (infinite when that exceeds `f64`). A slot vector
+    /// encodes when the largest of its scaled coefficients (after the inverse FFT, at most the
+    /// largest `|value| · scale`) stays within it.
+    ///
+    /// # Errors
+    /// [`CkksError::LevelOutOfRange`] above the top level.
+    pub fn max_scaled_magnitude(&self, level: usize) -> Result<f64, CkksError> {
+        self.ctx.q_limbs_at(level)?;
+        Ok(log2_max_scaled_magnitude(self.ctx.params(), level).exp2())
+    }
+
     fn check_slots(&self, slots: usize) -> Result<(), CkksError> {
         let max = self.ctx.params().max_slots();
         if slots.is_power_of_two() && slots <= max { Ok(()) } else { Err(CkksError::InvalidSlotCount { slots, max }) }
@@ -163,6 +216,10 @@ impl Encoder {
         let mut w = vec![Complex::default(); slots];
         w[..values.len()].copy_from_slice(values);
         self.fft.inverse(&mut w);
+        // The largest scaled coefficient (NaN propagates): refused before anything wraps.
+        let scaled = w.iter().flat_map(|z| [z.re, z.im]).map(|v| (v * scale).abs());
+        let largest = if scaled.clone().any(f64::is_nan) { f64::NAN } else { scaled.fold(0.0, f64::max) };
+        check_scaled_magnitude(&self.ctx, level, largest)?;
         // Coefficient i·gap holds Re(w_i), coefficient N/2 + i·gap holds Im(w_i).
         let gap = n / (2 * slots);
         let mut poly = RnsPoly::<Coefficient>::zero(ring, q_limbs, special);

@@ -6,6 +6,6 @@ mod plaintext;
 mod special_fft;
 
 pub use complex::Complex;
-pub use encoder::Encoder;
-pub(crate) use encoder::rounded_integer;
+pub use encoder::{ENCODING_HEADROOM_BITS, Encoder, max_scaled_magnitude};
+pub(crate) use encoder::{check_scaled_magnitude, rounded_integer};
 pub use plaintext::Plaintext;

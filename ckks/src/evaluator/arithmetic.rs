@@ -3,7 +3,7 @@
 use spencnn_ntt::vector;
 
 use super::{Evaluator, check_level_and_slots, check_scales};
-use crate::encoding::{Plaintext, rounded_integer};
+use crate::encoding::{Plaintext, check_scaled_magnitude, rounded_integer};
 use crate::error::CkksError;
 use crate::scheme::Ciphertext;
 
@@ -159,9 +159,12 @@ impl Evaluator {
     /// `ct + value` in every slot (a real constant, encoded at the ciphertext's scale).
     ///
     /// # Errors
-    /// [`CkksError::ParameterMismatch`], [`CkksError::EncodingOverflow`].
+    /// [`CkksError::ParameterMismatch`], [`CkksError::EncodingOverflow`],
+    /// [`CkksError::ValueExceedsModulus`] as for [`crate::Encoder::encode_real`] at the
+    /// ciphertext's level.
     pub fn add_const(&self, ct: &Ciphertext, value: f64) -> Result<Ciphertext, CkksError> {
         self.check_ct(ct)?;
+        check_scaled_magnitude(&self.ctx, ct.level(), (value * ct.scale).abs())?;
         let scaled = rounded_integer(value * ct.scale)?;
         let mut out = ct.clone();
         // A constant polynomial is the same constant at every NTT evaluation point.

@@ -2,7 +2,10 @@
 
 use spencnn_ntt::primes::{generate_ntt_primes, is_prime};
 
-use super::security::{MAX_LOG_N, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N, max_log_qp_128};
+use super::security::{
+    MAX_LOG_N, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N, SecurityLevel, certified_security, max_log_qp_for,
+};
+use crate::encoding::ENCODING_HEADROOM_BITS;
 use crate::error::CkksError;
 
 /// Standard deviation of the discrete Gaussian error (HomomorphicEncryption.org standard).
@@ -19,11 +22,17 @@ pub const MIN_PRIME_BITS: u32 = 17;
 pub const MAX_PRIME_BITS: u32 = 62;
 
 /// Distribution of the secret key's coefficients.
+///
+/// Only [`SecretDistribution::UniformTernary`] is certified secure (see
+/// [`crate::params::certified_security`]); a sparse secret needs
+/// [`ParametersBuilder::insecure_for_testing_only`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretDistribution {
     /// Each coefficient uniform in `{-1, 0, 1}`.
     UniformTernary,
     /// Exactly `weight` coefficients in `{-1, 1}` (uniform signs, uniform positions), the rest 0.
+    /// **Not certified**: sparse secrets are weaker than the standard's table assumes (a weight
+    /// of 1 is found by trying the `2N` candidates); building it needs the insecure opt-in.
     FixedHammingWeight {
         /// Number of non-zero coefficients.
         weight: usize,
@@ -126,6 +135,12 @@ impl Parameters {
     /// Whether the parameters were built with the insecure opt-in.
     pub fn is_insecure(&self) -> bool {
         self.insecure
+    }
+    /// The highest security level a cited estimate certifies for these parameters (secret
+    /// distribution, `N`, `log2(Q·P)`; see [`crate::params::certified_security`]), `None` when
+    /// none does. Parameters built without the insecure opt-in have at least 128 bits.
+    pub fn security_level(&self) -> Option<SecurityLevel> {
+        certified_security(self.secret, self.log_n, self.log_qp_bits())
     }
     /// Sum of the bit lengths of all primes of `Q·P` (an upper bound on `log2(Q·P)`).
     pub fn log_qp_bits(&self) -> u32 {
@@ -237,8 +252,9 @@ impl ParametersBuilder {
         self.dnum = Some(dnum);
         self
     }
-    /// **Insecure.** Lifts the 128-bit security check and allows ring degrees down to `2^4`.
-    /// Only for tests and experiments; never for data that matters.
+    /// **Insecure.** Lifts the 128-bit security check, allows ring degrees down to `2^4` and
+    /// secret distributions without a cited security estimate (sparse secrets). Only for tests
+    /// and experiments; never for data that matters.
     pub fn insecure_for_testing_only(mut self) -> Self {
         self.insecure = true;
         self
@@ -252,8 +268,9 @@ impl ParametersBuilder {
     /// [`CkksError::PrimeBitsOutOfRange`], [`CkksError::InvalidPrime`],
     /// [`CkksError::DuplicatePrime`], [`CkksError::SecurityBoundExceeded`],
     /// [`CkksError::DnumOutOfRange`], [`CkksError::SpecialModulusTooSmall`],
-    /// [`CkksError::ScaleOutOfRange`], [`CkksError::HammingWeightOutOfRange`], or an NTT error
-    /// when not enough primes of a size exist.
+    /// [`CkksError::ScaleOutOfRange`], [`CkksError::ScaleExceedsBasePrime`],
+    /// [`CkksError::HammingWeightOutOfRange`], [`CkksError::UncertifiedSecretDistribution`]
+    /// (without the insecure opt-in), or an NTT error when not enough primes of a size exist.
     pub fn build(self) -> Result<Parameters, CkksError> {
         let min_log_n = if self.insecure { MIN_INSECURE_LOG_N } else { MIN_SECURE_LOG_N };
         let log_n = self.log_n.unwrap_or(0);
@@ -269,6 +286,9 @@ impl ParametersBuilder {
         {
             return Err(CkksError::HammingWeightOutOfRange { weight, n });
         }
+        if !self.insecure && max_log_qp_for(self.secret, log_n, SecurityLevel::Bits128).is_none() {
+            return Err(CkksError::UncertifiedSecretDistribution { secret: self.secret });
+        }
         let chain_len = |spec: &ChainSpec| match spec {
             ChainSpec::Unset => 0,
             ChainSpec::Bits(b) => b.len(),
@@ -283,12 +303,11 @@ impl ParametersBuilder {
         let (q, p) = resolve_primes(n, &self.q, &self.p)?;
         let bits = |primes: &[u64]| primes.iter().map(|&x| bit_length(x)).sum::<u32>();
         let log_qp = bits(&q) + bits(&p);
-        if !self.insecure {
-            let max_log_qp = max_log_qp_128(log_n).unwrap_or(0);
-            if log_qp > max_log_qp {
-                return Err(CkksError::SecurityBoundExceeded { log_n, log_qp, max_log_qp });
-            }
+        if !self.insecure && certified_security(self.secret, log_n, log_qp).is_none() {
+            let max_log_qp = max_log_qp_for(self.secret, log_n, SecurityLevel::Bits128).unwrap_or(0);
+            return Err(CkksError::SecurityBoundExceeded { log_n, log_qp, max_log_qp });
         }
+        check_scale_fits_base_prime(self.log_scale, q[0])?;
         let log_p = bits(&p);
         let digit_bits = |alpha: usize| q.chunks(alpha).map(bits).max().unwrap_or(0);
         let dnum = match self.dnum {
@@ -332,6 +351,17 @@ impl ParametersBuilder {
             fingerprint,
         })
     }
+}
+
+/// Rejects a default scale that a value of magnitude 1 cannot be encoded at at the lowest level:
+/// `2^log_scale · 2^(1 + ENCODING_HEADROOM_BITS)` must not exceed `q_0` (the encoder's bound).
+fn check_scale_fits_base_prime(log_scale: f64, q0: u64) -> Result<(), CkksError> {
+    let log_q0 = (q0 as f64).log2();
+    let max_log_scale = log_q0 - f64::from(1 + ENCODING_HEADROOM_BITS);
+    if log_scale > max_log_scale {
+        return Err(CkksError::ScaleExceedsBasePrime { log_scale, log_q0, max_log_scale });
+    }
+    Ok(())
 }
 
 /// Rejects a widest key-switching digit that exceeds `P` by more than [`MAX_DIGIT_EXCESS_BITS`].

@@ -1,5 +1,6 @@
 //! Parameters: the ring degree, the prime chains `Q` and `P`, the scale, the secret
-//! distribution and the key-switching digit count, validated against the 128-bit bound.
+//! distribution and the key-switching digit count, validated against the 128-bit bound and
+//! the secret-distribution policy ([`certified_security`]).
 
 mod builder;
 mod presets;
@@ -12,4 +13,6 @@ pub use builder::{
     ParametersBuilder, SecretDistribution,
 };
 pub use presets::Preset;
-pub use security::{MAX_LOG_N, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N, max_log_qp_128};
+pub use security::{
+    MAX_LOG_N, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N, SecurityLevel, certified_security, max_log_qp_128, max_log_qp_for,
+};

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::CkksError;
+use crate::params::SecurityLevel;
 
 fn small() -> ParametersBuilder {
     Parameters::builder().log_n(10).q_bits(&[50, 40]).p_bits(&[50]).insecure_for_testing_only()
@@ -128,4 +129,46 @@ fn fingerprint_separates_parameter_sets() {
 fn error_messages_name_the_values() {
     let err = CkksError::SecurityBoundExceeded { log_n: 12, log_qp: 120, max_log_qp: 109 };
     assert_eq!(err.to_string(), "log2(QP) = 120 bits exceeds the 128-bit security bound of 109 bits for N = 2^12");
+}
+
+/// A secret of Hamming weight 1 used to build without the opt-in and report itself secure; it
+/// is found by trying the 2N candidates `±X^i` against one ciphertext.
+#[test]
+fn sparse_secrets_need_the_insecure_opt_in() {
+    for weight in [1, 64, 192] {
+        let secret = SecretDistribution::FixedHammingWeight { weight };
+        let err = Parameters::builder()
+            .log_n(14)
+            .q_bits(&[60, 40, 40])
+            .p_bits(&[60])
+            .secret_distribution(secret)
+            .build()
+            .unwrap_err();
+        assert_eq!(err, CkksError::UncertifiedSecretDistribution { secret });
+        assert!(err.to_string().contains("insecure opt-in"), "{err}");
+        let params = small().secret_distribution(secret).build().unwrap();
+        assert!(params.is_insecure());
+        assert_eq!(params.security_level(), None);
+    }
+}
+
+#[test]
+fn security_level_follows_the_standard_table() {
+    let level = |q: &[u32], p: &[u32]| Parameters::builder().log_n(14).q_bits(q).p_bits(p).build().unwrap();
+    assert_eq!(Preset::N16384Depth7.build().unwrap().security_level(), Some(SecurityLevel::Bits128));
+    // 60 + 40·4 + 60 = 280 ≤ 305: 192 bits; 60 + 40 + 60 = 160 ≤ 237: 256 bits.
+    assert_eq!(level(&[60, 40, 40, 40, 40], &[60]).security_level(), Some(SecurityLevel::Bits192));
+    assert_eq!(level(&[60, 40], &[60]).security_level(), Some(SecurityLevel::Bits256));
+    // Insecure sets outside the bound are certified at no level.
+    let big = Parameters::builder().log_n(12).q_bits(&[60, 60]).p_bits(&[60]).insecure_for_testing_only();
+    assert_eq!(big.build().unwrap().security_level(), None);
+}
+
+#[test]
+fn the_default_scale_must_encode_one_at_the_lowest_level() {
+    // q_0, a prime just below 2^50, holds a scale of at most q_0/4, a little below 2^48.
+    assert!(small().log_scale(47.9).build().is_ok());
+    let err = small().log_scale(48.0).build().unwrap_err();
+    assert!(matches!(err, CkksError::ScaleExceedsBasePrime { log_scale: 48.0, .. }), "{err:?}");
+    assert!(err.to_string().contains("does not fit the 50.0-bit base prime"), "{err}");
 }

@@ -123,6 +123,21 @@ impl Target {
         }
     }
 
+    /// Whether the target's loader accepts `bytes` (under the fixture's context and limit;
+    /// parameters by the insecure loader, which accepts a superset of the secure one).
+    pub fn loads(self, bytes: &[u8]) -> bool {
+        let ctx = &fixture().ctx;
+        match self {
+            Target::Parameters => Parameters::from_bytes_insecure_for_testing_only(bytes, FUZZ_MAX_BYTES).is_ok(),
+            Target::Plaintext => Plaintext::from_bytes(ctx, bytes, FUZZ_MAX_BYTES).is_ok(),
+            Target::Ciphertext => Ciphertext::from_bytes(ctx, bytes, FUZZ_MAX_BYTES).is_ok(),
+            Target::SecretKey => SecretKey::from_bytes(ctx, bytes, FUZZ_MAX_BYTES).is_ok(),
+            Target::PublicKey => PublicKey::from_bytes(ctx, bytes, FUZZ_MAX_BYTES).is_ok(),
+            Target::RelinKey => RelinKey::from_bytes(ctx, bytes, FUZZ_MAX_BYTES).is_ok(),
+            Target::GaloisKeys => GaloisKeys::from_bytes(ctx, bytes, FUZZ_MAX_BYTES).is_ok(),
+        }
+    }
+
     /// Valid encodings (every form) to start fuzzing from.
     pub fn seed_inputs(self) -> Vec<Vec<u8>> {
         let f = fixture();

@@ -74,6 +74,9 @@ pub(crate) struct InferReport {
     pub totals: OpCounts,
     pub encoding: String,
     pub prefix_layers: Option<usize>,
+    /// Noise flooding of the decrypted logits: uniform in `[-2^b, 2^b)` per coefficient.
+    #[serde(default)]
+    pub flood_bits: Option<u32>,
     pub keygen_seconds: f64,
     pub key_bytes: usize,
     /// Bytes of each message as sent (seeded forms).
@@ -119,6 +122,12 @@ pub(crate) fn render(r: &InferReport) -> String {
     }
     if let Some(k) = r.prefix_layers {
         let _ = writeln!(out, "PREFIX ONLY: the first {k} layers (no logits, no check)");
+    }
+    if let Some(bits) = r.flood_bits {
+        let _ = writeln!(
+            out,
+            "logits decrypted with noise flooding: uniform noise in [-2^{bits}, 2^{bits}) per coefficient"
+        );
     }
     let _ = writeln!(
         out,

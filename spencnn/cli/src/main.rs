@@ -2,7 +2,9 @@
 //! the dense and SpENCNN variants, train and evaluate. One file per subcommand in
 //! `commands/`; what several share (model and thread options, reports) beside it.
 
+mod bounds;
 mod commands;
+mod image_source;
 mod infer_report;
 mod memory;
 mod options;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use spencnn::files::{MAX_WEIGHTS_FILE_BYTES, read_capped};
 use spencnn::model::Model;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::ConvMethod;
@@ -81,8 +82,8 @@ impl From<UnitArg> for PruneUnit {
 /// `--threads`, with one default for every subcommand: all cores.
 #[derive(Clone, Copy, Debug, Args)]
 pub(crate) struct ThreadsArg {
-    /// Worker threads [default: all cores].
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, at most 4 per available core [default: all cores].
+    #[arg(long, value_parser = crate::bounds::threads)]
     threads: Option<u16>,
 }
 
@@ -115,9 +116,9 @@ pub(crate) struct WeightsFile {
 }
 
 impl WeightsFile {
-    /// Reads `path`.
+    /// Reads `path` (at most [`MAX_WEIGHTS_FILE_BYTES`]).
     pub(crate) fn read(path: &Path) -> anyhow::Result<Self> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read the weights file {}", path.display()))?;
+        let bytes = read_capped(path, MAX_WEIGHTS_FILE_BYTES).context("cannot read the weights file")?;
         Ok(Self { path: path.to_path_buf(), bytes })
     }
 

@@ -131,12 +131,13 @@ mod tests {
 
     use super::*;
 
-    /// LeNet's schedule at `N = 2^12` inside 400 bits (insecure, tests only) and a server for it.
-    fn server() -> Server {
+    /// LeNet's schedule at `N = 2^12` with scales of at least `min_log_scale` bits inside 400
+    /// bits (insecure, tests only) and a server for it.
+    fn server_of(min_log_scale: u32) -> Server {
         let mut model = Network::LeNet.build(Variant::SpEncnn);
         spencnn::model::randomize(&mut model, 1);
         let options = ParamOptions {
-            min_log_scale: 30,
+            min_log_scale,
             target_precision_bits: None,
             budget_bits: Some(400),
             insecure: true,
@@ -144,6 +145,10 @@ mod tests {
         };
         let (schedule, _, params) = plan_for_ckks(&model, 12, &options).unwrap();
         Server::new(schedule, params, EncodingPolicy::OnDemand).unwrap()
+    }
+
+    fn server() -> Server {
+        server_of(30)
     }
 
     #[test]
@@ -163,14 +168,18 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_client_gives_its_error_and_no_hang() {
+    fn keys_for_another_interface_give_the_servers_error_and_no_hang() {
+        // The client accepted an interface with other scales than the server's.
+        // The server refuses the stream at its header (other parameters) and closes the pipe; the client, still
+        // writing, sees the pipe close; the server's reason is the one reported.
         let mut server = server();
-        let mut interface = server.interface().clone();
-        interface.rotation_key_levels[0] = 1000;
-        let mut client = Client::from_seed(interface, [5; 32]).unwrap();
+        let other = server_of(40);
+        assert_ne!(other.interface().digest().unwrap(), server.interface().digest().unwrap());
+        let mut client = Client::from_seed(other.interface().clone(), [5; 32]).unwrap();
         match Transport::new(None).unwrap().send_keys(&mut client, &mut server, |_| {}) {
-            Err(TransportError::Infer(InferError::Ckks(e))) => assert!(e.to_string().contains("level 1000"), "{e}"),
+            Err(TransportError::Infer(e)) => assert!(e.to_string().contains("parameters"), "{e}"),
             other => panic!("{other:?}"),
         }
+        assert_eq!(server.key_bytes(), 0);
     }
 }

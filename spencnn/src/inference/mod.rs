@@ -3,9 +3,11 @@
 //! [`CkksBackend`](crate::backend::CkksBackend).
 //!
 //! - [`params`]: ring degree, chain, scale, special primes and digits per planned network;
-//! - [`messages`]: the only objects that cross the boundary;
-//! - [`client`] (secret key, encrypt/decrypt) and [`server`] (schedule, evaluation keys,
-//!   weight plaintexts);
+//! - [`messages`]: the only objects that cross the boundary, [`outputs`]: the levels and
+//!   scales the answer must have, [`binding`]: the digest and fingerprint that tie one
+//!   session's messages together;
+//! - [`client`] (secret key, encrypt/decrypt; [`policy`]: what it accepts from a server) and
+//!   [`server`] (schedule, evaluation keys, weight plaintexts);
 //! - [`wire`]: the messages as bytes (CKKS objects in their versioned formats inside a small
 //!   versioned envelope);
 //! - [`precision`]: encrypted vs simulated logits;
@@ -24,9 +26,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod binding;
 pub mod client;
 pub mod messages;
+pub mod outputs;
 pub mod params;
+pub mod policy;
 pub mod precision;
 pub mod prefix;
 pub mod server;
@@ -35,7 +40,9 @@ pub mod wire;
 pub use crate::backend::LayerRun;
 pub use client::Client;
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
+pub use outputs::OutputSpec;
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};
+pub use policy::{ClientPolicy, PolicyError};
 pub use precision::Agreement;
 pub use server::{EncodingPolicy, Server, SetupReport};
 /// The key types of the client's and server's key APIs ([`Client::evaluation_keys_estimate`],
@@ -106,17 +113,26 @@ pub enum InferError {
         /// Received.
         found: usize,
     },
-    /// An answer ciphertext does not match the model's output.
+    /// An answer ciphertext does not match the model's output (exactly the interface's level,
+    /// scale and slots, two polynomials).
     #[error("output ciphertext {ciphertext}: {field} is {found}, the model expects {expected}")]
     OutputMismatch {
         /// Index of the ciphertext.
         ciphertext: usize,
-        /// `slots`.
+        /// `level`, `scale`, `slots` or `size`.
         field: &'static str,
         /// What the model expects.
-        expected: usize,
+        expected: f64,
         /// What was received.
-        found: usize,
+        found: f64,
+    },
+    /// A decrypted logit is not a finite number.
+    #[error("logit {logit} decrypted to {value}, not a finite number")]
+    NonFiniteOutput {
+        /// Index of the logit.
+        logit: usize,
+        /// The value.
+        value: f64,
     },
     /// The answer has the wrong number of ciphertexts.
     #[error("expected {expected} output ciphertexts, got {found}")]
@@ -125,6 +141,34 @@ pub enum InferError {
         expected: usize,
         /// Received.
         found: usize,
+    },
+    /// The client refused the server's interface.
+    #[error("the client refuses the interface: {0}")]
+    Policy(#[from] PolicyError),
+    /// The levels and scales of the schedule's outputs cannot be derived (a malformed schedule).
+    #[error("the schedule's outputs cannot be traced to its inputs")]
+    InvalidSchedule,
+    /// The client was asked to encrypt or decrypt before making its evaluation keys (the
+    /// messages carry the keys' fingerprint).
+    #[error("the client has not made its evaluation keys yet")]
+    KeysNotMade,
+    /// The evaluation keys were made for another interface than the server's.
+    #[error("the evaluation keys were made for interface {found:#018x}, the server's is {expected:#018x}")]
+    InterfaceMismatch {
+        /// Digest of the receiver's interface.
+        expected: u64,
+        /// Digest in the keys message.
+        found: u64,
+    },
+    /// An image or answer belongs to another key set than the receiver's.
+    #[error("the {message} was made for key set {found:#018x}, the receiver holds {expected:#018x}")]
+    KeyMismatch {
+        /// `image` or `answer`.
+        message: &'static str,
+        /// Fingerprint of the receiver's keys.
+        expected: u64,
+        /// Fingerprint in the message.
+        found: u64,
     },
 }
 

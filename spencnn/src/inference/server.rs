@@ -43,7 +43,11 @@ pub struct Server {
     schedule: Schedule,
     ctx: Arc<Context>,
     interface: ModelInterface,
+    /// [`ModelInterface::digest`] of `interface`: keys made for another interface are refused.
+    interface_digest: u64,
     keys: Option<EvaluationKeys>,
+    /// [`EvaluationKeys::fingerprint`] of `keys`: images for other keys are refused.
+    key_fingerprint: u64,
     plaintexts: Vec<Option<Arc<CkksPlaintext>>>,
     policy: EncodingPolicy,
     key_storage: KeyStorage,
@@ -61,7 +65,8 @@ impl Server {
     ///
     /// # Errors
     /// [`InferError::Ckks`], [`InferError::ChainMismatch`] when the schedule was not planned for
-    /// these primes.
+    /// these primes, [`InferError::InvalidSchedule`], [`InferError::Wire`] for an interface too
+    /// large to serialize.
     pub fn new(schedule: Schedule, params: Parameters, policy: EncodingPolicy) -> Result<Self, InferError> {
         let chain = super::params::scale_model(&params);
         if schedule.input_level >= chain.moduli.len()
@@ -70,12 +75,15 @@ impl Server {
             return Err(InferError::ChainMismatch);
         }
         let ctx = Context::new(params.clone())?;
-        let interface = ModelInterface::new(&schedule, params);
+        let interface = ModelInterface::new(&schedule, params)?;
+        let interface_digest = interface.digest()?;
         Ok(Self {
             schedule,
             ctx,
             interface,
+            interface_digest,
             keys: None,
+            key_fingerprint: 0,
             plaintexts: Vec::new(),
             policy,
             key_storage: KeyStorage::Expanded,
@@ -90,6 +98,12 @@ impl Server {
     /// The schedule.
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
+    }
+
+    /// The fingerprint of the keys received (`None` before any): what images must carry and
+    /// answers carry.
+    pub fn key_fingerprint(&self) -> Option<u64> {
+        self.keys.as_ref().map(|_| self.key_fingerprint)
     }
 
     /// How the server holds the evaluation keys it receives from now on (see [`KeyStorage`]).
@@ -108,12 +122,19 @@ impl Server {
         self.key_storage
     }
 
-    /// Accepts a client's evaluation keys after checking they belong to these parameters and
-    /// cover every rotation step of the schedule, converted to the server's key storage.
+    /// Accepts a client's evaluation keys after checking they were made for this interface,
+    /// belong to these parameters and cover every rotation step of the schedule, converted to
+    /// the server's key storage.
     ///
     /// # Errors
-    /// [`InferError::Keys`].
+    /// [`InferError::InterfaceMismatch`], [`InferError::Keys`].
     pub fn set_keys(&mut self, keys: EvaluationKeys) -> Result<(), InferError> {
+        if keys.interface_digest != self.interface_digest {
+            return Err(InferError::InterfaceMismatch {
+                expected: self.interface_digest,
+                found: keys.interface_digest,
+            });
+        }
         let fingerprint = self.ctx.params().fingerprint();
         let n = self.ctx.params().n();
         if keys.galois.fingerprint() != fingerprint
@@ -147,17 +168,19 @@ impl Server {
                 Some(_) => {}
             }
         }
+        self.key_fingerprint = keys.fingerprint();
         let storage = self.key_storage;
         let relin = keys.relin.map(|relin| relin.with_storage(&self.ctx, storage)).transpose()?;
         let galois = keys.galois.with_storage(&self.ctx, storage)?;
-        self.keys = Some(EvaluationKeys { relin, galois });
+        self.keys = Some(EvaluationKeys { interface_digest: keys.interface_digest, relin, galois });
+        // Weights encoded for earlier keys stay valid (they do not depend on the keys).
         Ok(())
     }
 
-    /// Reads the client's evaluation-keys message from `input` (at most the full-form size of
-    /// the keys this model needs; one key buffered at a time) into the server's key storage
-    /// (compact keys are never expanded) and accepts the keys as [`Server::set_keys`] does.
-    /// Returns the bytes read.
+    /// Reads the client's evaluation-keys message from `input` (at most the size of the keys
+    /// this model needs, in the seeded form they travel in; one key buffered at a time) into
+    /// the server's key storage (compact keys are never expanded) and accepts the keys as
+    /// [`Server::set_keys`] does. Returns the bytes read.
     ///
     /// # Errors
     /// [`InferError::Wire`], [`InferError::Keys`].
@@ -165,17 +188,19 @@ impl Server {
         let i = &self.interface;
         let levels: Vec<usize> = i.rotation_keys().map(|(_, level)| level).collect();
         let limit =
-            evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, SerializedForm::Full);
+            evaluation_keys_len(self.ctx.params(), i.relinearization_key_level(), &levels, SerializedForm::Seeded);
         let (keys, read) = EvaluationKeys::read_from_with_storage(&self.ctx, input, limit, self.key_storage)?;
         self.set_keys(keys)?;
         Ok(read)
     }
 
-    /// Loads an encrypted-image message and checks it against the model's input (count,
-    /// level, scale, slots), reading at most the full-form size of the expected ciphertexts.
+    /// Loads an encrypted-image message and checks it against the keys and the model's input
+    /// (key fingerprint, count, level, scale, slots), reading at most the full-form size of the
+    /// expected ciphertexts.
     ///
     /// # Errors
-    /// [`InferError::Wire`], [`InferError::ImageCount`], [`InferError::ImageMismatch`].
+    /// [`InferError::Wire`], [`InferError::Keys`] before [`Server::set_keys`],
+    /// [`InferError::KeyMismatch`], [`InferError::ImageCount`], [`InferError::ImageMismatch`].
     pub fn receive_image(&self, bytes: &[u8]) -> Result<EncryptedImage, InferError> {
         let limit = ciphertexts_len(&self.ctx, self.schedule.inputs.len(), self.schedule.input_level);
         let image = EncryptedImage::from_bytes(&self.ctx, bytes, limit)?;
@@ -183,9 +208,17 @@ impl Server {
         Ok(image)
     }
 
-    /// Checks an image against the model's input layout, level and scale (exactly the
-    /// interface's), so that every image it accepts is evaluated.
+    /// Checks an image against the keys (made for the keys the server holds) and the model's
+    /// input layout, level and scale (exactly the interface's), so that every image it accepts
+    /// is evaluated.
     fn check_image(&self, image: &EncryptedImage) -> Result<(), InferError> {
+        if self.keys.is_none() {
+            return Err(InferError::Keys { reason: "no keys received".to_string() });
+        }
+        if image.key_fingerprint != self.key_fingerprint {
+            let (expected, found) = (self.key_fingerprint, image.key_fingerprint);
+            return Err(InferError::KeyMismatch { message: "image", expected, found });
+        }
         let (expected, found) = (self.schedule.inputs.len(), image.ciphertexts.len());
         if expected != found {
             return Err(InferError::ImageCount { expected, found });
@@ -239,9 +272,9 @@ impl Server {
     /// Evaluates the schedule on an encrypted image; `on_layer` is called after each layer.
     ///
     /// # Errors
-    /// [`InferError::Keys`] before [`Server::set_keys`]; [`InferError::ImageCount`],
-    /// [`InferError::ImageMismatch`] for an image that does not fit the model;
-    /// [`InferError::Exec`].
+    /// [`InferError::Keys`] before [`Server::set_keys`]; [`InferError::KeyMismatch`] for an
+    /// image made for other keys; [`InferError::ImageCount`], [`InferError::ImageMismatch`] for
+    /// an image that does not fit the model; [`InferError::Exec`].
     pub fn infer(
         &self,
         image: &EncryptedImage,
@@ -259,6 +292,6 @@ impl Server {
             EncodingPolicy::OnDemand => Plaintexts::OnDemand,
         };
         let (ciphertexts, runs) = run(&self.schedule, &backend, image.ciphertexts.clone(), &plaintexts, on_layer)?;
-        Ok((EncryptedLogits { ciphertexts }, runs))
+        Ok((EncryptedLogits { key_fingerprint: self.key_fingerprint, ciphertexts }, runs))
     }
 }

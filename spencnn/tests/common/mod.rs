@@ -47,3 +47,21 @@ pub fn assert_simulation_matches(model: &Model, config: &PlanConfig, seed: u64) 
     assert_eq!(ran.mod_downs, counted.mod_downs, "mod-downs");
     schedule
 }
+
+/// The interface of the SpENCNN LeNet (seeded random weights, the documented pruning ratio) at
+/// `N = 2^14` under the default, secure parameter search.
+pub fn secure_lenet_interface() -> spencnn::inference::ModelInterface {
+    use spencnn::inference::{ModelInterface, ParamOptions, plan_for_ckks};
+    use spencnn::model::zoo::{Network, Variant};
+    use spencnn::variant::{Weights, build_variant};
+    let built = build_variant(
+        Network::LeNet,
+        Variant::SpEncnn,
+        &PlanConfig::new(14),
+        Weights::Random(1),
+        Some(spencnn::prune::PruneSpec::new(0.5)),
+    )
+    .unwrap();
+    let (schedule, _, params) = plan_for_ckks(&built.model, 14, &ParamOptions::default()).unwrap();
+    ModelInterface::new(&schedule, params).unwrap()
+}

@@ -9,6 +9,7 @@ use rand_core::RngCore;
 
 use super::TrainError;
 use super::batch::Batch;
+use spencnn::files::{MAX_IMAGE_FILE_BYTES, read_capped};
 use spencnn::image::{IdxImages, parse_idx_labels};
 use spencnn::tensor::Tensor3;
 
@@ -98,7 +99,7 @@ fn data_error(path: &Path, reason: impl Into<String>) -> TrainError {
 fn read_file(path: &Path) -> Result<(PathBuf, Vec<u8>), TrainError> {
     let gz = PathBuf::from(format!("{}.gz", path.display()));
     let path = if path.exists() { path.to_path_buf() } else { gz };
-    let bytes = std::fs::read(&path).map_err(|e| data_error(&path, e.to_string()))?;
+    let bytes = read_capped(&path, MAX_IMAGE_FILE_BYTES).map_err(|e| data_error(&path, e.to_string()))?;
     Ok((path, bytes))
 }
 

@@ -10,6 +10,7 @@ use clap::Args;
 use serde::Serialize;
 use spencnn::model::zoo::Network;
 
+use crate::bounds;
 use crate::infer_report::InferReport;
 use crate::options::{COST_PROFILE_ARG, ThreadsArg, UnitArg, VariantArg, emit, emit_json};
 
@@ -32,16 +33,16 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_enum, default_value_t)]
     unit: UnitArg,
     /// Encrypted runs per variant (the median is reported).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = bounds::repeat)]
     repeat: usize,
     /// log2 of the ring degree [default: the network's documented degree].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// When the weights are encoded: auto, preencoded, per-layer, on-demand (see `infer`).
     #[arg(long, default_value = "auto")]
     encoding: String,
     /// Memory limit passed to `infer` (GiB).
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::memory_gib)]
     max_memory_gib: Option<f64>,
     /// Skip the comparison with the slot simulator.
     #[arg(long)]

@@ -16,6 +16,7 @@ use spencnn::plan::{PlanConfig, plan};
 use spencnn_train::eval::{PlainAgreement, ValueRange, inference_net, plain_agreement, value_ranges};
 use spencnn_train::{Dataset, Evaluation, Split, evaluate};
 
+use crate::bounds;
 use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json, load_mnist};
 use crate::session::{Session, encrypted_session};
 
@@ -36,17 +37,17 @@ pub(crate) struct EvalArgs {
     #[arg(long)]
     data: PathBuf,
     /// Evaluate the first N test images only [default: all].
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::image_count)]
     limit: Option<usize>,
     /// Test images compared across trainer, f64 reference and simulator.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = bounds::count_in::<0, 100_000>)]
     check: usize,
     /// log2 N of the plan [default: the network's documented degree].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Also classify the first N test images encrypted (CKKS) and report accuracy, agreement
     /// with the plaintext classes and the median latency.
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::image_count)]
     encrypted: Option<usize>,
     #[command(flatten)]
     threads: ThreadsArg,

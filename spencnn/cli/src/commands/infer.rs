@@ -1,13 +1,11 @@
 //! `spencnn infer`: encrypt an image, evaluate the network on ciphertexts, decrypt the class.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use spencnn::Tensor3;
 use spencnn::backend::run_simulated;
-use spencnn::image::{IdxImages, load_png, parse_idx_labels};
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
     Agreement, Client, EncodingPolicy, KeyGenCost, KeyStorage, LayerRun, ModelInterface, ParamOptions, Server,
@@ -17,7 +15,10 @@ use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{ConvMethod, PlaintextTiming, PlanConfig, predict_latency};
 use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
+use spencnn_ckks::{NoiseFlooding, PublicDecoding};
 
+use crate::bounds;
+use crate::image_source::{ImageSelection, ImageSource};
 use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::progress;
@@ -50,60 +51,70 @@ pub(crate) struct InferArgs {
     /// operation counts and latency are real, the class is meaningless.
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// Seed of the random weights.
+    /// Seed of the random weights (and of the random images).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Sub-block pruning ratio of the SpENCNN variant (default: the network's documented
-    /// ratio for random weights; none for a weights file, which carries its own zeros).
-    #[arg(long)]
+    /// Sub-block pruning ratio of the SpENCNN variant, in [0, 1) (default: the network's
+    /// documented ratio for random weights; none for a weights file, which carries its own
+    /// zeros).
+    #[arg(long, value_parser = bounds::prune_ratio)]
     prune: Option<f64>,
     /// Pruning unit (with a pruning ratio): whole rotations' worth of sub-blocks, or single
     /// sub-blocks by magnitude.
     #[arg(long, value_enum, default_value_t)]
     unit: UnitArg,
     /// Image: a PNG of the model's size, or an idx image file (gzipped or not) with --index.
-    /// Without it, a seeded random image.
+    /// Without it, seeded random images.
     #[arg(long)]
     image: Option<PathBuf>,
-    /// Index of the first image in an idx file.
+    /// Index of the first image in an idx file (index + count must lie inside the file).
     #[arg(long, default_value_t = 0)]
     index: usize,
-    /// Number of consecutive idx images to classify (keys and weights are set up once).
-    #[arg(long, default_value_t = 1)]
+    /// Number of images to classify (1 to 100000; keys and weights are set up once, each image
+    /// is read or made when its turn comes).
+    #[arg(long, default_value_t = 1, value_parser = bounds::image_count)]
     count: usize,
     /// idx label file, to report accuracy.
     #[arg(long)]
     labels: Option<PathBuf>,
-    /// Runs per image (the median online latency is reported).
-    #[arg(long, default_value_t = 1)]
+    /// Runs per image, 1 to 1000 (the median online latency is reported).
+    #[arg(long, default_value_t = 1, value_parser = bounds::repeat)]
     repeat: usize,
     #[command(flatten)]
     threads: ThreadsArg,
-    /// log2 of the ring degree (default: the network's documented degree).
-    #[arg(long)]
+    /// log2 of the ring degree, 12 to 16 (default: the network's documented degree).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
-    /// Smallest acceptable scale in bits for the parameter search.
-    #[arg(long, default_value_t = ParamOptions::default().min_log_scale)]
+    /// Smallest acceptable scale in bits for the parameter search (16 to 60).
+    #[arg(long, default_value_t = ParamOptions::default().min_log_scale, value_parser = clap::value_parser!(u32).range(16..=60))]
     min_log_scale: u32,
-    /// Logit precision (bits) the parameters should reach, as predicted by a noise probe on the
-    /// slot simulator; the cheapest parameters that reach it are chosen (0 = simply the cheapest).
-    #[arg(long, default_value_t = 16.0)]
+    /// Logit precision (bits, 0 to 52) the parameters should reach, as predicted by a noise
+    /// probe on the slot simulator; the cheapest parameters that reach it are chosen (0 = simply
+    /// the cheapest).
+    #[arg(long, default_value_t = 16.0, value_parser = bounds::precision_bits)]
     precision_bits: f64,
     /// When the weight plaintexts are encoded: once at setup (preencoded), per layer or per
     /// instruction during inference; auto = the first that fits --max-memory-gib.
     #[arg(long, value_enum, default_value = "auto")]
     encoding: EncodingArg,
     /// Refuse to start when the evaluation keys and weight plaintexts are estimated above this
-    /// many GiB (the machine's memory is the real limit).
-    #[arg(long, default_value_t = 20.0)]
-    max_memory_gib: f64,
+    /// many GiB, checked before any key or plaintext is made [default: the memory the machine
+    /// has available now (MemAvailable), 8 GiB where it cannot be read].
+    #[arg(long, value_parser = bounds::memory_gib)]
+    max_memory_gib: Option<f64>,
     /// Skip the comparison with the slot simulator and the f64 reference.
     #[arg(long)]
     no_check: bool,
     /// Evaluate only the first K layers (latency of a prefix, no logits, no check): for
-    /// networks whose keys do not fit in memory whole.
-    #[arg(long)]
+    /// networks whose keys do not fit in memory whole. At least 1, at most the network's layers.
+    #[arg(long, value_parser = bounds::count_in::<1, 100_000>)]
     layers: Option<usize>,
+    /// Decrypt the logits with noise flooding: uniform noise in [-2^B, 2^B) added to every
+    /// decrypted coefficient (0 to 60). For deployments that reveal results to the server:
+    /// plain CKKS decryptions leak the key (IND-CPA-D). Costs about B + log2(sqrt(N/6)) - log2(scale)
+    /// bits of each logit's precision (docs/SECURITY.md).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=60))]
+    flood_bits: Option<u32>,
     /// Also write every message that crosses the client/server boundary to this directory
     /// (interface.bin, keys.bin, image-I.bin, logits-I.bin).
     #[arg(long)]
@@ -124,32 +135,17 @@ pub(crate) enum KeyStorageArg {
     Compact,
 }
 
-fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
-}
-
-/// The images to classify with their indices and optional labels.
-fn images(args: &InferArgs, shape: [usize; 3]) -> anyhow::Result<Vec<(usize, Tensor3, Option<u8>)>> {
-    let labels = match &args.labels {
-        Some(path) => Some(
-            parse_idx_labels(&read(path, "label file")?)
-                .with_context(|| format!("{} is not an idx label file", path.display()))?,
-        ),
-        None => None,
-    };
-    let label = |i: usize| labels.as_ref().and_then(|l| l.get(i).copied());
-    let Some(path) = &args.image else {
-        return Ok((0..args.count).map(|i| (i, Tensor3::random_unit(shape, args.seed + i as u64), None)).collect());
-    };
-    let bytes = read(path, "image")?;
-    let bad_image = || format!("cannot use {} as the model's input", path.display());
-    if bytes.starts_with(b"\x89PNG") {
-        return Ok(vec![(0, load_png(&bytes, shape).with_context(bad_image)?, None)]);
+/// The memory limit in GiB and where it comes from: the flag, else the machine's available
+/// memory ([`crate::memory::default_limit_gib`]). A flag above the available memory is kept,
+/// with a warning.
+fn memory_limit(flag: Option<f64>) -> (f64, &'static str) {
+    let Some(gib) = flag else { return crate::memory::default_limit_gib() };
+    if let Some(available) = crate::memory::available_bytes().map(|b| b as f64 / f64::from(1u32 << 30))
+        && gib > available
+    {
+        eprintln!("warning: --max-memory-gib {gib} is more than the {available:.1} GiB this machine has available");
     }
-    let idx = IdxImages::parse(&bytes).with_context(bad_image)?;
-    (args.index..args.index + args.count)
-        .map(|i| Ok((i, idx.image(i, shape).with_context(bad_image)?, label(i))))
-        .collect()
+    (gib, "--max-memory-gib")
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -197,8 +193,16 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     config.cost = config.cost.with_threads(threads);
     let built = build_variant(network, variant, &config, weights, prune)
         .with_context(|| format!("cannot build the {label} {network}"))?;
-    // Images are read and validated before any key is generated.
-    let inputs = images(args, built.model.input_shape)?;
+    // The image selection is read and validated before any key is generated; the images
+    // themselves are made one at a time.
+    let selection = ImageSelection {
+        image: args.image.as_deref(),
+        labels: args.labels.as_deref(),
+        index: args.index,
+        count: args.count,
+        seed: args.seed,
+    };
+    let inputs = ImageSource::open(&selection, built.model.input_shape)?;
     let options = ParamOptions {
         min_log_scale: args.min_log_scale,
         target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
@@ -208,9 +212,13 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let (schedule, choice, params) =
         plan_for_ckks_with(&built.model, &config, &options).context("cannot choose CKKS parameters")?;
     let schedule = match args.layers {
+        Some(k) if k > schedule.layers.len() => {
+            bail!("--layers {k}: the {variant} {network} has {} layers (1..={0})", schedule.layers.len())
+        }
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
         None => schedule,
     };
+    let (max_memory_gib, limit_source) = memory_limit(args.max_memory_gib);
     let mut estimate = estimate_memory(&schedule, &params);
     let key_storage = match args.key_storage {
         KeyStorageArg::Expanded => KeyStorage::Expanded,
@@ -221,7 +229,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         estimate.key_bytes /= 2;
     }
     let gib = |b: usize| b as f64 / (1u64 << 30) as f64;
-    let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= args.max_memory_gib;
+    let fits = |plaintexts: usize| gib(estimate.key_bytes + plaintexts) <= max_memory_gib;
     let policy = match args.encoding {
         EncodingArg::Preencoded => EncodingPolicy::Preencoded,
         EncodingArg::PerLayer => EncodingPolicy::PerLayer,
@@ -244,18 +252,20 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     if !args.json {
         eprintln!("{network} {label}: {choice}");
         eprintln!(
-            "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB)",
+            "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB); limit {:.1} GiB ({limit_source})",
             gib(estimate.key_bytes),
             gib(estimate.plaintext_bytes),
-            gib(estimate.largest_layer_plaintext_bytes)
+            gib(estimate.largest_layer_plaintext_bytes),
+            max_memory_gib
         );
     }
     if !fits(held) {
         bail!(
-            "keys ({:.1} GiB) and weight plaintexts ({:.1} GiB) would exceed the {:.1} GiB limit (--max-memory-gib)",
+            "keys ({:.1} GiB) and weight plaintexts ({:.1} GiB) would exceed the {:.1} GiB limit ({limit_source}; \
+             --max-memory-gib)",
             gib(estimate.key_bytes),
             gib(held),
-            args.max_memory_gib
+            max_memory_gib
         );
     }
     let mut server = Server::new(schedule, params, policy)?;
@@ -268,8 +278,13 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let interface =
         ModelInterface::from_bytes(transport.send("interface.bin", &interface_bytes)?, MAX_INTERFACE_BYTES)?;
 
-    // Client: keys (the secret key never leaves `client`), streamed to the server.
+    // Client: checks the interface against its policy, then makes the keys (the secret key
+    // never leaves `client`) and streams them to the server.
     let mut client = Client::new(interface)?;
+    if let Some(bits) = args.flood_bits {
+        let flooding = NoiseFlooding::Uniform { log2_bound: bits };
+        client = client.with_output_flooding(PublicDecoding { flooding, precision_bits: None })?;
+    }
     if !args.json {
         // Calibrating takes about three top-level keys' time: only for a reader.
         let cost = KeyGenCost::calibrate(client.context())?;
@@ -293,14 +308,15 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let mut layers: Vec<LayerRun> = Vec::new();
     let (mut encrypt_seconds, mut decrypt_seconds, mut online) = (0.0, 0.0, Vec::new());
     let bar = progress::layers_bar(server.schedule().layers.len(), args.json);
-    for (index, image, label) in &inputs {
+    for k in 0..inputs.len() {
+        let (index, image, label) = inputs.get(k)?;
         let start = Instant::now();
-        let image_bytes = client.encrypt(image)?.to_bytes(client.context())?;
+        let image_bytes = client.encrypt(&image)?.to_bytes(client.context())?;
         encrypt_seconds = start.elapsed().as_secs_f64();
         sizes.image = image_bytes.len() as u64;
         let image_bytes = transport.send(&format!("image-{index}.bin"), &image_bytes)?;
         let mut runs = Vec::new();
-        for _ in 0..args.repeat.max(1) {
+        for _ in 0..args.repeat {
             bar.reset(&format!("image {index}"));
             // Online: from the image bytes the server receives to the answer bytes it sends.
             let start = Instant::now();
@@ -314,24 +330,24 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
             let logits = client.decrypt(&answer)?;
             decrypt_seconds = start.elapsed().as_secs_f64();
             layers = layer_runs;
-            if runs.len() == args.repeat.max(1) {
+            if runs.len() == args.repeat {
                 let check = !args.no_check && args.layers.is_none();
                 let vs_simulator = if check {
-                    let simulated = run_simulated(server.schedule(), image).context("the slot simulator failed")?;
+                    let simulated = run_simulated(server.schedule(), &image).context("the slot simulator failed")?;
                     Some(Agreement::of(&logits, &simulated.0).into())
                 } else {
                     None
                 };
                 let vs_reference = if check {
-                    let reference = spencnn::reference::forward(&built.model, image)?;
+                    let reference = spencnn::reference::forward(&built.model, &image)?;
                     Some(Agreement::of(&logits, &reference).into())
                 } else {
                     None
                 };
                 results.push(ImageResult {
-                    index: *index,
+                    index,
                     class: argmax(&logits),
-                    label: *label,
+                    label,
                     online_seconds: median(&mut runs.clone()),
                     logits,
                     vs_simulator,
@@ -364,6 +380,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         totals: schedule.totals(),
         encoding: format!("{policy:?}"),
         prefix_layers: args.layers,
+        flood_bits: args.flood_bits,
         keygen_seconds,
         key_bytes: server.key_bytes(),
         messages: sizes,

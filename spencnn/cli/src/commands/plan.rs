@@ -11,6 +11,7 @@ use spencnn::plan::PlanConfig;
 use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
 
+use crate::bounds;
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
@@ -27,13 +28,13 @@ pub(crate) struct PlanArgs {
     variant: Option<VariantArg>,
     /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio
     /// for random weights; none for a weights file, which carries its own zeros].
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::prune_ratio)]
     prune: Option<f64>,
     /// Pruning unit: whole rotations' worth of sub-blocks, or single sub-blocks by magnitude.
     #[arg(long, value_enum, default_value_t)]
     unit: UnitArg,
     /// log2 of the ring degree N [default: the network's documented degree].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Weights (safetensors) of one variant (--variant, or detected); the other variant uses
     /// seeded random weights.

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use spencnn::files::{MAX_WEIGHTS_FILE_BYTES, read_capped};
 use spencnn::model::save_safetensors;
 use spencnn::model::zoo::{Network, Variant};
 use spencnn::plan::{PlanConfig, plan};
@@ -18,6 +19,7 @@ use spencnn_train::{
     load_checkpoint, net_options, pretrain, save_checkpoint,
 };
 
+use crate::bounds;
 use crate::options::{ThreadsArg, UnitArg, VariantArg, emit, load_mnist};
 
 /// The recipe's defaults, shown by `--help`.
@@ -47,45 +49,45 @@ pub(crate) struct TrainArgs {
     report: Option<PathBuf>,
     /// Sub-block pruning ratio [default: 0 for dense, the network's documented ratio for
     /// spencnn (0.5 for lenet)].
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::prune_ratio)]
     prune: Option<f64>,
     /// Pruning unit: whole rotations' worth of sub-blocks (ranked by importance per unit of
     /// estimated cost saved), or single sub-blocks by magnitude.
     #[arg(long, value_enum, default_value_t)]
     unit: UnitArg,
     /// Epochs before pruning.
-    #[arg(long, default_value_t = recipe().epochs)]
+    #[arg(long, default_value_t = recipe().epochs, value_parser = bounds::count_in::<0, 1000>)]
     epochs: usize,
     /// Epochs of masked fine-tuning (only when pruning).
-    #[arg(long, default_value_t = recipe().finetune_epochs)]
+    #[arg(long, default_value_t = recipe().finetune_epochs, value_parser = bounds::count_in::<0, 1000>)]
     finetune_epochs: usize,
     /// Images per step.
-    #[arg(long, default_value_t = recipe().batch_size)]
+    #[arg(long, default_value_t = recipe().batch_size, value_parser = bounds::count_in::<1, 65536>)]
     batch_size: usize,
     /// Peak learning rate before pruning.
-    #[arg(long, default_value_t = recipe().lr)]
+    #[arg(long, default_value_t = recipe().lr, value_parser = bounds::learning_rate)]
     lr: f32,
     /// Peak learning rate of the fine-tuning.
-    #[arg(long, default_value_t = recipe().finetune_lr)]
+    #[arg(long, default_value_t = recipe().finetune_lr, value_parser = bounds::learning_rate)]
     finetune_lr: f32,
     /// Initial quadratic coefficient of the activations.
-    #[arg(long, default_value_t = recipe().act_a)]
+    #[arg(long, default_value_t = recipe().act_a, value_parser = bounds::coefficient)]
     act_a: f32,
     /// Random translation of training images, in pixels.
-    #[arg(long, default_value_t = recipe().shift)]
+    #[arg(long, default_value_t = recipe().shift, value_parser = bounds::count_in::<0, 8>)]
     shift: usize,
     /// Train without batch norms before the activations.
     #[arg(long)]
     no_batch_norm: bool,
     /// Training images held out (from the end of the training set) for per-epoch validation
     /// (at most half of the set).
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 5000, value_parser = bounds::count_in::<0, 1_000_000>)]
     validation: usize,
     /// Train on the first N training images only (development runs) [default: all].
-    #[arg(long)]
+    #[arg(long, value_parser = bounds::count_in::<1, 1_000_000>)]
     subset: Option<usize>,
     /// log2 N the sub-blocks are defined for [default: the network's documented degree].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Sub-blocks of the stride-grid layouts (plans made with `plan --no-polyphase`).
     #[arg(long)]
@@ -105,7 +107,7 @@ pub(crate) struct TrainArgs {
     #[arg(long, conflicts_with = "save_checkpoint")]
     resume: Option<PathBuf>,
     /// Test images compared across trainer, f64 reference and simulator after training.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = bounds::count_in::<0, 100_000>)]
     check: usize,
 }
 
@@ -219,7 +221,8 @@ pub(crate) fn run(args: &TrainArgs) -> anyhow::Result<()> {
         let mut bars = Bars { bar: None };
         let pretrained = match &args.resume {
             Some(path) => {
-                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                // A checkpoint holds the weights and running statistics: the weights cap fits it.
+                let bytes = read_capped(path, MAX_WEIGHTS_FILE_BYTES).context("cannot read the checkpoint")?;
                 let net = load_checkpoint(&template, &net_options(&config), &bytes)
                     .with_context(|| format!("cannot resume from {}", path.display()))?;
                 eprintln!("resuming from the phase-1 checkpoint {} (phase 1 skipped)", path.display());

@@ -121,6 +121,17 @@ pub enum WireError {
         /// Why `spencnn-ckks` rejected it.
         source: SerializationError,
     },
+    /// A key frame holds a full-form key: keys travel only in seeded form, the form the
+    /// writer produces (the message stays canonical).
+    #[error("{object} {index} is a {found:?} object: keys travel in seeded form only")]
+    KeyNotSeeded {
+        /// Which key.
+        object: &'static str,
+        /// Its position in the message.
+        index: usize,
+        /// The object kind found.
+        found: spencnn_ckks::ObjectKind,
+    },
     /// The Galois keys of the message do not form one set (e.g. a key sent twice).
     #[error("keys: {0}")]
     Keys(#[from] CkksError),

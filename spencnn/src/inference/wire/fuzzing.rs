@@ -194,14 +194,15 @@ impl Target {
             Target::Interface => vec![f.interface_bytes.clone()],
             Target::EvaluationKeys => {
                 // The client's stream, and the smallest message (no keys at all).
-                let empty = EvaluationKeys { relin: None, galois: spencnn_ckks::GaloisKeys::empty(ctx) };
+                let galois = spencnn_ckks::GaloisKeys::empty(ctx);
+                let empty = EvaluationKeys { interface_digest: f.client.interface_digest(), relin: None, galois };
                 vec![f.keys_bytes.clone(), empty.to_bytes(ctx).expect(ok)]
             }
             Target::Image => {
                 // Seeded (fresh) ciphertexts, and full-form ones one level lower.
                 let eval = Evaluator::new(ctx);
                 let lower = f.image.ciphertexts.iter().map(|ct| eval.drop_to_level(ct, ct.level() - 1).expect(ok));
-                let lower = EncryptedImage { ciphertexts: lower.collect() };
+                let lower = EncryptedImage { key_fingerprint: f.image.key_fingerprint, ciphertexts: lower.collect() };
                 vec![f.image_bytes.clone(), lower.to_bytes(ctx).expect(ok)]
             }
             Target::Logits => vec![f.logits_bytes.clone()],
@@ -225,25 +226,42 @@ pub fn fuzz_interface(bytes: &[u8]) {
     }
 }
 
-/// What a client does with an interface: make the keys, encrypt an image, decrypt an answer
-/// (here the image's first ciphertext in every output position).
+/// What a client does with an interface: check it against the (testing) policy, make the
+/// keys, encrypt an image, decrypt an answer of the interface's shape (zeros encrypted under
+/// another key at each output's level and scale: decrypted, they are garbage, but must either
+/// decrypt or be refused as non-finite).
 fn use_interface(interface: ModelInterface) {
     let (shape, expected_cts) = (interface.input_layout.shape(), interface.input_layout.num_cts());
     let (level, slots, logits) = (interface.input_level, interface.slots, interface.logits.len());
-    let outputs = interface.outputs;
-    let mut client = Client::from_seed(interface, CLIENT_SEED).expect("loaded parameters make a context");
+    let outputs = interface.outputs.clone();
+    let mut client = match Client::from_seed(interface, CLIENT_SEED) {
+        Ok(client) => client,
+        Err(InferError::Policy(_)) => return,
+        Err(other) => panic!("a loaded interface makes a client or is refused by the policy: {other}"),
+    };
     client.evaluation_keys().expect("the keys of a loaded interface are made at levels inside the chain");
     let image = Tensor3::from_fn(shape[0], shape[1], shape[2], |c, y, x| ((c + y + x) % 3) as f64 * 0.25);
-    // The input scale is only known to be positive and finite: too large a scale for the
-    // modulus is a typed error of the encoder.
-    let Ok(encrypted) = client.encrypt(&image) else { return };
+    let encrypted = client.encrypt(&image).expect("the policy admits only input scales that encode the image");
     assert_eq!(encrypted.ciphertexts.len(), expected_cts, "one ciphertext per layout ciphertext");
     for ct in &encrypted.ciphertexts {
         assert_eq!((ct.level(), ct.slots()), (level, slots), "encrypted at the interface's level and slots");
     }
-    let answer = EncryptedLogits { ciphertexts: vec![encrypted.ciphertexts[0].clone(); outputs] };
-    let decrypted = client.decrypt(&answer).expect("an answer of the interface's shape decrypts");
-    assert_eq!(decrypted.len(), logits);
+    let ctx = client.context().clone();
+    let other_key = KeyGenerator::from_seed(&ctx, [0xb3; 32]).secret_key();
+    let mut encryptor = Encryptor::from_seed(&ctx, [0xb4; 32]);
+    let ciphertexts = outputs
+        .iter()
+        .map(|spec| {
+            let zeros = Encoder::new(&ctx).encode_real(&[], slots, spec.level, spec.scale).expect("zeros encode");
+            encryptor.encrypt_symmetric(&zeros, &other_key).expect("zeros encrypt")
+        })
+        .collect();
+    let key_fingerprint = client.key_fingerprint().expect("keys were made");
+    match client.decrypt(&EncryptedLogits { key_fingerprint, ciphertexts }) {
+        Ok(decrypted) => assert_eq!(decrypted.len(), logits),
+        Err(InferError::NonFiniteOutput { .. }) => {}
+        Err(other) => panic!("an answer of the interface's shape decrypts: {other}"),
+    }
 }
 
 fn keys_server(f: &Fixture) -> MutexGuard<'_, Server> {
@@ -262,12 +280,23 @@ pub fn fuzz_evaluation_keys(bytes: &[u8]) {
     assert_eq!(streamed.to_bytes(&f.ctx).expect("loaded keys write"), bytes, "{CANONICAL}");
     exercise_keys(f, &keys);
     let mut server = keys_server(f);
+    let fingerprint = keys.fingerprint();
     match server.set_keys(keys) {
         Ok(()) => {
-            let (answer, _) = server.infer(&f.image, |_| {}).expect("the server evaluates with keys it accepted");
-            f.client.decrypt(&answer).expect("the answer decrypts");
+            // The client's image is bound to the client's keys: evaluated when the loaded keys
+            // are the client's, refused otherwise.
+            let image = EncryptedImage { key_fingerprint: fingerprint, ciphertexts: f.image.ciphertexts.clone() };
+            let (answer, _) = server.infer(&image, |_| {}).expect("the server evaluates with keys it accepted");
+            if fingerprint == f.image.key_fingerprint {
+                f.client.decrypt(&answer).expect("the answer decrypts");
+            } else {
+                let refused = f.client.decrypt(&answer);
+                assert!(matches!(refused, Err(InferError::KeyMismatch { .. })), "{refused:?}");
+                let refused = server.infer(&f.image, |_| {}).map(drop);
+                assert!(matches!(refused, Err(InferError::KeyMismatch { .. })), "{refused:?}");
+            }
         }
-        Err(InferError::Keys { .. }) => {}
+        Err(InferError::Keys { .. } | InferError::InterfaceMismatch { .. }) => {}
         Err(other) => panic!("keys are accepted or refused as keys: {other}"),
     }
 }
@@ -300,8 +329,8 @@ pub fn fuzz_image(bytes: &[u8]) {
         Ok((answer, _)) => {
             f.client.decrypt(&answer).expect("the answer to an accepted image decrypts");
         }
-        Err(InferError::ImageCount { .. } | InferError::ImageMismatch { .. }) => {}
-        Err(other) => panic!("an image is evaluated or refused as not fitting the model: {other}"),
+        Err(InferError::ImageCount { .. } | InferError::ImageMismatch { .. } | InferError::KeyMismatch { .. }) => {}
+        Err(other) => panic!("an image is evaluated or refused as not fitting the keys or the model: {other}"),
     }
 }
 
@@ -320,7 +349,12 @@ pub fn fuzz_logits(bytes: &[u8]) {
     }
     match f.client.decrypt(&logits) {
         Ok(values) => assert_eq!(values.len(), f.client.interface().logits.len()),
-        Err(InferError::OutputCount { .. } | InferError::OutputMismatch { .. }) => {}
-        Err(other) => panic!("logits decrypt or are refused as not fitting the model: {other}"),
+        Err(
+            InferError::OutputCount { .. }
+            | InferError::OutputMismatch { .. }
+            | InferError::KeyMismatch { .. }
+            | InferError::NonFiniteOutput { .. },
+        ) => {}
+        Err(other) => panic!("logits decrypt or are refused as not fitting the keys or the model: {other}"),
     }
 }

@@ -6,6 +6,7 @@ use spencnn_ckks::Parameters;
 use super::codec::{WireReader, WireWriter, check_range, parse_bytes};
 use super::{MAX_INPUT_EXTENT, MAX_LOGITS, MAX_NAME_BYTES, MAX_PARAMETER_BYTES, MAX_PHASES, MessageKind, WireError};
 use crate::inference::messages::ModelInterface;
+use crate::inference::outputs::OutputSpec;
 use crate::layout::{Placement, SlotLayout, SpatialGrid};
 use crate::plan::OutputSlot;
 
@@ -59,7 +60,11 @@ impl ModelInterface {
         w.u32(narrow("group size", group_size, u32_max)?)?;
         w.u16(narrow("input level", self.input_level, u16_max)?)?;
         w.f64(self.input_scale)?;
-        w.u32(narrow("outputs", self.outputs, u32_max)?)?;
+        w.u32(narrow("outputs", self.outputs.len(), u32_max)?)?;
+        for output in &self.outputs {
+            w.u16(narrow("output level", output.level, u16_max)?)?;
+            w.f64(output.scale)?;
+        }
         w.u32(narrow("logits", self.logits.len(), u32_max)?)?;
         for logit in &self.logits {
             w.u32(narrow("logit ciphertext", logit.ct, u32_max)?)?;
@@ -130,6 +135,18 @@ fn read_interface(r: &mut WireReader<&[u8]>, insecure: bool) -> Result<ModelInte
     }
     let outputs = u64::from(r.u32()?);
     check_range("outputs", outputs, 1, MAX_OUTPUTS as u64)?;
+    // 10 bytes per output must be present before the list is allocated.
+    r.reserve(outputs * 10)?;
+    let mut output_specs = Vec::with_capacity(outputs as usize);
+    for _ in 0..outputs {
+        let level = u64::from(r.u16()?);
+        check_range("output level", level, 0, top)?;
+        let scale = r.f64()?;
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(WireError::InvalidNumber { field: "output scale", value: scale });
+        }
+        output_specs.push(OutputSpec { level: level as usize, scale });
+    }
     let logit_count = u64::from(r.u32()?);
     check_range("logits", logit_count, 0, MAX_LOGITS as u64)?;
     // 24 bytes per logit must be present before the table is allocated.
@@ -178,7 +195,7 @@ fn read_interface(r: &mut WireReader<&[u8]>, insecure: bool) -> Result<ModelInte
         input_level: input_level as usize,
         input_scale,
         logits,
-        outputs: outputs as usize,
+        outputs: output_specs,
         rotation_steps,
         rotation_key_levels,
         needs_relinearization,

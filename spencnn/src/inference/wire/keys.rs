@@ -4,11 +4,12 @@
 
 use std::io::{Read, Write};
 
-use spencnn_ckks::serialization::sizes;
-use spencnn_ckks::{Context, GaloisKeys, KeyStorage, Parameters, RelinKey, SerializedForm};
+use spencnn_ckks::serialization::{peek_header, sizes};
+use spencnn_ckks::{Context, GaloisKeys, KeyStorage, ObjectKind, Parameters, RelinKey, SerializedForm};
 
 use super::codec::{WireReader, WireWriter, check_range, parse_bytes};
 use super::{MessageKind, WIRE_HEADER_LEN, WireError};
+use crate::inference::binding::KeyFingerprint;
 use crate::inference::messages::EvaluationKeys;
 
 /// Size of an evaluation-keys message with a relinearization key at `relin_level` (if any)
@@ -23,7 +24,7 @@ pub fn evaluation_keys_len(
 ) -> usize {
     let relin = relin_level.map_or(0, |level| 8 + sizes::relin_key(params, level, form));
     let galois: usize = galois_levels.iter().map(|&level| 8 + sizes::galois_keys(params, [level], form)).sum();
-    WIRE_HEADER_LEN + 1 + 4 + relin + galois
+    WIRE_HEADER_LEN + 8 + 1 + 4 + relin + galois
 }
 
 /// Writes an evaluation-keys message one key at a time.
@@ -37,6 +38,7 @@ pub struct KeyStreamWriter<'c, W: Write> {
     declared: u32,
     written: u32,
     last_element: Option<u64>,
+    fingerprint: KeyFingerprint,
 }
 
 impl<W: Write> std::fmt::Debug for WireWriter<W> {
@@ -46,13 +48,21 @@ impl<W: Write> std::fmt::Debug for WireWriter<W> {
 }
 
 impl<'c, W: Write> KeyStreamWriter<'c, W> {
-    /// Starts a message with the relinearization key (if any) and `galois_count` Galois keys
-    /// to follow.
+    /// Starts a message of keys made for the interface of digest `interface_digest`, with the
+    /// relinearization key (if any) and `galois_count` Galois keys to follow.
     ///
     /// # Errors
     /// [`WireError::Io`], [`WireError::Ckks`] when the key belongs to other parameters.
-    pub fn new(out: W, ctx: &'c Context, relin: Option<&RelinKey>, galois_count: u32) -> Result<Self, WireError> {
+    pub fn new(
+        out: W,
+        ctx: &'c Context,
+        interface_digest: u64,
+        relin: Option<&RelinKey>,
+        galois_count: u32,
+    ) -> Result<Self, WireError> {
         let mut writer = WireWriter::new(out, MessageKind::EvaluationKeys, ctx.params().fingerprint())?;
+        let mut fingerprint = KeyFingerprint::new(interface_digest);
+        writer.u64(interface_digest)?;
         writer.u8(u8::from(relin.is_some()))?;
         writer.u32(galois_count)?;
         if let Some(relin) = relin {
@@ -62,8 +72,15 @@ impl<'c, W: Write> KeyStreamWriter<'c, W> {
                 source,
             })?;
             writer.frame(&bytes)?;
+            fingerprint.relin(relin);
         }
-        Ok(Self { writer, ctx, declared: galois_count, written: 0, last_element: None })
+        Ok(Self { writer, ctx, declared: galois_count, written: 0, last_element: None, fingerprint })
+    }
+
+    /// The key fingerprint of the keys written so far (of the whole set once every declared key
+    /// is written).
+    pub fn key_fingerprint(&self) -> u64 {
+        self.fingerprint.finish()
     }
 
     /// Writes the keys of `keys`, one frame each (seeded form). Keys must come in strictly
@@ -97,6 +114,9 @@ impl<'c, W: Write> KeyStreamWriter<'c, W> {
                 source,
             })?;
             self.writer.frame(&bytes)?;
+            if let Some(key) = keys.get(element) {
+                self.fingerprint.galois(key);
+            }
             self.written += 1;
         }
         Ok(())
@@ -125,7 +145,7 @@ impl EvaluationKeys {
             min: 0,
             max: u64::from(u32::MAX),
         })?;
-        let mut writer = KeyStreamWriter::new(out, ctx, self.relin.as_ref(), count)?;
+        let mut writer = KeyStreamWriter::new(out, ctx, self.interface_digest, self.relin.as_ref(), count)?;
         writer.write(&self.galois)?;
         Ok(writer.finish()?.1)
     }
@@ -146,7 +166,8 @@ impl EvaluationKeys {
     ///
     /// # Errors
     /// Any [`WireError`]: the count is bounded by `N − 1`, every frame by the size of one
-    /// full-form key at the top level and by the remaining limit, before it is read.
+    /// seeded key at the top level and by the remaining limit, before it is read; a key in
+    /// full form is refused ([`WireError::KeyNotSeeded`]).
     pub fn read_from<R: Read>(ctx: &Context, input: R, max_bytes: usize) -> Result<(Self, u64), WireError> {
         Self::read_from_with_storage(ctx, input, max_bytes, KeyStorage::Expanded)
     }
@@ -180,6 +201,7 @@ impl EvaluationKeys {
 fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>, storage: KeyStorage) -> Result<EvaluationKeys, WireError> {
     let params = ctx.params();
     r.open(MessageKind::EvaluationKeys, Some(params.fingerprint()))?;
+    let interface_digest = r.u64()?;
     let has_relin = r.u8()?;
     if has_relin > 1 {
         return Err(WireError::InvalidField { field: "relinearization key present", value: u64::from(has_relin) });
@@ -188,17 +210,19 @@ fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>, storage: KeyStorage)
     check_range("Galois keys", count, 0, params.n() as u64 - 1)?;
     let top = params.max_level();
     let relin = if has_relin == 1 {
-        let bytes = r.frame(sizes::relin_key(params, top, SerializedForm::Full))?;
+        let bytes = r.frame(sizes::relin_key(params, top, SerializedForm::Seeded))?;
+        expect_seeded(&bytes, ObjectKind::SeededRelinKey, "relinearization key", 0)?;
         let key = RelinKey::from_bytes_with_storage(ctx, &bytes, bytes.len(), storage)
             .map_err(|source| WireError::Ckks { object: "relinearization key", index: 0, source })?;
         Some(key)
     } else {
         None
     };
-    let max_frame = sizes::galois_keys(params, [top], SerializedForm::Full);
+    let max_frame = sizes::galois_keys(params, [top], SerializedForm::Seeded);
     let mut galois = GaloisKeys::default();
     for index in 0..count as usize {
         let bytes = r.frame(max_frame)?;
+        expect_seeded(&bytes, ObjectKind::SeededGaloisKeys, "Galois key", index)?;
         let keys = GaloisKeys::from_bytes_with_storage(ctx, &bytes, bytes.len(), storage)
             .map_err(|source| WireError::Ckks { object: "Galois key", index, source })?;
         check_range("keys per frame", keys.len() as u64, 1, 1)?;
@@ -215,5 +239,16 @@ fn read_keys<R: Read>(ctx: &Context, r: &mut WireReader<R>, storage: KeyStorage)
         // An empty set still belongs to these parameters.
         galois = GaloisKeys::empty(ctx);
     }
-    Ok(EvaluationKeys { relin, galois })
+    Ok(EvaluationKeys { interface_digest, relin, galois })
+}
+
+/// Refuses a key frame that is not in the seeded form the writer produces: a full-form key
+/// would load (`spencnn-ckks` reads both forms) but re-serialize differently, and the message
+/// would not be canonical.
+fn expect_seeded(bytes: &[u8], expected: ObjectKind, object: &'static str, index: usize) -> Result<(), WireError> {
+    let found = peek_header(bytes).map_err(|source| WireError::Ckks { object, index, source })?.kind;
+    if found != expected {
+        return Err(WireError::KeyNotSeeded { object, index, found });
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@
 //! secret-key encryptions) always. The envelope adds what CKKS does not know: the model's
 //! input layout, logit map, rotation steps and key levels.
 //!
-//! # Format (version 2, integers little-endian)
+//! # Format (version 3, integers little-endian)
 //!
 //! Every message starts with a 20-byte header:
 //!
@@ -19,13 +19,16 @@
 //!
 //! A *frame* is a `u64` length followed by that many bytes: one `spencnn-ckks` object.
 //! Levels follow `spencnn-ckks`'s convention (level `ℓ` holds the primes `q_0, …, q_ℓ`);
-//! version 2 stores them so, where version 1 stored the number of primes of each key.
+//! version 2 stores them so, where version 1 stored the number of primes of each key. Version 3
+//! adds the level and scale of every output to the interface, the interface digest to the keys
+//! message and the key fingerprint to images and answers ([`super::binding`]), and accepts keys
+//! only in seeded form.
 //!
 //! | kind | body |
 //! |---|---|
-//! | `ModelInterface` | frame: the parameters; model name (u16 length, UTF-8); slots u32; input layout (channels u32, height u32, width u32, block height u32, block width u32, stride u32, phases u32, placement u8 (0 contiguous, 1 interleaved), group size u32); input level u16; input scale f64; outputs u32; logits (count u32, then per logit: ciphertext u32, slot u32, scale f64, offset f64); rotation keys (count u32, then per key, steps strictly ascending: step u32, key level u16); relinearization key present u8 (0 or 1), its level u16 (0 when absent) |
-//! | `EvaluationKeys` | relinearization key present u8; Galois frames u32; the relinearization frame (`SeededRelinKey`), then the Galois frames (`SeededGaloisKeys`, one key each, Galois elements strictly ascending, so that keys can be written as they are generated and loaded one at a time) |
-//! | `EncryptedImage`, `EncryptedLogits` | ciphertexts u32, then one frame each (`SeededCiphertext` when the ciphertext has a seed, else `Ciphertext`) |
+//! | `ModelInterface` | frame: the parameters; model name (u16 length, UTF-8); slots u32; input layout (channels u32, height u32, width u32, block height u32, block width u32, stride u32, phases u32, placement u8 (0 contiguous, 1 interleaved), group size u32); input level u16; input scale f64; outputs u32, then per output: level u16, scale f64; logits (count u32, then per logit: ciphertext u32, slot u32, scale f64, offset f64); rotation keys (count u32, then per key, steps strictly ascending: step u32, key level u16); relinearization key present u8 (0 or 1), its level u16 (0 when absent) |
+//! | `EvaluationKeys` | interface digest u64; relinearization key present u8; Galois frames u32; the relinearization frame (`SeededRelinKey`), then the Galois frames (`SeededGaloisKeys`, one key each, Galois elements strictly ascending, so that keys can be written as they are generated and loaded one at a time) |
+//! | `EncryptedImage`, `EncryptedLogits` | key fingerprint u64; ciphertexts u32, then one frame each (`SeededCiphertext` when the ciphertext has a seed, else `Ciphertext`) |
 //!
 //! # Reading untrusted bytes
 //!
@@ -57,7 +60,7 @@ pub use keys::{KeyStreamWriter, evaluation_keys_len};
 /// The first eight bytes of every message.
 pub const WIRE_MAGIC: [u8; 8] = *b"SPNCNNMS";
 /// The envelope version this build writes and reads.
-pub const WIRE_VERSION: u16 = 2;
+pub const WIRE_VERSION: u16 = 3;
 /// Length of the envelope header.
 pub const WIRE_HEADER_LEN: usize = 20;
 
