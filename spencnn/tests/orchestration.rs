@@ -26,6 +26,11 @@ fn hear_lowering_matches_the_reference_with_more_work() {
     }
     assert!(h.pmults > 3 * o.pmults && h.decompositions > 5 * o.decompositions, "{h:?} vs {o:?}");
     assert_eq!(schedule.input_layout.grid.phases, 1, "HEAR keeps stride-grid maps");
+    // The client checks an answer against these: the HEAR inner sums must carry their scales.
+    let specs = spencnn::inference::outputs::output_specs(&schedule).expect("HEAR output specs");
+    assert_eq!(specs.len(), schedule.outputs.len());
+    let ours_specs = spencnn::inference::outputs::output_specs(&ours).unwrap();
+    assert_eq!(specs[0].level, ours_specs[0].level, "both lowerings end at one level");
 }
 
 #[test]
