@@ -62,7 +62,8 @@
 //!   matches levels and scales of its operands and rescales by itself;
 //! * [`circuits`]: polynomial evaluation (Chebyshev and monomial bases, baby-step giant-step,
 //!   depth-optimal, scale-exact) and ready approximations (sigmoid, GELU, 1/x, sqrt, sign,
-//!   ReLU);
+//!   ReLU); linear transformations (baby-step giant-step diagonal matrix-vector products,
+//!   hoisted and double-hoisted); bootstrapping;
 //! * [`serialization`]: versioned binary formats of every object, beside the layers.
 //!
 //! Before deploying, read the

@@ -119,3 +119,31 @@ fn extended_ciphertexts_are_send_and_sync() {
     assert_send_sync::<RelinKey>();
     assert_send_sync::<Plaintext>();
 }
+
+#[test]
+fn rotating_an_extended_ciphertext_matches_rotating_its_mod_down() {
+    let mut f = Fixture::new(law_params());
+    let keys = f.galois_keys(&[3, -7], Conjugation::Exclude);
+    let values = random_values(f.slots(), 40);
+    let ct = f.encrypt(&values);
+    let weights = random_values(f.slots(), 41);
+    let pt = f.encoder.encode_complex_extended(&weights, f.slots(), f.top(), f.scale()).unwrap();
+    let hoisted = f.evaluator.hoist(&ct).unwrap();
+    let rotated = f.evaluator.rotate_hoisted_extended(&hoisted, 3, &keys).unwrap();
+    let sum = f.evaluator.multiply_plain_sum_extended(&[(&rotated, &pt)]).unwrap();
+    // The giant step of a double-hoisted transform: rotate the extended partial sum by -7.
+    let direct = f.evaluator.rotate_extended(sum.clone(), -7, &keys).unwrap();
+    let direct = f.evaluator.rescale(&f.evaluator.mod_down_extended(direct).unwrap()).unwrap();
+    let reference = f.evaluator.rotate(&f.evaluator.mod_down_extended(sum.clone()).unwrap(), -7, &keys).unwrap();
+    let reference = f.evaluator.rescale(&reference).unwrap();
+    let product: Vec<Complex> = weights.iter().zip(rotate_left(&values, 3)).map(|(&w, v)| w * v).collect();
+    let expected = rotate_left(&product, -7);
+    assert_precision("rotate_extended", &expected, &f.decrypt(&direct), 22.0);
+    assert_precision("rotate_extended vs rotate", &f.decrypt(&reference), &f.decrypt(&direct), 22.0);
+    // Step 0 is the identity.
+    let same = f.evaluator.rotate_extended(sum.clone(), 0, &keys).unwrap();
+    assert_eq!(
+        f.evaluator.mod_down_extended(same).unwrap().polys(),
+        f.evaluator.mod_down_extended(sum).unwrap().polys()
+    );
+}

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod bundled;
 pub mod files;
 pub mod image;
+pub mod import;
 pub mod inference;
 pub mod layout;
 pub mod model;

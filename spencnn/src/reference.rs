@@ -2,12 +2,13 @@
 //!
 //! This is the independent oracle the slot simulator is checked against.
 
-use crate::model::{BatchNorm, Conv2d, Layer, Linear, Model, ModelError, PolyActivation};
+use crate::model::{AvgPool, BatchNorm, Conv2d, Layer, Linear, Model, ModelError, PolyActivation};
 use crate::tensor::Tensor3;
 
 /// Direct convolution with zero padding, stride and groups.
 pub fn conv2d(conv: &Conv2d, input: &Tensor3) -> Tensor3 {
-    let (oh, ow) = (conv.out_size(input.height).unwrap_or(0), conv.out_size(input.width).unwrap_or(0));
+    let [oh, ow] = conv.out_shape(input.height, input.width).unwrap_or([0, 0]);
+    let [top, left, _, _] = conv.padding_sides();
     let (gi, go) = (conv.group_in(), conv.group_out());
     Tensor3::from_fn(conv.out_channels, oh, ow, |o, y, x| {
         let group = o / go;
@@ -16,8 +17,8 @@ pub fn conv2d(conv: &Conv2d, input: &Tensor3) -> Tensor3 {
             let ch = group * gi + i;
             for dy in 0..conv.kernel {
                 for dx in 0..conv.kernel {
-                    let iy = (y * conv.stride + dy) as i64 - conv.padding as i64;
-                    let ix = (x * conv.stride + dx) as i64 - conv.padding as i64;
+                    let iy = (y * conv.stride + dy) as i64 - top as i64;
+                    let ix = (x * conv.stride + dx) as i64 - left as i64;
                     if iy >= 0 && ix >= 0 && (iy as usize) < input.height && (ix as usize) < input.width {
                         sum += conv.w(o, i, dy, dx) * input.get(ch, iy as usize, ix as usize);
                     }
@@ -53,6 +54,26 @@ fn avg_pool2(input: &Tensor3) -> Tensor3 {
     })
 }
 
+/// Average pooling by the definition: the window sum over in-bounds pixels, divided by
+/// [`AvgPool::divisor`].
+fn avg_pool(pool: &AvgPool, input: &Tensor3) -> Tensor3 {
+    let [oh, ow] = pool.out_shape(input.height, input.width).unwrap_or([0, 0]);
+    let [top, left, _, _] = pool.pads;
+    Tensor3::from_fn(input.channels, oh, ow, |c, y, x| {
+        let mut sum = 0.0;
+        for dy in 0..pool.kernel {
+            for dx in 0..pool.kernel {
+                let iy = (y * pool.stride + dy) as i64 - top as i64;
+                let ix = (x * pool.stride + dx) as i64 - left as i64;
+                if iy >= 0 && ix >= 0 && (iy as usize) < input.height && (ix as usize) < input.width {
+                    sum += input.get(c, iy as usize, ix as usize);
+                }
+            }
+        }
+        sum / pool.divisor(y, x, input.height, input.width) as f64
+    })
+}
+
 fn global_avg_pool(input: &Tensor3) -> Tensor3 {
     let n = (input.height * input.width) as f64;
     Tensor3::from_fn(input.channels, 1, 1, |c, _, _| {
@@ -76,6 +97,7 @@ pub fn layer(layer: &Layer, input: &Tensor3, other: Option<&Tensor3>) -> Tensor3
         Layer::BatchNorm(bn) => batch_norm(bn, input),
         Layer::Activation(act) => activation(act, input),
         Layer::AvgPool2 => avg_pool2(input),
+        Layer::AvgPool(pool) => avg_pool(pool, input),
         Layer::GlobalAvgPool => global_avg_pool(input),
         Layer::Flatten => Tensor3 { channels: input.data.len(), height: 1, width: 1, data: input.data.clone() },
         Layer::Linear(fc) => linear(fc, input),

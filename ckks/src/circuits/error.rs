@@ -93,4 +93,57 @@ pub enum CircuitError {
         /// The rejected scale.
         scale: f64,
     },
+    /// A matrix dimension is not a power of two (or the rows of a dense matrix have other
+    /// lengths than their count).
+    #[error("matrix dimension {dimension} is not a power of two (or the matrix is not square)")]
+    InvalidMatrixDimension {
+        /// The rejected dimension.
+        dimension: usize,
+    },
+    /// A diagonal (or vector) has the wrong number of entries for its matrix.
+    #[error("diagonal {index} has {len} entries, the matrix dimension is {dimension}")]
+    DiagonalLength {
+        /// The diagonal's index as given.
+        index: i64,
+        /// Its number of entries.
+        len: usize,
+        /// The matrix dimension.
+        dimension: usize,
+    },
+    /// A matrix entry is NaN or infinite.
+    #[error("a matrix entry is not finite")]
+    NonFiniteMatrixEntry,
+    /// The baby-step span of a baby-step giant-step split is not a power of two up to the
+    /// matrix dimension.
+    #[error("baby-step span {baby_span} is not a power of two in 1..={dimension}")]
+    InvalidBabySpan {
+        /// The rejected span.
+        baby_span: usize,
+        /// The matrix dimension.
+        dimension: usize,
+    },
+    /// A homomorphic DFT cannot be split into this many levels.
+    #[error("a DFT over 2^{log_slots} slots cannot be split into {levels} levels (1..={log_slots})")]
+    InvalidLevelBudget {
+        /// The requested number of levels.
+        levels: usize,
+        /// `log2` of the slot count.
+        log_slots: u32,
+    },
+    /// The parameters' chain has fewer levels than a bootstrapping circuit consumes.
+    #[error("bootstrapping consumes {depth} levels, the chain's top level is {max_level}")]
+    BootstrappingTooDeep {
+        /// Levels the circuit consumes.
+        depth: usize,
+        /// The top level of the parameters.
+        max_level: usize,
+    },
+    /// The modular-reduction approximation has a zero interval bound or degree.
+    #[error("EvalMod needs a positive interval bound and degree (got K = {interval_bound}, degree {degree})")]
+    InvalidEvalMod {
+        /// The bound `K` of the interval `[−K, K]`.
+        interval_bound: u32,
+        /// The polynomial degree.
+        degree: usize,
+    },
 }

@@ -19,7 +19,10 @@ use super::{Evaluator, check_level_and_slots, check_scales, check_size, find_key
 use crate::encoding::Plaintext;
 use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly};
-use crate::rlwe::{GaloisKeys, automorphism_hoisted_extended, galois_element_for_step, lift_to_extended, mod_down};
+use crate::rlwe::{
+    Decomposition, GaloisKeys, automorphism_hoisted_extended, galois_element_for_step, key_switch_extended,
+    lift_to_extended, mod_down,
+};
 use crate::scheme::Ciphertext;
 
 /// Coefficients per block of [`Evaluator::multiply_plain_sums_extended`]: a block of every
@@ -194,5 +197,37 @@ impl Evaluator {
         mod_down(&self.ctx, &mut c0)?;
         mod_down(&self.ctx, &mut c1)?;
         Ok(Ciphertext { polys: vec![c0, c1], scale: x.scale, slots: x.slots, fingerprint: x.fingerprint, seed: None })
+    }
+
+    /// `Ext_step` of the ciphertext that `x` is `P` times, without bringing its `c_0` back to
+    /// `Q_ℓ`: only `c_1` is divided by `P`, decomposed and switched, and the extended `c_0`,
+    /// which already carries the factor `P`, is added as it is. This is the giant step of a
+    /// double-hoisted linear transform: against
+    /// `rotate_hoisted_extended(hoist(mod_down_extended(x)))` it saves the mod-down of `c_0` and
+    /// its lift; the two differ by rounding noise only (the remainder of `c_1`'s division
+    /// times `s`, the size of a mod-down's rounding). Step 0 returns `x`.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`], [`CkksError::MissingGaloisKey`],
+    /// [`CkksError::KeyLevelTooLow`].
+    pub fn rotate_extended(
+        &self,
+        x: ExtendedCiphertext,
+        step: i64,
+        keys: &GaloisKeys,
+    ) -> Result<ExtendedCiphertext, CkksError> {
+        self.ctx.check_fingerprint(x.fingerprint)?;
+        let element = galois_element_for_step(step, self.ctx.ring().n());
+        if element == 1 {
+            return Ok(x);
+        }
+        let key = find_key(&self.ctx, keys, element, Some(step))?;
+        let [c0, mut c1] = x.polys;
+        mod_down(&self.ctx, &mut c1)?;
+        let decomposition = Decomposition::new(&self.ctx, &c1)?;
+        let [mut u0, u1] = key_switch_extended(&self.ctx, &decomposition, key.switching_key())?;
+        u0.add_assign(&c0, self.ctx.ring())?;
+        let polys = [u0.permuted(key.permutation()), u1.permuted(key.permutation())];
+        Ok(ExtendedCiphertext { polys, scale: x.scale, slots: x.slots, fingerprint: x.fingerprint })
     }
 }

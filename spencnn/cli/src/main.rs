@@ -1,5 +1,6 @@
-//! The `spencnn` command line: plan a network for CKKS, classify an image encrypted, compare
-//! the dense and SpENCNN variants, train and evaluate. One file per subcommand in
+//! The `spencnn` command line: plan a network (a zoo network or an imported ONNX model) for
+//! CKKS, inspect it, classify an image encrypted, compare the dense and SpENCNN variants,
+//! train, evaluate, prune and export. One file per subcommand in
 //! `commands/`; what several share (model and thread options, reports) beside it.
 
 mod bounds;
@@ -7,6 +8,7 @@ mod commands;
 mod image_source;
 mod infer_report;
 mod memory;
+mod model_arg;
 mod options;
 mod progress;
 mod session;
@@ -35,16 +37,25 @@ enum Command {
     Plan(commands::plan::PlanArgs),
     /// Encrypt an image, classify it on ciphertexts, decrypt the class (per-layer table).
     Infer(commands::infer::InferArgs),
-    /// Encrypted latency and peak memory of the dense and SpENCNN variants, and the speedup.
+    /// Encrypted latency and peak memory of HEAR, dense and SpENCNN (or of an ONNX model), and
+    /// the speedups.
     Bench(commands::bench::BenchArgs),
     /// Classify a bundled MNIST digit encrypted with the bundled, trained SpENCNN LeNet.
     Demo(commands::demo::DemoArgs),
     /// Train a network on MNIST (dense or SpENCNN: grouped, pruned, fine-tuned) and export it.
     Train(commands::train::TrainArgs),
-    /// Accuracy of a weights file on the MNIST test set (trainer, f64 reference, simulator).
+    /// Accuracy of a weights file or an ONNX model on the MNIST test set (f64 reference,
+    /// simulator, optionally encrypted).
     Eval(commands::eval::EvalArgs),
     /// Time the HE primitives the planner counts on this machine and write its cost profile.
     Calibrate(commands::calibrate::CalibrateArgs),
+    /// Layers, packing, depth, HE operation counts, keys and parameters of a model, before any
+    /// key is generated.
+    Inspect(commands::inspect::InspectArgs),
+    /// Planner-aligned sub-block pruning masks of an ONNX model (and a pruned copy).
+    Prune(commands::prune::PruneArgs),
+    /// Write a zoo network with its weights as ONNX.
+    Export(commands::export::ExportArgs),
 }
 
 /// Installs the cost profile the planner prices with (see [`Cli::cost_profile`]).
@@ -79,6 +90,9 @@ fn main() -> std::process::ExitCode {
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Calibrate(args) => commands::calibrate::run(&args),
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Prune(args) => commands::prune::run(&args),
+        Command::Export(args) => commands::export::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

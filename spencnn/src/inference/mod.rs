@@ -28,6 +28,7 @@
 
 pub mod binding;
 pub mod client;
+pub mod inspect;
 pub mod messages;
 pub mod outputs;
 pub mod params;
@@ -39,6 +40,7 @@ pub mod wire;
 
 pub use crate::backend::LayerRun;
 pub use client::Client;
+pub use inspect::{Inspection, inspect, smallest_log_n};
 pub use messages::{EncryptedImage, EncryptedLogits, EvaluationKeys, ModelInterface};
 pub use outputs::OutputSpec;
 pub use params::{MemoryEstimate, ParamChoice, ParamError, ParamOptions, choose_parameters, estimate_memory};

@@ -89,7 +89,56 @@ pub struct SlotLayout {
     cts_per_phase: usize,
 }
 
+/// A layout in a few numbers, for reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LayoutSummary {
+    /// Ciphertexts holding the tensor.
+    pub ciphertexts: usize,
+    /// Channel blocks per ciphertext `c`.
+    pub blocks_per_ciphertext: usize,
+    /// Block `[rows, columns]`.
+    pub block: [usize; 2],
+    /// Grid stride `d` of the valid pixels.
+    pub stride: usize,
+    /// Polyphase factor per axis.
+    pub phases: usize,
+    /// Channel placement.
+    pub placement: Placement,
+}
+
+impl std::fmt::Display for LayoutSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ct x {} blocks {}x{}",
+            self.ciphertexts, self.blocks_per_ciphertext, self.block[0], self.block[1]
+        )?;
+        if self.stride > 1 {
+            write!(f, " stride {}", self.stride)?;
+        }
+        if self.phases > 1 {
+            write!(f, " {}-phase", self.phases * self.phases)?;
+        }
+        match self.placement {
+            Placement::Contiguous => Ok(()),
+            Placement::Interleaved { group_size } => write!(f, " interleaved s={group_size}"),
+        }
+    }
+}
+
 impl SlotLayout {
+    /// The layout in a few numbers.
+    pub fn summary(&self) -> LayoutSummary {
+        LayoutSummary {
+            ciphertexts: self.num_cts(),
+            blocks_per_ciphertext: self.blocks_per_ct(),
+            block: [self.grid.block_height, self.grid.block_width],
+            stride: self.grid.stride,
+            phases: self.grid.phases,
+            placement: self.placement,
+        }
+    }
+
     /// Builds the layout of `channels` channels on `grid` in ciphertexts of `slots` slots.
     pub fn new(slots: usize, channels: usize, grid: SpatialGrid, placement: Placement) -> Result<Self, LayoutError> {
         if !slots.is_power_of_two() {

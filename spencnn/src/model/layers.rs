@@ -5,8 +5,8 @@ use serde::Serialize;
 /// A 2-D convolution with square `kernel × kernel` taps.
 ///
 /// `weight` is `[out_channels][in_channels / groups][kernel][kernel]` (PyTorch order). Output pixel
-/// `(y, x)` reads input `(y · stride + dy − padding, x · stride + dx − padding)`; reads outside the
-/// map are zero.
+/// `(y, x)` reads input `(y · stride + dy − top, x · stride + dx − left)`; reads outside the map are
+/// zero. The padding is `padding` on every side unless `pads` gives `[top, left, bottom, right]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Conv2d {
     /// Input channels.
@@ -17,8 +17,10 @@ pub struct Conv2d {
     pub kernel: usize,
     /// Stride (1 or 2 in our networks; any positive value is accepted).
     pub stride: usize,
-    /// Zero padding on every side.
+    /// Zero padding on every side (unless `pads` is set).
     pub padding: usize,
+    /// Asymmetric zero padding `[top, left, bottom, right]` (ONNX `pads` order); replaces `padding`.
+    pub pads: Option<[usize; 4]>,
     /// Channel groups `g` (1 = dense); both channel counts are multiples of `g`.
     pub groups: usize,
     /// Weights, see the type documentation.
@@ -40,7 +42,17 @@ impl Conv2d {
         groups: usize,
     ) -> Self {
         let len = out_channels * (in_channels / groups.max(1)) * kernel * kernel;
-        Self { in_channels, out_channels, kernel, stride, padding, groups, weight: vec![0.0; len], bias: None }
+        Self {
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            pads: None,
+            groups,
+            weight: vec![0.0; len],
+            bias: None,
+        }
     }
 
     /// Input channels per group.
@@ -63,9 +75,65 @@ impl Conv2d {
         self.weight[((o * self.group_in() + i) * self.kernel + dy) * self.kernel + dx]
     }
 
-    /// Output size along one axis for an input of size `n` (`None` if the kernel does not fit).
-    pub fn out_size(&self, n: usize) -> Option<usize> {
-        (n + 2 * self.padding).checked_sub(self.kernel).map(|r| r / self.stride + 1)
+    /// Zero padding `[top, left, bottom, right]`.
+    pub fn padding_sides(&self) -> [usize; 4] {
+        self.pads.unwrap_or([self.padding; 4])
+    }
+
+    /// Output size `[height, width]` for an `height × width` input (`None` if the kernel does not
+    /// fit the padded input).
+    pub fn out_shape(&self, height: usize, width: usize) -> Option<[usize; 2]> {
+        let [top, left, bottom, right] = self.padding_sides();
+        let out = |n: usize, before: usize, after: usize| {
+            (n + before + after).checked_sub(self.kernel).map(|r| r / self.stride + 1)
+        };
+        Some([out(height, top, bottom)?, out(width, left, right)?])
+    }
+}
+
+/// Average pooling with a `kernel × kernel` window, a stride and zero padding.
+///
+/// Output pixel `(y, x)` averages the window starting at input `(y · stride − top,
+/// x · stride − left)`. With `count_include_pad` the divisor is always `kernel²` (padding counts
+/// as zeros); without it, only the window positions inside the map are counted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AvgPool {
+    /// Window side `k`.
+    pub kernel: usize,
+    /// Stride.
+    pub stride: usize,
+    /// Zero padding `[top, left, bottom, right]`.
+    pub pads: [usize; 4],
+    /// Whether padded positions count in the divisor.
+    pub count_include_pad: bool,
+}
+
+impl AvgPool {
+    /// Output size `[height, width]` for an `height × width` input (`None` if the window does not
+    /// fit the padded input).
+    pub fn out_shape(&self, height: usize, width: usize) -> Option<[usize; 2]> {
+        let [top, left, bottom, right] = self.pads;
+        let out = |n: usize, before: usize, after: usize| {
+            (n + before + after).checked_sub(self.kernel).map(|r| r / self.stride + 1)
+        };
+        Some([out(height, top, bottom)?, out(width, left, right)?])
+    }
+
+    /// Whether the window ever reads padding.
+    pub fn is_padded(&self) -> bool {
+        self.pads.iter().any(|&p| p > 0)
+    }
+
+    /// The divisor of output pixel `(y, x)` for an `height × width` input.
+    pub fn divisor(&self, y: usize, x: usize, height: usize, width: usize) -> usize {
+        if self.count_include_pad {
+            return self.kernel * self.kernel;
+        }
+        let inside = |o: usize, before: usize, n: usize| {
+            let start = (o * self.stride) as i64 - before as i64;
+            (0..self.kernel as i64).filter(|d| (0..n as i64).contains(&(start + d))).count()
+        };
+        inside(y, self.pads[0], height) * inside(x, self.pads[1], width)
     }
 }
 
@@ -160,6 +228,8 @@ pub enum Layer {
     Activation(PolyActivation),
     /// 2×2 average pooling with stride 2 (odd trailing rows/columns are dropped).
     AvgPool2,
+    /// Average pooling of any window, stride and padding.
+    AvgPool(AvgPool),
     /// Average over the whole map, giving `C × 1 × 1`.
     GlobalAvgPool,
     /// Reshape `C × H × W` to `(C·H·W) × 1 × 1` in `(c, y, x)` order.
@@ -180,7 +250,7 @@ impl Layer {
             Layer::Conv2d(_) => "conv",
             Layer::BatchNorm(_) => "bn",
             Layer::Activation(_) => "act",
-            Layer::AvgPool2 => "avgpool",
+            Layer::AvgPool2 | Layer::AvgPool(_) => "avgpool",
             Layer::GlobalAvgPool => "gap",
             Layer::Flatten => "flatten",
             Layer::Linear(_) => "fc",

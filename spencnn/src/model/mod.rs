@@ -8,7 +8,7 @@ mod random;
 mod weights;
 pub mod zoo;
 
-pub use layers::{BatchNorm, Conv2d, Layer, Linear, PolyActivation};
+pub use layers::{AvgPool, BatchNorm, Conv2d, Layer, Linear, PolyActivation};
 pub use random::randomize;
 pub use weights::{load_safetensors, save_safetensors, tensor_names};
 
@@ -201,8 +201,8 @@ fn layer_output_shape(name: &str, layer: &Layer, input: [usize; 3]) -> Result<[u
             if let Some(bias) = &conv.bias {
                 check_len(name, "bias", bias.len(), conv.out_channels)?;
             }
-            match (conv.out_size(h), conv.out_size(w)) {
-                (Some(oh), Some(ow)) if conv.padding < conv.kernel => [conv.out_channels, oh, ow],
+            match conv.out_shape(h, w) {
+                Some([oh, ow]) if conv.padding_sides().iter().all(|&p| p < conv.kernel) => [conv.out_channels, oh, ow],
                 _ => {
                     return Err(invalid(name, "kernel larger than the padded input, or padding ≥ kernel"));
                 }
@@ -232,6 +232,15 @@ fn layer_output_shape(name: &str, layer: &Layer, input: [usize; 3]) -> Result<[u
                 return Err(invalid(name, "average pooling needs at least 2x2"));
             }
             [c, h / 2, w / 2]
+        }
+        Layer::AvgPool(pool) => {
+            if pool.kernel == 0 || pool.stride == 0 {
+                return Err(invalid(name, "pooling kernel and stride must be positive"));
+            }
+            match pool.out_shape(h, w) {
+                Some([oh, ow]) if pool.pads.iter().all(|&p| p < pool.kernel) => [c, oh, ow],
+                _ => return Err(invalid(name, "window larger than the padded input, or padding ≥ window")),
+            }
         }
         Layer::GlobalAvgPool => [c, 1, 1],
         Layer::Flatten => [c * h * w, 1, 1],

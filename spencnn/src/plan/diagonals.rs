@@ -29,8 +29,10 @@ pub struct ConvGeometry {
     pub kernel_w: usize,
     /// Stride.
     pub stride: usize,
-    /// Zero padding on every side.
-    pub padding: usize,
+    /// Zero padding above the map (output row `y` reads input rows from `y · stride − pad_top`).
+    pub pad_top: usize,
+    /// Zero padding left of the map.
+    pub pad_left: usize,
     /// Channel groups.
     pub groups: usize,
 }
@@ -38,13 +40,15 @@ pub struct ConvGeometry {
 impl ConvGeometry {
     /// The geometry of a model convolution.
     pub fn of_conv(conv: &Conv2d) -> Self {
+        let [pad_top, pad_left, _, _] = conv.padding_sides();
         Self {
             in_channels: conv.in_channels,
             out_channels: conv.out_channels,
             kernel_h: conv.kernel,
             kernel_w: conv.kernel,
             stride: conv.stride,
-            padding: conv.padding,
+            pad_top,
+            pad_left,
             groups: conv.groups,
         }
     }
@@ -74,13 +78,21 @@ impl ConvGeometry {
         (o / self.group_out()) * self.group_in() + i_local
     }
 
-    /// For each kernel offset along an axis, whether it reads inside the input for some output
-    /// position `y ≡ phase (mod phases)`.
-    pub fn valid_offsets(&self, kernel: usize, input: usize, output: usize, phases: usize, phase: usize) -> Vec<bool> {
+    /// For each kernel offset along an axis padded by `pad` before the map, whether it reads
+    /// inside the input for some output position `y ≡ phase (mod phases)`.
+    pub fn valid_offsets(
+        &self,
+        kernel: usize,
+        pad: usize,
+        input: usize,
+        output: usize,
+        phases: usize,
+        phase: usize,
+    ) -> Vec<bool> {
         (0..kernel)
             .map(|d| {
                 (phase..output).step_by(phases).any(|y| {
-                    let pos = (y * self.stride + d) as i64 - self.padding as i64;
+                    let pos = (y * self.stride + d) as i64 - pad as i64;
                     pos >= 0 && (pos as usize) < input
                 })
             })
@@ -125,12 +137,12 @@ pub fn diagonal_structure(geom: &ConvGeometry, input: &SlotLayout, output: &Slot
     let block_len = input.grid.block_len();
     let phases = input.grid.phases;
     let valid_y: Vec<Vec<bool>> = (0..phases)
-        .map(|ph| geom.valid_offsets(geom.kernel_h, input.grid.height, output.grid.height, phases, ph))
+        .map(|ph| geom.valid_offsets(geom.kernel_h, geom.pad_top, input.grid.height, output.grid.height, phases, ph))
         .collect();
     let valid_x: Vec<Vec<bool>> = (0..phases)
-        .map(|ph| geom.valid_offsets(geom.kernel_w, input.grid.width, output.grid.width, phases, ph))
+        .map(|ph| geom.valid_offsets(geom.kernel_w, geom.pad_left, input.grid.width, output.grid.width, phases, ph))
         .collect();
-    let pad = geom.padding as i64;
+    let (pad_y, pad_x) = (geom.pad_top as i64, geom.pad_left as i64);
     let cpp = input.cts_per_phase();
     // Copies of every input channel: (ct, block).
     let mut copies: Vec<Vec<(usize, usize)>> = vec![Vec::new(); input.channels];
@@ -151,10 +163,10 @@ pub fn diagonal_structure(geom: &ConvGeometry, input: &SlotLayout, output: &Slot
             for i_local in 0..geom.group_in() {
                 let ch = geom.input_channel(o, i_local);
                 for dy in (0..geom.kernel_h).filter(|&d| valid_y[py][d]) {
-                    let ry = (py + dy) as i64 - pad;
+                    let ry = (py + dy) as i64 - pad_y;
                     let (phase_y, shift_y) = (ry.rem_euclid(phases as i64), ry.div_euclid(phases as i64));
                     for dx in (0..geom.kernel_w).filter(|&d| valid_x[px][d]) {
-                        let rx = (px + dx) as i64 - pad;
+                        let rx = (px + dx) as i64 - pad_x;
                         let (phase_x, shift_x) = (rx.rem_euclid(phases as i64), rx.div_euclid(phases as i64));
                         let phase = (phase_y * phases as i64 + phase_x) as usize;
                         let Some(&(in_ct, in_block)) = copies[ch]

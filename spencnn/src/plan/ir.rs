@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::counts::OpCounts;
 use super::scale::ScaleModel;
 use super::stage::LinearStage;
-use crate::layout::SlotLayout;
+use crate::layout::{LayoutSummary, SlotLayout};
 
 /// A value (ciphertext) of the schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -224,6 +224,8 @@ pub struct LayerReport {
     /// For linear layers: the baby/giant split chosen (see
     /// [`docs/planner.md`](https://github.com/spencnn/spencnn/blob/main/docs/planner.md)).
     pub split: Option<String>,
+    /// Packing of the layer's output.
+    pub packing: LayoutSummary,
 }
 
 /// A complete lowered network.

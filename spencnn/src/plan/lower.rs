@@ -22,6 +22,8 @@ pub(crate) struct StageRequest {
     pub output: SlotLayout,
     /// Required `(level, scale)` of the output (to meet the other operand of an add).
     pub target: Option<(usize, f64)>,
+    /// Per-output-pixel factor of the weighted sum (see [`LinearStage::pixel_scale`]).
+    pub pixel_scale: Option<Vec<f64>>,
 }
 
 impl Planner<'_> {
@@ -39,7 +41,7 @@ impl Planner<'_> {
     pub(crate) fn lower_conv(&mut self, n: usize, conv: &Conv2d) -> Result<PlanValue, PlanError> {
         let v = self.value(self.model.nodes[n].input);
         let g = v.layout.grid;
-        let (oh, ow) = (conv.out_size(g.height).unwrap_or(1), conv.out_size(g.width).unwrap_or(1));
+        let [oh, ow] = conv.out_shape(g.height, g.width).unwrap_or([1, 1]);
         let grid = self.resized_grid(n, g, oh, ow, g.stride * conv.stride)?;
         let per_ct = self.per_ct(&v.layout);
         let group_out = (conv.groups > 1).then(|| conv.group_out());
@@ -61,6 +63,7 @@ impl Planner<'_> {
             bias: conv.bias.clone().unwrap_or_else(|| vec![0.0; conv.out_channels]),
             output,
             target,
+            pixel_scale: None,
         };
         self.lower_stage(n, self.model.nodes[n].input, request)
     }
@@ -80,13 +83,15 @@ impl Planner<'_> {
                 kernel_h: g.height,
                 kernel_w: g.width,
                 stride: 1,
-                padding: 0,
+                pad_top: 0,
+                pad_left: 0,
                 groups: 1,
             },
             weight: fc.weight.clone(),
             bias: fc.bias.clone().unwrap_or_else(|| vec![0.0; fc.out_features]),
             output: self.layout(n, fc.out_features, grid, placement)?,
             target: None,
+            pixel_scale: None,
         };
         self.lower_stage(n, input, request)
     }
@@ -108,6 +113,7 @@ impl Planner<'_> {
             bias: req.bias,
             out_scale: vec![1.0; c_out],
             out_shift: vec![0.0; c_out],
+            pixel_scale: req.pixel_scale,
             diagonals,
         };
         // Level and plaintext scale: meet the target exactly, or return to the working scale.
@@ -220,13 +226,15 @@ impl Planner<'_> {
                 kernel_h: 1,
                 kernel_w: 1,
                 stride: 1,
-                padding: 0,
+                pad_top: 0,
+                pad_left: 0,
                 groups: c,
             },
             weight: vec![1.0; c],
             bias: vec![0.0; c],
             output,
             target,
+            pixel_scale: None,
         };
         let result = self.lower_stage(n, input, request);
         self.values[input] = Some(saved);

@@ -153,7 +153,7 @@ impl<'m> Planner<'m> {
         let phase_compatible = match &node.layer {
             Layer::Conv2d(conv) => conv.stride == 1,
             Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => true,
-            Layer::GlobalAvgPool | Layer::Flatten | Layer::Linear(_) => false,
+            Layer::AvgPool(_) | Layer::GlobalAvgPool | Layer::Flatten | Layer::Linear(_) => false,
         };
         if polyphase && !phase_compatible {
             return Err(PlanError::Unsupported {
@@ -174,6 +174,7 @@ impl<'m> Planner<'m> {
             }
             Layer::Activation(act) => self.lower_activation(n, act),
             Layer::AvgPool2 => self.lower_avg_pool(n),
+            Layer::AvgPool(pool) => self.lower_general_pool(n, pool),
             Layer::GlobalAvgPool => self.lower_global_pool(n),
             Layer::Flatten => {
                 let mut v = self.value(input).clone();
@@ -238,6 +239,7 @@ impl<'m> Planner<'m> {
                 level_out: self.value(n + 1).level,
                 counts: counts[n],
                 split: self.splits[n].clone(),
+                packing: self.value(n + 1).layout.summary(),
             })
             .collect();
         Ok(Schedule {

@@ -19,7 +19,13 @@ pub(crate) fn consumer_group(model: &Model, value: usize) -> Option<usize> {
         for n in model.consumers(v) {
             match &model.nodes[n].layer {
                 Layer::Conv2d(conv) if conv.groups > 1 => return Some(conv.group_in()),
-                Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } if !seen[n + 1] => {
+                Layer::BatchNorm(_)
+                | Layer::Activation(_)
+                | Layer::AvgPool2
+                | Layer::AvgPool(_)
+                | Layer::Add { .. }
+                    if !seen[n + 1] =>
+                {
                     seen[n + 1] = true;
                     frontier.push(n + 1);
                 }

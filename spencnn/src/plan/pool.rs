@@ -8,8 +8,11 @@
 
 use super::PlanError;
 use super::counts::OpCounts;
+use super::diagonals::ConvGeometry;
 use super::ir::ValueId;
+use super::lower::StageRequest;
 use super::planner::{PlanValue, Planner};
+use crate::model::AvgPool;
 
 /// How one axis of a block sum is computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +115,82 @@ impl Planner<'_> {
         // Odd sizes leave a valid pixel of phase 0 outside the pooled map.
         v.clean = v.clean && g.height.is_multiple_of(2) && g.width.is_multiple_of(2);
         Ok(v)
+    }
+
+    /// General average pooling. Without padding it is a rotate-and-sum of the `k × k` window
+    /// positions (no level; the `1/k²` factor goes to the pending scale) and the valid pixels
+    /// thin out to the stride grid. With padding, the window must not read outside the map, so it
+    /// is lowered as a depthwise linear stage (one level) whose masking handles the border and
+    /// whose per-pixel factor gives the exact `count_include_pad = 0` divisors.
+    pub(crate) fn lower_general_pool(&mut self, n: usize, pool: &AvgPool) -> Result<PlanValue, PlanError> {
+        let input = self.model.nodes[n].input;
+        let v = self.value(input).clone();
+        let g = v.layout.grid;
+        let [oh, ow] = pool.out_shape(g.height, g.width).unwrap_or([1, 1]);
+        let grid = self.resized_grid(n, g, oh, ow, g.stride * pool.stride)?;
+        let layout = self.layout(n, v.layout.channels, grid, v.layout.placement)?;
+        let k = pool.kernel;
+        if pool.is_padded() {
+            let c = v.layout.channels;
+            let pixel_scale = (!pool.count_include_pad)
+                .then(|| (0..oh * ow).map(|p| 1.0 / pool.divisor(p / ow, p % ow, g.height, g.width) as f64).collect());
+            let weight = if pool.count_include_pad { 1.0 / (k * k) as f64 } else { 1.0 };
+            let request = StageRequest {
+                name: self.name(n),
+                node: Some(n),
+                geom: ConvGeometry {
+                    in_channels: c,
+                    out_channels: c,
+                    kernel_h: k,
+                    kernel_w: k,
+                    stride: pool.stride,
+                    pad_top: pool.pads[0],
+                    pad_left: pool.pads[1],
+                    groups: c,
+                },
+                weight: vec![weight; c * k * k],
+                bias: vec![0.0; c],
+                output: layout,
+                target: None,
+                pixel_scale,
+            };
+            return self.lower_stage(n, input, request);
+        }
+        let level = v.level;
+        let offsets: Vec<usize> = (0..k * k).map(|p| g.step((p / k) as i64, (p % k) as i64) as usize).collect();
+        let hoisted = self.price(
+            OpCounts { rotations: k * k - 1, decompositions: 1, mod_downs: 1, adds: k * k - 1, ..OpCounts::default() },
+            level,
+        );
+        let separable = self.price(
+            OpCounts {
+                rotations: 2 * (k - 1),
+                decompositions: 2,
+                mod_downs: 2,
+                adds: 2 * (k - 1),
+                ..OpCounts::default()
+            },
+            level,
+        );
+        let (row, col) = (g.step(1, 0) as usize, g.step(0, 1) as usize);
+        let mut out = v;
+        out.cts = out
+            .cts
+            .iter()
+            .map(|&ct| {
+                if hoisted <= separable {
+                    self.b.rotate_sum(level, offsets.iter().map(|&o| (ct, o)).collect())
+                } else {
+                    let rows = self.b.rotate_sum(level, (0..k).map(|d| (ct, d * col)).collect());
+                    self.b.rotate_sum(level, (0..k).map(|d| (rows, d * row)).collect())
+                }
+            })
+            .collect();
+        out.layout = layout;
+        out.pending_scale.iter_mut().for_each(|s| *s /= (k * k) as f64);
+        out.open.clear();
+        out.clean = false;
+        Ok(out)
     }
 
     pub(crate) fn lower_global_pool(&mut self, n: usize) -> Result<PlanValue, PlanError> {

@@ -3,9 +3,11 @@
 //! The stage computes, on the *encrypted* input `e` (whose true value is
 //! `in_scale[ch] · e + in_offset[ch]` per channel), for every valid output pixel:
 //!
-//! `out[o] = out_scale[o] · (Σ_{i,t in bounds} w[o,i,t] · (in_scale · e + in_offset)[i] + bias[o]) + out_shift[o]`
+//! `out[o] = out_scale[o] · (p · Σ_{i,t in bounds} w[o,i,t] · (in_scale · e + in_offset)[i] + bias[o]) + out_shift[o]`
 //!
-//! so batch norm, pooling factors, activation coefficients and biases never cost a level.
+//! so batch norm, pooling factors, activation coefficients and biases never cost a level. The
+//! factor `p` is 1 except for padded average pooling that does not count the padding, where it
+//! is the output pixel's `1 / divisor` (`pixel_scale`).
 
 use super::diagonals::{ConvGeometry, Diagonal};
 use crate::layout::SlotLayout;
@@ -35,6 +37,9 @@ pub struct LinearStage {
     pub out_scale: Vec<f64>,
     /// Per-output-channel shift `β`.
     pub out_shift: Vec<f64>,
+    /// Per-output-pixel factor of the weighted sum (row-major over the output map), or `None`
+    /// for 1 everywhere.
+    pub pixel_scale: Option<Vec<f64>>,
     /// The diagonal structure (all sub-blocks, including zero ones).
     pub diagonals: Vec<Diagonal>,
 }
@@ -60,9 +65,14 @@ impl LinearStage {
         nonzero(&self.bias) || nonzero(&self.out_shift) || nonzero(&self.in_offset)
     }
 
-    /// Calls `f(slot)` for every valid output pixel of block `out_block` of ciphertext `out_ct`
-    /// whose tap `tap` reads inside the input.
-    fn for_each_read(&self, out_ct: usize, out_block: usize, tap: usize, mut f: impl FnMut(usize)) {
+    /// The weighted-sum factor of output pixel `(y, x)`.
+    fn pixel_factor(&self, y: usize, x: usize) -> f64 {
+        self.pixel_scale.as_ref().map_or(1.0, |p| p[y * self.output.grid.width + x])
+    }
+
+    /// Calls `f(slot, factor)` for every valid output pixel of block `out_block` of ciphertext
+    /// `out_ct` whose tap `tap` reads inside the input; `factor` is the pixel's weighted-sum factor.
+    fn for_each_read(&self, out_ct: usize, out_block: usize, tap: usize, mut f: impl FnMut(usize, f64)) {
         let g = &self.geom;
         let (dy, dx) = (tap / g.kernel_w, tap % g.kernel_w);
         let (ih, iw) = (self.input.grid.height as i64, self.input.grid.width as i64);
@@ -70,14 +80,14 @@ impl LinearStage {
         let (py, px) = self.output.ct_phase(out_ct);
         let base = out_block * out.block_len();
         for y in (py..out.height).step_by(out.phases) {
-            let iy = (y * g.stride + dy) as i64 - g.padding as i64;
+            let iy = (y * g.stride + dy) as i64 - g.pad_top as i64;
             if iy < 0 || iy >= ih {
                 continue;
             }
             for x in (px..out.width).step_by(out.phases) {
-                let ix = (x * g.stride + dx) as i64 - g.padding as i64;
+                let ix = (x * g.stride + dx) as i64 - g.pad_left as i64;
                 if ix >= 0 && ix < iw {
-                    f(base + out.offset(y, x));
+                    f(base + out.offset(y, x), self.pixel_factor(y, x));
                 }
             }
         }
@@ -92,8 +102,8 @@ impl LinearStage {
             let (o, i, t) = (e.out_channel as usize, e.in_local as usize, e.tap as usize);
             let w = self.effective_weight(o, i, t);
             if w != 0.0 {
-                self.for_each_read(out_ct, e.out_block as usize, t, |slot| {
-                    v[(slot + giant) % slots] += w;
+                self.for_each_read(out_ct, e.out_block as usize, t, |slot, factor| {
+                    v[(slot + giant) % slots] += w * factor;
                 });
             }
         }
@@ -123,7 +133,7 @@ impl LinearStage {
                     .map(|i| self.weight[g.weight_index(o, i, tap)] * self.in_offset[g.input_channel(o, i)])
                     .sum();
                 if shift != 0.0 {
-                    self.for_each_read(out_ct, block, tap, |slot| v[slot] += shift);
+                    self.for_each_read(out_ct, block, tap, |slot, factor| v[slot] += shift * factor);
                 }
             }
             for (y, x) in pixels() {

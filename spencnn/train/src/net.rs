@@ -90,6 +90,9 @@ impl TrainNet {
             }
             let feeds_activation = matches!(model.nodes.get(n + 1).map(|m| &m.layer), Some(Layer::Activation(_)));
             let layer = match &node.layer {
+                Layer::Conv2d(conv) if conv.pads.is_some() => {
+                    return Err(unsupported(model, n, "asymmetric convolution padding"));
+                }
                 Layer::Conv2d(conv) => TrainLayer::Conv(Conv {
                     in_channels: conv.in_channels,
                     out_channels: conv.out_channels,
@@ -129,6 +132,7 @@ impl TrainNet {
                 Layer::GlobalAvgPool => TrainLayer::GlobalAvgPool,
                 Layer::Flatten => TrainLayer::Flatten,
                 Layer::Add { .. } => return Err(unsupported(model, n, "residual additions")),
+                Layer::AvgPool(_) => return Err(unsupported(model, n, "general average pooling")),
             };
             let has_bias = match &layer {
                 TrainLayer::Conv(c) => c.bias.is_some(),

@@ -7,17 +7,25 @@
 //! ```text
 //! cargo run --release -p spencnn-benches --bin ckks-ops [-- --quick] [--n 8192,16384]
 //! cargo run --release -p spencnn-benches --bin ckks-ops -- --poly [--quick] [--n 16384,65536]
+//! cargo run --release -p spencnn-benches --bin ckks-ops -- --bootstrap --threads 2 --json
+//! cargo run --release -p spencnn-benches --bin ckks-ops -- --linear-transform --threads 1
 //! ```
 //!
 //! `--poly` prints `{"polynomial": {"N=…": {"chebyshev_<degree>": {…}}}, "meta": {…}}`
-//! instead (see `polynomial.rs`).
+//! instead (see `polynomial.rs`); `--bootstrap [--threads T] [--runs R]` prints
+//! `{"bootstrap": {…}}` (see `bootstrap.rs`; `--key-storage compact` holds the bootstrapping keys
+//! as seeds of their uniform halves) and `--linear-transform [--threads T]` prints
+//! `{"linear_transform": {…}}` (see `linear_transform.rs`). `--json` is accepted for symmetry
+//! with the peer scripts: the output is always one JSON object on stdout.
 //!
 //! Every operation acts on fresh ciphertexts at the top level, like the peer scripts. The op
 //! names are the peers' (`encode`, `encrypt_pk`, `decrypt_decode`, `add`, `mult_plain`,
 //! `rescale`, `mult_relin`, `rotate_1`, `rotate_8steps_hoisted_total` as in OpenFHE's script,
 //! `keygen_galois_1step`, …); ops the peers do not have are extra keys.
 
+mod bootstrap;
 mod compact;
+mod linear_transform;
 mod polynomial;
 mod timing;
 
@@ -28,7 +36,8 @@ use serde_json::{Map, Value, json};
 use spencnn_ckks::*;
 use timing::{TimingPolicy, median_micros};
 
-const USAGE: &str = "usage: ckks-ops [--poly] [--quick] [--n 8192,16384,65536]";
+const USAGE: &str = "usage: ckks-ops [--poly | --bootstrap | --linear-transform] [--quick] [--n 8192,16384,65536] \
+                     [--threads T] [--runs R] [--key-storage expanded|compact] [--json]";
 
 /// Steps of the 8 (hoisted) rotations, as in the peer scripts.
 const STEPS8: [i64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -202,11 +211,33 @@ fn main() {
     let mut sizes = vec![8192usize, 16384];
     let mut sizes_given = false;
     let mut poly = false;
+    let (mut bootstrap, mut linear_transform, mut threads, mut runs) = (false, false, 1usize, 3usize);
+    let mut key_storage = KeyStorage::Expanded;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => policy = TimingPolicy::quick(),
             "--poly" => poly = true,
+            "--bootstrap" => bootstrap = true,
+            "--linear-transform" => linear_transform = true,
+            "--json" => {}
+            "--threads" | "--runs" => {
+                let Some(value) = args.next().and_then(|v| v.parse::<usize>().ok()).filter(|&v| v > 0) else {
+                    eprintln!("{arg} needs a positive integer\n{USAGE}");
+                    std::process::exit(2);
+                };
+                if arg == "--threads" { threads = value } else { runs = value }
+            }
+            "--key-storage" => {
+                key_storage = match args.next().as_deref() {
+                    Some("expanded") => KeyStorage::Expanded,
+                    Some("compact") => KeyStorage::Compact,
+                    _ => {
+                        eprintln!("--key-storage needs expanded or compact\n{USAGE}");
+                        std::process::exit(2);
+                    }
+                };
+            }
             "--n" => {
                 let list = args.next().unwrap_or_default();
                 sizes = list.split(',').filter_map(|s| s.trim().parse().ok()).collect();
@@ -224,6 +255,35 @@ fn main() {
     }
     if poly {
         run_polynomial_rows(if sizes_given { &sizes } else { &[16384, 65536] }, policy);
+        return;
+    }
+    if bootstrap || linear_transform {
+        // Bootstrapping and linear transforms run their independent parts on the rayon pool.
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {
+            eprintln!("thread pool: {e}");
+            std::process::exit(1);
+        }
+        let quick = policy.min_iters < TimingPolicy::full().min_iters;
+        let result = if bootstrap {
+            run_bootstrap_rows(quick, runs, threads, key_storage)
+        } else {
+            linear_transform::run_rows(quick, policy.with_min_iters(3), threads)
+                .map(|rows| json!({ "linear_transform": rows }))
+                .map_err(|e| e.to_string())
+        };
+        match result {
+            Ok(value) => {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "{}",
+                    serde_json::to_string_pretty(&value).expect("JSON values serialize")
+                );
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
         return;
     }
     let mut result = Map::new();
@@ -294,4 +354,13 @@ fn run_polynomial_rows(sizes: &[usize], policy: TimingPolicy) {
     });
     let text = serde_json::to_string_pretty(&result).expect("JSON values serialize");
     let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+/// `--bootstrap`: the preset (or, with `--quick`, a small insecure set) bootstrapped `runs`
+/// times, with the bootstrapping keys held as `key_storage` says.
+fn run_bootstrap_rows(quick: bool, runs: usize, threads: usize, key_storage: KeyStorage) -> Result<Value, String> {
+    let setup = if quick { bootstrap::BootstrapSetup::quick() } else { bootstrap::BootstrapSetup::preset() }
+        .map_err(|e| e.to_string())?;
+    let row = bootstrap::run(&setup, runs, threads, key_storage).map_err(|e| e.to_string())?;
+    Ok(json!({ "bootstrap": row }))
 }

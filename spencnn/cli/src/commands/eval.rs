@@ -11,24 +11,27 @@ use spencnn::backend::run_simulated;
 use spencnn::inference::Agreement;
 use spencnn::inference::precision::argmax;
 use spencnn::model::Model;
-use spencnn::model::zoo::{Network, Variant};
+use spencnn::model::zoo::Variant;
 use spencnn::plan::{PlanConfig, plan};
 use spencnn_train::eval::{PlainAgreement, ValueRange, inference_net, plain_agreement, value_ranges};
 use spencnn_train::{Dataset, Evaluation, Split, evaluate};
 
+use super::eval_onnx::{self, ImportedEval};
 use crate::bounds;
+use crate::model_arg::ModelArg;
 use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json, load_mnist};
 use crate::session::{Session, encrypted_session};
 
 /// Arguments of `spencnn eval`.
 #[derive(Debug, Args)]
 pub(crate) struct EvalArgs {
-    /// Network (MNIST-shaped: lenet).
+    /// Network (MNIST-shaped: lenet), or the path of an ONNX file (its own weights; a 1- or
+    /// 3-channel input of at least 28x28 gets the digit centred and repeated over the channels).
     #[arg(long, default_value = "lenet")]
-    model: Network,
-    /// Weights file (safetensors).
+    model: ModelArg,
+    /// Weights file (safetensors) of a zoo network.
     #[arg(long)]
-    weights: PathBuf,
+    weights: Option<PathBuf>,
     /// Variant of the weights [default: the variant the file fits].
     #[arg(long, value_enum)]
     variant: Option<VariantArg>,
@@ -120,8 +123,29 @@ fn encrypted_eval(model: &Model, log_n: u32, test: &Dataset, count: usize) -> an
 }
 
 pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    let (variant, model) = WeightsFile::read(&args.weights)?.load(args.model, args.variant.map(Variant::from))?;
-    let log_n = args.log_n.unwrap_or(args.model.default_log_n());
+    let network = match &args.model {
+        ModelArg::Zoo(network) => *network,
+        ModelArg::Onnx(path) => {
+            if args.weights.is_some() || args.variant.is_some() {
+                anyhow::bail!("--weights and --variant apply to zoo networks: an ONNX file carries its own weights");
+            }
+            return eval_onnx::run(&ImportedEval {
+                path,
+                data: &args.data,
+                limit: args.limit,
+                check: args.check,
+                log_n: args.log_n,
+                encrypted: args.encrypted,
+                threads: args.threads,
+                json: args.json,
+            });
+        }
+    };
+    let Some(weights) = &args.weights else {
+        anyhow::bail!("--weights FILE.safetensors is required for the zoo network {network}");
+    };
+    let (variant, model) = WeightsFile::read(weights)?.load(network, args.variant.map(Variant::from))?;
+    let log_n = args.log_n.unwrap_or(network.default_log_n());
     args.threads.install(|| {
         let mut test = load_mnist(&args.data, Split::Test)?;
         if let Some(limit) = args.limit {
@@ -130,7 +154,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let schedule = plan(&model, &PlanConfig::new(log_n))?;
         let totals = schedule.totals();
         let report = EvalReport {
-            model: args.model.to_string(),
+            model: network.to_string(),
             variant,
             log_n,
             plaintext: evaluate(&inference_net(&model)?, &test),
@@ -145,7 +169,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         }
         let mut out = String::new();
         let p = &report.plaintext;
-        let _ = writeln!(out, "{} {} ({})", report.model, report.variant, args.weights.display());
+        let _ = writeln!(out, "{} {} ({})", report.model, report.variant, weights.display());
         let _ = writeln!(
             out,
             "plaintext accuracy: {:.2}% ({} of {} test images), mean loss {:.4}",

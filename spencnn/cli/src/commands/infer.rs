@@ -5,13 +5,16 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use spencnn::Tensor3;
 use spencnn::backend::run_simulated;
+use spencnn::import::onnx::InputTransform;
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
     Agreement, Client, EncodingPolicy, KeyGenCost, KeyStorage, LayerRun, ModelInterface, ParamOptions, Server,
     estimate_memory, plan_for_ckks_with,
 };
-use spencnn::model::zoo::{Network, Variant};
+use spencnn::model::Model;
+use spencnn::model::zoo::Variant;
 use spencnn::plan::{ConvMethod, PlaintextTiming, PlanConfig, predict_latency};
 use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
@@ -20,6 +23,7 @@ use spencnn_ckks::{NoiseFlooding, PublicDecoding};
 use crate::bounds;
 use crate::image_source::{ImageSelection, ImageSource};
 use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
+use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::progress;
 use crate::transport::{MessageSizes, Transport};
@@ -39,9 +43,10 @@ pub(crate) enum EncodingArg {
 /// Arguments of `spencnn infer`.
 #[derive(Debug, Args)]
 pub(crate) struct InferArgs {
-    /// Network: lenet, vgg5, hefnet or resnet20.
+    /// Network: lenet, vgg5, hefnet, resnet20, or the path of an ONNX file (its weights; the
+    /// client applies its input preprocessing before encryption).
     #[arg(long, default_value = "lenet")]
-    model: Network,
+    model: ModelArg,
     /// Dense baseline, SpENCNN (grouped, sub-block pruned) or hear (the dense network lowered
     /// as the paper's HEAR baseline) [default: the variant the --weights file fits; spencnn
     /// for random weights].
@@ -82,7 +87,8 @@ pub(crate) struct InferArgs {
     repeat: usize,
     #[command(flatten)]
     threads: ThreadsArg,
-    /// log2 of the ring degree, 12 to 16 (default: the network's documented degree).
+    /// log2 of the ring degree, 12 to 16 (default: the network's documented degree; for an ONNX
+    /// file the smallest that fits).
     #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Smallest acceptable scale in bits for the parameter search (16 to 60).
@@ -162,8 +168,49 @@ pub(crate) fn run(args: &InferArgs) -> anyhow::Result<()> {
     emit(&render(&report))
 }
 
-fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
-    let network = args.model;
+/// The model to run, wherever it comes from.
+struct Subject {
+    model: Model,
+    name: String,
+    variant: String,
+    weights: String,
+    random_weights: bool,
+    /// Client-side preprocessing of an imported model.
+    transform: Option<InputTransform>,
+    /// Ring degree, lowering method and cost model (at the run's thread count) it is planned
+    /// with.
+    config: PlanConfig,
+}
+
+impl Subject {
+    /// What the client encrypts for `image`.
+    fn prepare(&self, image: &Tensor3) -> Tensor3 {
+        self.transform.as_ref().map_or_else(|| image.clone(), |t| t.apply(image))
+    }
+}
+
+fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> {
+    let network = match &args.model {
+        ModelArg::Zoo(network) => *network,
+        ModelArg::Onnx(path) => {
+            if args.variant.is_some() || args.weights.is_some() || args.prune.is_some() {
+                bail!("--variant, --weights and --prune apply to zoo networks: an ONNX file carries its own weights");
+            }
+            let imported = import(path, args.json)?;
+            let log_n = imported_log_n(&imported.model, args.log_n, options)?;
+            let mut config = PlanConfig::new(log_n);
+            config.cost = config.cost.with_threads(options.threads);
+            return Ok(Subject {
+                name: path.display().to_string(),
+                variant: "imported".into(),
+                weights: path.display().to_string(),
+                random_weights: false,
+                transform: imported.input_transform,
+                model: imported.model,
+                config,
+            });
+        }
+    };
     let log_n = args.log_n.unwrap_or(network.default_log_n());
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let variant = match &file {
@@ -190,9 +237,29 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     .map(|ratio| PruneSpec { ratio, unit: args.unit.into() });
     let mut config = PlanConfig::new(log_n);
     config.method = method;
-    config.cost = config.cost.with_threads(threads);
+    config.cost = config.cost.with_threads(options.threads);
     let built = build_variant(network, variant, &config, weights, prune)
         .with_context(|| format!("cannot build the {label} {network}"))?;
+    Ok(Subject {
+        model: built.model,
+        name: network.to_string(),
+        variant: label.to_string(),
+        weights: weights_label,
+        random_weights: file.is_none(),
+        transform: None,
+        config,
+    })
+}
+
+fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
+    let options = ParamOptions {
+        min_log_scale: args.min_log_scale,
+        target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
+        threads,
+        ..ParamOptions::default()
+    };
+    let subject = subject(args, &options)?;
+    let log_n = subject.config.log_n;
     // The image selection is read and validated before any key is generated; the images
     // themselves are made one at a time.
     let selection = ImageSelection {
@@ -202,18 +269,17 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         count: args.count,
         seed: args.seed,
     };
-    let inputs = ImageSource::open(&selection, built.model.input_shape)?;
-    let options = ParamOptions {
-        min_log_scale: args.min_log_scale,
-        target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
-        threads,
-        ..ParamOptions::default()
-    };
+    let inputs = ImageSource::open(&selection, subject.model.input_shape)?;
     let (schedule, choice, params) =
-        plan_for_ckks_with(&built.model, &config, &options).context("cannot choose CKKS parameters")?;
+        plan_for_ckks_with(&subject.model, &subject.config, &options).context("cannot choose CKKS parameters")?;
     let schedule = match args.layers {
         Some(k) if k > schedule.layers.len() => {
-            bail!("--layers {k}: the {variant} {network} has {} layers (1..={0})", schedule.layers.len())
+            bail!(
+                "--layers {k}: the {} {} has {} layers (1..={2})",
+                subject.variant,
+                subject.name,
+                schedule.layers.len()
+            )
         }
         Some(k) => spencnn::inference::prefix::prefix(&schedule, k),
         None => schedule,
@@ -250,7 +316,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     };
     let predicted = predict_latency(&schedule, &choice.cost_model(threads), timing);
     if !args.json {
-        eprintln!("{network} {label}: {choice}");
+        eprintln!("{} {}: {choice}", subject.name, subject.variant);
         eprintln!(
             "estimated: keys {:.2} GiB, weight plaintexts {:.2} GiB (largest layer {:.2} GiB); limit {:.1} GiB ({limit_source})",
             gib(estimate.key_bytes),
@@ -309,9 +375,10 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let (mut encrypt_seconds, mut decrypt_seconds, mut online) = (0.0, 0.0, Vec::new());
     let bar = progress::layers_bar(server.schedule().layers.len(), args.json);
     for k in 0..inputs.len() {
-        let (index, image, label) = inputs.get(k)?;
+        let (index, raw_image, label) = inputs.get(k)?;
+        let image = &subject.prepare(&raw_image);
         let start = Instant::now();
-        let image_bytes = client.encrypt(&image)?.to_bytes(client.context())?;
+        let image_bytes = client.encrypt(image)?.to_bytes(client.context())?;
         encrypt_seconds = start.elapsed().as_secs_f64();
         sizes.image = image_bytes.len() as u64;
         let image_bytes = transport.send(&format!("image-{index}.bin"), &image_bytes)?;
@@ -333,13 +400,13 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
             if runs.len() == args.repeat {
                 let check = !args.no_check && args.layers.is_none();
                 let vs_simulator = if check {
-                    let simulated = run_simulated(server.schedule(), &image).context("the slot simulator failed")?;
+                    let simulated = run_simulated(server.schedule(), image).context("the slot simulator failed")?;
                     Some(Agreement::of(&logits, &simulated.0).into())
                 } else {
                     None
                 };
                 let vs_reference = if check {
-                    let reference = spencnn::reference::forward(&built.model, &image)?;
+                    let reference = spencnn::reference::forward(&subject.model, image)?;
                     Some(Agreement::of(&logits, &reference).into())
                 } else {
                     None
@@ -364,10 +431,10 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     };
     let schedule = server.schedule();
     Ok(InferReport {
-        model: network.to_string(),
-        variant: label.to_string(),
-        weights: weights_label,
-        random_weights: file.is_none(),
+        model: subject.name.clone(),
+        variant: subject.variant.clone(),
+        weights: subject.weights.clone(),
+        random_weights: subject.random_weights,
         threads,
         params: choice.to_string(),
         log_n,

@@ -1,4 +1,5 @@
-//! `spencnn plan`: per-layer and total HE operation counts, dense vs SpENCNN.
+//! `spencnn plan`: per-layer and total HE operation counts of HEAR, dense and SpENCNN, or of an
+//! imported ONNX model.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -6,12 +7,15 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
-use spencnn::model::zoo::{Network, Variant};
-use spencnn::plan::PlanConfig;
-use spencnn::prune::PruneSpec;
+use spencnn::import::onnx::InputTransform;
+use spencnn::inference::ParamOptions;
+use spencnn::model::zoo::Variant;
+use spencnn::plan::{Choice, LayerReport, OpCounts, PlaintextTiming, PlanConfig, plan, predict_latency};
+use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_model};
 use spencnn::variant::{Weights, build_variant};
 
 use crate::bounds;
+use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
@@ -19,9 +23,10 @@ use crate::table;
 /// Arguments of `spencnn plan`.
 #[derive(Debug, Args)]
 pub(crate) struct PlanArgs {
-    /// Network: lenet, vgg5, hefnet or resnet20.
+    /// Network: lenet, vgg5, hefnet, resnet20, or the path of an ONNX file (planned as it is;
+    /// --prune applies, --variant and --weights do not).
     #[arg(long, default_value = "lenet")]
-    model: Network,
+    model: ModelArg,
     /// Print the per-layer table of one variant only (all three are always planned for the
     /// ratios); default with --weights: the variant the file fits.
     #[arg(long, value_enum)]
@@ -33,7 +38,8 @@ pub(crate) struct PlanArgs {
     /// Pruning unit: whole rotations' worth of sub-blocks, or single sub-blocks by magnitude.
     #[arg(long, value_enum, default_value_t)]
     unit: UnitArg,
-    /// log2 of the ring degree N [default: the network's documented degree].
+    /// log2 of the ring degree N [default: the network's documented degree; for an ONNX file the
+    /// smallest that fits].
     #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
     /// Weights (safetensors) of one variant (--variant, or detected); the other variant uses
@@ -75,15 +81,98 @@ struct PlanReport {
     hear_over_dense_pmults: f64,
 }
 
+/// The plan of an imported model.
+#[derive(Debug, Serialize)]
+struct ImportedPlan {
+    model: String,
+    log_n: u32,
+    slots: usize,
+    depth: usize,
+    rotation_keys: usize,
+    totals: OpCounts,
+    /// Cost-model seconds summed over the instructions (throughputs, pre-encoded weights).
+    estimated_cost: f64,
+    /// The cost model's predicted latency (pre-encoded weights, --threads threads).
+    predicted_seconds: f64,
+    prune_ratio: Option<f64>,
+    prune_unit: Option<PruneUnit>,
+    layers: Vec<LayerReport>,
+    pruning: Vec<LayerPruning>,
+    /// The planner's decisions by cost, with the alternatives priced.
+    choices: Vec<Choice>,
+    input_transform: Option<InputTransform>,
+    notices: Vec<String>,
+}
+
+fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> {
+    if args.variant.is_some() || args.weights.is_some() {
+        anyhow::bail!("--variant and --weights apply to zoo networks: an ONNX file carries its own weights");
+    }
+    let mut imported = import(path, args.json)?;
+    let threads = args.threads.count();
+    let log_n = imported_log_n(&imported.model, args.log_n, &ParamOptions { threads, ..ParamOptions::default() })?;
+    let mut config = PlanConfig::new(log_n);
+    config.polyphase = !args.no_polyphase;
+    config.cost = config.cost.with_threads(threads);
+    let pruning = match args.prune {
+        Some(ratio) if !(0.0..1.0).contains(&ratio) => anyhow::bail!("--prune {ratio} is outside [0, 1)"),
+        Some(ratio) => prune_model(&mut imported.model, &config, PruneSpec { ratio, unit: args.unit.into() })?,
+        None => Vec::new(),
+    };
+    let schedule = plan(&imported.model, &config).with_context(|| format!("cannot plan {}", path.display()))?;
+    if args.ir {
+        return emit(&schedule.to_string());
+    }
+    let report = ImportedPlan {
+        model: path.display().to_string(),
+        log_n,
+        slots: config.slots(),
+        depth: schedule.depth(),
+        rotation_keys: schedule.rotation_steps().len(),
+        totals: schedule.totals(),
+        estimated_cost: config.cost.program_cost(&schedule.instrs),
+        predicted_seconds: predict_latency(&schedule, &config.cost, PlaintextTiming::Preencoded).seconds,
+        prune_ratio: args.prune,
+        prune_unit: args.prune.map(|_| args.unit.into()),
+        layers: schedule.layers.clone(),
+        pruning,
+        choices: schedule.choices.clone(),
+        input_transform: imported.input_transform.clone(),
+        notices: imported.notices.clone(),
+    };
+    if args.json {
+        return emit_json(&report);
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
+    let prune = match (report.prune_ratio, report.prune_unit) {
+        (Some(r), Some(unit)) => format!("pruned {:.0}% in {unit} units", r * 100.0),
+        _ => "unpruned".to_string(),
+    };
+    let title = format!("imported ({prune}), depth {}, {} rotation keys", report.depth, report.rotation_keys);
+    table::layers(&mut out, &title, &report.layers, &report.totals, &report.pruning);
+    table::choices(&mut out, &report.choices);
+    let _ = writeln!(
+        out,
+        "predicted latency {:.3} s on {} threads (cost model, pre-encoded weights; see docs/planner.md)",
+        report.predicted_seconds, config.cost.threads
+    );
+    emit(&out)
+}
+
 pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
-    let log_n = args.log_n.unwrap_or(args.model.default_log_n());
+    let network = match &args.model {
+        ModelArg::Zoo(network) => *network,
+        ModelArg::Onnx(path) => return plan_imported(args, path),
+    };
+    let log_n = args.log_n.unwrap_or(network.default_log_n());
     let mut base = PlanConfig::new(log_n);
     base.polyphase = !args.no_polyphase;
     base.cost = base.cost.with_threads(args.threads.count());
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let mut selected = args.variant.map(Variant::from);
     if let Some(file) = &file {
-        selected = Some(file.load(args.model, selected)?.0);
+        selected = Some(file.load(network, selected)?.0);
     }
     if args.ir && selected.is_none() {
         anyhow::bail!("--ir prints one variant's schedule: choose it with --variant (or --weights)");
@@ -104,15 +193,15 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         let from_file = matches!(weights, Weights::File(_));
         let ratio = match variant {
             Variant::SpEncnn if args.prune.is_none() && from_file => None,
-            Variant::SpEncnn => Some(args.prune.unwrap_or(args.model.default_prune_ratio())),
+            Variant::SpEncnn => Some(args.prune.unwrap_or(network.default_prune_ratio())),
             Variant::Dense if selected == Some(Variant::Dense) => args.prune,
             Variant::Dense => None,
         };
         let prune = ratio.map(|r| PruneSpec { ratio: r, unit: args.unit.into() });
         let mut config = base.clone();
         config.method = arg.method();
-        let built = build_variant(args.model, variant, &config, weights, prune)
-            .with_context(|| format!("cannot plan the {} {}", arg.name(), args.model))?;
+        let built = build_variant(network, variant, &config, weights, prune)
+            .with_context(|| format!("cannot plan the {} {network}", arg.name()))?;
         if args.ir && printed == Some(arg) {
             return emit(&built.schedule.to_string());
         }
@@ -127,7 +216,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         estimated_cost: ratio(a, spencnn, &|s| s.predicted_seconds),
     };
     let report = PlanReport {
-        model: args.model.to_string(),
+        model: network.to_string(),
         log_n,
         slots: base.slots(),
         dense_over_spencnn: reduction(dense),

@@ -1,0 +1,87 @@
+//! The evaluation keys of bootstrapping, each generated for the highest level it is used at.
+
+use crate::circuits::CircuitError;
+use crate::params::Parameters;
+use crate::rlwe::{GaloisKeys, KeyGenerator, RelinKey, SecretKey, galois_element_for_conjugation};
+use crate::serialization::{SerializedForm, sizes};
+
+/// The keys a [`super::Bootstrapper`] needs and the level of each: the CoeffsToSlots
+/// rotations at the top levels, the conjugation and relinearization keys at the level where
+/// EvalMod starts, the SlotsToCoeffs rotations at the low levels (a rotation used at several
+/// levels gets one key, at the highest). A key at level `ℓ` holds `ceil((ℓ + 1)/α)` digits
+/// over the `ℓ + 1` Q primes of the level and `P`, so keys used low are much smaller than keys
+/// at the top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRequirements {
+    /// `(rotation step, level)`, ascending by step, one entry per step (its highest level).
+    pub rotations: Vec<(i64, usize)>,
+    /// The level of the conjugation key.
+    pub conjugation_level: usize,
+    /// The level of the relinearization key.
+    pub relinearization_level: usize,
+}
+
+impl KeyRequirements {
+    /// Collects the rotations, keeping for each step its highest level.
+    pub(crate) fn new(
+        rotations: impl IntoIterator<Item = (i64, usize)>,
+        conjugation_level: usize,
+        relinearization_level: usize,
+    ) -> Self {
+        let mut rotations: Vec<(i64, usize)> = rotations.into_iter().filter(|&(step, _)| step != 0).collect();
+        rotations.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        rotations.dedup_by_key(|r| r.0);
+        Self { rotations, conjugation_level, relinearization_level }
+    }
+
+    /// Generates the keys, held as `keygen` holds its keys: a generator made
+    /// [`with_key_storage`](KeyGenerator::with_key_storage)`(`[`KeyStorage::Compact`](crate::rlwe::KeyStorage::Compact)`)` keeps
+    /// only the seeds of the uniform halves (half the memory, the same results, each key switch
+    /// expanding its half again).
+    ///
+    /// # Errors
+    /// [`CircuitError::Ckks`] when `sk` belongs to other parameters.
+    pub fn generate(&self, keygen: &mut KeyGenerator, sk: &SecretKey) -> Result<BootstrappingKeys, CircuitError> {
+        let mut galois = keygen.galois_keys_at_levels(sk, &self.rotations)?;
+        let n = sk.poly().n();
+        let conjugation = keygen.galois_key_at_level(sk, galois_element_for_conjugation(n), self.conjugation_level)?;
+        let mut single = GaloisKeys { keys: Default::default(), fingerprint: sk.fingerprint() };
+        single.keys.insert(conjugation.galois_element(), conjugation);
+        galois.merge(single)?;
+        let relin = keygen.relin_key_at_level(sk, self.relinearization_level)?;
+        Ok(BootstrappingKeys { galois, relin })
+    }
+
+    /// Bytes of the keys serialized in `form` (in full, or with the uniform halves as seeds).
+    pub fn serialized_bytes(&self, params: &Parameters, form: SerializedForm) -> usize {
+        let galois_levels = self.rotations.iter().map(|&(_, level)| level).chain([self.conjugation_level]);
+        sizes::galois_keys(params, galois_levels, form) + sizes::relin_key(params, self.relinearization_level, form)
+    }
+}
+
+/// The Galois and relinearization keys of bootstrapping.
+#[derive(Debug, Clone)]
+pub struct BootstrappingKeys {
+    galois: GaloisKeys,
+    relin: RelinKey,
+}
+
+impl BootstrappingKeys {
+    /// Keys obtained otherwise (e.g. loaded from bytes); [`super::Bootstrapper::bootstrap`]
+    /// reports a missing or too low key when it needs it.
+    pub fn from_parts(galois: GaloisKeys, relin: RelinKey) -> Self {
+        Self { galois, relin }
+    }
+    /// The Galois keys (rotations and conjugation).
+    pub fn galois_keys(&self) -> &GaloisKeys {
+        &self.galois
+    }
+    /// The relinearization key.
+    pub fn relin_key(&self) -> &RelinKey {
+        &self.relin
+    }
+    /// Bytes of polynomial data held in memory by all keys.
+    pub fn memory_bytes(&self) -> usize {
+        self.galois.memory_bytes() + self.relin.switching_key().memory_bytes()
+    }
+}

@@ -1,0 +1,3 @@
+//! Bringing models from other tools: ONNX import (and export), see [`onnx`].
+
+pub mod onnx;
