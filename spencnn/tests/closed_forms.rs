@@ -60,7 +60,7 @@ fn dense_convolution_matches_the_design_note() {
     assert_eq!(b.mod_downs, n_o * C + n_o);
 
     // The planner's own choice is never worse than either order under its cost model.
-    let cost = CostModel::default();
+    let cost = CostModel::for_ring(LOG_N);
     let (_, auto) = counts(&model, None);
     let (_, sa) = counts(&model, Some(ORDER_A));
     let (_, sb) = counts(&model, Some(ORDER_B));

@@ -109,7 +109,7 @@ fn the_planner_drops_the_rotations_of_the_removed_units() {
 
         // The planner's own split choice costs no more, and the cost it estimates for conv2's
         // products matches the pruning's estimate under that split.
-        let cost = CostModel::default();
+        let cost = CostModel::for_ring(14);
         let layer_cost = |c: &PlanConfig| {
             let schedule = plan(&model, c).unwrap();
             let n = node(&model, "conv2");

@@ -44,6 +44,9 @@ pub(crate) struct LayerRow {
     pub name: String,
     pub kind: String,
     pub seconds: f64,
+    /// The cost model's prediction for the layer.
+    #[serde(default)]
+    pub predicted_seconds: f64,
     pub rotations: usize,
     pub pmults: usize,
     pub level: usize,
@@ -84,6 +87,10 @@ pub(crate) struct InferReport {
     pub encrypt_seconds: f64,
     pub decrypt_seconds: f64,
     pub median_online_seconds: f64,
+    /// The cost model's prediction of the online latency (calibrated profile, this thread
+    /// count and encoding policy).
+    #[serde(default)]
+    pub predicted_online_seconds: f64,
     pub layers: Vec<LayerRow>,
     pub images: Vec<ImageResult>,
     pub argmax_agreement: Option<(usize, usize)>,
@@ -155,15 +162,19 @@ pub(crate) fn render(r: &InferReport) -> String {
             mib(r.plaintext_bytes)
         );
     }
-    let _ =
-        writeln!(out, "\n{:<22} {:<8} {:>9} {:>6} {:>7} {:>6}", "layer", "kind", "time (ms)", "Rot", "PMult", "level");
+    let _ = writeln!(
+        out,
+        "\n{:<22} {:<8} {:>9} {:>10} {:>6} {:>7} {:>6}",
+        "layer", "kind", "time (ms)", "pred. (ms)", "Rot", "PMult", "level"
+    );
     for l in &r.layers {
         let _ = writeln!(
             out,
-            "{:<22} {:<8} {:>9.1} {:>6} {:>7} {:>6}",
+            "{:<22} {:<8} {:>9.1} {:>10.1} {:>6} {:>7} {:>6}",
             l.name,
             l.kind,
             l.seconds * 1e3,
+            l.predicted_seconds * 1e3,
             l.rotations,
             l.pmults,
             l.level
@@ -172,10 +183,11 @@ pub(crate) fn render(r: &InferReport) -> String {
     let total: f64 = r.layers.iter().map(|l| l.seconds).sum();
     let _ = writeln!(
         out,
-        "{:<22} {:<8} {:>9.1} {:>6} {:>7}",
+        "{:<22} {:<8} {:>9.1} {:>10.1} {:>6} {:>7}",
         "total",
         "",
         total * 1e3,
+        r.predicted_online_seconds * 1e3,
         r.totals.rotations,
         r.totals.pmults
     );
@@ -194,8 +206,8 @@ pub(crate) fn render(r: &InferReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\nencrypt {:.3} s, online inference {:.3} s (median), decrypt {:.3} s",
-        r.encrypt_seconds, r.median_online_seconds, r.decrypt_seconds
+        "\nencrypt {:.3} s, online inference {:.3} s (median; cost model: {:.3} s), decrypt {:.3} s",
+        r.encrypt_seconds, r.median_online_seconds, r.predicted_online_seconds, r.decrypt_seconds
     );
     if let Some((same, n)) = r.argmax_agreement {
         let _ = write!(out, "argmax agrees with the simulator on {same}/{n} image(s)");

@@ -24,6 +24,11 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Cost profile the planner prices with: a file written by `spencnn calibrate`, or
+    /// `committed` for the profile shipped with the library [default: the measured profile
+    /// if `spencnn calibrate` wrote one (see its --output), else the committed one].
+    #[arg(long, global = true)]
+    cost_profile: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,7 +37,8 @@ enum Command {
     Plan(commands::plan::PlanArgs),
     /// Encrypt an image, classify it on ciphertexts, decrypt the class (per-layer table).
     Infer(commands::infer::InferArgs),
-    /// Encrypted latency and peak memory of the dense and SpENCNN variants, and the speedup.
+    /// Encrypted latency and peak memory of HEAR, dense and SpENCNN (or of an ONNX model), and
+    /// the speedups.
     Bench(commands::bench::BenchArgs),
     /// Classify a bundled MNIST digit encrypted with the bundled, trained SpENCNN LeNet.
     Demo(commands::demo::DemoArgs),
@@ -41,6 +47,8 @@ enum Command {
     /// Accuracy of a weights file or an ONNX model on the MNIST test set (f64 reference,
     /// simulator, optionally encrypted).
     Eval(commands::eval::EvalArgs),
+    /// Time the HE primitives the planner counts on this machine and write its cost profile.
+    Calibrate(commands::calibrate::CalibrateArgs),
     /// Layers, packing, depth, HE operation counts, keys and parameters of a model, before any
     /// key is generated.
     Inspect(commands::inspect::InspectArgs),
@@ -50,9 +58,30 @@ enum Command {
     Export(commands::export::ExportArgs),
 }
 
+/// Installs the cost profile the planner prices with (see [`Cli::cost_profile`]).
+fn install_cost_profile(choice: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use spencnn::plan::CostProfile;
+    let profile = match choice {
+        Some(path) if path.as_os_str() == "committed" => CostProfile::committed(),
+        Some(path) => CostProfile::read(path).context("cannot use --cost-profile")?,
+        None => CostProfile::measured_or_committed()
+            .context("cannot use the measured cost profile (recalibrate, or pass --cost-profile committed)")?,
+    };
+    CostProfile::install(profile);
+    if let Some(path) = choice {
+        let _ = options::COST_PROFILE_ARG.set(path.to_path_buf());
+    }
+    Ok(())
+}
+
 /// Parses the command line and runs the subcommand; an error is printed with its causes.
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = install_cost_profile(cli.cost_profile.as_deref()) {
+        eprint!("{}", render_error(&error));
+        return std::process::ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Plan(args) => commands::plan::run(&args),
         Command::Infer(args) => commands::infer::run(&args),
@@ -60,6 +89,7 @@ fn main() -> std::process::ExitCode {
         Command::Demo(args) => commands::demo::run(&args),
         Command::Train(args) => commands::train::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
+        Command::Calibrate(args) => commands::calibrate::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Prune(args) => commands::prune::run(&args),
         Command::Export(args) => commands::export::run(&args),

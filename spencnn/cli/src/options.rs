@@ -8,26 +8,57 @@ use clap::{Args, ValueEnum};
 use spencnn::files::{MAX_WEIGHTS_FILE_BYTES, read_capped};
 use spencnn::model::Model;
 use spencnn::model::zoo::{Network, Variant};
+use spencnn::plan::ConvMethod;
 use spencnn::prune::PruneUnit;
 use spencnn::variant::load_variant;
 
-/// `--variant`: spelled as [`Variant`]'s name (`dense`, `spencnn`).
+/// `--variant`: [`Variant`]'s names (`dense`, `spencnn`) and `hear`, the dense architecture
+/// lowered the HEAR way (the paper's baseline).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum VariantArg {
-    /// Dense baseline (every convolution dense).
+    /// Dense baseline (every convolution dense), planned by our planner.
     Dense,
     /// SpENCNN: HE-group convolutions, sub-block pruned.
     Spencnn,
+    /// The paper's baseline: the dense network lowered as HEAR does (stride-grid maps, tap
+    /// giant steps, every rotation a full key switch, no double hoisting).
+    Hear,
+}
+
+impl VariantArg {
+    /// The three, in the order the comparisons print them.
+    pub(crate) const ALL: [VariantArg; 3] = [VariantArg::Hear, VariantArg::Dense, VariantArg::Spencnn];
+
+    /// How the planner lowers the linear layers.
+    pub(crate) fn method(self) -> ConvMethod {
+        match self {
+            VariantArg::Hear => ConvMethod::Hear,
+            _ => ConvMethod::DoubleHoisted,
+        }
+    }
+
+    /// `dense`, `spencnn` or `hear`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            VariantArg::Dense => "dense",
+            VariantArg::Spencnn => "spencnn",
+            VariantArg::Hear => "hear",
+        }
+    }
 }
 
 impl From<VariantArg> for Variant {
+    /// The architecture (HEAR runs the dense one).
     fn from(v: VariantArg) -> Variant {
         match v {
-            VariantArg::Dense => Variant::Dense,
+            VariantArg::Dense | VariantArg::Hear => Variant::Dense,
             VariantArg::Spencnn => Variant::SpEncnn,
         }
     }
 }
+
+/// The `--cost-profile` given on the command line, passed on to child `spencnn` processes.
+pub(crate) static COST_PROFILE_ARG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 /// `--unit`: spelled as [`PruneUnit`]'s name (`rotation`, `diagonal`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

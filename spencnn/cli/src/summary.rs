@@ -2,16 +2,15 @@
 //! JSON).
 
 use serde::Serialize;
-use spencnn::model::zoo::Variant;
-use spencnn::plan::{CostModel, LayerReport, OpCounts};
+use spencnn::plan::{Choice, CostModel, LayerReport, OpCounts, PlaintextTiming, predict_latency};
 use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit};
 use spencnn::variant::BuiltVariant;
 
 /// A variant's totals.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct VariantSummary {
-    /// Which variant.
-    pub variant: Variant,
+    /// Which variant: `hear`, `dense` or `spencnn`.
+    pub variant: &'static str,
     /// Pruning ratio applied (None = unpruned).
     pub prune_ratio: Option<f64>,
     /// Pruning unit (None = unpruned).
@@ -24,18 +23,22 @@ pub(crate) struct VariantSummary {
     pub rotation_keys: usize,
     /// Operation totals.
     pub totals: OpCounts,
-    /// Cost-model estimate (NTT units).
+    /// Cost-model seconds summed over the instructions (throughputs, pre-encoded weights).
     pub estimated_cost: f64,
+    /// The cost model's predicted latency (pre-encoded weights, the model's thread count).
+    pub predicted_seconds: f64,
     /// Per-layer reports.
     pub layers: Vec<LayerReport>,
     /// Per-layer pruning.
     pub pruning: Vec<LayerPruning>,
+    /// The planner's decisions by cost, with the alternatives priced.
+    pub choices: Vec<Choice>,
 }
 
 /// Summarises a built variant under `cost`.
 pub(crate) fn summarize(
     built: &BuiltVariant,
-    variant: Variant,
+    variant: &'static str,
     prune: Option<PruneSpec>,
     log_n: u32,
     cost: &CostModel,
@@ -50,7 +53,9 @@ pub(crate) fn summarize(
         rotation_keys: s.rotation_steps().len(),
         totals: s.totals(),
         estimated_cost: cost.program_cost(&s.instrs),
+        predicted_seconds: predict_latency(s, cost, PlaintextTiming::Preencoded).seconds,
         layers: s.layers.clone(),
         pruning: built.pruning.clone(),
+        choices: s.choices.clone(),
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::summary::VariantSummary;
-use spencnn::plan::{LayerReport, OpCounts};
+use spencnn::plan::{Choice, LayerReport, OpCounts};
 use spencnn::prune::LayerPruning;
 
 fn row(out: &mut String, name: &str, kind: &str, split: &str, c: &OpCounts, level: &str) {
@@ -22,6 +22,23 @@ pub(crate) fn variant(out: &mut String, s: &VariantSummary) {
     };
     let title = format!("{} ({prune}), depth {}, {} rotation keys", s.variant, s.depth, s.rotation_keys);
     layers(out, &title, &s.layers, &s.totals, &s.pruning);
+    choices(out, &s.choices);
+}
+
+/// Renders the planner's decisions by cost, each with its alternatives priced.
+pub(crate) fn choices(out: &mut String, choices: &[Choice]) {
+    if !choices.is_empty() {
+        let _ =
+            writeln!(out, "decisions by cost (predicted seconds: whole network for packings, the layer for splits):");
+    }
+    for c in choices {
+        let alternatives: Vec<String> = c
+            .alternatives
+            .iter()
+            .map(|a| format!("{}{} {:.3}", if a.name == c.chosen { "*" } else { "" }, a.name, a.seconds))
+            .collect();
+        let _ = writeln!(out, "  {:<14} {:<17} {}", c.layer, c.decision, alternatives.join(", "));
+    }
 }
 
 /// Renders a title, the per-layer table, the totals and the pruning of a schedule.
@@ -56,15 +73,15 @@ pub(crate) fn layers(
 pub(crate) fn comparison(out: &mut String, variants: &[VariantSummary]) {
     let _ = writeln!(
         out,
-        "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12}",
-        "variant", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "depth", "est. cost"
+        "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>10}",
+        "variant", "Rot", "Decomp", "ModDn", "PMult", "Add", "Rescl", "depth", "model (s)"
     );
     for s in variants {
         let t = &s.totals;
         let _ = writeln!(
             out,
-            "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>12.0}",
-            s.variant.to_string(),
+            "{:<9} {:>7} {:>6} {:>7} {:>8} {:>7} {:>6} {:>6} {:>10.3}",
+            s.variant,
             t.rotations,
             t.decompositions,
             t.mod_downs,
@@ -72,7 +89,7 @@ pub(crate) fn comparison(out: &mut String, variants: &[VariantSummary]) {
             t.adds,
             t.rescales,
             s.depth,
-            s.estimated_cost
+            s.predicted_seconds
         );
     }
 }

@@ -136,8 +136,13 @@ mod tests {
     fn server_of(min_log_scale: u32) -> Server {
         let mut model = Network::LeNet.build(Variant::SpEncnn);
         spencnn::model::randomize(&mut model, 1);
-        let options =
-            ParamOptions { min_log_scale, target_precision_bits: None, budget_bits: Some(400), insecure: true };
+        let options = ParamOptions {
+            min_log_scale,
+            target_precision_bits: None,
+            budget_bits: Some(400),
+            insecure: true,
+            threads: 1,
+        };
         let (schedule, _, params) = plan_for_ckks(&model, 12, &options).unwrap();
         Server::new(schedule, params, EncodingPolicy::OnDemand).unwrap()
     }

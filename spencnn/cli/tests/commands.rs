@@ -127,13 +127,13 @@ fn help_shows_the_defaults_and_one_threads_default() {
 }
 
 #[test]
-fn plan_prints_both_variants_by_their_names() {
+fn plan_prints_the_three_variants_by_their_names() {
     let out = spencnn(&["plan", "--model", "lenet", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> =
         report["variants"].as_array().unwrap().iter().map(|v| v["variant"].as_str().unwrap()).collect();
-    assert_eq!(names, ["dense", "spencnn"]);
+    assert_eq!(names, ["hear", "dense", "spencnn"]);
     let out = spencnn(&["plan", "--ir"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("choose it with --variant"), "{}", text(&out.stderr));

@@ -108,6 +108,10 @@ where
             let pairs = terms.iter().map(|t| Ok((ct(t.0)?, t.1))).collect::<Result<Vec<_>, ExecError>>()?;
             one(*dst, backend.rotate_sum(&pairs))
         }
+        Op::MulAcc { dst, terms } => {
+            let pairs = terms.iter().map(|t| Ok((ct(t.0)?, pt(t.1)?))).collect::<Result<Vec<_>, ExecError>>()?;
+            one(*dst, backend.mul_acc(&pairs))
+        }
         Op::MulPlain { dst, src, pt: p } => one(*dst, backend.mul_plain(ct(*src)?, pt(*p)?)),
         Op::AddPlain { dst, src, pt: p } => one(*dst, backend.add_plain(ct(*src)?, pt(*p)?)),
         Op::Add { dst, lhs, rhs } => one(*dst, backend.add(ct(*lhs)?, ct(*rhs)?)),

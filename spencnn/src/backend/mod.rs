@@ -7,7 +7,8 @@
 //! - [`runner`]: [`run`] executes a schedule layer by layer with independent instructions on
 //!   the rayon pool ([`execute`]: the same on one thread); `dispatch` maps one instruction
 //!   to its backend operation;
-//! - [`run_simulated`]: image in, logits out, on the simulator.
+//! - [`run_simulated`]: image in, logits out, on the simulator;
+//! - [`calibrate`]: times the cost model's primitives on this machine (the cost profile).
 //!
 //! The trait is shaped after what RNS-CKKS does efficiently:
 //! - [`Backend::rotate_hoisted_extended`]: decompose one ciphertext once (ModUp), then one
@@ -19,6 +20,7 @@
 //!
 //! Every ciphertext carries a level and a scale; operations check them exactly like CKKS would.
 
+pub mod calibrate;
 pub(crate) mod ckks;
 mod dispatch;
 pub mod noise;
@@ -177,6 +179,17 @@ pub trait Backend {
 
     /// `Σ_j Rot_{step_j}(ct_j)` with one mod-down (equal levels and scales).
     fn rotate_sum(&self, terms: &[(&Self::Ciphertext, usize)]) -> Result<Self::Ciphertext, BackendError>;
+
+    /// `Σ_j ct_j ⊙ pt_j` (equal levels and scales, ordinary plaintexts). The default multiplies
+    /// and adds one term at a time (one product alive at once).
+    fn mul_acc(&self, terms: &[(&Self::Ciphertext, &Self::Plaintext)]) -> Result<Self::Ciphertext, BackendError> {
+        let ((first, first_pt), rest) = terms.split_first().ok_or(BackendError::Empty { op: "mul_acc" })?;
+        let mut acc = self.mul_plain(first, first_pt)?;
+        for (ct, pt) in rest {
+            acc = self.add(&acc, &self.mul_plain(ct, pt)?)?;
+        }
+        Ok(acc)
+    }
 
     /// `ct ⊙ pt` (same level, ordinary plaintext); scales multiply.
     fn mul_plain(&self, ct: &Self::Ciphertext, pt: &Self::Plaintext) -> Result<Self::Ciphertext, BackendError>;

@@ -79,18 +79,6 @@ pub struct LayerRun {
     pub level_out: usize,
 }
 
-/// The contiguous instruction ranges of each layer, in order.
-pub(crate) fn layer_segments(schedule: &Schedule) -> Vec<(usize, std::ops::Range<usize>)> {
-    let mut segments: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
-    for (i, instr) in schedule.instrs.iter().enumerate() {
-        match segments.last_mut() {
-            Some((layer, range)) if *layer == instr.layer => range.end = i + 1,
-            _ => segments.push((instr.layer, i..i + 1)),
-        }
-    }
-    segments
-}
-
 /// Runs `schedule` on `backend` from `inputs`; calls `on_layer` after each layer (for progress
 /// bars). Returns the output ciphertexts and the per-layer runs.
 ///
@@ -127,7 +115,7 @@ where
         store[id.0 as usize] = Some(Stored::Ct(ct));
     }
     let mut runs = Vec::new();
-    for (layer, range) in layer_segments(schedule) {
+    for (layer, range) in schedule.layer_segments() {
         let start = Instant::now();
         let local: HashMap<u32, Arc<B::Plaintext>> = match plaintexts {
             Plaintexts::Preencoded(_) | Plaintexts::OnDemand => HashMap::new(),
@@ -150,7 +138,7 @@ where
             }
         };
         let mut counts = OpCounts::default();
-        for wave in waves(schedule, range.clone()) {
+        for wave in schedule.waves(range.clone()) {
             let on_demand = matches!(plaintexts, Plaintexts::OnDemand);
             // Fused sums of one wave go to the backend together (they share rotated inputs),
             // unless plaintexts are encoded per instruction (a wave's worth could be huge).
@@ -201,24 +189,6 @@ where
         })
         .collect::<Result<_, _>>()?;
     Ok((outputs, runs))
-}
-
-/// The instructions of `range` grouped into dependency waves (in index order within a wave).
-pub(crate) fn waves(schedule: &Schedule, range: std::ops::Range<usize>) -> Vec<Vec<usize>> {
-    let mut wave_of_value: HashMap<u32, usize> = HashMap::new();
-    let mut waves: Vec<Vec<usize>> = Vec::new();
-    for i in range {
-        let op = &schedule.instrs[i].op;
-        let wave = op.reads().iter().filter_map(|v| wave_of_value.get(&v.0)).map(|w| w + 1).max().unwrap_or(0);
-        for v in op.writes() {
-            wave_of_value.insert(v.0, wave);
-        }
-        if waves.len() <= wave {
-            waves.resize_with(wave + 1, Vec::new);
-        }
-        waves[wave].push(i);
-    }
-    waves
 }
 
 type ProducedBy<B> = Produced<<B as Backend>::Ciphertext, <B as Backend>::Extended>;

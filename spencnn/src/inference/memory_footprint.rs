@@ -10,7 +10,6 @@ use super::server::EncodingPolicy;
 use std::collections::BTreeSet;
 
 use crate::backend::ckks::TERMS_PER_CHUNK;
-use crate::backend::runner::{layer_segments, waves};
 use crate::plan::{Op, PlainId, Schedule};
 
 /// Memory outside the data the footprint counts: binary, CKKS context tables, allocator and
@@ -116,8 +115,8 @@ pub fn ciphertext_footprint(schedule: &Schedule, params: &Parameters) -> usize {
         live += size[v.0 as usize];
     }
     let mut peak = live;
-    for (_, range) in layer_segments(schedule) {
-        for wave in waves(schedule, range) {
+    for (_, range) in schedule.layer_segments() {
+        for wave in schedule.waves(range) {
             let mut produced = 0;
             for &i in &wave {
                 let instr = &schedule.instrs[i];

@@ -62,7 +62,7 @@ use spencnn_ckks::{CkksError, Parameters};
 
 use crate::backend::{BackendError, ExecError};
 use crate::model::{Model, ModelError};
-use crate::plan::{PlanConfig, PlanError, Schedule, plan};
+use crate::plan::{CostModel, PlanConfig, PlanError, Schedule, plan};
 
 /// Errors of encrypted inference.
 #[derive(Debug, thiserror::Error)]
@@ -191,12 +191,29 @@ pub fn plan_for_ckks(
     log_n: u32,
     options: &ParamOptions,
 ) -> Result<(Schedule, ParamChoice, Parameters), InferError> {
-    let probe = plan(model, &PlanConfig::new(log_n))?;
+    plan_for_ckks_with(model, &PlanConfig::new(log_n), options)
+}
+
+/// [`plan_for_ckks`] from a planner configuration (its ring degree, lowering method and
+/// packing options; its scale model and cost model are replaced by the chosen parameters').
+///
+/// # Errors
+/// As [`plan_for_ckks`].
+pub fn plan_for_ckks_with(
+    model: &Model,
+    base: &PlanConfig,
+    options: &ParamOptions,
+) -> Result<(Schedule, ParamChoice, Parameters), InferError> {
+    let log_n = base.log_n;
+    let mut probe_config = base.clone();
+    probe_config.scale_model = None;
+    probe_config.cost = CostModel::for_ring(log_n).with_threads(options.threads);
+    let probe = plan(model, &probe_config)?;
     let choice = choose_parameters(log_n, &probe, options)?;
     let params = choice.build()?;
-    let mut config = PlanConfig::new(log_n);
+    let mut config = probe_config;
     config.scale_model = Some(params::scale_model(&params));
-    config.cost = choice.cost_model();
+    config.cost = choice.cost_model(options.threads);
     let schedule = plan(model, &config)?;
     Ok((schedule, choice, params))
 }

@@ -34,7 +34,7 @@ pub fn output_specs(schedule: &Schedule) -> Option<Vec<OutputSpec>> {
                 let spec = read(&known, *src)?;
                 outputs.extend(dsts.iter().map(|&dst| (dst, spec)));
             }
-            Op::MulAccExt { dst, terms } => {
+            Op::MulAccExt { dst, terms } | Op::MulAcc { dst, terms } => {
                 let &(ext, pt) = terms.first()?;
                 let spec = read(&known, ext)?;
                 outputs.push((*dst, OutputSpec { level: spec.level, scale: spec.scale * plaintext_scale(pt)? }));

@@ -52,11 +52,20 @@ pub struct ParamOptions {
     pub budget_bits: Option<u32>,
     /// Allow parameters outside the 128-bit bound (tests only).
     pub insecure: bool,
+    /// Worker threads the schedule will run on (the cost model's thread count).
+    pub threads: usize,
+}
+
+impl ParamOptions {
+    /// The cost model the search prices candidates with, at `2^log_n`.
+    fn cost_model(&self, log_n: u32) -> CostModel {
+        CostModel::for_ring(log_n).with_threads(self.threads)
+    }
 }
 
 impl Default for ParamOptions {
     fn default() -> Self {
-        Self { min_log_scale: 30, target_precision_bits: Some(16.0), budget_bits: None, insecure: false }
+        Self { min_log_scale: 30, target_precision_bits: Some(16.0), budget_bits: None, insecure: false, threads: 1 }
     }
 }
 
@@ -77,7 +86,8 @@ pub struct ParamChoice {
     pub log_qp: u32,
     /// The budget it was chosen under (the 128-bit bound unless overridden).
     pub budget_bits: u32,
-    /// Cost-model estimate of the schedule under these parameters (NTT units).
+    /// Cost-model estimate of the schedule under these parameters (seconds, pre-encoded
+    /// weights, summed throughputs).
     pub estimated_cost: f64,
     /// Built with the insecure opt-in.
     pub insecure: bool,
@@ -177,7 +187,7 @@ pub fn choose_parameters(log_n: u32, schedule: &Schedule, options: &ParamOptions
             q_bits[0] = q0;
             let Some(alpha) = primes_per_digit(&q_bits, log_p) else { continue };
             let dnum = q_bits.len().div_ceil(alpha);
-            let cost = CostModel { special: k as usize, dnum, mul: CostModel::default().mul };
+            let cost = options.cost_model(log_n).with_key_switching(k as usize, q_bits.len().div_ceil(dnum));
             let estimated_cost = cost.program_cost(&schedule.instrs);
             let predicted_precision_bits = loss.map(|l| f64::from(s) - l);
             let meets_target = match (predicted_precision_bits, options.target_precision_bits) {
@@ -216,9 +226,11 @@ impl ParamChoice {
         relative < -1e-9 || (relative.abs() <= 1e-9 && self.log_scale > other.log_scale)
     }
 
-    /// The planner's cost model for these parameters.
-    pub fn cost_model(&self) -> CostModel {
-        CostModel { special: self.p_bits.len(), dnum: self.dnum, mul: CostModel::default().mul }
+    /// The planner's cost model for these parameters on `threads` worker threads.
+    pub fn cost_model(&self, threads: usize) -> CostModel {
+        CostModel::for_ring(self.log_n)
+            .with_threads(threads)
+            .with_key_switching(self.p_bits.len(), self.q_bits.len().div_ceil(self.dnum))
     }
 
     /// Generates the primes and validates the set.

@@ -145,26 +145,35 @@ pub(crate) fn emit(b: &mut ProgramBuilder, call: &StageCall<'_>, split: BsgsSpli
     per_output.into_values().map(|terms| b.rotate_sum(call.level, terms)).collect()
 }
 
-/// Emits the stage with the cheapest split under `cost` (or `forced`); returns the accumulators
-/// and the split used.
+/// Emits the stage with the cheapest split under `cost` (or `forced`); returns the accumulators,
+/// the split used and every candidate priced (distinct programs only, cheapest first; empty
+/// when forced).
 pub(crate) fn emit_cheapest(
     b: &mut ProgramBuilder,
     call: &StageCall<'_>,
     cost: &CostModel,
     forced: Option<BsgsSplit>,
-) -> (Vec<ValueId>, BsgsSplit) {
+) -> (Vec<ValueId>, BsgsSplit, Vec<(BsgsSplit, f64)>) {
+    let mut priced: Vec<(BsgsSplit, f64, usize)> = Vec::new();
     let split = forced.unwrap_or_else(|| {
-        let mut best: Option<(f64, usize, BsgsSplit)> = None;
+        let mut seen = std::collections::HashSet::new();
         for split in BsgsSplit::candidates(call.stage.input.slots) {
             let mut scratch = ProgramBuilder::starting_at(b.next_value, b.layer);
             emit(&mut scratch, call, split);
             let c = cost.program_cost(&scratch.instrs);
-            let rotations: usize = scratch.instrs.iter().map(|i| super::counts::OpCounts::of(&i.op).rotations).sum();
-            if best.is_none_or(|(bc, br, _)| (c, rotations) < (bc, br)) {
-                best = Some((c, rotations, split));
+            let counts = scratch
+                .instrs
+                .iter()
+                .fold(super::counts::OpCounts::default(), |acc, i| acc + super::counts::OpCounts::of(&i.op));
+            // Splits that emit the same program (same counts and price) are listed once.
+            if !seen.insert((c.to_bits(), format!("{counts:?}"))) {
+                continue;
             }
+            let rotations = counts.rotations;
+            priced.push((split, c, rotations));
         }
-        best.map(|b| b.2).unwrap_or(BsgsSplit { modulus: 1, baby_low: true, centered: false })
+        priced.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.2.cmp(&y.2)));
+        priced.first().map_or(BsgsSplit { modulus: 1, baby_low: true, centered: false }, |p| p.0)
     });
-    (emit(b, call, split), split)
+    (emit(b, call, split), split, priced.into_iter().map(|(s, c, _)| (s, c)).collect())
 }

@@ -71,6 +71,10 @@ impl OpCounts {
                 c.mod_downs = usize::from(!rotated.is_empty());
                 c.adds = terms.len().saturating_sub(1);
             }
+            Op::MulAcc { terms, .. } => {
+                c.pmults = terms.len();
+                c.adds = terms.len().saturating_sub(1);
+            }
             Op::MulPlain { .. } => c.pmults = 1,
             Op::AddPlain { .. } | Op::Add { .. } => c.adds = 1,
             Op::Rescale { .. } => c.rescales = 1,

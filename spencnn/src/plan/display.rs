@@ -39,6 +39,9 @@ impl Instr {
             Op::RotateSum { dst, terms } => {
                 format!("{dst} = rotate_sum({})", list(terms, |(v, s)| format!("rot({v}, {})", Step(*s, slots))))
             }
+            Op::MulAcc { dst, terms } => {
+                format!("{dst} = mul_acc({})", list(terms, |(v, p)| format!("{v}*p{}", p.0)))
+            }
             Op::MulPlain { dst, src, pt } => format!("{dst} = {src} * p{}", pt.0),
             Op::AddPlain { dst, src, pt } => format!("{dst} = {src} + p{}", pt.0),
             Op::Add { dst, lhs, rhs } => format!("{dst} = {lhs} + {rhs}"),

@@ -49,6 +49,14 @@ pub enum Op {
         /// `(ciphertext, step)` pairs; step 0 adds the ciphertext unrotated.
         terms: Vec<(ValueId, usize)>,
     },
+    /// `dst = Σ_j src_j ⊙ pt_j` in `Q_ℓ` (ordinary plaintexts), one product at a time: the
+    /// HEAR baseline's inner sums (no extended basis, no shared mod-down).
+    MulAcc {
+        /// Output ciphertext.
+        dst: ValueId,
+        /// `(ciphertext, plaintext)` pairs, all at one level and scale.
+        terms: Vec<(ValueId, PlainId)>,
+    },
     /// `dst = src ⊙ pt` (scales multiply).
     MulPlain {
         /// Output.
@@ -111,7 +119,7 @@ impl Op {
             | Op::Rescale { src, .. }
             | Op::Square { src, .. }
             | Op::DropLevels { src, .. } => vec![*src],
-            Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.0).collect(),
+            Op::MulAccExt { terms, .. } | Op::MulAcc { terms, .. } => terms.iter().map(|t| t.0).collect(),
             Op::RotateSum { terms, .. } => terms.iter().map(|t| t.0).collect(),
             Op::Add { lhs, rhs, .. } => vec![*lhs, *rhs],
         }
@@ -122,6 +130,7 @@ impl Op {
         match self {
             Op::RotateHoistedExt { dsts, .. } => dsts.clone(),
             Op::MulAccExt { dst, .. }
+            | Op::MulAcc { dst, .. }
             | Op::RotateSum { dst, .. }
             | Op::MulPlain { dst, .. }
             | Op::AddPlain { dst, .. }
@@ -135,7 +144,7 @@ impl Op {
     /// The plaintexts the operation reads.
     pub fn plaintexts(&self) -> Vec<PlainId> {
         match self {
-            Op::MulAccExt { terms, .. } => terms.iter().map(|t| t.1).collect(),
+            Op::MulAccExt { terms, .. } | Op::MulAcc { terms, .. } => terms.iter().map(|t| t.1).collect(),
             Op::MulPlain { pt, .. } | Op::AddPlain { pt, .. } => vec![*pt],
             _ => Vec::new(),
         }
@@ -253,6 +262,8 @@ pub struct Schedule {
     pub num_values: usize,
     /// Per-layer reports, indexed by [`Instr::layer`].
     pub layers: Vec<LayerReport>,
+    /// The decisions taken by cost (packings, splits) with the alternatives priced.
+    pub choices: Vec<super::packing::Choice>,
 }
 
 impl Schedule {
@@ -298,5 +309,37 @@ impl Schedule {
             PlainSource::Diagonal { stage, diagonal, giant } => self.stages[stage].diagonal_values(diagonal, giant),
             PlainSource::Bias { stage, out_ct } => self.stages[stage].bias_values(out_ct),
         }
+    }
+
+    /// The contiguous instruction ranges of each layer, in order, as `(layer, range)`.
+    pub fn layer_segments(&self) -> Vec<(usize, std::ops::Range<usize>)> {
+        let mut segments: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for (i, instr) in self.instrs.iter().enumerate() {
+            match segments.last_mut() {
+                Some((layer, range)) if *layer == instr.layer => range.end = i + 1,
+                _ => segments.push((instr.layer, i..i + 1)),
+            }
+        }
+        segments
+    }
+
+    /// The instructions of `range` grouped into dependency waves (index order within a wave):
+    /// an instruction's wave is one more than the latest wave in `range` that wrote one of its
+    /// inputs. The instructions of a wave are independent; the runner executes them at once.
+    pub fn waves(&self, range: std::ops::Range<usize>) -> Vec<Vec<usize>> {
+        let mut wave_of_value: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+        let mut waves: Vec<Vec<usize>> = Vec::new();
+        for i in range {
+            let op = &self.instrs[i].op;
+            let wave = op.reads().iter().filter_map(|v| wave_of_value.get(&v.0)).map(|w| w + 1).max().unwrap_or(0);
+            for v in op.writes() {
+                wave_of_value.insert(v.0, wave);
+            }
+            if waves.len() <= wave {
+                waves.resize_with(wave + 1, Vec::new);
+            }
+            waves[wave].push(i);
+        }
+        waves
     }
 }

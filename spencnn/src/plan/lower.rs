@@ -1,12 +1,14 @@
 //! Lowering of each layer kind: linear stages, activations, pooling and residual adds.
 
-use super::PlanError;
-use super::bsgs::{StageCall, emit_cheapest};
+use super::bsgs::{BsgsSplit, StageCall, emit_cheapest};
 use super::diagonals::{ConvGeometry, diagonal_structure};
+use super::hear::emit_hear;
 use super::ir::{Op, PlainSource, PlainSpec};
+use super::packing::{Alternative, Choice};
 use super::planner::{PlanValue, Planner};
 use super::policy::{add_partner, placement_for};
 use super::stage::LinearStage;
+use super::{ConvMethod, PlanError};
 use crate::layout::SlotLayout;
 use crate::model::{Conv2d, Linear, PolyActivation};
 
@@ -48,7 +50,8 @@ impl Planner<'_> {
         let output = match partner {
             Some((layout, _)) => layout,
             None => {
-                let placement = placement_for(self.model, n + 1, group_out, per_ct);
+                let placement = self.config.packing.placements.get(&(n + 1)).copied();
+                let placement = placement.unwrap_or_else(|| placement_for(self.model, n + 1, group_out, per_ct));
                 self.layout(n, conv.out_channels, grid, placement)?
             }
         };
@@ -142,7 +145,27 @@ impl Planner<'_> {
         chosen.sort_unstable();
         let stage_index = self.stages.len();
         let call = StageCall { stage_index, stage: &stage, diagonals: &chosen, inputs: &inputs, level, pt_scale };
-        let (accs, split) = emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split);
+        let (accs, split) = match self.config.method {
+            ConvMethod::DoubleHoisted => {
+                let (accs, split, priced) =
+                    emit_cheapest(&mut self.b, &call, &self.config.cost, self.config.forced_split);
+                if priced.len() > 1 {
+                    let name = |s: BsgsSplit| s.describe(self.slots);
+                    self.choices.push(Choice {
+                        layer: self.name(n),
+                        decision: "baby/giant split".into(),
+                        chosen: name(split),
+                        alternatives: priced
+                            .iter()
+                            .take(4)
+                            .map(|&(s, seconds)| Alternative { name: name(s), seconds })
+                            .collect(),
+                    });
+                }
+                (accs, split)
+            }
+            ConvMethod::Hear => emit_hear(&mut self.b, &call),
+        };
         self.splits[n] = Some(split.describe(self.slots));
         let acc_scale = v.scale * pt_scale;
         let mut cts = Vec::with_capacity(accs.len());

@@ -47,6 +47,7 @@ pub(crate) struct Planner<'m> {
     pub stages: Vec<LinearStage>,
     pub values: Vec<Option<PlanValue>>,
     pub splits: Vec<Option<String>>,
+    pub choices: Vec<super::packing::Choice>,
 }
 
 impl<'m> Planner<'m> {
@@ -59,7 +60,9 @@ impl<'m> Planner<'m> {
     ) -> Result<Schedule, PlanError> {
         let slots = config.slots();
         let [c, h, w] = model.input_shape;
-        let phases = if config.polyphase { super::policy::input_phases(model) } else { 1 };
+        let polyphase =
+            config.packing.polyphase.unwrap_or(config.polyphase) && config.method != super::ConvMethod::Hear;
+        let phases = if polyphase { super::policy::input_phases(model) } else { 1 };
         let grid = SpatialGrid::polyphase(h, w, phases)
             .map_err(|source| PlanError::Layout { node: "input".into(), source })?;
         let per_ct = slots / grid.block_len().max(1);
@@ -75,6 +78,7 @@ impl<'m> Planner<'m> {
             stages: Vec::new(),
             values: vec![None; model.nodes.len() + 1],
             splits: vec![None; model.nodes.len()],
+            choices: Vec::new(),
         };
         let inputs: Vec<ValueId> = (0..input_layout.num_cts()).map(|_| planner.b.value()).collect();
         let mut input = PlanValue {
@@ -254,6 +258,7 @@ impl<'m> Planner<'m> {
             plaintexts: self.b.plaintexts,
             stages: self.stages,
             layers,
+            choices: self.choices,
         })
     }
 }

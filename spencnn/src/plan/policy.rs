@@ -12,7 +12,7 @@ use crate::model::{Layer, Model};
 
 /// In-group input count of the first grouped convolution reached from `value` through
 /// element-wise layers.
-fn consumer_group(model: &Model, value: usize) -> Option<usize> {
+pub(crate) fn consumer_group(model: &Model, value: usize) -> Option<usize> {
     let mut frontier = vec![value];
     let mut seen = vec![false; model.nodes.len() + 1];
     while let Some(v) = frontier.pop() {

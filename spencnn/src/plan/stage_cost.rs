@@ -126,7 +126,11 @@ impl StageCost {
 
     fn hoist_price(&self, k: usize) -> f64 {
         let rotations = self.babies[k];
-        self.price(OpCounts { rotations, decompositions: usize::from(rotations > 0), ..OpCounts::default() }, false)
+        if rotations == 0 {
+            return 0.0;
+        }
+        let lifts = usize::from(self.baby_terms.contains_key(&(k, 0)));
+        self.cost.hoisted_rotations_seconds(self.level, rotations, lifts)
     }
 
     fn sum_price(&self, sum: &InnerSum) -> f64 {
@@ -136,8 +140,7 @@ impl StageCost {
         }
         let mut price = self.price(OpCounts { pmults: plain, ..OpCounts::default() }, false);
         if rotated > 0 {
-            let fused = OpCounts { pmults: rotated, adds: rotated - 1, mod_downs: 1, ..OpCounts::default() };
-            price += self.price(fused, true);
+            price += self.cost.fused_sum_seconds(self.level, rotated);
         }
         let pieces = plain + usize::from(rotated > 0);
         price + self.price(OpCounts { adds: pieces.saturating_sub(1), ..OpCounts::default() }, false)
@@ -148,14 +151,7 @@ impl StageCost {
         if terms == 0 || (terms == 1 && rotated == 0) {
             return 0.0;
         }
-        let counts = OpCounts {
-            rotations: rotated,
-            decompositions: rotated,
-            mod_downs: usize::from(rotated > 0),
-            adds: terms - 1,
-            ..OpCounts::default()
-        };
-        self.price(counts, false)
+        self.cost.rotate_sum_seconds(self.level, rotated, rotated, terms - rotated)
     }
 
     fn reprice_sum(&mut self, key: (usize, usize)) {
@@ -296,7 +292,7 @@ mod tests {
 
     #[test]
     fn the_incremental_cost_equals_the_emitted_program_for_every_split() {
-        let cost = CostModel::default();
+        let cost = CostModel::for_ring(14);
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for network in [Network::LeNet, Network::Vgg5] {
             for (stage, level) in conv_stages(network) {
@@ -315,7 +311,7 @@ mod tests {
 
     #[test]
     fn removing_and_restoring_diagonals_tracks_the_cost_and_the_rotations() {
-        let cost = CostModel::default();
+        let cost = CostModel::for_ring(14);
         let mut rng = ChaCha8Rng::seed_from_u64(12);
         let (stage, level) = conv_stages(Network::LeNet).remove(1);
         let split = BsgsSplit { modulus: 1024, baby_low: true, centered: false };

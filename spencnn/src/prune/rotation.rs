@@ -112,6 +112,10 @@ impl PartialOrd for Queued {
     }
 }
 
+/// What pruning under one split leaves: the stage's cost state, the whole units removed (in
+/// order, with the sub-blocks each removed) and the sub-blocks removed one by one after them.
+type SplitPruning = (StageCost, Vec<(RotationUnit, Vec<usize>)>, Vec<usize>);
+
 /// Greedy pruning of `target` sub-blocks under one split.
 ///
 /// Scores live in a priority queue. Removing a unit re-scores at once every unit that lost a
@@ -126,7 +130,7 @@ fn prune_split(
     cost: &CostModel,
     importance: &[f64],
     target: usize,
-) -> (StageCost, Vec<(RotationUnit, Vec<usize>)>, Vec<usize>) {
+) -> SplitPruning {
     let mut state = StageCost::new(stage, split, level, cost, &vec![true; stage.diagonals.len()]);
     let units = units_of(&state);
     // Units holding each diagonal (its baby unit and its giant unit).

@@ -9,7 +9,7 @@ pub const LOG_N: u32 = 10;
 
 /// Parameter search inside 360 bits with a 36-bit scale (insecure at `N = 2^10`: tests only).
 pub fn test_options() -> ParamOptions {
-    ParamOptions { min_log_scale: 36, target_precision_bits: None, budget_bits: Some(360), insecure: true }
+    ParamOptions { min_log_scale: 36, target_precision_bits: None, budget_bits: Some(360), insecure: true, threads: 1 }
 }
 
 fn act(c: usize) -> Layer {

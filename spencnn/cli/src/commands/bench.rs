@@ -1,6 +1,6 @@
-//! `spencnn bench`: encrypted inference of the dense and SpENCNN variants of one network,
-//! each in its own process (so each peak memory is its own), and the speedup; or of an
-//! imported ONNX model, side by side with a zoo network.
+//! `spencnn bench`: encrypted inference of the HEAR baseline, our dense baseline and SpENCNN
+//! for one network, each in its own process (so each peak memory is its own), measured in one
+//! run, and the speedups; or of an imported ONNX model, side by side with a zoo network.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -14,13 +14,13 @@ use spencnn::model::zoo::{Network, Variant};
 use crate::bounds;
 use crate::infer_report::InferReport;
 use crate::model_arg::ModelArg;
-use crate::options::{ThreadsArg, UnitArg, WeightsFile, emit, emit_json};
+use crate::options::{COST_PROFILE_ARG, ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 
 /// Arguments of `spencnn bench`.
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// Network: lenet, vgg5, hefnet, resnet20 (dense vs SpENCNN), or the path of an ONNX file
-    /// (the imported model, and --against a zoo network side by side).
+    /// Network: lenet, vgg5, hefnet, resnet20 (HEAR, dense and SpENCNN), or the path of an ONNX
+    /// file (the imported model, and --against a zoo network side by side).
     #[arg(long, default_value = "lenet")]
     model: ModelArg,
     /// With an ONNX --model: also run this zoo network the same way, for comparison.
@@ -39,6 +39,9 @@ pub(crate) struct BenchArgs {
     /// Seed of the random weights and image (latency and counts do not depend on the values).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio].
+    #[arg(long, value_parser = bounds::prune_ratio)]
+    prune: Option<f64>,
     /// Pruning unit of the SpENCNN variant: whole rotations' worth of sub-blocks, or single
     /// sub-blocks by magnitude.
     #[arg(long, value_enum, default_value_t)]
@@ -58,6 +61,9 @@ pub(crate) struct BenchArgs {
     /// Skip the comparison with the slot simulator.
     #[arg(long)]
     no_check: bool,
+    /// Do not run the HEAR baseline (its dense run is the slowest of the three).
+    #[arg(long)]
+    no_hear: bool,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -66,12 +72,18 @@ pub(crate) struct BenchArgs {
 #[derive(Debug, Serialize)]
 struct BenchReport {
     model: String,
+    /// The dense network lowered the HEAR way (absent with `--no-hear`).
+    hear: Option<InferReport>,
     dense: InferReport,
     spencnn: InferReport,
-    /// Seed of the random weights both variants ran with.
+    /// Seed of the random weights every variant ran with.
     random_weights_seed: u64,
-    /// Dense / SpENCNN median online latency.
+    /// Our dense / SpENCNN median online latency.
     speedup: f64,
+    /// HEAR-dense / SpENCNN median online latency (the paper's comparison).
+    speedup_vs_hear: Option<f64>,
+    /// HEAR-dense / our dense median online latency.
+    dense_vs_hear: Option<f64>,
     /// The paper's reported speedup for this network.
     paper_speedup: f64,
 }
@@ -87,14 +99,14 @@ fn paper_speedup(network: Network) -> f64 {
 
 /// One `infer` child process: a zoo variant (random or file weights) or an ONNX file.
 enum Run<'a> {
-    Zoo { network: Network, variant: Variant, weights: Option<&'a Path> },
+    Zoo { network: Network, variant: VariantArg, weights: Option<&'a Path> },
     Onnx(&'a Path),
 }
 
 impl Run<'_> {
     fn label(&self) -> String {
         match self {
-            Run::Zoo { network, variant, .. } => format!("{network} {variant}"),
+            Run::Zoo { network, variant, .. } => format!("{network} {}", variant.name()),
             Run::Onnx(path) => path.display().to_string(),
         }
     }
@@ -104,15 +116,21 @@ fn run_infer(args: &BenchArgs, run: &Run<'_>) -> anyhow::Result<InferReport> {
     let exe = std::env::current_exe().context("cannot find the spencnn executable")?;
     let mut cmd = Command::new(&exe);
     cmd.args(["infer", "--json", "--seed", &args.seed.to_string()]);
+    if let Some(profile) = COST_PROFILE_ARG.get() {
+        cmd.arg("--cost-profile").arg(profile);
+    }
     match run {
         Run::Zoo { network, variant, weights } => {
             cmd.args(["--model", network.name(), "--variant", variant.name()]);
             if let Some(w) = weights {
                 cmd.arg("--weights").arg(w);
             }
-            if *variant == Variant::SpEncnn {
+            if *variant == VariantArg::Spencnn {
                 let unit = spencnn::prune::PruneUnit::from(args.unit);
                 cmd.args(["--unit", unit.name()]);
+                if let Some(ratio) = args.prune {
+                    cmd.args(["--prune", &ratio.to_string()]);
+                }
             }
         }
         Run::Onnx(path) => {
@@ -157,26 +175,39 @@ struct ImportedBenchReport {
     latency_ratio: Option<f64>,
 }
 
+/// The column titles of [`row`].
 fn header(out: &mut String) {
     let _ = writeln!(
         out,
-        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
-        "variant", "Rot", "PMult", "keys", "online (s)", "setup (s)", "peak (MiB)", "precision", "argmax", "encoding"
+        "{:<8} {:>6} {:>7} {:>6} {:>10} {:>10} {:>9} {:>11} {:>10} {:>7} {:>11}  params",
+        "variant",
+        "Rot",
+        "PMult",
+        "keys",
+        "online (s)",
+        "model (s)",
+        "setup (s)",
+        "peak (MiB)",
+        "precision",
+        "argmax",
+        "encoding"
     );
 }
 
+/// One run: counts, measured and predicted online latency, setup, peak memory, precision.
 fn row(out: &mut String, r: &InferReport) {
     let precision = r.min_precision_bits.map_or("-".to_string(), |b| format!("{b:.1} b"));
     let argmax = r.argmax_agreement.map_or("-".to_string(), |(a, n)| format!("{a}/{n}"));
     let peak = r.peak_rss_bytes.map_or(0.0, |b| b as f64 / (1 << 20) as f64);
     let _ = writeln!(
         out,
-        "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
+        "{:<8} {:>6} {:>7} {:>6} {:>10.3} {:>10.3} {:>9.2} {:>11.0} {:>10} {:>7} {:>11}  {}",
         r.variant,
         r.totals.rotations,
         r.totals.pmults,
         r.rotation_keys,
         r.median_online_seconds,
+        r.predicted_online_seconds,
         r.setup_seconds,
         peak,
         precision,
@@ -191,8 +222,11 @@ fn run_imported(args: &BenchArgs, path: &Path) -> anyhow::Result<()> {
     let against = match args.against {
         Some(network) => {
             let variant = match &args.against_weights {
-                Some(w) => WeightsFile::read(w)?.load(network, None)?.0,
-                None => Variant::SpEncnn,
+                Some(w) => match WeightsFile::read(w)?.load(network, None)?.0 {
+                    Variant::SpEncnn => VariantArg::Spencnn,
+                    Variant::Dense => VariantArg::Dense,
+                },
+                None => VariantArg::Spencnn,
             };
             Some(run_infer(args, &Run::Zoo { network, variant, weights: args.against_weights.as_deref() })?)
         }
@@ -224,16 +258,21 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         ModelArg::Onnx(path) => return run_imported(args, path),
     };
     if args.against.is_some() || args.image.is_some() {
-        bail!("--against and --image apply to an ONNX --model (a zoo network is benchmarked dense vs SpENCNN)");
+        bail!("--against and --image apply to an ONNX --model (a zoo network is benchmarked HEAR, dense and SpENCNN)");
     }
     let zoo = |variant| run_infer(args, &Run::Zoo { network, variant, weights: None });
-    let dense = zoo(Variant::Dense)?;
-    let spencnn = zoo(Variant::SpEncnn)?;
+    let hear = (!args.no_hear).then(|| zoo(VariantArg::Hear)).transpose()?;
+    let dense = zoo(VariantArg::Dense)?;
+    let spencnn = zoo(VariantArg::Spencnn)?;
+    let over = |a: &InferReport, b: &InferReport| a.median_online_seconds / b.median_online_seconds.max(1e-12);
     let report = BenchReport {
         model: network.to_string(),
-        speedup: dense.median_online_seconds / spencnn.median_online_seconds.max(1e-12),
+        speedup: over(&dense, &spencnn),
+        speedup_vs_hear: hear.as_ref().map(|h| over(h, &spencnn)),
+        dense_vs_hear: hear.as_ref().map(|h| over(h, &dense)),
         paper_speedup: paper_speedup(network),
         random_weights_seed: args.seed,
+        hear,
         dense,
         spencnn,
     };
@@ -247,13 +286,16 @@ pub(crate) fn run(args: &BenchArgs) -> anyhow::Result<()> {
         report.model, report.dense.threads, report.random_weights_seed
     );
     header(&mut out);
-    for r in [&report.dense, &report.spencnn] {
+    for r in report.hear.iter().chain([&report.dense, &report.spencnn]) {
         row(&mut out, r);
     }
-    let _ = writeln!(
-        out,
-        "speedup dense / SpENCNN (online latency): {:.2}x (paper: {:.2}x)",
-        report.speedup, report.paper_speedup
-    );
+    let _ = writeln!(out, "speedup SpENCNN over our dense (online latency): {:.2}x", report.speedup);
+    if let (Some(h), Some(d)) = (report.speedup_vs_hear, report.dense_vs_hear) {
+        let _ = writeln!(
+            out,
+            "speedup SpENCNN over HEAR-dense: {h:.2}x (paper: {:.2}x); our dense over HEAR-dense: {d:.2}x",
+            report.paper_speedup
+        );
+    }
     emit(&out)
 }

@@ -13,7 +13,7 @@ use spencnn::bundled;
 use spencnn::inference::Agreement;
 use spencnn::inference::precision::argmax;
 use spencnn::model::zoo::{Network, Variant};
-use spencnn::plan::{CostModel, PlanConfig, plan};
+use spencnn::plan::{PlanConfig, plan};
 
 use crate::options::{ThreadsArg, emit};
 use crate::session::{Session, encrypted_session};
@@ -74,7 +74,7 @@ fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     );
 
     let config = PlanConfig::new(log_n);
-    let cost = CostModel::default();
+    let cost = config.cost;
     let _ = writeln!(out, "\noperation counts at N = 2^{log_n} (trained weights, planned the same way):");
     let _ = writeln!(out, "  {:8} {:>9} {:>11} {:>10}", "variant", "rotations", "plain mults", "est. cost");
     let mut rows = Vec::new();

@@ -11,11 +11,11 @@ use spencnn::import::onnx::InputTransform;
 use spencnn::inference::precision::argmax;
 use spencnn::inference::{
     Agreement, Client, EncodingPolicy, KeyGenCost, KeyGenLimit, KeyStorage, LayerRun, MemoryOptions, ModelInterface,
-    ParamOptions, Server, fit_memory, plan_for_ckks,
+    ParamOptions, Server, fit_memory, plan_for_ckks_with,
 };
 use spencnn::model::Model;
 use spencnn::model::zoo::Variant;
-use spencnn::plan::PlanConfig;
+use spencnn::plan::{ConvMethod, PlaintextTiming, PlanConfig, predict_latency};
 use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
 use spencnn_ckks::{NoiseFlooding, PublicDecoding};
@@ -50,8 +50,9 @@ pub(crate) struct InferArgs {
     /// client applies its input preprocessing before encryption).
     #[arg(long, default_value = "lenet")]
     model: ModelArg,
-    /// Dense baseline or SpENCNN (grouped, sub-block pruned) [default: the variant the
-    /// --weights file fits; spencnn for random weights].
+    /// Dense baseline, SpENCNN (grouped, sub-block pruned) or hear (the dense network lowered
+    /// as the paper's HEAR baseline) [default: the variant the --weights file fits; spencnn
+    /// for random weights].
     #[arg(long, value_enum)]
     variant: Option<VariantArg>,
     /// Weights (safetensors). Without it the weights are seeded random values (--seed): the
@@ -189,7 +190,9 @@ struct Subject {
     random_weights: bool,
     /// Client-side preprocessing of an imported model.
     transform: Option<InputTransform>,
-    log_n: u32,
+    /// Ring degree, lowering method and cost model (at the run's thread count) it is planned
+    /// with.
+    config: PlanConfig,
 }
 
 impl Subject {
@@ -208,6 +211,8 @@ fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> 
             }
             let imported = import(path, args.json)?;
             let log_n = imported_log_n(&imported.model, args.log_n, options)?;
+            let mut config = PlanConfig::new(log_n);
+            config.cost = config.cost.with_threads(options.threads);
             return Ok(Subject {
                 name: path.display().to_string(),
                 variant: "imported".into(),
@@ -215,7 +220,7 @@ fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> 
                 random_weights: false,
                 transform: imported.input_transform,
                 model: imported.model,
-                log_n,
+                config,
             });
         }
     };
@@ -225,6 +230,8 @@ fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> 
         Some(file) => file.load(network, args.variant.map(Variant::from))?.0,
         None => args.variant.map_or(Variant::SpEncnn, Variant::from),
     };
+    let method = args.variant.map_or(ConvMethod::DoubleHoisted, VariantArg::method);
+    let label = args.variant.filter(|v| *v == VariantArg::Hear).map_or(variant.name(), VariantArg::name);
     let (weights, weights_label) = match &file {
         Some(file) => (Weights::File(&file.bytes), file.path.display().to_string()),
         None => (Weights::Random(args.seed), format!("RANDOM (seed {})", args.seed)),
@@ -241,16 +248,19 @@ fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> 
         _ => args.prune,
     }
     .map(|ratio| PruneSpec { ratio, unit: args.unit.into() });
-    let built = build_variant(network, variant, &PlanConfig::new(log_n), weights, prune)
-        .with_context(|| format!("cannot build the {variant} {network}"))?;
+    let mut config = PlanConfig::new(log_n);
+    config.method = method;
+    config.cost = config.cost.with_threads(options.threads);
+    let built = build_variant(network, variant, &config, weights, prune)
+        .with_context(|| format!("cannot build the {label} {network}"))?;
     Ok(Subject {
         model: built.model,
         name: network.to_string(),
-        variant: variant.to_string(),
+        variant: label.to_string(),
         weights: weights_label,
         random_weights: file.is_none(),
         transform: None,
-        log_n,
+        config,
     })
 }
 
@@ -258,10 +268,11 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     let options = ParamOptions {
         min_log_scale: args.min_log_scale,
         target_precision_bits: (args.precision_bits > 0.0).then_some(args.precision_bits),
+        threads,
         ..ParamOptions::default()
     };
     let subject = subject(args, &options)?;
-    let log_n = subject.log_n;
+    let log_n = subject.config.log_n;
     // The image selection is read and validated before any key is generated; the images
     // themselves are made one at a time.
     let selection = ImageSelection {
@@ -273,7 +284,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     };
     let inputs = ImageSource::open(&selection, subject.model.input_shape)?;
     let (schedule, choice, params) =
-        plan_for_ckks(&subject.model, log_n, &options).context("cannot choose CKKS parameters")?;
+        plan_for_ckks_with(&subject.model, &subject.config, &options).context("cannot choose CKKS parameters")?;
     let schedule = match args.layers {
         Some(k) if k > schedule.layers.len() => {
             bail!(
@@ -308,8 +319,14 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         },
     };
     // Refused here, before any key exists, when nothing fits.
-    let (schedule, memory) = fit_memory(&schedule, &params, &choice.cost_model(), &options)?;
+    let (schedule, memory) = fit_memory(&schedule, &params, &choice.cost_model(threads), &options)?;
     let (policy, key_storage) = (memory.encoding, memory.key_storage());
+    let timing = match policy {
+        EncodingPolicy::Preencoded => PlaintextTiming::Preencoded,
+        EncodingPolicy::PerLayer => PlaintextTiming::PerLayer,
+        _ => PlaintextTiming::OnDemand,
+    };
+    let predicted = predict_latency(&schedule, &choice.cost_model(threads), timing);
     if !args.json {
         eprintln!("{} {}: {choice}", subject.name, subject.variant);
         eprintln!("memory budget: {budget_gib:.2} GiB ({limit_source})");
@@ -359,7 +376,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         let (index, raw_image, label) = inputs.get(k)?;
         let image = &subject.prepare(&raw_image);
         let start = Instant::now();
-        let image_bytes = client.encrypt(&image)?.to_bytes(client.context())?;
+        let image_bytes = client.encrypt(image)?.to_bytes(client.context())?;
         encrypt_seconds = start.elapsed().as_secs_f64();
         sizes.image = image_bytes.len() as u64;
         let image_bytes = transport.send(&format!("image-{index}.bin"), &image_bytes)?;
@@ -381,7 +398,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
             if runs.len() == args.repeat {
                 let check = !args.no_check && args.layers.is_none();
                 let vs_simulator = if check {
-                    let simulated = run_simulated(server.schedule(), &image).context("the slot simulator failed")?;
+                    let simulated = run_simulated(server.schedule(), image).context("the slot simulator failed")?;
                     Some(Agreement::of(&logits, &simulated.0).into())
                 } else {
                     None
@@ -437,9 +454,11 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
         encrypt_seconds,
         decrypt_seconds,
         median_online_seconds: median(&mut online),
+        predicted_online_seconds: predicted.seconds,
         layers: layers
             .iter()
             .map(|l| LayerRow {
+                predicted_seconds: predicted.layers.iter().find(|p| p.name == l.name).map_or(0.0, |p| p.seconds),
                 name: l.name.clone(),
                 kind: l.kind.clone(),
                 seconds: l.seconds,

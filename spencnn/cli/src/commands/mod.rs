@@ -2,6 +2,7 @@
 //! `anyhow::Result<()>`. Adding one: a file here, a variant of `Command` in `main.rs`.
 
 pub(crate) mod bench;
+pub(crate) mod calibrate;
 pub(crate) mod demo;
 pub(crate) mod eval;
 mod eval_onnx;

@@ -1,4 +1,5 @@
-//! `spencnn plan`: per-layer and total HE operation counts, dense vs SpENCNN.
+//! `spencnn plan`: per-layer and total HE operation counts of HEAR, dense and SpENCNN, or of an
+//! imported ONNX model.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -7,10 +8,10 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 use spencnn::import::onnx::InputTransform;
-use spencnn::inference::{KeyGenLimit, MemoryOptions, MemoryPlan, ParamOptions, fit_memory, plan_for_ckks};
+use spencnn::inference::{KeyGenLimit, MemoryOptions, MemoryPlan, ParamOptions, fit_memory, plan_for_ckks_with};
 use spencnn::model::Model;
 use spencnn::model::zoo::Variant;
-use spencnn::plan::{CostModel, LayerReport, OpCounts, PlanConfig, plan};
+use spencnn::plan::{Choice, LayerReport, OpCounts, PlaintextTiming, PlanConfig, plan, predict_latency};
 use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_model};
 use spencnn::variant::{Weights, build_variant};
 
@@ -27,8 +28,8 @@ pub(crate) struct PlanArgs {
     /// --prune applies, --variant and --weights do not).
     #[arg(long, default_value = "lenet")]
     model: ModelArg,
-    /// Print the per-layer table of one variant only (both are always planned for the ratio);
-    /// default with --weights: the variant the file fits.
+    /// Print the per-layer table of one variant only (all three are always planned for the
+    /// ratios); default with --weights: the variant the file fits.
     #[arg(long, value_enum)]
     variant: Option<VariantArg>,
     /// Sub-block pruning ratio of the SpENCNN variant [default: the network's documented ratio
@@ -49,6 +50,8 @@ pub(crate) struct PlanArgs {
     /// Seed of the random weights.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    #[command(flatten)]
+    threads: ThreadsArg,
     /// Keep every map in its block on a stride-d grid (no polyphase input encoding).
     #[arg(long)]
     no_polyphase: bool,
@@ -68,14 +71,13 @@ pub(crate) struct PlanArgs {
     /// (calibrated on this machine), dropping rotation keys until it fits.
     #[arg(long, requires = "max_memory_gib")]
     max_keygen_seconds: Option<f64>,
-    #[command(flatten)]
-    threads: ThreadsArg,
 }
 
 #[derive(Debug, Serialize)]
 struct Reduction {
     rotations: f64,
     pmults: f64,
+    /// Ratio of the predicted latencies.
     estimated_cost: f64,
 }
 
@@ -86,6 +88,8 @@ struct PlanReport {
     slots: usize,
     variants: Vec<VariantSummary>,
     dense_over_spencnn: Reduction,
+    hear_over_spencnn: Reduction,
+    hear_over_dense_pmults: f64,
     /// The deployment within `--max-memory-gib`, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     memory: Option<MemoryReport>,
@@ -102,7 +106,7 @@ struct MemoryReport {
 fn memory_report(
     model: &Model,
     variant: Variant,
-    log_n: u32,
+    config: &PlanConfig,
     gib: f64,
     keygen_seconds: Option<f64>,
     threads: usize,
@@ -111,7 +115,8 @@ fn memory_report(
         anyhow::bail!("--max-memory-gib must be a non-negative number of GiB, not {gib}");
     }
     let (schedule, choice, params) =
-        plan_for_ckks(model, log_n, &ParamOptions::default()).context("cannot choose CKKS parameters")?;
+        plan_for_ckks_with(model, config, &ParamOptions { threads, ..ParamOptions::default() })
+            .context("cannot choose CKKS parameters")?;
     let options = MemoryOptions {
         budget_bytes: (gib > 0.0).then_some((gib * (1u64 << 30) as f64) as usize),
         key_storage: None,
@@ -124,7 +129,7 @@ fn memory_report(
             None => None,
         },
     };
-    let (_, plan) = fit_memory(&schedule, &params, &choice.cost_model(), &options)?;
+    let (_, plan) = fit_memory(&schedule, &params, &choice.cost_model(threads), &options)?;
     Ok(MemoryReport { variant, params: choice.to_string(), plan })
 }
 
@@ -137,11 +142,16 @@ struct ImportedPlan {
     depth: usize,
     rotation_keys: usize,
     totals: OpCounts,
+    /// Cost-model seconds summed over the instructions (throughputs, pre-encoded weights).
     estimated_cost: f64,
+    /// The cost model's predicted latency (pre-encoded weights, --threads threads).
+    predicted_seconds: f64,
     prune_ratio: Option<f64>,
     prune_unit: Option<PruneUnit>,
     layers: Vec<LayerReport>,
     pruning: Vec<LayerPruning>,
+    /// The planner's decisions by cost, with the alternatives priced.
+    choices: Vec<Choice>,
     input_transform: Option<InputTransform>,
     notices: Vec<String>,
 }
@@ -151,9 +161,11 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
         anyhow::bail!("--variant and --weights apply to zoo networks: an ONNX file carries its own weights");
     }
     let mut imported = import(path, args.json)?;
-    let log_n = imported_log_n(&imported.model, args.log_n, &ParamOptions::default())?;
+    let threads = args.threads.count();
+    let log_n = imported_log_n(&imported.model, args.log_n, &ParamOptions { threads, ..ParamOptions::default() })?;
     let mut config = PlanConfig::new(log_n);
     config.polyphase = !args.no_polyphase;
+    config.cost = config.cost.with_threads(threads);
     let pruning = match args.prune {
         Some(ratio) if !(0.0..1.0).contains(&ratio) => anyhow::bail!("--prune {ratio} is outside [0, 1)"),
         Some(ratio) => prune_model(&mut imported.model, &config, PruneSpec { ratio, unit: args.unit.into() })?,
@@ -170,11 +182,13 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
         depth: schedule.depth(),
         rotation_keys: schedule.rotation_steps().len(),
         totals: schedule.totals(),
-        estimated_cost: CostModel::default().program_cost(&schedule.instrs),
+        estimated_cost: config.cost.program_cost(&schedule.instrs),
+        predicted_seconds: predict_latency(&schedule, &config.cost, PlaintextTiming::Preencoded).seconds,
         prune_ratio: args.prune,
         prune_unit: args.prune.map(|_| args.unit.into()),
         layers: schedule.layers.clone(),
         pruning,
+        choices: schedule.choices.clone(),
         input_transform: imported.input_transform.clone(),
         notices: imported.notices.clone(),
     };
@@ -189,7 +203,12 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
     };
     let title = format!("imported ({prune}), depth {}, {} rotation keys", report.depth, report.rotation_keys);
     table::layers(&mut out, &title, &report.layers, &report.totals, &report.pruning);
-    let _ = writeln!(out, "estimated cost {:.0} (NTT units)", report.estimated_cost);
+    table::choices(&mut out, &report.choices);
+    let _ = writeln!(
+        out,
+        "predicted latency {:.3} s on {} threads (cost model, pre-encoded weights; see docs/planner.md)",
+        report.predicted_seconds, config.cost.threads
+    );
     emit(&out)
 }
 
@@ -199,9 +218,9 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         ModelArg::Onnx(path) => return plan_imported(args, path),
     };
     let log_n = args.log_n.unwrap_or(network.default_log_n());
-    let mut config = PlanConfig::new(log_n);
-    config.polyphase = !args.no_polyphase;
-    let cost = CostModel::default();
+    let mut base = PlanConfig::new(log_n);
+    base.polyphase = !args.no_polyphase;
+    base.cost = base.cost.with_threads(args.threads.count());
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let mut selected = args.variant.map(Variant::from);
     if let Some(file) = &file {
@@ -210,9 +229,16 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     if args.ir && selected.is_none() {
         anyhow::bail!("--ir prints one variant's schedule: choose it with --variant (or --weights)");
     }
+    // The one whose schedule --ir prints: as asked, else the architecture the file holds.
+    let printed = args.variant.or(match selected {
+        Some(Variant::SpEncnn) => Some(VariantArg::Spencnn),
+        Some(_) => Some(VariantArg::Dense),
+        None => None,
+    });
     let mut summaries = Vec::new();
     let mut memory = None;
-    for variant in Variant::ALL {
+    for arg in VariantArg::ALL {
+        let variant = Variant::from(arg);
         let weights = match (&file, selected == Some(variant)) {
             (Some(file), true) => Weights::File(&file.bytes),
             _ => Weights::Random(args.seed),
@@ -225,31 +251,38 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
             Variant::Dense => None,
         };
         let prune = ratio.map(|r| PruneSpec { ratio: r, unit: args.unit.into() });
+        let mut config = base.clone();
+        config.method = arg.method();
         let built = build_variant(network, variant, &config, weights, prune)
-            .with_context(|| format!("cannot plan the {variant} {network}"))?;
-        if args.ir && selected == Some(variant) {
+            .with_context(|| format!("cannot plan the {} {network}", arg.name()))?;
+        if args.ir && printed == Some(arg) {
             return emit(&built.schedule.to_string());
         }
         if let Some(gib) = args.max_memory_gib
-            && selected.unwrap_or(Variant::SpEncnn) == variant
+            && printed.unwrap_or(VariantArg::Spencnn) == arg
         {
             memory = Some(args.threads.install(|| {
-                memory_report(&built.model, variant, log_n, gib, args.max_keygen_seconds, args.threads.count())
+                memory_report(&built.model, variant, &config, gib, args.max_keygen_seconds, args.threads.count())
             })?);
         }
-        summaries.push(summarize(&built, variant, prune, log_n, &cost));
+        summaries.push(summarize(&built, arg.name(), prune, log_n, &config.cost));
     }
-    let ratio = |f: &dyn Fn(&VariantSummary) -> f64| f(&summaries[0]) / f(&summaries[1]).max(1e-300);
+    let by_name = |name: &str| summaries.iter().find(|s| s.variant == name).expect("all three are planned");
+    let (hear, dense, spencnn) = (by_name("hear"), by_name("dense"), by_name("spencnn"));
+    let ratio = |a: &VariantSummary, b: &VariantSummary, f: &dyn Fn(&VariantSummary) -> f64| f(a) / f(b).max(1e-300);
+    let reduction = |a: &VariantSummary| Reduction {
+        rotations: ratio(a, spencnn, &|s| s.totals.rotations as f64),
+        pmults: ratio(a, spencnn, &|s| s.totals.pmults as f64),
+        estimated_cost: ratio(a, spencnn, &|s| s.predicted_seconds),
+    };
     let report = PlanReport {
         model: network.to_string(),
         log_n,
-        slots: config.slots(),
-        dense_over_spencnn: Reduction {
-            rotations: ratio(&|s| s.totals.rotations as f64),
-            pmults: ratio(&|s| s.totals.pmults as f64),
-            estimated_cost: ratio(&|s| s.estimated_cost),
-        },
-        variants: summaries,
+        slots: base.slots(),
+        dense_over_spencnn: reduction(dense),
+        hear_over_spencnn: reduction(hear),
+        hear_over_dense_pmults: ratio(hear, dense, &|s| s.totals.pmults as f64),
+        variants: summaries.clone(),
         memory,
     };
     if args.json {
@@ -259,22 +292,25 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let _ = writeln!(out, "{} at N = 2^{} ({} slots)", report.model, log_n, report.slots);
     let _ = writeln!(
         out,
-        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; see docs/planner.md)"
+        "  (Rot = key-switch rotations, Decomp = key-switch decompositions, ModDn = mod-downs; model = the cost \
+         model's latency on --threads threads, pre-encoded weights; see docs/planner.md)"
     );
     for s in &report.variants {
-        if selected.is_none_or(|v| v == s.variant) {
+        if printed.is_none_or(|v| v.name() == s.variant) {
             out.push('\n');
             table::variant(&mut out, s);
         }
     }
     out.push('\n');
     table::comparison(&mut out, &report.variants);
-    let r = &report.dense_over_spencnn;
-    let _ = writeln!(
-        out,
-        "dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x",
-        r.rotations, r.pmults, r.estimated_cost
-    );
+    for (name, r) in [("our dense", &report.dense_over_spencnn), ("HEAR-dense", &report.hear_over_spencnn)] {
+        let _ = writeln!(
+            out,
+            "{name} / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, predicted latency {:.2}x",
+            r.rotations, r.pmults, r.estimated_cost
+        );
+    }
+    let _ = writeln!(out, "HEAR-dense / our dense: plaintext multiplies {:.2}x", report.hear_over_dense_pmults);
     if let Some(m) = &report.memory {
         let _ = writeln!(out, "\n{} {} for CKKS: {}", report.model, m.variant, m.params);
         let _ = writeln!(out, "{}", m.plan);

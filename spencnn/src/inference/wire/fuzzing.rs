@@ -88,7 +88,7 @@ pub fn fuzz_model() -> Model {
 
 /// Reduced parameters of the fixture: 20-bit scale inside a 150-bit budget (insecure).
 pub fn fuzz_options() -> ParamOptions {
-    ParamOptions { min_log_scale: 20, target_precision_bits: None, budget_bits: Some(150), insecure: true }
+    ParamOptions { min_log_scale: 20, target_precision_bits: None, budget_bits: Some(150), insecure: true, threads: 1 }
 }
 
 fn build() -> Result<Fixture, InferError> {
