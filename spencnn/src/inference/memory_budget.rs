@@ -3,7 +3,7 @@
 //! cost model of
 //!
 //! - compact evaluation keys (half the key memory; every key switch expands the uniform half:
-//!   priced per expanded limb, [`EXPANSION_COST_PER_LIMB`]),
+//!   priced as a fraction of the key-switch inner product, [`COMPACT_KEY_OVERHEAD`]),
 //! - weight plaintexts encoded per layer or per instruction instead of once (priced as the
 //!   encodings done online),
 //! - fewer rotation keys (dropped steps composed from kept ones, [`crate::plan::rotation_keys`]:
@@ -23,14 +23,15 @@ use spencnn_ckks::{CkksError, Context, KeyStorage, Parameters};
 
 use super::memory_footprint::{MemoryFootprint, footprint, switching_key_bytes};
 use super::server::EncodingPolicy;
+use crate::plan::profile::Primitive;
 use crate::plan::rotation_keys::{StepRoutes, compose_instrs, step_levels, with_instrs};
 use crate::plan::{CostModel, Instr, OpCounts, Schedule};
 
-/// Cost (in the cost model's NTT units) of expanding one limb of a compact key's uniform half
-/// during a key switch: measured at `N = 2^16` (ResNet-20's chain, dnum 4), the streamed
-/// expansion adds 0.73× the inner product with the expanded key, which the model prices at
-/// `2·dnum·(ℓ+1+k)` limb multiplies of 0.1 NTT plus the automorphism.
-pub const EXPANSION_COST_PER_LIMB: f64 = 0.18;
+/// Time of expanding a compact key's uniform half during one key switch, as a fraction of the
+/// key-switch inner product with the expanded key (the cost profile's `InnerProduct` at the
+/// switch's level): measured at `N = 2^16` (ResNet-20's chain, dnum 4), the streamed expansion
+/// adds 0.73× the inner product.
+pub const COMPACT_KEY_OVERHEAD: f64 = 0.73;
 
 /// Candidates evaluated exactly per dropped key (the lowest in uses per byte).
 const CANDIDATES_PER_DROP: usize = 6;
@@ -247,29 +248,26 @@ pub struct KeyReduction {
     pub num_values: usize,
 }
 
-/// Cost of `instrs` with keys in `storage`, weight plaintexts per `policy` (encodings done
-/// online: an inverse FFT and one NTT per limb each).
+/// Predicted seconds of `instrs` with keys in `storage` and weight plaintexts per `policy`
+/// (encodings done online priced by the cost profile's encoding times).
 pub fn online_cost(
     schedule: &Schedule,
     instrs: &[Instr],
-    params: &Parameters,
     cost: &CostModel,
     storage: KeyStorage,
     policy: EncodingPolicy,
 ) -> f64 {
     let mut total = cost.program_cost(instrs);
     if storage == KeyStorage::Compact {
-        let special = params.p_primes().len();
         for instr in instrs {
             let counts = OpCounts::of(&instr.op);
             let switches = counts.rotations + counts.squares;
-            let limbs = params.digits_at_level(instr.level) * (instr.level + 1 + special);
-            total += (switches * limbs) as f64 * EXPANSION_COST_PER_LIMB;
+            total += switches as f64 * COMPACT_KEY_OVERHEAD * cost.seconds(Primitive::InnerProduct, instr.level);
         }
     }
     let encode = |id: crate::plan::PlainId| {
         let spec = &schedule.plaintexts[id.0 as usize];
-        1.0 + (spec.level + 1 + if spec.extended { params.p_primes().len() } else { 0 }) as f64
+        cost.encode_seconds(spec.level, spec.extended)
     };
     match policy {
         EncodingPolicy::Preencoded => {}
@@ -399,7 +397,7 @@ impl Evaluator<'_> {
             footprint: footprint(&self.work, self.params, storage, policy, self.options.threads),
             keygen_seconds: self.options.keygen_seconds(&point.instrs, self.params),
             unconstrained: self.unconstrained,
-            estimated_cost: online_cost(self.schedule, &point.instrs, self.params, self.cost, storage, policy),
+            estimated_cost: online_cost(self.schedule, &point.instrs, self.cost, storage, policy),
             unconstrained_cost: self.unconstrained_cost,
         }
     }
@@ -434,7 +432,6 @@ pub fn fit_memory(
         unconstrained_cost: online_cost(
             schedule,
             &schedule.instrs,
-            params,
             cost,
             KeyStorage::Expanded,
             EncodingPolicy::Preencoded,
