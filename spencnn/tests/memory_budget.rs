@@ -31,12 +31,12 @@ fn lenet() -> (Schedule, CostModel, Parameters) {
     )
     .unwrap();
     let (schedule, choice, params) = plan_for_ckks(&built.model, 14, &Default::default()).unwrap();
-    (schedule, choice.cost_model(), params)
+    (schedule, choice.cost_model(2), params)
 }
 
 fn small() -> (Schedule, CostModel, Parameters) {
     let (schedule, choice, params) = plan_for_ckks(&small_cnn(), LOG_N, &test_options()).unwrap();
-    (schedule, choice.cost_model(), params)
+    (schedule, choice.cost_model(2), params)
 }
 
 fn options(budget_bytes: Option<usize>) -> MemoryOptions {
