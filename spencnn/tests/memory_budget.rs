@@ -155,7 +155,7 @@ fn encrypted_results_under_a_tight_budget() {
     let fixed = MemoryOptions {
         key_storage: Some(KeyStorage::Expanded),
         encoding: Some(EncodingPolicy::Preencoded),
-        ..options(Some(unconstrained.peak - unconstrained.keys / 3))
+        ..options(Some(unconstrained.peak - unconstrained.keys / 4))
     };
     let (run, plan) = fit_memory(&schedule, &params, &cost, &fixed).unwrap();
     assert!(!plan.dropped_steps.is_empty() && plan.rotations > plan.rotations_planned, "{plan}");
