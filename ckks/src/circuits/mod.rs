@@ -9,6 +9,8 @@ pub mod linear_transform;
 pub mod polynomial;
 
 mod error;
+#[cfg(test)]
+mod test_values;
 
 pub use error::CircuitError;
 pub use linear_transform::{BsgsCost, BsgsSplit, DiagonalMatrix, EncodedLinearTransform, Hoisting, LinearTransform};

@@ -155,21 +155,11 @@ fn log2_slots(slots: usize) -> Result<u32, CircuitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::circuits::test_values::random_complex as values;
 
     /// `i` reversed on `bits` bits.
     fn bit_reverse(i: usize, bits: u32) -> usize {
         if bits == 0 { 0 } else { i.reverse_bits() >> (usize::BITS - bits) }
-    }
-
-    fn values(n: usize, seed: u64) -> Vec<Complex> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        };
-        (0..n).map(|_| Complex::new(next(), next())).collect()
     }
 
     /// `z_j = Σ_i w_i ξ^{5^j·i}`, `ξ = e^{2πi/(4n)}`, in `O(n²)`: the definition of decoding.

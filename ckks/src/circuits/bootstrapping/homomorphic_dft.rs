@@ -267,18 +267,8 @@ impl SlotsToCoeffs {
 mod tests {
     use super::*;
     use crate::circuits::bootstrapping::dft::coeffs_to_slots_matrices;
+    use crate::circuits::test_values::random_complex as values;
     use crate::{Context, Decryptor, Encryptor, KeyGenerator};
-
-    fn values(n: usize, seed: u64) -> Vec<Complex> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        };
-        (0..n).map(|_| Complex::new(next(), next())).collect()
-    }
 
     fn max_error(a: &[Complex], b: &[Complex]) -> f64 {
         a.iter().zip(b).map(|(x, y)| (*x - *y).abs()).fold(0.0, f64::max)

@@ -246,20 +246,10 @@ impl DiagonalMatrix {
 
 #[cfg(test)]
 mod tests {
+    use crate::circuits::test_values::random_complex as values;
     use proptest::prelude::*;
 
     use super::*;
-
-    fn values(n: usize, seed: u64) -> Vec<Complex> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        };
-        (0..n).map(|_| Complex::new(next(), next())).collect()
-    }
 
     fn dense(n: usize, seed: u64, density: u64) -> Vec<Vec<Complex>> {
         let v = values(n * n, seed);
