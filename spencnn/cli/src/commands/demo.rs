@@ -76,18 +76,18 @@ fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     let config = PlanConfig::new(log_n);
     let cost = config.cost;
     let _ = writeln!(out, "\noperation counts at N = 2^{log_n} (trained weights, planned the same way):");
-    let _ = writeln!(out, "  {:8} {:>9} {:>11} {:>10}", "variant", "rotations", "plain mults", "est. cost");
+    let _ = writeln!(out, "  {:8} {:>9} {:>11} {:>10}", "variant", "rotations", "plain mults", "model (s)");
     let mut rows = Vec::new();
     for (variant, m) in [(Variant::Dense, &dense), (Variant::SpEncnn, &model)] {
         let s = plan(m, &config)?;
         let (totals, estimate) = (s.totals(), cost.program_cost(&s.instrs));
         let _ =
-            writeln!(out, "  {:8} {:>9} {:>11} {:>10.0}", variant.name(), totals.rotations, totals.pmults, estimate);
+            writeln!(out, "  {:8} {:>9} {:>11} {:>10.3}", variant.name(), totals.rotations, totals.pmults, estimate);
         rows.push((totals.rotations as f64, totals.pmults as f64, estimate));
     }
     let _ = writeln!(
         out,
-        "  dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, estimated cost {:.2}x \
+        "  dense / SpENCNN: rotations {:.2}x, plaintext multiplies {:.2}x, predicted latency {:.2}x \
          (measured latencies: `spencnn bench`, docs/training.md)",
         rows[0].0 / rows[1].0,
         rows[0].1 / rows[1].1,
