@@ -211,6 +211,8 @@ fn malformed_files_and_misused_flags_are_errors_not_crashes() {
     let model = fixture("residual.onnx");
     let weights = failure(&["infer", "--model", &model, "--weights", "w.safetensors"]);
     assert!(weights.contains("an ONNX file carries its own weights"), "{weights}");
+    let budget = failure(&["plan", "--model", &model, "--max-memory-gib", "4"]);
+    assert!(budget.contains("--max-memory-gib of plan applies to zoo networks"), "{budget}");
     let ratio = failure(&["prune", "--model", &model, "--ratio", "1.5", "--out", "unused"]);
     assert!(ratio.contains("outside [0, 1)"), "{ratio}");
     let zoo = failure(&["prune", "--model", "lenet", "--ratio", "0.5", "--out", "unused"]);

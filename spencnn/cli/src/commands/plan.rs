@@ -160,6 +160,12 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
     if args.variant.is_some() || args.weights.is_some() {
         anyhow::bail!("--variant and --weights apply to zoo networks: an ONNX file carries its own weights");
     }
+    if args.max_memory_gib.is_some() {
+        anyhow::bail!(
+            "--max-memory-gib of plan applies to zoo networks; for an ONNX file, `spencnn infer --model FILE \
+             --max-memory-gib G` plans the deployment within the budget before any key is made"
+        );
+    }
     let mut imported = import(path, args.json)?;
     let threads = args.threads.count();
     let log_n = imported_log_n(&imported.model, args.log_n, &ParamOptions { threads, ..ParamOptions::default() })?;
