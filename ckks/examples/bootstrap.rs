@@ -49,6 +49,7 @@ fn setup(small: bool, slots: usize) -> Result<(Parameters, BootstrappingConfig),
         eval_mod: EvalModConfig { interval_bound: 128, double_angles: 3, degree: 159 },
         coeffs_to_slots_hoisting: Hoisting::Double,
         slots_to_coeffs_hoisting: Hoisting::Single,
+        encapsulation: None,
     };
     Ok((params, config))
 }

@@ -57,6 +57,7 @@ impl BootstrapSetup {
             eval_mod: EvalModConfig { interval_bound: 128, double_angles: 3, degree: 159 },
             coeffs_to_slots_hoisting: Hoisting::Double,
             slots_to_coeffs_hoisting: Hoisting::Single,
+        encapsulation: None,
         };
         Ok(Self { params, config, name: "quick (N = 2^12, insecure)" })
     }
