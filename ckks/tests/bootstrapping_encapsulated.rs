@@ -83,23 +83,23 @@ fn encapsulated_full_slots_random_and_edges() {
         let values = real_values(2048, seed);
         let (out, got) = bootstrap_at(&mut s, &values, scale);
         assert_eq!((out.level(), out.slots(), out.scale()), (1, 2048, scale));
-        assert_precision(&format!("encapsulated, 2^11 real slots, seed {seed}"), &values, &got, 20.0);
+        assert_precision(&format!("encapsulated, 2^11 real slots, seed {seed}"), &values, &got, 22.0);
     }
     let complex = random_values(2048, 4);
-    assert_precision("encapsulated, 2^11 complex slots", &complex, &bootstrap_at(&mut s, &complex, scale).1, 20.0);
+    assert_precision("encapsulated, 2^11 complex slots", &complex, &bootstrap_at(&mut s, &complex, scale).1, 22.0);
     // ±1 in alternate slots: one large coefficient, where the cubic term of sin(2πε)/(2π)
     // (ε = Δ·m/q_0 = 2^-10) is (2π)²·ε³/6 ≈ 2^-17.3 relative to m.
     let edges: Vec<Complex> = (0..2048).map(|i| Complex::from(if i % 2 == 0 { 1.0 } else { -0.999 })).collect();
-    assert_precision("encapsulated, edges ±1", &edges, &bootstrap_at(&mut s, &edges, scale).1, 16.5);
+    assert_precision("encapsulated, edges ±1", &edges, &bootstrap_at(&mut s, &edges, scale).1, 17.0);
     let ones = vec![Complex::from(1.0); 2048];
-    assert_precision("encapsulated, all 1", &ones, &bootstrap_at(&mut s, &ones, scale).1, 16.5);
+    assert_precision("encapsulated, all 1", &ones, &bootstrap_at(&mut s, &ones, scale).1, 17.0);
     // The refreshed ciphertext computes on: one more product uses the level left.
     let values = real_values(2048, 5);
     let out = bootstrap_at(&mut s, &values, scale).0;
     let f = &s.fixture;
     let square = f.evaluator.rescale(&f.evaluator.square_relin(&out, &f.rlk).unwrap()).unwrap();
     let squared: Vec<Complex> = values.iter().map(|&z| z * z).collect();
-    assert_precision("square after encapsulated bootstrap", &squared, &f.decrypt(&square), 19.0);
+    assert_precision("square after encapsulated bootstrap", &squared, &f.decrypt(&square), 22.0);
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn encapsulated_sparse_slots() {
         let scale = s.fixture.scale();
         let values = real_values(slots, 7);
         let got = bootstrap_at(&mut s, &values, scale).1;
-        assert_precision(&format!("encapsulated, {slots} slots"), &values, &got, 16.5);
+        assert_precision(&format!("encapsulated, {slots} slots"), &values, &got, 20.0);
     }
 }
 
@@ -144,7 +144,7 @@ fn encapsulated_compact_keys_bootstrap_bit_identically() {
     let expanded_out = s.bootstrapper.bootstrap(&ct, &s.keys).unwrap();
     let compact_out = s.bootstrapper.bootstrap(&ct, &compact).unwrap();
     assert!(expanded_out.polys() == compact_out.polys(), "compact keys change the result");
-    assert_precision("encapsulated with compact keys", &values, &f.decrypt(&compact_out), 16.5);
+    assert_precision("encapsulated with compact keys", &values, &f.decrypt(&compact_out), 22.0);
 }
 
 #[test]
@@ -162,6 +162,13 @@ fn encapsulation_misuse_is_a_typed_error() {
     let dense_keys = dense_circuit.key_requirements().generate(&mut keygen, &f.sk).unwrap();
     assert!(dense_keys.encapsulation_keys().is_none());
     assert_eq!(s.bootstrapper.bootstrap(&ct, &dense_keys).unwrap_err(), CircuitError::MissingEncapsulationKeys);
+    // Without the encapsulation, the same short EvalMod (K = 16) fails under the dense secret
+    // (|I| has a deviation of about 15 at N = 2^12): the switch is what makes it correct.
+    let values = random_values(64, 2);
+    let dense_out = dense_circuit.bootstrap(&ct, &dense_keys).unwrap();
+    let dense_precision = precision(&values, &f.decrypt(&dense_out));
+    assert!(dense_precision.min_bits < 4.0, "dense secret with K = 16: {dense_precision:?}");
+    assert_precision("encapsulated, same input", &values, &f.decrypt(&s.bootstrapper.bootstrap(&ct, &s.keys).unwrap()), 20.0);
     // Encapsulation keys made for another secret are another secret's: the result is wrong,
     // but the parameters match, so this is the caller's key management; keys of other
     // parameters are refused.
