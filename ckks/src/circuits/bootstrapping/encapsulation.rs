@@ -263,9 +263,11 @@ mod tests {
         // The dense secret no longer decrypts it.
         let dense = sk.signed_coefficients(&ctx).unwrap();
         let wrong = negacyclic_product(&c1, &dense);
-        let off = c0.iter().zip(&wrong).zip(&reference).filter(|((a, b), r)| {
-            (centre(i128::from(**a) + **b) - r.to_i128().unwrap()).abs() > 1 << 20
-        });
+        let off = c0
+            .iter()
+            .zip(&wrong)
+            .zip(&reference)
+            .filter(|((a, b), r)| (centre(i128::from(**a) + **b) - r.to_i128().unwrap()).abs() > 1 << 20);
         assert!(off.count() > 900);
 
         let raised = raise_centred(&ctx, &low, [&c0, &c1], top).unwrap();
