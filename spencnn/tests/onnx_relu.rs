@@ -84,10 +84,10 @@ fn exact_reference_matches_onnxruntime_and_the_approximation_error_is_reported()
             worst_approx = worst_approx.max(max_abs_difference(&approximate, onnxruntime));
             assert!(Agreement::of(&approximate, onnxruntime).same_class(), "{name}");
         }
-        // Each ReLU errs by at most ε·R = 1/16 (inside the gap), damped or spread by the layers
-        // after it; measured 2^-6.5 to 2^-8 here.
+        // Each ReLU errs by at most ε·R = 1/16 inside the gap and R·2^-9 outside, damped or
+        // spread by the layers after it; measured 2^-8.3 (CNN) and 2^-8.5 (MLP) here.
         println!("{name}: approximation vs onnxruntime: worst {:.2e} ({:.1} bits)", worst_approx, -worst_approx.log2());
-        assert!(worst_approx > 0.0 && worst_approx <= 1.0 / 32.0, "{name}: {worst_approx}");
+        assert!(worst_approx > 0.0 && worst_approx <= 1.0 / 128.0, "{name}: {worst_approx}");
     }
 }
 
@@ -163,16 +163,29 @@ fn too_deep_for_the_chain_is_a_typed_error() {
 
 #[test]
 fn encrypted_relu_matches_the_simulator_and_onnxruntime() {
-    let imported = import("relu_mlp.onnx", &approx(4.0, 1.0 / 32.0, 6.0));
-    let options =
-        ParamOptions { min_log_scale: 36, target_precision_bits: None, budget_bits: Some(900), insecure: true, threads: 1 };
+    for name in ["relu_mlp.onnx", "relu_cnn.onnx"] {
+        encrypted_matches(name);
+    }
+}
+
+/// Encrypted inference at `N = 2^10` (insecure, tests only) on two images of `name`.
+fn encrypted_matches(name: &str) {
+    let imported = import(name, &approx(4.0, 1.0 / 32.0, 6.0));
+    let options = ParamOptions {
+        min_log_scale: 36,
+        target_precision_bits: None,
+        budget_bits: Some(1400),
+        insecure: true,
+        threads: 1,
+    };
     let (schedule, choice, params) = plan_for_ckks(&imported.model, 10, &options).unwrap();
+    println!("{name}: depth {}, scale 2^{}", schedule.depth(), choice.log_scale);
     assert!(choice.insecure && params.is_insecure());
     let mut server = Server::new(schedule, params, EncodingPolicy::Preencoded).unwrap();
     let mut client = Client::from_seed(server.interface().clone(), [3; 32]).unwrap();
     server.set_keys(client.evaluation_keys().unwrap()).unwrap();
     server.setup().unwrap();
-    let (images, expected) = references("relu_mlp.onnx");
+    let (images, expected) = references(name);
     for (image, onnxruntime) in images.iter().zip(&expected).take(2) {
         let input = imported.prepare_input(image);
         let (answer, _) = server.infer(&client.encrypt(&input).unwrap(), |_| {}).unwrap();
@@ -180,7 +193,7 @@ fn encrypted_relu_matches_the_simulator_and_onnxruntime() {
         let simulated = run_simulated(server.schedule(), &input).unwrap().0;
         let vs_sim = Agreement::of(&logits, &simulated);
         let vs_onnx = Agreement::of(&logits, onnxruntime);
-        println!("encrypted vs simulator {vs_sim:?}; vs onnxruntime {vs_onnx:?}");
+        println!("{name}: encrypted vs simulator {vs_sim:?}; vs onnxruntime {vs_onnx:?}");
         assert!(vs_sim.precision_bits >= 12.0, "vs simulator: {vs_sim:?}");
         assert!(vs_onnx.precision_bits >= 4.0, "vs onnxruntime: {vs_onnx:?}");
         assert!(vs_sim.same_class() && vs_onnx.same_class());
