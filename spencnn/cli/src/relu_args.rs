@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 use spencnn::Tensor3;
+use spencnn::files::{MAX_IMAGE_FILE_BYTES, read_capped};
+use spencnn::image::IdxImages;
 use spencnn::import::onnx::{ImportOptions, ImportedModel, RELU_CALIBRATION_MARGIN, calibrate_relu};
 use spencnn::model::{Layer, Model, ReluApprox, ReluPrecision};
 use spencnn::reference::{ReluMode, relu_input_peaks};
@@ -43,7 +45,7 @@ pub(crate) struct ReluArgs {
     /// gives it.
     #[arg(long)]
     pub relu_calibrate: Option<PathBuf>,
-    /// Images of an idx file the calibration reads (1 to 10000).
+    /// Most images of an idx file the calibration reads, from the first (1 to 10000).
     #[arg(long, default_value_t = 64, value_parser = crate::bounds::count_in::<1, 10_000>)]
     pub relu_calibrate_count: usize,
     /// Factor between the largest calibrated |input| and R (1 to 100).
@@ -140,16 +142,18 @@ impl ReluArgs {
     /// Unreadable images, images of another shape, calibration errors.
     pub(crate) fn calibrate(&self, imported: &mut ImportedModel, quiet: bool) -> anyhow::Result<()> {
         let Some(path) = &self.relu_calibrate else { return Ok(()) };
-        let png = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-        let selection = ImageSelection {
-            image: Some(path),
-            labels: None,
-            index: 0,
-            count: if png { 1 } else { self.relu_calibrate_count.min(MAX_CALIBRATION_IMAGES) },
-            seed: 0,
+        let unreadable = || format!("cannot read the calibration images {}", path.display());
+        let bytes = read_capped(path, MAX_IMAGE_FILE_BYTES).with_context(unreadable)?;
+        let png = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) || bytes.starts_with(b"\x89PNG");
+        let count = if png {
+            1
+        } else {
+            let held = IdxImages::parse(&bytes).with_context(unreadable)?.len();
+            self.relu_calibrate_count.min(MAX_CALIBRATION_IMAGES).min(held.max(1))
         };
-        let source = ImageSource::open(&selection, imported.model.input_shape)
-            .with_context(|| format!("cannot read the calibration images {}", path.display()))?;
+        drop(bytes);
+        let selection = ImageSelection { image: Some(path), labels: None, index: 0, count, seed: 0 };
+        let source = ImageSource::open(&selection, imported.model.input_shape).with_context(unreadable)?;
         let images: Vec<Tensor3> = (0..source.len()).map(|k| source.get(k).map(|i| i.1)).collect::<Result<_, _>>()?;
         let peaks = calibrate_relu(imported, &images, self.relu_margin)?;
         if !quiet {
