@@ -191,7 +191,7 @@ pub struct ReluPeak {
 impl ReluPeak {
     /// Whether an input left the interval (the polynomial is then meaningless there).
     pub fn outside(&self) -> bool {
-        !(self.peak <= self.radius)
+        self.peak.is_nan() || self.peak > self.radius
     }
 }
 

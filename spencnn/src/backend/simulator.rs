@@ -276,7 +276,7 @@ impl Backend for SlotSimulator {
             return Err(BackendError::NoLevelLeft { op: "polynomial", level: ct.level, needed: levels });
         }
         let peak = ct.values.iter().fold(0.0f64, |m, v| if v.is_nan() { f64::NAN } else { m.max(v.abs()) });
-        if !(peak <= 1.0 + INTERVAL_SLACK) {
+        if peak.is_nan() || peak > 1.0 + INTERVAL_SLACK {
             return Err(BackendError::OutsideInterval { peak });
         }
         let products = composite_products(poly);
