@@ -78,6 +78,9 @@ fn relu_is_refused_without_the_opt_in_and_planned_with_it() {
     ]);
     let cheaper: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(cheaper["depth"].as_u64().unwrap() < depth, "{cheaper}");
+    // Too deep for the 128-bit bound of the ring degree asked for: a typed error saying why.
+    let err = failure(&["inspect", "--model", &model, "--relu", "approx", "--relu-interval=-4,4", "--log-n", "13"]);
+    assert!(err.contains(&format!("no parameters for depth {depth} at N = 2^13")), "{err}");
 }
 
 #[test]
