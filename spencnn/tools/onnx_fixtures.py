@@ -182,7 +182,7 @@ def relu_models():
     """The ReLU fixtures (imported with the opt-in approximation), with their own random stream so
     that the other fixtures do not change: a small CNN with two ReLUs, the same network with a
     quadratic activation in their place (a least-squares fit of ReLU on [-2, 2]), and ReLU on the
-    flat features between two dense layers."""
+    flat features between two dense layers, and an MNIST-shaped network with one ReLU."""
     local = np.random.default_rng(20261204)
 
     def weights(*shape, fan_in):
@@ -230,6 +230,17 @@ def relu_models():
     out.append(g.save(g.op("Gemm", [x, g.init("fc2.weight", weights(3, 6, fan_in=6)), g.init("fc2.bias", weights(3, fan_in=6) * 0.2)], name="fc2", transB=1)))
     # A per-image brightness spreads the classes (global pooling averages the noise away).
     images = (local.uniform(-0.5, 0.5, size=(8, 1, 8, 8)) + local.uniform(-1.0, 1.0, size=(8, 1, 1, 1))).astype(np.float32)
+
+    # MNIST-shaped (for `eval`), from a stream of its own: strided convolution, ReLU, pooling,
+    # dense layer to ten classes.
+    digits = np.random.default_rng(20261205)
+    g = Graph("relu_digits", [1, 28, 28])
+    w = (digits.uniform(-1.0, 1.0, size=(4, 1, 5, 5)) * np.sqrt(3.0 / 25)).astype(np.float32)
+    x = g.op("Conv", ["input", g.init("conv.weight", w), g.init("conv.bias", np.zeros(4, dtype=np.float32))], name="conv", kernel_shape=[5, 5], strides=[2, 2])
+    x = g.op("Relu", [x], name="relu")
+    x = flatten(g, g.op("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2]))
+    wf = (digits.uniform(-1.0, 1.0, size=(10, 144)) * np.sqrt(3.0 / 144)).astype(np.float32)
+    out.append(g.save(g.op("Gemm", [x, g.init("fc.weight", wf), g.init("fc.bias", np.zeros(10, dtype=np.float32))], name="fc", transB=1)))
     return out, images, local
 
 

@@ -173,3 +173,30 @@ fn an_image_outside_the_interval_is_reported_with_its_peak() {
     let err = failure(&base);
     assert!(err.contains("times its interval radius"), "{err}");
 }
+
+#[test]
+fn eval_reports_the_exact_relu_network_and_the_intervals() {
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
+    let images = assets.join("mnist-test-20-images-idx3-ubyte").display().to_string();
+    let data = assets.display().to_string();
+    let model = fixture("relu_digits.onnx");
+    let calibrated =
+        ["eval", "--model", &model, "--data", &data, "--relu", "approx", "--relu-calibrate", &images, "--check", "2"];
+    let (out, _) = success(&[&calibrated[..], &["--json"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let relu = &report["relu"];
+    assert_eq!(report["images"], 20, "{report}");
+    // Calibrated on the same 20 digits with a margin: every input inside its interval, and the
+    // approximated network classifies like the exact one.
+    assert_eq!(relu["images_outside"], 0, "{relu}");
+    assert!(relu["worst_peak_ratio"].as_f64().unwrap() <= 1.0, "{relu}");
+    let deviation = &relu["approximation_vs_exact"];
+    assert_eq!(deviation["images"], 20, "{relu}");
+    assert!(deviation["max_relative_error"].as_f64().unwrap() < 0.05, "{relu}");
+    assert!(deviation["argmax_agree"].as_u64().unwrap() >= 19, "{relu}");
+    assert_eq!(report["simulator_vs_reference"]["argmax_agree"], 2, "{report}");
+    // An interval far too narrow: reported, and the simulator check refuses it.
+    let narrow = ["eval", "--model", &model, "--data", &data, "--relu", "approx", "--relu-interval=-0.01,0.01"];
+    let err = failure(&[&narrow[..], &["--check", "1"]].concat());
+    assert!(err.contains("warning: on 20 of 20 images a ReLU input leaves its interval"), "{err}");
+}
