@@ -92,8 +92,9 @@ pub(crate) fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         options.threads = args.threads.clone();
         options.repeat = usize::from(args.repeat);
         options.stream_bytes = usize::from(args.stream_mib) << 20;
-        let entries = calibrate(&options, |threads, level| {
-            eprintln!("calibrating N = 2^{log_n}, {threads} thread(s), level {level} ...");
+        let threads = &args.threads;
+        let entries = calibrate(&options, |level| {
+            eprintln!("calibrating N = 2^{log_n}, level {level}, {threads:?} thread(s) ...");
         })
         .with_context(|| format!("calibration at N = 2^{log_n} failed"))?;
         for entry in entries {
