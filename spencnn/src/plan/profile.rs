@@ -473,11 +473,10 @@ mod tests {
         let mut p = CostProfile::new("test");
         p.insert(entry_of(2, wall, Some(LinearFit { intercept: 0.0, per_unit: 5.0 }), Some(1.5)));
         assert_eq!(CostProfile::from_json(p.to_json().as_bytes()).unwrap(), p);
-        for bad_cores in [0.0, -1.0, f64::NAN] {
+        for bad_cores in [0.0, -1.0] {
             let mut q = p.clone();
             q.entries[0].cores = Some(bad_cores);
-            let json = q.to_json().replace("NaN", "null");
-            assert!(CostProfile::from_json(json.as_bytes()).is_err(), "{bad_cores}");
+            assert!(CostProfile::from_json(q.to_json().as_bytes()).is_err(), "{bad_cores}");
         }
         let mut q = p.clone();
         q.entries[0].primitives[0].samples[0].cpu_seconds = Some(-1.0);
