@@ -98,19 +98,23 @@ pub(crate) fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         })
         .with_context(|| format!("calibration at N = 2^{log_n} failed"))?;
         for entry in entries {
+            let cores = entry.cores.map_or(String::new(), |c| format!(" (the calibration got {c:.2} cores)"));
             let _ = writeln!(
                 report,
-                "N = 2^{}, {} thread(s): seconds = intercept + per_unit * work",
+                "N = 2^{}, {} thread(s){cores}: seconds = intercept + per_unit * work",
                 entry.log_n, entry.threads
             );
+            // The fits the planner prices with (CPU-time fits over the cores when recorded).
+            let fits = entry.fits();
             for p in &entry.primitives {
                 let top = p.samples.last().map_or(0.0, |s| s.seconds);
+                let fit = fits[p.primitive.index()];
                 let _ = writeln!(
                     report,
-                    "  {:<16} {:>10.3e} + {:>10.3e} * work   (top level: {:.3} ms)",
+                    "  {:<16} {:>10.3e} + {:>10.3e} * work   (top level: {:.3} ms measured)",
                     format!("{:?}", p.primitive),
-                    p.fit.intercept,
-                    p.fit.per_unit,
+                    fit.intercept,
+                    fit.per_unit,
                     top * 1e3
                 );
             }
