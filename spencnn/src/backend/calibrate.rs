@@ -16,6 +16,11 @@
 //!
 //! With `T > 1` threads each time is a throughput: `T` (or more) independent operations run at
 //! once on a `T`-thread pool and the wall time is divided by their number.
+//!
+//! For a shared machine: every primitive is timed on each thread count back to back (so the
+//! entries see the same load), and every window records its on-CPU time beside its wall time
+//! (kernel scheduler statistics); each entry keeps the cores its windows got
+//! ([`ProfileEntry::cores`]).
 
 use std::sync::Arc;
 
@@ -298,8 +303,8 @@ fn time_mul_acc(
 }
 
 /// Calibrates every primitive at `options.levels` for each of `options.threads` (every
-/// primitive on every thread count back to back, see [`time_level`]); `progress` is called
-/// before each level.
+/// primitive on every thread count back to back, so the entries see the same load);
+/// `progress` is called before each level.
 ///
 /// # Errors
 /// [`CalibrationError::Invalid`] for an empty or out-of-range request,

@@ -7,6 +7,9 @@
 //! profile price any level, special modulus and digit size at the ring degree it was measured
 //! at. The committed [`CostProfile::committed`] (measured on the reference machine) keeps plans
 //! reproducible; a measured profile is loaded from [`CostProfile::measured_path`] when present.
+//! Where the calibration recorded on-CPU times, a primitive is priced by its CPU-time fit over
+//! the cores the calibration got ([`ProfileEntry::fits`]), one share for the whole calibration
+//! instead of the share of each short window.
 //!
 //! The file is JSON (`format` = [`PROFILE_FORMAT`], `version` = [`PROFILE_VERSION`]); reading
 //! it is bounded ([`MAX_PROFILE_BYTES`]) and every number is checked (finite, non-negative).
