@@ -371,3 +371,64 @@ pub fn calibrate(
     }
     Ok(entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small insecure parameter set: `N = 2^10`, four levels, two special primes, dnum 3.
+    fn small() -> Parameters {
+        Parameters::builder()
+            .log_n(10)
+            .q_bits(&[50, 30, 30, 30, 30])
+            .p_bits(&[50, 50])
+            .log_scale(30.0)
+            .dnum(3)
+            .insecure_for_testing_only()
+            .build()
+            .expect("valid test parameters")
+    }
+
+    #[test]
+    fn one_entry_per_thread_count_with_every_primitive_at_every_level() {
+        let mut options = CalibrationOptions::new(small(), 2);
+        options.repeat = 1;
+        options.stream_bytes = 1 << 20;
+        options.min_seconds = 0.0;
+        let mut seen = Vec::new();
+        let entries = calibrate(&options, |level| seen.push(level)).unwrap();
+        assert_eq!(seen, options.levels);
+        assert_eq!(entries.iter().map(|e| e.threads).collect::<Vec<_>>(), vec![1, 2]);
+        for e in &entries {
+            assert_eq!((e.log_n, e.special, e.primes_per_digit), (10, 2, options.params.primes_per_digit()));
+            assert_eq!(e.primitives.iter().map(|p| p.primitive).collect::<Vec<_>>(), Primitive::ALL);
+            for p in &e.primitives {
+                let levels: Vec<usize> = p.samples.iter().map(|s| s.level).collect();
+                assert_eq!(levels, options.levels, "{:?}", p.primitive);
+                assert!(p.samples.iter().all(|s| s.seconds > 0.0 && s.seconds.is_finite()));
+                // CPU times come with a CPU fit, and the entry with the cores it got.
+                let with_cpu = p.samples.iter().all(|s| s.cpu_seconds.is_some());
+                assert_eq!(with_cpu, p.cpu_fit.is_some(), "{:?}", p.primitive);
+            }
+            if let Some(cores) = e.cores {
+                assert!(cores > 0.0 && cores <= e.threads as f64, "{cores}");
+            }
+        }
+        // The profile the entries make is a valid one.
+        let mut profile = crate::plan::CostProfile::new("test");
+        entries.into_iter().for_each(|e| profile.insert(e));
+        assert!(crate::plan::CostProfile::from_json(profile.to_json().as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn requests_outside_the_chain_are_refused() {
+        let mut options = CalibrationOptions::new(small(), 2);
+        options.levels = vec![0];
+        assert!(matches!(calibrate(&options, |_| ()), Err(CalibrationError::Invalid { .. })));
+        options.levels = vec![options.params.max_level() + 1];
+        assert!(matches!(calibrate(&options, |_| ()), Err(CalibrationError::Invalid { .. })));
+        let mut options = CalibrationOptions::new(small(), 2);
+        options.threads = vec![1, 0];
+        assert!(matches!(calibrate(&options, |_| ()), Err(CalibrationError::Invalid { .. })));
+    }
+}
