@@ -16,9 +16,13 @@
 //!
 //! With `T > 1` threads each time is a throughput: `T` (or more) independent operations run at
 //! once on a `T`-thread pool and the wall time is divided by their number.
+//!
+//! For a shared machine: every primitive is timed on each thread count back to back (so the
+//! entries see the same load), and every window records its on-CPU time beside its wall time
+//! (kernel scheduler statistics); each entry keeps the cores its windows got
+//! ([`ProfileEntry::cores`]).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -28,6 +32,7 @@ use spencnn_ckks::{
     Plaintext,
 };
 
+use super::cpu_clock::{self, Stopwatch, Timed};
 use crate::plan::profile::{LinearFit, Primitive, PrimitiveProfile, ProfileEntry, Sample};
 
 /// What to calibrate.
@@ -126,20 +131,27 @@ impl Fixture {
     }
 }
 
+/// The median of `repeat` windows `window()`.
+fn median_of(
+    options: &CalibrationOptions,
+    mut window: impl FnMut() -> Result<Timed, CkksError>,
+) -> Result<Timed, CkksError> {
+    let windows = (0..options.repeat.max(1)).map(|_| window()).collect::<Result<Vec<_>, _>>()?;
+    Ok(cpu_clock::median(&windows).expect("at least one window"))
+}
+
 /// Median of `repeat` timings of `count` operations `op(i)` run on the current pool; seconds
 /// per operation. `count` adapts so one repetition lasts at least `min_seconds`.
-fn time_ops<R: Send>(options: &CalibrationOptions, op: impl Fn(usize) -> R + Sync) -> f64 {
+fn time_ops<R: Send>(options: &CalibrationOptions, op: impl Fn(usize) -> R + Sync) -> Timed {
     let threads = rayon::current_num_threads().max(1);
     let run = |count: usize| {
-        let start = Instant::now();
+        let watch = Stopwatch::start();
         (0..count).into_par_iter().for_each(|i| drop(op(i)));
-        start.elapsed().as_secs_f64() / count as f64
+        watch.stop(count)
     };
-    let first = run(threads);
+    let first = run(threads).wall;
     let count = ((options.min_seconds / first.max(1e-9)).ceil() as usize).clamp(1, 256).div_ceil(threads) * threads;
-    let mut times: Vec<f64> = (0..options.repeat.max(1)).map(|_| run(count)).collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    median_of(options, || Ok(run(count))).expect("infallible windows")
 }
 
 /// The result of an operation on operands the fixture made consistent.
@@ -147,56 +159,94 @@ fn expect<T>(result: Result<T, CkksError>) -> T {
     result.expect("calibration operands are consistent")
 }
 
-/// Times one level; returns seconds per operation in [`Primitive::ALL`] order.
+/// The operands of one level's measurements (made once, read by every thread count).
+struct LevelOperands {
+    level: usize,
+    ct: Ciphertext,
+    hoisted: spencnn_ckks::evaluator::HoistedCiphertext,
+    ext: ExtendedCiphertext,
+}
+
+impl LevelOperands {
+    fn new(f: &Fixture, level: usize) -> Result<Self, CkksError> {
+        let e = &f.evaluator;
+        let ct = e.drop_to_level(&f.top, level)?;
+        let hoisted = e.hoist(&ct)?;
+        let ext = e.rotate_hoisted_extended(&hoisted, f.steps[0], &f.keys)?;
+        Ok(Self { level, ct, hoisted, ext })
+    }
+}
+
+/// Seconds per operation of `p` at the operands' level, on the current pool.
+fn time_primitive(
+    f: &Fixture,
+    options: &CalibrationOptions,
+    ops: &LevelOperands,
+    p: Primitive,
+) -> Result<Timed, CkksError> {
+    let e = &f.evaluator;
+    let (ct, level) = (&ops.ct, ops.level);
+    let slots = f.ctx.params().max_slots();
+    Ok(match p {
+        Primitive::Decompose => time_ops(options, |_| expect(e.hoist(ct))),
+        Primitive::InnerProduct => {
+            time_ops(options, |i| expect(e.rotate_hoisted_extended(&ops.hoisted, f.steps[i % f.steps.len()], &f.keys)))
+        }
+        Primitive::Lift => time_ops(options, |_| expect(e.lift_extended(ct))),
+        Primitive::ModDown => time_mod_down(e, options, &ops.ext),
+        Primitive::MulAcc => time_mul_acc(f, options, &ops.hoisted, level)?,
+        Primitive::MulPlain => time_mul_plain(f, options, ct, level)?,
+        Primitive::Add => time_ops(options, |_| expect(e.add(ct, ct))),
+        Primitive::Rescale => time_ops(options, |_| expect(e.rescale(ct))),
+        Primitive::SquareRelin => time_ops(options, |_| expect(e.square_relin(ct, &f.relin))),
+        Primitive::Encode => time_ops(options, |_| expect(f.encoder.encode_real(&f.values, slots, level, f.scale()))),
+        Primitive::EncodeExtended => {
+            time_ops(options, |_| expect(f.encoder.encode_real_extended(&f.values, slots, level, f.scale())))
+        }
+    })
+}
+
+/// Times one level on every pool; returns, per pool, seconds per operation in
+/// [`Primitive::ALL`] order. Each primitive is timed on every pool back to back, so the thread
+/// counts of a profile are measured under the same load of a shared machine (their ratio is
+/// what the planner's choice between thread counts, and the 1-thread prediction, rest on).
 fn time_level(
     f: &Fixture,
     options: &CalibrationOptions,
     level: usize,
-) -> Result<[f64; Primitive::ALL.len()], CkksError> {
-    let e = &f.evaluator;
-    let ct = e.drop_to_level(&f.top, level)?;
-    let slots = f.ctx.params().max_slots();
-    let hoisted = e.hoist(&ct)?;
-    let ext = e.rotate_hoisted_extended(&hoisted, f.steps[0], &f.keys)?;
-    let pt_ext = f.encoder.encode_real_extended(&f.values, slots, level, f.scale())?;
-    let mut out = [0.0; Primitive::ALL.len()];
-    out[Primitive::Decompose.index()] = time_ops(options, |_| expect(e.hoist(&ct)));
-    out[Primitive::InnerProduct.index()] =
-        time_ops(options, |i| expect(e.rotate_hoisted_extended(&hoisted, f.steps[i % f.steps.len()], &f.keys)));
-    out[Primitive::Lift.index()] = time_ops(options, |_| expect(e.lift_extended(&ct)));
-    out[Primitive::ModDown.index()] = time_mod_down(e, options, &ext);
-    out[Primitive::MulAcc.index()] = time_mul_acc(f, options, &hoisted, level)?;
-    out[Primitive::MulPlain.index()] = time_mul_plain(f, options, &ct, level)?;
-    out[Primitive::Add.index()] = time_ops(options, |_| expect(e.add(&ct, &ct)));
-    out[Primitive::Rescale.index()] = time_ops(options, |_| expect(e.rescale(&ct)));
-    out[Primitive::SquareRelin.index()] = time_ops(options, |_| expect(e.square_relin(&ct, &f.relin)));
-    out[Primitive::Encode.index()] =
-        time_ops(options, |_| expect(f.encoder.encode_real(&f.values, slots, level, f.scale())));
-    out[Primitive::EncodeExtended.index()] =
-        time_ops(options, |_| expect(f.encoder.encode_real_extended(&f.values, slots, level, f.scale())));
-    drop(pt_ext);
+    pools: &[rayon::ThreadPool],
+) -> Result<Vec<[Timed; Primitive::ALL.len()]>, CkksError> {
+    let ops = LevelOperands::new(f, level)?;
+    let mut out = vec![[Timed { wall: 0.0, cpu: None }; Primitive::ALL.len()]; pools.len()];
+    for p in Primitive::ALL {
+        for (times, pool) in out.iter_mut().zip(pools) {
+            times[p.index()] = pool.install(|| time_primitive(f, options, &ops, p))?;
+        }
+    }
     Ok(out)
 }
 
 /// Mod-downs of distinct extended values (copied before the clock starts).
-fn time_mod_down(e: &Evaluator, options: &CalibrationOptions, ext: &ExtendedCiphertext) -> f64 {
+fn time_mod_down(e: &Evaluator, options: &CalibrationOptions, ext: &ExtendedCiphertext) -> Timed {
     let threads = rayon::current_num_threads().max(1);
     let count = 4 * threads;
-    let mut times: Vec<f64> = (0..options.repeat.max(1))
-        .map(|_| {
-            let copies: Vec<ExtendedCiphertext> = (0..count).map(|_| ext.clone()).collect();
-            let start = Instant::now();
-            copies.into_par_iter().for_each(|x| drop(e.mod_down_extended(x).expect("consistent operands")));
-            start.elapsed().as_secs_f64() / count as f64
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    median_of(options, || {
+        let copies: Vec<ExtendedCiphertext> = (0..count).map(|_| ext.clone()).collect();
+        let watch = Stopwatch::start();
+        copies.into_par_iter().for_each(|x| drop(e.mod_down_extended(x).expect("consistent operands")));
+        Ok(watch.stop(count))
+    })
+    .expect("infallible windows")
 }
 
 /// Plaintext multiplies at `Q_ℓ` as a layer runs them: every product with its own plaintext
 /// (together more than `stream_bytes`, so they come from memory, not cache). Seconds per product.
-fn time_mul_plain(f: &Fixture, options: &CalibrationOptions, ct: &Ciphertext, level: usize) -> Result<f64, CkksError> {
+fn time_mul_plain(
+    f: &Fixture,
+    options: &CalibrationOptions,
+    ct: &Ciphertext,
+    level: usize,
+) -> Result<Timed, CkksError> {
     let e = &f.evaluator;
     let params = f.ctx.params();
     let slots = params.max_slots();
@@ -206,14 +256,11 @@ fn time_mul_plain(f: &Fixture, options: &CalibrationOptions, ct: &Ciphertext, le
         .into_par_iter()
         .map(|_| f.encoder.encode_real(&f.values, slots, level, f.scale()))
         .collect::<Result<_, _>>()?;
-    let mut times = Vec::new();
-    for _ in 0..options.repeat.max(1) {
-        let start = Instant::now();
+    median_of(options, || {
+        let watch = Stopwatch::start();
         plaintexts.par_iter().try_for_each(|pt| e.multiply_plain(ct, pt).map(drop))?;
-        times.push(start.elapsed().as_secs_f64() / plaintexts.len() as f64);
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+        Ok(watch.stop(plaintexts.len()))
+    })
 }
 
 /// Rotated inputs of a simulated layer (each output sum reads every one).
@@ -228,7 +275,7 @@ fn time_mul_acc(
     options: &CalibrationOptions,
     hoisted: &spencnn_ckks::evaluator::HoistedCiphertext,
     level: usize,
-) -> Result<f64, CkksError> {
+) -> Result<Timed, CkksError> {
     let e = &f.evaluator;
     let slots = f.ctx.params().max_slots();
     let params = f.ctx.params();
@@ -245,28 +292,26 @@ fn time_mul_acc(
         plaintexts.chunks(MUL_ACC_INPUTS).map(|pts| inputs.iter().zip(pts).collect()).collect();
     let threads = rayon::current_num_threads().max(1);
     let per_group = terms.len().div_ceil(threads).max(1);
-    let mut times = Vec::new();
-    for _ in 0..options.repeat.max(1) {
-        let start = Instant::now();
+    median_of(options, || {
+        let watch = Stopwatch::start();
         terms.par_chunks(per_group).try_for_each(|chunk| {
             let views: Vec<&[(&ExtendedCiphertext, &Plaintext)]> = chunk.iter().map(Vec::as_slice).collect();
             e.multiply_plain_sums_extended(&views).map(drop)
         })?;
-        times.push(start.elapsed().as_secs_f64() / plaintexts.len() as f64);
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+        Ok(watch.stop(plaintexts.len()))
+    })
 }
 
-/// Calibrates every primitive at `options.levels` for each of `options.threads`; `progress` is
-/// called before each (thread count, level).
+/// Calibrates every primitive at `options.levels` for each of `options.threads` (every
+/// primitive on every thread count back to back, so the entries see the same load);
+/// `progress` is called before each level.
 ///
 /// # Errors
 /// [`CalibrationError::Invalid`] for an empty or out-of-range request,
 /// [`CalibrationError::Threads`], [`CalibrationError::Ckks`].
 pub fn calibrate(
     options: &CalibrationOptions,
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(usize),
 ) -> Result<Vec<ProfileEntry>, CalibrationError> {
     let top = options.params.max_level();
     if options.levels.is_empty() || options.levels.iter().any(|&l| l == 0 || l > top) {
@@ -278,34 +323,112 @@ pub fn calibrate(
     let fixture = Fixture::new(options)?;
     let params = &options.params;
     let (special, alpha) = (params.p_primes().len(), params.primes_per_digit());
+    let pools = options
+        .threads
+        .iter()
+        .map(|&threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| CalibrationError::Threads { threads, reason: e.to_string() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut per_level = Vec::new();
+    for &level in &options.levels {
+        progress(level);
+        per_level.push((level, time_level(&fixture, options, level, &pools)?));
+    }
     let mut entries = Vec::new();
-    for &threads in &options.threads {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| CalibrationError::Threads { threads, reason: e.to_string() })?;
-        let mut per_level = Vec::new();
-        for &level in &options.levels {
-            progress(threads, level);
-            per_level.push((level, pool.install(|| time_level(&fixture, options, level))?));
-        }
+    for (k, &threads) in options.threads.iter().enumerate() {
         let primitives = Primitive::ALL
             .iter()
             .map(|&p| {
-                let samples: Vec<Sample> =
-                    per_level.iter().map(|(level, t)| Sample { level: *level, seconds: t[p.index()] }).collect();
-                let points: Vec<(f64, f64)> =
-                    samples.iter().map(|s| (p.work(s.level, special, alpha), s.seconds)).collect();
-                PrimitiveProfile { primitive: p, fit: LinearFit::fit(&points), samples }
+                let samples: Vec<Sample> = per_level
+                    .iter()
+                    .map(|(level, t)| {
+                        let timed = t[k][p.index()];
+                        Sample { level: *level, seconds: timed.wall, cpu_seconds: timed.cpu }
+                    })
+                    .collect();
+                let work = |s: &Sample| p.work(s.level, special, alpha);
+                let points: Vec<(f64, f64)> = samples.iter().map(|s| (work(s), s.seconds)).collect();
+                let cpu_points: Option<Vec<(f64, f64)>> =
+                    samples.iter().map(|s| s.cpu_seconds.map(|c| (work(s), c))).collect();
+                let cpu_fit = cpu_points.map(|points| LinearFit::fit(&points));
+                PrimitiveProfile { primitive: p, fit: LinearFit::fit(&points), cpu_fit, samples }
             })
             .collect();
+        let windows: Vec<(f64, Option<f64>)> =
+            per_level.iter().flat_map(|(_, t)| t[k].iter().map(|timed| (timed.wall, timed.cpu))).collect();
         entries.push(ProfileEntry {
             log_n: params.n().trailing_zeros(),
             threads,
             special,
             primes_per_digit: alpha,
+            cores: ProfileEntry::cores_from(&windows, threads),
             primitives,
         });
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small insecure parameter set: `N = 2^10`, four levels, two special primes, dnum 3.
+    fn small() -> Parameters {
+        Parameters::builder()
+            .log_n(10)
+            .q_bits(&[50, 30, 30, 30, 30])
+            .p_bits(&[50, 50])
+            .log_scale(30.0)
+            .dnum(3)
+            .insecure_for_testing_only()
+            .build()
+            .expect("valid test parameters")
+    }
+
+    #[test]
+    fn one_entry_per_thread_count_with_every_primitive_at_every_level() {
+        let mut options = CalibrationOptions::new(small(), 2);
+        options.repeat = 1;
+        options.stream_bytes = 1 << 20;
+        options.min_seconds = 0.0;
+        let mut seen = Vec::new();
+        let entries = calibrate(&options, |level| seen.push(level)).unwrap();
+        assert_eq!(seen, options.levels);
+        assert_eq!(entries.iter().map(|e| e.threads).collect::<Vec<_>>(), vec![1, 2]);
+        for e in &entries {
+            assert_eq!((e.log_n, e.special, e.primes_per_digit), (10, 2, options.params.primes_per_digit()));
+            assert_eq!(e.primitives.iter().map(|p| p.primitive).collect::<Vec<_>>(), Primitive::ALL);
+            for p in &e.primitives {
+                let levels: Vec<usize> = p.samples.iter().map(|s| s.level).collect();
+                assert_eq!(levels, options.levels, "{:?}", p.primitive);
+                assert!(p.samples.iter().all(|s| s.seconds > 0.0 && s.seconds.is_finite()));
+                // CPU times come with a CPU fit, and the entry with the cores it got.
+                let with_cpu = p.samples.iter().all(|s| s.cpu_seconds.is_some());
+                assert_eq!(with_cpu, p.cpu_fit.is_some(), "{:?}", p.primitive);
+            }
+            if let Some(cores) = e.cores {
+                assert!(cores > 0.0 && cores <= e.threads as f64, "{cores}");
+            }
+        }
+        // The profile the entries make is a valid one.
+        let mut profile = crate::plan::CostProfile::new("test");
+        entries.into_iter().for_each(|e| profile.insert(e));
+        assert!(crate::plan::CostProfile::from_json(profile.to_json().as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn requests_outside_the_chain_are_refused() {
+        let mut options = CalibrationOptions::new(small(), 2);
+        options.levels = vec![0];
+        assert!(matches!(calibrate(&options, |_| ()), Err(CalibrationError::Invalid { .. })));
+        options.levels = vec![options.params.max_level() + 1];
+        assert!(matches!(calibrate(&options, |_| ()), Err(CalibrationError::Invalid { .. })));
+        let mut options = CalibrationOptions::new(small(), 2);
+        options.threads = vec![1, 0];
+        assert!(matches!(calibrate(&options, |_| ()), Err(CalibrationError::Invalid { .. })));
+    }
 }

@@ -22,6 +22,7 @@
 
 pub mod calibrate;
 pub(crate) mod ckks;
+mod cpu_clock;
 mod dispatch;
 pub mod noise;
 pub mod runner;

@@ -7,6 +7,9 @@
 //! profile price any level, special modulus and digit size at the ring degree it was measured
 //! at. The committed [`CostProfile::committed`] (measured on the reference machine) keeps plans
 //! reproducible; a measured profile is loaded from [`CostProfile::measured_path`] when present.
+//! Where the calibration recorded on-CPU times, a primitive is priced by its CPU-time fit over
+//! the cores the calibration got ([`ProfileEntry::fits`]), one share for the whole calibration
+//! instead of the share of each short window.
 //!
 //! The file is JSON (`format` = [`PROFILE_FORMAT`], `version` = [`PROFILE_VERSION`]); reading
 //! it is bounded ([`MAX_PROFILE_BYTES`]) and every number is checked (finite, non-negative).
@@ -146,8 +149,12 @@ impl LinearFit {
 pub struct Sample {
     /// Level `ℓ` of the operands.
     pub level: usize,
-    /// Median seconds per operation.
+    /// Median seconds per operation (wall time; a throughput with several threads).
     pub seconds: f64,
+    /// Median on-CPU seconds per operation, summed over the threads (absent where the
+    /// kernel does not report it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
 }
 
 /// A primitive's measurements and fit.
@@ -155,8 +162,11 @@ pub struct Sample {
 pub struct PrimitiveProfile {
     /// Which primitive.
     pub primitive: Primitive,
-    /// The fit the planner uses.
+    /// The fit of the wall times.
     pub fit: LinearFit,
+    /// The fit of the on-CPU times (absent when a sample has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_fit: Option<LinearFit>,
     /// The measurements it was fitted to.
     pub samples: Vec<Sample>,
 }
@@ -166,6 +176,12 @@ pub struct PrimitiveProfile {
 /// With `threads > 1` each time is a *throughput*: `threads` independent operations run at
 /// once and the time is the wall time divided by their number (what a layer with enough
 /// independent work achieves, memory bandwidth shared).
+///
+/// On a shared machine a wall time is the primitive's CPU time divided by the share of the
+/// cores the process got in that window, and short windows see very different shares. When
+/// the calibration recorded CPU times, the planner prices each primitive by its CPU-time fit
+/// divided by [`ProfileEntry::cores`], the cores the process got over the whole calibration
+/// of this thread count (see [`ProfileEntry::fits`]); otherwise by the wall-time fit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProfileEntry {
     /// `log2 N`.
@@ -176,18 +192,46 @@ pub struct ProfileEntry {
     pub special: usize,
     /// Q primes per key-switching digit of the calibration parameters.
     pub primes_per_digit: usize,
+    /// Cores the calibration's threads got on average: total on-CPU time over total wall
+    /// time of its windows (at most `threads`; below it on a loaded machine). Absent when CPU
+    /// times were not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<f64>,
     /// One entry per primitive.
     pub primitives: Vec<PrimitiveProfile>,
 }
 
 impl ProfileEntry {
-    /// The fits in [`Primitive::ALL`] order (a missing primitive costs nothing).
+    /// The wall-time fits the planner prices with, in [`Primitive::ALL`] order (a missing
+    /// primitive costs nothing): each CPU-time fit divided by [`ProfileEntry::cores`] when
+    /// both were recorded, else the wall-time fit.
     pub fn fits(&self) -> [LinearFit; Primitive::ALL.len()] {
+        self.fits_with_cores(self.cores)
+    }
+
+    /// [`ProfileEntry::fits`] for a run that gets `cores` cores (`None`: the wall-time fits).
+    pub fn fits_with_cores(&self, cores: Option<f64>) -> [LinearFit; Primitive::ALL.len()] {
         let mut fits = [LinearFit::default(); Primitive::ALL.len()];
         for p in &self.primitives {
-            fits[p.primitive.index()] = p.fit;
+            fits[p.primitive.index()] = match (p.cpu_fit, cores) {
+                (Some(cpu), Some(cores)) if cores > 0.0 => {
+                    LinearFit { intercept: cpu.intercept / cores, per_unit: cpu.per_unit / cores }
+                }
+                _ => p.fit,
+            };
         }
         fits
+    }
+
+    /// The cores a calibration got: total on-CPU seconds over total wall seconds of
+    /// `(wall, cpu)` windows, clamped to `(0, threads]`; `None` without CPU times.
+    pub fn cores_from(windows: &[(f64, Option<f64>)], threads: usize) -> Option<f64> {
+        let (mut wall, mut cpu) = (0.0, 0.0);
+        for &(w, c) in windows {
+            wall += w;
+            cpu += c?;
+        }
+        (wall > 0.0 && cpu > 0.0).then(|| (cpu / wall).min(threads.max(1) as f64))
     }
 }
 
@@ -323,8 +367,17 @@ impl CostProfile {
             if !(4..=17).contains(&e.log_n) || e.threads == 0 || e.primes_per_digit == 0 {
                 return bad(format!("entry log_n {} threads {}", e.log_n, e.threads));
             }
+            if e.cores.is_some_and(|c| !c.is_finite() || c <= 0.0) {
+                return bad(format!("entry log_n {} threads {}: cores must be positive", e.log_n, e.threads));
+            }
             for p in &e.primitives {
-                let numbers = [p.fit.intercept, p.fit.per_unit].into_iter().chain(p.samples.iter().map(|s| s.seconds));
+                let cpu_fit = p.cpu_fit.into_iter().flat_map(|f| [f.intercept, f.per_unit]);
+                let cpu_samples = p.samples.iter().filter_map(|s| s.cpu_seconds);
+                let numbers = [p.fit.intercept, p.fit.per_unit]
+                    .into_iter()
+                    .chain(p.samples.iter().map(|s| s.seconds))
+                    .chain(cpu_fit)
+                    .chain(cpu_samples);
                 if numbers.into_iter().any(|x| !x.is_finite() || x < 0.0) {
                     return bad(format!("{:?} at 2^{}: negative or non-finite time", p.primitive, e.log_n));
                 }
@@ -380,6 +433,64 @@ mod tests {
             assert_eq!((e.log_n, e.threads), (log_n, threads));
             assert!(e.fits().iter().all(|f| f.seconds(10.0) > 0.0));
         }
+    }
+
+    /// An entry of one primitive with wall fit `wall` and CPU fit `cpu`.
+    fn entry_of(threads: usize, wall: LinearFit, cpu: Option<LinearFit>, cores: Option<f64>) -> ProfileEntry {
+        let samples = vec![Sample { level: 3, seconds: wall.seconds(4.0), cpu_seconds: cpu.map(|c| c.seconds(4.0)) }];
+        let primitives = vec![PrimitiveProfile { primitive: Primitive::Decompose, fit: wall, cpu_fit: cpu, samples }];
+        ProfileEntry { log_n: 14, threads, special: 2, primes_per_digit: 2, cores, primitives }
+    }
+
+    #[test]
+    fn cpu_fits_are_priced_at_the_cores_the_calibration_got() {
+        let wall = LinearFit { intercept: 0.0, per_unit: 9.0 };
+        let cpu = LinearFit { intercept: 1.0, per_unit: 2.0 };
+        let d = Primitive::Decompose.index();
+        // Half a core: every CPU second takes two seconds of wall time.
+        let e = entry_of(1, wall, Some(cpu), Some(0.5));
+        assert_eq!(e.fits()[d], LinearFit { intercept: 2.0, per_unit: 4.0 });
+        // Two cores: a throughput of two CPU seconds per wall second.
+        assert_eq!(e.fits_with_cores(Some(2.0))[d], LinearFit { intercept: 0.5, per_unit: 1.0 });
+        // Without a share or without CPU times, the wall-time fit.
+        assert_eq!(e.fits_with_cores(None)[d], wall);
+        assert_eq!(entry_of(1, wall, None, Some(0.5)).fits()[d], wall);
+        // Primitives not measured cost nothing.
+        assert_eq!(e.fits()[Primitive::MulAcc.index()], LinearFit::default());
+    }
+
+    #[test]
+    fn cores_are_total_cpu_over_total_wall_clamped_to_the_threads() {
+        let windows = [(1.0, Some(0.25)), (3.0, Some(1.75))];
+        assert_eq!(ProfileEntry::cores_from(&windows, 1), Some(0.5));
+        // A window spinning more than its threads (or a clock skew) cannot exceed them.
+        assert_eq!(ProfileEntry::cores_from(&[(1.0, Some(3.0))], 2), Some(2.0));
+        assert_eq!(ProfileEntry::cores_from(&[(1.0, Some(0.5)), (1.0, None)], 2), None);
+        assert_eq!(ProfileEntry::cores_from(&[], 2), None);
+        assert_eq!(ProfileEntry::cores_from(&[(1.0, Some(0.0))], 2), None);
+    }
+
+    #[test]
+    fn cpu_times_and_cores_round_trip_and_are_checked() {
+        let wall = LinearFit { intercept: 0.0, per_unit: 3.0 };
+        let mut p = CostProfile::new("test");
+        p.insert(entry_of(2, wall, Some(LinearFit { intercept: 0.0, per_unit: 5.0 }), Some(1.5)));
+        assert_eq!(CostProfile::from_json(p.to_json().as_bytes()).unwrap(), p);
+        for bad_cores in [0.0, -1.0] {
+            let mut q = p.clone();
+            q.entries[0].cores = Some(bad_cores);
+            assert!(CostProfile::from_json(q.to_json().as_bytes()).is_err(), "{bad_cores}");
+        }
+        let mut q = p.clone();
+        q.entries[0].primitives[0].samples[0].cpu_seconds = Some(-1.0);
+        assert!(matches!(CostProfile::from_json(q.to_json().as_bytes()), Err(ProfileError::Malformed { .. })));
+        // A profile written without CPU times (the format's first form) still reads.
+        let mut old = p.clone();
+        old.entries[0].cores = None;
+        old.entries[0].primitives[0].cpu_fit = None;
+        old.entries[0].primitives[0].samples[0].cpu_seconds = None;
+        assert!(!old.to_json().contains("cpu"));
+        assert_eq!(CostProfile::from_json(old.to_json().as_bytes()).unwrap().entries[0].fits()[0], wall);
     }
 
     #[test]

@@ -92,24 +92,29 @@ pub(crate) fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
         options.threads = args.threads.clone();
         options.repeat = usize::from(args.repeat);
         options.stream_bytes = usize::from(args.stream_mib) << 20;
-        let entries = calibrate(&options, |threads, level| {
-            eprintln!("calibrating N = 2^{log_n}, {threads} thread(s), level {level} ...");
+        let threads = &args.threads;
+        let entries = calibrate(&options, |level| {
+            eprintln!("calibrating N = 2^{log_n}, level {level}, {threads:?} thread(s) ...");
         })
         .with_context(|| format!("calibration at N = 2^{log_n} failed"))?;
         for entry in entries {
+            let cores = entry.cores.map_or(String::new(), |c| format!(" (the calibration got {c:.2} cores)"));
             let _ = writeln!(
                 report,
-                "N = 2^{}, {} thread(s): seconds = intercept + per_unit * work",
+                "N = 2^{}, {} thread(s){cores}: seconds = intercept + per_unit * work",
                 entry.log_n, entry.threads
             );
+            // The fits the planner prices with (CPU-time fits over the cores when recorded).
+            let fits = entry.fits();
             for p in &entry.primitives {
                 let top = p.samples.last().map_or(0.0, |s| s.seconds);
+                let fit = fits[p.primitive.index()];
                 let _ = writeln!(
                     report,
-                    "  {:<16} {:>10.3e} + {:>10.3e} * work   (top level: {:.3} ms)",
+                    "  {:<16} {:>10.3e} + {:>10.3e} * work   (top level: {:.3} ms measured)",
                     format!("{:?}", p.primitive),
-                    p.fit.intercept,
-                    p.fit.per_unit,
+                    fit.intercept,
+                    fit.per_unit,
                     top * 1e3
                 );
             }
