@@ -141,10 +141,10 @@ fn plan_prints_the_three_variants_by_their_names() {
 
 #[test]
 fn a_memory_budget_is_planned_for_or_refused_before_any_key_is_made() {
-    let out = spencnn(&["plan", "--model", "lenet", "--variant", "spencnn", "--max-memory-gib", "0.4"]);
+    let out = spencnn(&["plan", "--model", "lenet", "--variant", "spencnn", "--max-memory-gib", "0.5"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains("memory (budget 410 MiB)") && stdout.contains("trade-off: "), "{stdout}");
+    assert!(stdout.contains("memory (budget 512 MiB)") && stdout.contains("trade-off: "), "{stdout}");
     assert!(stdout.contains("compact keys") && stdout.contains("online latency"), "{stdout}");
     let out = spencnn(&["infer", "--model", "lenet", "--max-memory-gib", "0.2", "--no-check"]);
     let stderr = text(&out.stderr);
