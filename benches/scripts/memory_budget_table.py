@@ -7,7 +7,8 @@ One row per run, in the script's order: the deployment the planner chose (its tr
 the keys as the server holds them, the planner's live weight plaintexts, peak RSS from
 `time -v` (the planner's estimate in brackets), key generation (make + send + load), the
 median online latency (the cost model's prediction in brackets), the worst precision against
-the slot simulator, the share of a core the process got, and the load average before and after.
+the slot simulator, the share of a core the process got (with its user + system CPU seconds)
+and the load average before and after.
 """
 import json
 import re
@@ -39,7 +40,7 @@ def load(path):
 
 def row(out, label):
     network, _, budget = label.partition("-")
-    budget = "default (available memory)" if budget == "unconstrained" else f"{budget} GiB"
+    budget = "default" if budget == "unconstrained" else f"{budget} GiB"
     skipped = out / f"{label}.skipped"
     if skipped.exists():
         return f"| {network} | {budget} | not run: {skipped.read_text().strip()} | | | | | | | |"
@@ -48,7 +49,8 @@ def row(out, label):
         return None
     timing = time_v(out / f"{label}.time")
     rss = int(timing.get("Maximum resident set size (kbytes)", "0")) * 1024
-    cpu = timing.get("Percent of CPU this job got", "?")
+    cpu_seconds = float(timing.get("User time (seconds)", "0")) + float(timing.get("System time (seconds)", "0"))
+    cpu = f"{timing.get('Percent of CPU this job got', '?')} ({cpu_seconds:.0f} CPU-s; load {load(out / f'{label}.load')})"
     try:
         r = json.loads(result.read_text())
     except json.JSONDecodeError:
@@ -56,15 +58,23 @@ def row(out, label):
         message = next((l for l in err if l.startswith("error")), err[-1] if err else "failed")
         return f"| {network} | {budget} | **refused**: {message} (peak RSS {human(rss)}) | | | | | | | {cpu} |"
     tradeoff = r["memory_tradeoff"]
+    if budget == "default":
+        given = re.search(r"memory \(budget ([0-9.]+ [GM]iB)\)", tradeoff)
+        budget = f"default ({given.group(1) if given else '?'} available)"
     deployment = tradeoff.split("trade-off: ", 1)[1].split(": ", 1)[0] if "trade-off: " in tradeoff else "?"
+    if deployment.startswith("none needed"):
+        deployment = "expanded keys, pre-encoded (" + deployment.split(" (", 1)[0] + ")"
+    if "compact keys" not in deployment and "expanded keys" not in deployment:
+        deployment = "expanded keys, " + deployment
+    if "rotation keys" not in deployment:
+        deployment += f", all {r['rotation_keys']} rotation keys"
     plaintexts = re.search(r"plaintexts ([0-9.]+ [GM]iB)", tradeoff)
     precision = r.get("min_precision_bits")
     return (f"| {network} | {budget} | {deployment} | {human(r['key_bytes'])} | "
             f"{plaintexts.group(1) if plaintexts else '?'} | {human(rss)} ({human(r['estimated_peak_bytes'])}) | "
             f"{r['keygen_seconds']:.1f} s | {r['median_online_seconds']:.1f} s "
             f"({r['predicted_online_seconds']:.1f} s) | "
-            f"{precision:.1f} b | {cpu} (load {load(out / f'{label}.load')}) |" if precision is not None else
-            f"| {network} | {budget} | {deployment} | ... | | {human(rss)} | | | | {cpu} |")
+            f"{'?' if precision is None else f'{precision:.1f} b'} | {cpu} |")
 
 
 def main():
