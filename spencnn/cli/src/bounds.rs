@@ -76,6 +76,34 @@ pub(crate) fn memory_gib(text: &str) -> Result<f64, String> {
     if value > 0.0 { Ok(value) } else { Err("the memory limit must be positive".to_string()) }
 }
 
+/// A memory limit of `plan --max-memory-gib`: a number of GiB, or no limit at all.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum MemoryLimit {
+    /// At most this many GiB ([`memory_gib`]).
+    Gib(f64),
+    /// No limit: the deployment as planned (expanded keys, pre-encoded weights).
+    Unlimited,
+}
+
+impl MemoryLimit {
+    /// The limit in bytes, `None` without one.
+    pub(crate) fn bytes(self) -> Option<usize> {
+        match self {
+            MemoryLimit::Gib(gib) => Some((gib * f64::from(1u32 << 30)) as usize),
+            MemoryLimit::Unlimited => None,
+        }
+    }
+}
+
+/// `plan --max-memory-gib`: [`memory_gib`], or `none` for no limit (0, negative, NaN and
+/// infinite values are refused: they would silently mean something else).
+pub(crate) fn memory_limit(text: &str) -> Result<MemoryLimit, String> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimit::Unlimited);
+    }
+    memory_gib(text).map(MemoryLimit::Gib).map_err(|e| format!("{e} (`none` for no limit)"))
+}
+
 /// `--prune`: a finite ratio in `[0, 1)`.
 pub(crate) fn prune_ratio(text: &str) -> Result<f64, String> {
     let value = finite_in(text, 0.0, 1.0, "a pruning ratio")?;
@@ -113,7 +141,11 @@ mod tests {
         assert_eq!(precision_bits("0"), Ok(0.0));
         for bad in ["0", "-1", "NaN", "inf", "2e6"] {
             assert!(memory_gib(bad).is_err(), "{bad}");
+            assert!(memory_limit(bad).unwrap_err().contains("`none` for no limit"), "{bad}");
         }
+        assert_eq!(memory_limit("none"), Ok(MemoryLimit::Unlimited));
+        assert_eq!(memory_limit("0.5").map(MemoryLimit::bytes), Ok(Some(1 << 29)));
+        assert_eq!(MemoryLimit::Unlimited.bytes(), None);
         assert!(prune_ratio("1").is_err() && prune_ratio("-0.1").is_err() && prune_ratio("0.5") == Ok(0.5));
         assert!(learning_rate("0").is_err() && learning_rate("NaN").is_err() && learning_rate("0.002").is_ok());
         assert!(coefficient("inf").is_err() && coefficient("0.5").is_ok());

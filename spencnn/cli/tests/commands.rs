@@ -141,10 +141,10 @@ fn plan_prints_the_three_variants_by_their_names() {
 
 #[test]
 fn a_memory_budget_is_planned_for_or_refused_before_any_key_is_made() {
-    let out = spencnn(&["plan", "--model", "lenet", "--variant", "spencnn", "--max-memory-gib", "0.4"]);
+    let out = spencnn(&["plan", "--model", "lenet", "--variant", "spencnn", "--max-memory-gib", "0.5"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(stdout.contains("memory (budget 410 MiB)") && stdout.contains("trade-off: "), "{stdout}");
+    assert!(stdout.contains("memory (budget 512 MiB)") && stdout.contains("trade-off: "), "{stdout}");
     assert!(stdout.contains("compact keys") && stdout.contains("online latency"), "{stdout}");
     let out = spencnn(&["infer", "--model", "lenet", "--max-memory-gib", "0.2", "--no-check"]);
     let stderr = text(&out.stderr);
@@ -153,4 +153,31 @@ fn a_memory_budget_is_planned_for_or_refused_before_any_key_is_made() {
     assert!(stderr.contains("give at least that") && !stderr.contains("key generation:"), "{stderr}");
     let out = spencnn(&["infer", "--model", "lenet", "--max-memory-gib=0"]);
     assert!(text(&out.stderr).contains("the memory limit must be positive"), "{}", text(&out.stderr));
+    // plan: 0 is refused too (it is not "unconstrained"); `none` asks for no limit.
+    let out = spencnn(&["plan", "--model", "lenet", "--max-memory-gib", "0"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("`none` for no limit"), "{}", text(&out.stderr));
+    let out = spencnn(&["plan", "--model", "lenet", "--variant", "spencnn", "--max-memory-gib", "none"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("memory (unconstrained)") && stdout.contains("trade-off: none needed"), "{stdout}");
+}
+
+/// A budget below LeNet's unconstrained deployment (about 1.4 GiB estimated): the planner trades
+/// memory for latency, and the process's measured peak stays within the budget and the estimate.
+#[test]
+fn a_tight_budget_holds_for_the_measured_peak() {
+    let budget = 0.75;
+    let gib = budget.to_string();
+    let out =
+        spencnn(&["infer", "--model", "lenet", "--threads", "2", "--max-memory-gib", &gib, "--no-check", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tradeoff = report["memory_tradeoff"].as_str().unwrap();
+    assert!(!tradeoff.contains("none needed"), "{tradeoff}");
+    let (peak, estimate) =
+        (report["peak_rss_bytes"].as_f64().unwrap(), report["estimated_peak_bytes"].as_f64().unwrap());
+    let budget_bytes = budget * f64::from(1u32 << 30);
+    eprintln!("peak {peak} estimate {estimate} budget {budget_bytes}: {tradeoff}");
+    assert!(estimate <= budget_bytes && peak <= estimate, "peak {peak}, estimate {estimate}: {tradeoff}");
 }

@@ -138,6 +138,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ("numeric flags", "plan --prune=-0.5", "is not a pruning ratio"),
     ("numeric flags", "bench --repeat 0", "outside 1..=1000"),
     ("numeric flags", "bench --max-memory-gib inf", "is not a memory size"),
+    ("numeric flags", "bench --max-memory-gib 0", "must be positive"),
+    ("numeric flags", "plan --max-memory-gib 0", "must be positive"),
+    ("numeric flags", "plan --max-memory-gib=-2", "is not a memory size"),
+    ("numeric flags", "plan --max-memory-gib NaN", "is not a memory size"),
+    ("numeric flags", "plan --max-memory-gib 1e9", "is not a memory size"),
     ("numeric flags", "demo --digit 20", "the bundled digits are 0 to 19"),
     // Files and selections: refused after reading the file, before any key is made.
     ("files and selections", "infer --image {dir}/empty.png", "PNG"),

@@ -157,12 +157,13 @@ impl fmt::Display for MemoryPlan {
         writeln!(
             f,
             "memory ({budget}): peak {} estimated = keys {} + plaintexts {} + ciphertexts {} + scratch {} \
-             (+ allocator and process allowance); unconstrained {}",
+             + allocator allowance {} (+ process baseline); unconstrained {}",
             human(m.peak),
             human(m.keys),
             human(m.plaintexts),
             human(m.ciphertexts),
             human(m.scratch),
+            human(m.allowance),
             human(self.unconstrained.peak)
         )?;
         let mut changes = Vec::new();

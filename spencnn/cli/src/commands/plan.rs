@@ -15,7 +15,7 @@ use spencnn::plan::{Choice, LayerReport, OpCounts, PlaintextTiming, PlanConfig, 
 use spencnn::prune::{LayerPruning, PruneSpec, PruneUnit, prune_model};
 use spencnn::variant::{Weights, build_variant};
 
-use crate::bounds;
+use crate::bounds::{self, MemoryLimit};
 use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::relu_args::ReluArgs;
@@ -67,9 +67,9 @@ pub(crate) struct PlanArgs {
     /// Also choose CKKS parameters for the selected variant (default: spencnn) and print the
     /// deployment that fits this many GiB (keys, plaintexts, ciphertexts; compact keys,
     /// encoding during inference and fewer rotation keys as needed), as `infer` would run it;
-    /// 0 = unconstrained.
-    #[arg(long, conflicts_with = "ir")]
-    max_memory_gib: Option<f64>,
+    /// `none` = no limit (the deployment as planned). For an ONNX file, the imported model's.
+    #[arg(long, conflicts_with = "ir", value_parser = bounds::memory_limit)]
+    max_memory_gib: Option<MemoryLimit>,
     /// With --max-memory-gib: also limit the key generation to this many seconds on --threads
     /// (calibrated on this machine), dropping rotation keys until it fits.
     #[arg(long, requires = "max_memory_gib")]
@@ -100,28 +100,27 @@ struct PlanReport {
 
 #[derive(Debug, Serialize)]
 struct MemoryReport {
-    variant: Variant,
+    /// The zoo network's variant (none for an imported model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<Variant>,
     params: String,
     plan: MemoryPlan,
 }
 
-/// The parameters and memory plan of `model` within `gib` GiB (0: unconstrained).
+/// The parameters and memory plan of `model` within `limit`.
 fn memory_report(
     model: &Model,
-    variant: Variant,
+    variant: Option<Variant>,
     config: &PlanConfig,
-    gib: f64,
+    limit: MemoryLimit,
     keygen_seconds: Option<f64>,
     threads: usize,
 ) -> anyhow::Result<MemoryReport> {
-    if !(gib.is_finite() && gib >= 0.0) {
-        anyhow::bail!("--max-memory-gib must be a non-negative number of GiB, not {gib}");
-    }
     let (schedule, choice, params) =
         plan_for_ckks_with(model, config, &ParamOptions { threads, ..ParamOptions::default() })
             .context("cannot choose CKKS parameters")?;
     let options = MemoryOptions {
-        budget_bytes: (gib > 0.0).then_some((gib * (1u64 << 30) as f64) as usize),
+        budget_bytes: limit.bytes(),
         key_storage: None,
         encoding: None,
         reduce_keys: true,
@@ -157,17 +156,14 @@ struct ImportedPlan {
     choices: Vec<Choice>,
     input_transform: Option<InputTransform>,
     notices: Vec<String>,
+    /// The deployment within `--max-memory-gib`, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<MemoryReport>,
 }
 
 fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> {
     if args.variant.is_some() || args.weights.is_some() {
         anyhow::bail!("--variant and --weights apply to zoo networks: an ONNX file carries its own weights");
-    }
-    if args.max_memory_gib.is_some() {
-        anyhow::bail!(
-            "--max-memory-gib of plan applies to zoo networks; for an ONNX file, `spencnn infer --model FILE \
-             --max-memory-gib G` plans the deployment within the budget before any key is made"
-        );
     }
     let mut imported = import(path, args.json, &args.relu)?;
     let threads = args.threads.count();
@@ -184,6 +180,13 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
     if args.ir {
         return emit(&schedule.to_string());
     }
+    let memory = match args.max_memory_gib {
+        Some(limit) => Some(
+            args.threads
+                .install(|| memory_report(&imported.model, None, &config, limit, args.max_keygen_seconds, threads))?,
+        ),
+        None => None,
+    };
     let report = ImportedPlan {
         model: path.display().to_string(),
         log_n,
@@ -200,6 +203,7 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
         choices: schedule.choices.clone(),
         input_transform: imported.input_transform.clone(),
         notices: imported.notices.clone(),
+        memory,
     };
     if args.json {
         return emit_json(&report);
@@ -218,6 +222,10 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
         "predicted latency {:.3} s on {} threads (cost model, pre-encoded weights; see docs/planner.md)",
         report.predicted_seconds, config.cost.threads
     );
+    if let Some(m) = &report.memory {
+        let _ = writeln!(out, "\n{} for CKKS: {}", report.model, m.params);
+        let _ = writeln!(out, "{}", m.plan);
+    }
     emit(&out)
 }
 
@@ -268,11 +276,18 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         if args.ir && printed == Some(arg) {
             return emit(&built.schedule.to_string());
         }
-        if let Some(gib) = args.max_memory_gib
+        if let Some(limit) = args.max_memory_gib
             && printed.unwrap_or(VariantArg::Spencnn) == arg
         {
             memory = Some(args.threads.install(|| {
-                memory_report(&built.model, variant, &config, gib, args.max_keygen_seconds, args.threads.count())
+                memory_report(
+                    &built.model,
+                    Some(variant),
+                    &config,
+                    limit,
+                    args.max_keygen_seconds,
+                    args.threads.count(),
+                )
             })?);
         }
         summaries.push(summarize(&built, arg.name(), prune, log_n, &config.cost));
@@ -322,7 +337,8 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
     }
     let _ = writeln!(out, "HEAR-dense / our dense: plaintext multiplies {:.2}x", report.hear_over_dense_pmults);
     if let Some(m) = &report.memory {
-        let _ = writeln!(out, "\n{} {} for CKKS: {}", report.model, m.variant, m.params);
+        let variant = m.variant.map_or(String::new(), |v| format!(" {v}"));
+        let _ = writeln!(out, "\n{}{variant} for CKKS: {}", report.model, m.params);
         let _ = writeln!(out, "{}", m.plan);
     }
     emit(&out)
