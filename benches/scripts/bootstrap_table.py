@@ -13,13 +13,14 @@ import re
 import sys
 
 
-def load(out, library, what):
-    """{threads: [result, ...]} for `<library>.<what>.t<threads>.<rep>.json`."""
+def load(out, library, what, key=None):
+    """{threads: [result, ...]} for `<library>.<what>.t<threads>.<rep>.json` (the object under
+    `key`, by default `what`)."""
     runs = {}
     for path in sorted(glob.glob(f"{out}/{library}.{what}.t*.json")):
         threads = int(re.search(r"\.t(\d+)\.", path).group(1))
         with open(path) as f:
-            runs.setdefault(threads, []).append(json.load(f)[what])
+            runs.setdefault(threads, []).append(json.load(f)[key or what])
     return runs
 
 
@@ -40,15 +41,17 @@ def row(label, ours, peer):
             f"| {a['levels_after']} / {b['levels_after']} | {gb(a['key_bytes'])} / {key_b} | {rss} |")
 
 
-def bootstrap_table(out):
-    ours, peer = load(out, "spencnn", "bootstrap"), load(out, "openfhe", "bootstrap")
+def bootstrap_table(out, what, title):
+    ours = load(out, "spencnn", what, "bootstrap")
+    peer = load(out, "openfhe", what, "bootstrap")
     if not ours or not peer:
-        sys.exit(f"no bootstrapping runs in {out}")
+        return False
+    print(f"\n{title}\n")
     print("| threads | ours (s) | OpenFHE (s) | ours/OpenFHE | worst bits ours / OpenFHE "
           "| mean bits ours / OpenFHE | levels left ours / OpenFHE | key GB ours / OpenFHE "
           "| peak RSS GB ours / OpenFHE |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for label, runs in (("", ours), (", compact keys", load(out, "spencnn-compact", "bootstrap"))):
+    for label, runs in (("", ours), (", compact keys", load(out, "spencnn-compact", what, "bootstrap"))):
         for threads in sorted(runs):
             if threads in peer:
                 print(row(f"{threads}{label}", runs[threads], peer[threads]))
@@ -56,6 +59,7 @@ def bootstrap_table(out):
     print(f"\nours: {a['key_count']} keys, {gb(a['key_bytes'])} GB in memory, "
           f"{gb(a['key_bytes_serialized'])} GB serialized, {gb(a['key_bytes_seeded'])} GB seeded; "
           f"plaintexts {gb(a['plaintext_bytes'])} GB; log QP = {a['params']['log_qp']}")
+    return True
 
 
 def linear_transform_table(out):
@@ -77,7 +81,10 @@ def linear_transform_table(out):
 
 def main():
     out = sys.argv[1]
-    bootstrap_table(out)
+    found = [bootstrap_table(out, "bootstrap", "Uniform ternary secret"),
+             bootstrap_table(out, "bootstrap-sparse-encapsulated", "Sparse-secret encapsulation")]
+    if not any(found):
+        sys.exit(f"no bootstrapping runs in {out}")
     linear_transform_table(out)
 
 

@@ -5,16 +5,22 @@
 //! ```text
 //! cargo run --release -p spencnn-ckks --example bootstrap            # N = 2^16, 128-bit
 //! cargo run --release -p spencnn-ckks --example bootstrap -- --small # N = 2^12, insecure, seconds
+//! cargo run --release -p spencnn-ckks --example bootstrap -- --sparse-encapsulated [--small]
 //! ```
 //!
 //! The default run uses [`BootstrappingPreset::N65536UniformTernary`] with `2^12` slots: about
 //! a minute on one core of a recent x86 CPU (key generation and encoding the bootstrapping
 //! plaintexts take most of it) and about 4 GiB of memory. `--small` runs the same steps at
 //! `N = 2^12` with `2^10` slots and insecure parameters, in a few seconds.
+//! `--sparse-encapsulated` bootstraps with sparse-secret encapsulation
+//! ([`BootstrappingPreset::N65536SparseEncapsulated`]: ModRaise under an ephemeral weight-32
+//! secret, a shorter EvalMod, 6 levels left at `N = 2^16`).
 
 use std::time::Instant;
 
-use spencnn_ckks::circuits::bootstrapping::{Bootstrapper, BootstrappingConfig, BootstrappingPreset, EvalModConfig};
+use spencnn_ckks::circuits::bootstrapping::{
+    Bootstrapper, BootstrappingConfig, BootstrappingPreset, EvalModConfig, SparseEncapsulation,
+};
 use spencnn_ckks::circuits::polynomial::{Interval, Polynomial, PolynomialEvaluator};
 use spencnn_ckks::circuits::{CircuitError, DiagonalMatrix, Hoisting, LinearTransform};
 use spencnn_ckks::{Complex, Context, Decryptor, Encoder, Encryptor, Evaluator, KeyGenerator, Parameters};
@@ -26,14 +32,25 @@ fn precision(got: &[f64], expected: &[f64]) -> (f64, f64) {
     (-worst.log2(), -(errors.iter().sum::<f64>() / errors.len() as f64).log2())
 }
 
-/// The parameters and circuit: the `N = 2^16` preset, or a small insecure set.
-fn setup(small: bool, slots: usize) -> Result<(Parameters, BootstrappingConfig), CircuitError> {
+/// The parameters and circuit: the `N = 2^16` preset, or a small insecure set; with
+/// `encapsulated`, ModRaise under a sparse secret.
+fn setup(small: bool, encapsulated: bool, slots: usize) -> Result<(Parameters, BootstrappingConfig), CircuitError> {
     if !small {
-        let preset = BootstrappingPreset::N65536UniformTernary;
+        let preset = if encapsulated {
+            BootstrappingPreset::N65536SparseEncapsulated
+        } else {
+            BootstrappingPreset::N65536UniformTernary
+        };
         return Ok((preset.parameters()?, preset.config(slots)));
     }
+    // The sparse secret's |I| ≤ 16 needs a shorter EvalMod: 8 levels instead of 11.
+    let (eval_mod_levels, eval_mod) = if encapsulated {
+        (8, EvalModConfig { interval_bound: 16, double_angles: 2, degree: 63 })
+    } else {
+        (11, EvalModConfig { interval_bound: 128, double_angles: 3, degree: 159 })
+    };
     let mut q = vec![60, 52, 52, 42, 42];
-    q.extend([58; 11]);
+    q.extend(std::iter::repeat_n(58, eval_mod_levels));
     q.extend([56, 56]);
     let params = Parameters::builder()
         .log_n(12)
@@ -46,17 +63,19 @@ fn setup(small: bool, slots: usize) -> Result<(Parameters, BootstrappingConfig),
         slots,
         coeffs_to_slots_levels: 2,
         slots_to_coeffs_levels: 2,
-        eval_mod: EvalModConfig { interval_bound: 128, double_angles: 3, degree: 159 },
+        eval_mod,
         coeffs_to_slots_hoisting: Hoisting::Double,
         slots_to_coeffs_hoisting: Hoisting::Single,
+        encapsulation: encapsulated.then_some(SparseEncapsulation::H32),
     };
     Ok((params, config))
 }
 
 fn main() -> Result<(), CircuitError> {
     let small = std::env::args().any(|a| a == "--small");
+    let encapsulated = std::env::args().any(|a| a == "--sparse-encapsulated");
     let slots = if small { 1 << 10 } else { 1 << 12 };
-    let (params, config) = setup(small, slots)?;
+    let (params, config) = setup(small, encapsulated, slots)?;
     let (top, scale) = (params.max_level(), params.default_scale());
     println!("N = 2^{}, {slots} slots, log QP = {} bits, top level {top}", params.log_n(), params.log_qp_bits());
     let started = Instant::now();

@@ -109,11 +109,11 @@ pub enum CkksError {
         /// The largest accepted `log2(scale)`.
         max_log_scale: f64,
     },
-    /// The secret distribution has no cited security estimate (sparse secrets): building it
-    /// needs the insecure opt-in.
+    /// The secret distribution has no cited security estimate at this ring degree (sparse
+    /// secrets): building it needs the insecure opt-in.
     #[error(
-        "the secret distribution {secret:?} has no cited security estimate; it needs the insecure opt-in \
-         (only the uniform ternary secret is certified)"
+        "the secret distribution {secret:?} has no cited security estimate at this ring degree; it needs the \
+         insecure opt-in (certified: the uniform ternary secret, and Hamming weight 32 at N = 2^16)"
     )]
     UncertifiedSecretDistribution {
         /// The refused distribution.

@@ -43,6 +43,7 @@ fn setup(params: Parameters, eval_mod: EvalModConfig, slots: usize, levels: (usi
         eval_mod,
         coeffs_to_slots_hoisting: Hoisting::Double,
         slots_to_coeffs_hoisting: Hoisting::Single,
+        encapsulation: None,
     };
     let bootstrapper = Bootstrapper::new(&fixture.ctx, config).unwrap();
     let mut keygen = KeyGenerator::from_seed(&fixture.ctx, [21; 32]);
@@ -171,6 +172,7 @@ fn misuse_is_a_typed_error() {
         eval_mod,
         coeffs_to_slots_hoisting: Hoisting::Double,
         slots_to_coeffs_hoisting: Hoisting::Single,
+        encapsulation: None,
     };
     let deep = EvalModConfig { interval_bound: 128, double_angles: 9, degree: 127 };
     assert_eq!(

@@ -1,8 +1,13 @@
 //! The f64 reference forward pass: direct convolution, no packing, no folding.
 //!
-//! This is the independent oracle the slot simulator is checked against.
+//! This is the independent oracle the slot simulator is checked against. A
+//! [`Layer::Relu`] evaluates the same polynomial as the encrypted engine
+//! ([`ReluMode::Approximate`]); [`ReluMode::Exact`] evaluates `max(x, 0)` instead, for
+//! calibrating the interval and measuring the approximation's error against the exact network.
 
-use crate::model::{AvgPool, BatchNorm, Conv2d, Layer, Linear, Model, ModelError, PolyActivation};
+use serde::Serialize;
+
+use crate::model::{AvgPool, BatchNorm, Conv2d, Layer, Linear, Model, ModelError, PolyActivation, ReluApprox};
 use crate::tensor::Tensor3;
 
 /// Direct convolution with zero padding, stride and groups.
@@ -42,6 +47,14 @@ fn activation(act: &PolyActivation, input: &Tensor3) -> Tensor3 {
         let v = input.get(c, y, x);
         a * v * v + b * v + k
     })
+}
+
+fn relu(relu: &ReluApprox, input: &Tensor3, mode: ReluMode) -> Tensor3 {
+    let data = match mode {
+        ReluMode::Approximate => input.data.iter().map(|&v| relu.evaluate(v)).collect(),
+        ReluMode::Exact => input.data.iter().map(|&v| v.max(0.0)).collect(),
+    };
+    Tensor3 { data, ..input.clone() }
 }
 
 fn avg_pool2(input: &Tensor3) -> Tensor3 {
@@ -90,9 +103,25 @@ fn linear(fc: &Linear, input: &Tensor3) -> Tensor3 {
     })
 }
 
-/// Evaluates one layer on its input(s).
+/// How [`Layer::Relu`] is evaluated by the reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReluMode {
+    /// The polynomial the encrypted engine evaluates (the default).
+    #[default]
+    Approximate,
+    /// `max(x, 0)`, as the original network (and onnxruntime) computes it.
+    Exact,
+}
+
+/// Evaluates one layer on its input(s) (a ReLU by its polynomial).
 pub fn layer(layer: &Layer, input: &Tensor3, other: Option<&Tensor3>) -> Tensor3 {
+    layer_with(layer, input, other, ReluMode::Approximate)
+}
+
+/// Evaluates one layer on its input(s), a ReLU as `mode` says.
+pub fn layer_with(layer: &Layer, input: &Tensor3, other: Option<&Tensor3>, mode: ReluMode) -> Tensor3 {
     match layer {
+        Layer::Relu(r) => relu(r, input, mode),
         Layer::Conv2d(conv) => conv2d(conv, input),
         Layer::BatchNorm(bn) => batch_norm(bn, input),
         Layer::Activation(act) => activation(act, input),
@@ -113,6 +142,11 @@ pub fn layer(layer: &Layer, input: &Tensor3, other: Option<&Tensor3>) -> Tensor3
 
 /// Runs the whole model; returns every value (index 0 = input, last = output).
 pub fn forward_all(model: &Model, image: &Tensor3) -> Result<Vec<Tensor3>, ModelError> {
+    forward_all_with(model, image, ReluMode::Approximate)
+}
+
+/// [`forward_all`] with ReLUs evaluated as `mode` says.
+pub fn forward_all_with(model: &Model, image: &Tensor3, mode: ReluMode) -> Result<Vec<Tensor3>, ModelError> {
     model.shapes()?;
     if image.shape() != model.input_shape {
         return Err(ModelError::ImageShape { expected: model.input_shape, found: image.shape() });
@@ -123,7 +157,7 @@ pub fn forward_all(model: &Model, image: &Tensor3) -> Result<Vec<Tensor3>, Model
             Layer::Add { other } => Some(&values[other]),
             _ => None,
         };
-        let out = layer(&node.layer, &values[node.input], other);
+        let out = layer_with(&node.layer, &values[node.input], other, mode);
         values.push(out);
     }
     Ok(values)
@@ -133,6 +167,56 @@ pub fn forward_all(model: &Model, image: &Tensor3) -> Result<Vec<Tensor3>, Model
 pub fn forward(model: &Model, image: &Tensor3) -> Result<Vec<f64>, ModelError> {
     let mut values = forward_all(model, image)?;
     Ok(values.pop().map(|t| t.data).unwrap_or_default())
+}
+
+/// [`forward`] with ReLUs evaluated as `mode` says.
+pub fn forward_with(model: &Model, image: &Tensor3, mode: ReluMode) -> Result<Vec<f64>, ModelError> {
+    let mut values = forward_all_with(model, image, mode)?;
+    Ok(values.pop().map(|t| t.data).unwrap_or_default())
+}
+
+/// The largest `|pre-activation|` one [`Layer::Relu`] node received, against its radius.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReluPeak {
+    /// Node index.
+    pub node: usize,
+    /// Node name.
+    pub name: String,
+    /// `max |x|` over the node's inputs.
+    pub peak: f64,
+    /// The radius `R` of the node's interval `[-R, R]`.
+    pub radius: f64,
+}
+
+impl ReluPeak {
+    /// Whether an input left the interval (the polynomial is then meaningless there).
+    pub fn outside(&self) -> bool {
+        self.peak.is_nan() || self.peak > self.radius
+    }
+}
+
+/// The `|pre-activation|` peak of every ReLU node on `image`, ReLUs evaluated as `mode` says
+/// ([`ReluMode::Exact`] to calibrate radii, [`ReluMode::Approximate`] to check that the
+/// encrypted network's own inputs stay inside its intervals).
+///
+/// # Errors
+/// As [`forward_all`].
+pub fn relu_input_peaks(model: &Model, image: &Tensor3, mode: ReluMode) -> Result<Vec<ReluPeak>, ModelError> {
+    let values = forward_all_with(model, image, mode)?;
+    Ok(model
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(n, node)| match &node.layer {
+            Layer::Relu(r) => Some(ReluPeak {
+                node: n,
+                name: node.name.clone(),
+                peak: values[node.input].data.iter().fold(0.0f64, |m, v| m.max(v.abs())),
+                radius: r.radius,
+            }),
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ says which). The Rust tests read these files; they never run Python.
     venv/bin/python spencnn/tools/onnx_fixtures.py
 
 torch is only needed for the two exporter-made fixtures (`torch_*`); pass --no-torch to skip
-them.
+them. The ReLU fixtures (`relu_*`, `relu_references.json`) use their own random stream;
+--relu-only writes just them.
 """
 
 import argparse
@@ -175,6 +176,96 @@ def models():
     x = flatten(g, g.op("GlobalAveragePool", [x]))
     out.append(g.save(g.op("Softmax", [gemm(g, x, 5, 3, "fc")], axis=-1)))
     return out
+
+
+def relu_models():
+    """The ReLU fixtures (imported with the opt-in approximation), with their own random stream so
+    that the other fixtures do not change: a small CNN with two ReLUs, the same network with a
+    quadratic activation in their place (a least-squares fit of ReLU on [-2, 2]), and ReLU on the
+    flat features between two dense layers, and an MNIST-shaped network with one ReLU."""
+    local = np.random.default_rng(20261204)
+
+    def weights(*shape, fan_in):
+        return (local.uniform(-1.0, 1.0, size=shape) * np.sqrt(3.0 / fan_in)).astype(np.float32)
+
+    def cnn(name, activation):
+        g = Graph(name, [1, 8, 8])
+        params = {
+            "conv1": (weights(4, 1, 3, 3, fan_in=9), weights(4, fan_in=9) * 0.2),
+            "conv2": (weights(4, 4, 3, 3, fan_in=36), weights(4, fan_in=36) * 0.2),
+            "fc": (weights(3, 4, fan_in=4), weights(3, fan_in=4) * 0.2),
+        }
+        w1, b1 = params["conv1"]
+        x = g.op("Conv", ["input", g.init("conv1.weight", w1), g.init("conv1.bias", b1)], name="conv1", kernel_shape=[3, 3], pads=[1] * 4)
+        x = activation(g, x, "act1")
+        x = g.op("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2])
+        w2, b2 = params["conv2"]
+        x = g.op("Conv", [x, g.init("conv2.weight", w2), g.init("conv2.bias", b2)], name="conv2", kernel_shape=[3, 3], pads=[1] * 4)
+        x = activation(g, x, "act2")
+        x = flatten(g, g.op("GlobalAveragePool", [x]))
+        wf, bf = params["fc"]
+        return g.save(g.op("Gemm", [x, g.init("fc.weight", wf), g.init("fc.bias", bf)], name="fc", transB=1))
+
+    def relu(g, x, name):
+        return g.op("Relu", [x], name=name)
+
+    # Least-squares quadratic fit of ReLU on [-2, 2]: 0.1875 x^2 + 0.5 x + 0.375 (Legendre
+    # projection; the same for every channel).
+    def quadratic(g, x, name):
+        a = g.init(f"{name}.a", np.array(0.1875, dtype=np.float32))
+        b = g.init(f"{name}.b", np.array(0.5, dtype=np.float32))
+        c = g.init(f"{name}.c", np.array(0.375, dtype=np.float32))
+        return g.op("Add", [g.op("Add", [g.op("Mul", [a, g.op("Mul", [x, x])]), g.op("Mul", [b, x])]), c], name=name)
+
+    # The same weights in both CNNs: the random stream is rewound.
+    state = local.bit_generator.state
+    out = [cnn("relu_cnn", relu)]
+    local.bit_generator.state = state
+    out.append(cnn("relu_cnn_quadratic", quadratic))
+
+    g = Graph("relu_mlp", [1, 4, 4])
+    x = flatten(g, "input")
+    x = g.op("Gemm", [x, g.init("fc1.weight", weights(6, 16, fan_in=16)), g.init("fc1.bias", weights(6, fan_in=16) * 0.2)], name="fc1", transB=1)
+    x = g.op("Relu", [x], name="relu")
+    out.append(g.save(g.op("Gemm", [x, g.init("fc2.weight", weights(3, 6, fan_in=6)), g.init("fc2.bias", weights(3, fan_in=6) * 0.2)], name="fc2", transB=1)))
+    # A per-image brightness spreads the classes (global pooling averages the noise away).
+    images = (local.uniform(-0.5, 0.5, size=(8, 1, 8, 8)) + local.uniform(-1.0, 1.0, size=(8, 1, 1, 1))).astype(np.float32)
+
+    # MNIST-shaped (for `eval`), from a stream of its own: strided convolution, ReLU, pooling,
+    # dense layer to ten classes.
+    digits = np.random.default_rng(20261205)
+    g = Graph("relu_digits", [1, 28, 28])
+    w = (digits.uniform(-1.0, 1.0, size=(4, 1, 5, 5)) * np.sqrt(3.0 / 25)).astype(np.float32)
+    x = g.op("Conv", ["input", g.init("conv.weight", w), g.init("conv.bias", np.zeros(4, dtype=np.float32))], name="conv", kernel_shape=[5, 5], strides=[2, 2])
+    x = g.op("Relu", [x], name="relu")
+    x = flatten(g, g.op("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2]))
+    wf = (digits.uniform(-1.0, 1.0, size=(10, 144)) * np.sqrt(3.0 / 144)).astype(np.float32)
+    out.append(g.save(g.op("Gemm", [x, g.init("fc.weight", wf), g.init("fc.bias", np.zeros(10, dtype=np.float32))], name="fc", transB=1)))
+    return out, images, local
+
+
+def write_relu_fixtures():
+    """Writes the ReLU fixtures and `relu_references.json`: eight images per model (values in [-1.5, 1.5)),
+    onnxruntime's outputs for each."""
+    models, images, local = relu_models()
+    references = {}
+    for model in models:
+        onnx.checker.check_model(model)
+        filename = f"{model.graph.name}.onnx"
+        path = os.path.join(OUT, filename)
+        onnx.save(model, path)
+        dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim[1:]]
+        batch = images if dims == [1, 8, 8] else local.uniform(-1.0, 1.0, size=(8, *dims)).astype(np.float32)
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        outputs = [session.run(None, {session.get_inputs()[0].name: image[None]})[0] for image in batch]
+        references[filename] = {
+            "input_shape": dims,
+            "inputs": [[float(v) for v in image.reshape(-1)] for image in batch],
+            "outputs": [[float(v) for v in output.reshape(-1)] for output in outputs],
+        }
+        print(f"{filename}: {os.path.getsize(path)} bytes")
+    with open(os.path.join(OUT, "relu_references.json"), "w") as f:
+        json.dump(references, f, indent=0)
 
 
 def refusals():
@@ -349,8 +440,12 @@ def strip_metadata(path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--relu-only", action="store_true", help="write only the ReLU fixtures")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    write_relu_fixtures()
+    if args.relu_only:
+        return
     references = {}
     named = [(f"{m.graph.name}.onnx", m) for m in models()]
     if not args.no_torch:

@@ -146,4 +146,11 @@ pub enum CircuitError {
         /// The polynomial degree.
         degree: usize,
     },
+    /// The bootstrapping circuit encapsulates into a sparse secret, and the keys lack the two
+    /// encapsulation switching keys.
+    #[error(
+        "this bootstrapping circuit switches to a sparse secret before ModRaise, and the keys have no \
+         encapsulation keys; generate them with the circuit's key requirements"
+    )]
+    MissingEncapsulationKeys,
 }

@@ -23,16 +23,19 @@ pub const MAX_PRIME_BITS: u32 = 62;
 
 /// Distribution of the secret key's coefficients.
 ///
-/// Only [`SecretDistribution::UniformTernary`] is certified secure (see
-/// [`crate::params::certified_security`]); a sparse secret needs
-/// [`ParametersBuilder::insecure_for_testing_only`].
+/// [`SecretDistribution::UniformTernary`] is certified secure by the standard's table (see
+/// [`crate::params::certified_security`]); the only sparse secret certified is `h = 32` at
+/// `N = 2^16` with `log2(Q·P) ≤ 121` (the small chain of sparse-secret encapsulation); any
+/// other sparse secret needs [`ParametersBuilder::insecure_for_testing_only`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretDistribution {
     /// Each coefficient uniform in `{-1, 0, 1}`.
     UniformTernary,
     /// Exactly `weight` coefficients in `{-1, 1}` (uniform signs, uniform positions), the rest 0.
-    /// **Not certified**: sparse secrets are weaker than the standard's table assumes (a weight
-    /// of 1 is found by trying the `2N` candidates); building it needs the insecure opt-in.
+    /// **Not certified** except `h = 32` at `N = 2^16` up to 121 bits of `Q·P` (see
+    /// [`crate::params::certified_security`]): sparse secrets are weaker than the standard's
+    /// table assumes (a weight of 1 is found by trying the `2N` candidates); building any other
+    /// needs the insecure opt-in.
     FixedHammingWeight {
         /// Number of non-zero coefficients.
         weight: usize,

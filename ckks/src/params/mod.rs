@@ -14,5 +14,6 @@ pub use builder::{
 };
 pub use presets::Preset;
 pub use security::{
-    MAX_LOG_N, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N, SecurityLevel, certified_security, max_log_qp_128, max_log_qp_for,
+    ENCAPSULATION_HAMMING_WEIGHT, MAX_LOG_N, MAX_LOG_QP_SPARSE_H32_N65536, MIN_INSECURE_LOG_N, MIN_SECURE_LOG_N,
+    SecurityLevel, certified_security, max_log_qp_128, max_log_qp_for,
 };

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use spencnn_ntt::GaloisPermutation;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::context::Context;
 use super::evaluation_keys::{GaloisKey, GaloisKeys, RelinKey, galois_element_inverse};
@@ -71,6 +71,11 @@ impl KeyGenerator {
         self.storage = storage;
     }
 
+    /// The context the generator makes keys for.
+    pub(crate) fn context(&self) -> Arc<Context> {
+        Arc::clone(&self.ctx)
+    }
+
     /// How the generator's switching keys hold their uniform half.
     pub fn key_storage(&self) -> KeyStorage {
         self.storage
@@ -89,6 +94,40 @@ impl KeyGenerator {
         let poly = RnsPoly::from_small_signed(&coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
         coefficients.zeroize();
         SecretKey { poly, fingerprint: self.ctx.params().fingerprint() }
+    }
+
+    /// A fresh secret of exactly `weight` non-zero coefficients in `{−1, 1}`, as signed
+    /// coefficients (wiped on drop), whatever the parameters' distribution: the ephemeral
+    /// secret of a sparse-secret encapsulation, carried to its own small chain with
+    /// [`SecretKey::from_signed_coefficients`] (`1 ≤ weight ≤ N`, checked by the caller).
+    pub(crate) fn sparse_secret_coefficients(&mut self, weight: usize) -> Zeroizing<Vec<i64>> {
+        Zeroizing::new(sampling::sample_fixed_hamming_weight(&mut self.rng, self.ctx.ring().n(), weight))
+    }
+
+    /// A seed drawn from this generator, for a generator of another context that must follow
+    /// deterministically from this one.
+    pub(crate) fn derived_seed(&mut self) -> [u8; 32] {
+        sampling::fresh_seed(&mut self.rng)
+    }
+
+    /// The key switching from the secret `from` to the secret `to` (both under this
+    /// generator's parameters) for ciphertexts up to `level`, held as the generator's storage
+    /// says.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when a secret belongs to other parameters,
+    /// [`CkksError::LevelOutOfRange`] when `level` is above the top level.
+    pub(crate) fn switching_key_at_level(
+        &mut self,
+        from: &SecretKey,
+        to: &SecretKey,
+        level: usize,
+    ) -> Result<SwitchingKey, CkksError> {
+        self.ctx.check_fingerprint(from.fingerprint)?;
+        self.ctx.check_fingerprint(to.fingerprint)?;
+        let q_limbs = self.ctx.q_limbs_at(level)?;
+        let ring = self.ctx.ring();
+        Ok(SwitchingKey::generate(self.ctx.params(), ring, q_limbs, &from.poly, &to.poly, self.storage, &mut self.rng))
     }
 
     /// The public key `(-a·s + e, a)` over `Q·P` (the P limbs let encryption divide its noise

@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::context::Context;
+use crate::error::CkksError;
 use crate::ring::{Ntt, RnsPoly};
 
 /// The secret key `s`, in NTT form over all of `Q·P`.
@@ -22,6 +24,31 @@ impl SecretKey {
     /// Fingerprint of the parameters the key was made under.
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+
+    /// The secret with the small signed coefficients `coefficients` (`N` of them, each far
+    /// below every prime) under `ctx`'s parameters: the same secret carried to another chain
+    /// of the same degree (sparse-secret encapsulation).
+    pub(crate) fn from_signed_coefficients(ctx: &Context, coefficients: &[i64]) -> Self {
+        let ring = ctx.ring();
+        debug_assert_eq!(coefficients.len(), ring.n());
+        let poly = RnsPoly::from_small_signed(coefficients, ring, ring.q_count(), ring.p_count()).into_ntt(ring);
+        SecretKey { poly, fingerprint: ctx.params().fingerprint() }
+    }
+
+    /// The signed coefficients of the secret (centred modulo `q_0`; every secret
+    /// distribution has coefficients far below `q_0/2`), wiped on drop.
+    ///
+    /// # Errors
+    /// [`CkksError::ParameterMismatch`] when the key belongs to other parameters than `ctx`.
+    pub(crate) fn signed_coefficients(&self, ctx: &Context) -> Result<Zeroizing<Vec<i64>>, CkksError> {
+        ctx.check_fingerprint(self.fingerprint)?;
+        let ring = ctx.ring();
+        let mut coefficients = self.poly.clone().into_coefficient(ring);
+        let q0 = ring.modulus(0);
+        let signed = Zeroizing::new(coefficients.limb(0).iter().map(|&x| q0.center(x)).collect());
+        coefficients.zeroize();
+        Ok(signed)
     }
 }
 

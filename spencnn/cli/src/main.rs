@@ -11,6 +11,7 @@ mod memory;
 mod model_arg;
 mod options;
 mod progress;
+mod relu_args;
 mod session;
 mod summary;
 mod table;

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::Context as _;
-use spencnn::import::onnx::{ImportedModel, OnnxLimits, read_onnx};
+use spencnn::import::onnx::{ImportedModel, OnnxLimits, read_onnx_with};
 use spencnn::inference::{ParamOptions, smallest_log_n};
 use spencnn::model::Model;
 use spencnn::model::zoo::Network;
+
+use crate::relu_args::ReluArgs;
 
 /// A zoo network or an ONNX file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,11 +44,14 @@ impl fmt::Display for ModelArg {
     }
 }
 
-/// Imports an ONNX file, printing the importer's notices (dropped softmax, client-side
-/// preprocessing, ...) to standard error unless `quiet`.
-pub(crate) fn import(path: &Path, quiet: bool) -> anyhow::Result<ImportedModel> {
-    let mut imported =
-        read_onnx(path, &OnnxLimits::default()).with_context(|| format!("cannot import {}", path.display()))?;
+/// Imports an ONNX file (its `Relu` nodes as `relu` says, calibrated if asked), printing the
+/// importer's notices (dropped softmax, client-side preprocessing, calibrated intervals, ...) to
+/// standard error unless `quiet`.
+pub(crate) fn import(path: &Path, quiet: bool, relu: &ReluArgs) -> anyhow::Result<ImportedModel> {
+    let options = relu.import_options()?;
+    let mut imported = read_onnx_with(path, &OnnxLimits::default(), &options)
+        .with_context(|| format!("cannot import {}", path.display()))?;
+    relu.calibrate(&mut imported, quiet)?;
     // Exporters name every graph alike (`main_graph`, `torch_jit`): reports name the file.
     if let Some(stem) = path.file_stem() {
         imported.model.name = stem.to_string_lossy().into_owned();

@@ -18,6 +18,8 @@ use spencnn_ckks::{
     Ciphertext, CkksError, Context, Encoder, Evaluator, ExtendedCiphertext, GaloisKeys, Plaintext, RelinKey,
 };
 
+use spencnn_ckks::circuits::polynomial::{CompositePolynomial, PolynomialEvaluator};
+
 use super::{Backend, BackendError};
 use crate::plan::PlainId;
 
@@ -248,6 +250,25 @@ impl Backend for CkksBackend<'_> {
             .relin
             .ok_or(BackendError::Failed { op: "square", reason: "no relinearization key was sent".to_string() })?;
         self.evaluator.square_relin(ct, rlk).map_err(failed("square"))
+    }
+
+    fn polynomial(
+        &self,
+        ct: &Ciphertext,
+        poly: &CompositePolynomial,
+        levels: usize,
+    ) -> Result<Ciphertext, BackendError> {
+        let rlk = self
+            .relin
+            .ok_or(BackendError::Failed { op: "polynomial", reason: "no relinearization key was sent".to_string() })?;
+        let evaluator = PolynomialEvaluator::new(&self.evaluator, rlk);
+        let consumed = evaluator.levels_consumed_composite(poly, ct);
+        if consumed != levels || consumed > ct.level() {
+            return Err(BackendError::NoLevelLeft { op: "polynomial", level: ct.level(), needed: consumed });
+        }
+        evaluator
+            .evaluate_composite(ct, poly)
+            .map_err(|e| BackendError::Failed { op: "polynomial", reason: e.to_string() })
     }
 
     fn drop_levels(&self, ct: &Ciphertext, levels: usize) -> Result<Ciphertext, BackendError> {

@@ -117,6 +117,7 @@ where
         Op::Add { dst, lhs, rhs } => one(*dst, backend.add(ct(*lhs)?, ct(*rhs)?)),
         Op::Rescale { dst, src } => one(*dst, backend.rescale(ct(*src)?)),
         Op::Square { dst, src } => one(*dst, backend.square(ct(*src)?)),
+        Op::Polynomial { dst, src, poly, levels, .. } => one(*dst, backend.polynomial(ct(*src)?, poly, *levels)),
         Op::DropLevels { dst, src, levels } => one(*dst, backend.drop_levels(ct(*src)?, *levels)),
     }
 }

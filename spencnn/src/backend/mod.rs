@@ -106,6 +106,16 @@ pub enum BackendError {
         /// `log2(Q_ℓ)`.
         log2_modulus: f64,
     },
+    /// A polynomial activation received slot values outside `[-1, 1]` (its inputs are
+    /// normalised by the interval radius): the approximation does not hold there.
+    #[error(
+        "polynomial activation input reaches {peak:.3} times its interval radius (must stay within 1): \
+         widen the ReLU interval"
+    )]
+    OutsideInterval {
+        /// Largest `|x| / R` seen.
+        peak: f64,
+    },
     /// A backend-specific failure (e.g. a CKKS parameter or key problem).
     #[error("{op} failed: {reason}")]
     Failed {
@@ -205,6 +215,16 @@ pub trait Backend {
 
     /// `ct ⊙ ct`, relinearised; the scale squares.
     fn square(&self, ct: &Self::Ciphertext) -> Result<Self::Ciphertext, BackendError>;
+
+    /// `poly(ct)` slot-wise for a composite polynomial on `[-1, 1]`, consuming exactly
+    /// `levels` levels and keeping the scale. Inputs outside `[-1, 1]` are an error where the
+    /// backend can see them ([`BackendError::OutsideInterval`]).
+    fn polynomial(
+        &self,
+        ct: &Self::Ciphertext,
+        poly: &spencnn_ckks::circuits::polynomial::CompositePolynomial,
+        levels: usize,
+    ) -> Result<Self::Ciphertext, BackendError>;
 
     /// Drops `levels` moduli without changing the scale.
     fn drop_levels(&self, ct: &Self::Ciphertext, levels: usize) -> Result<Self::Ciphertext, BackendError>;

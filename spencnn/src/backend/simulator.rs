@@ -9,9 +9,16 @@
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use spencnn_ckks::circuits::polynomial::CompositePolynomial;
+
 use super::noise::{GaussianSource, NoiseModel};
 use super::{Backend, BackendError};
+use crate::model::composite_products;
 use crate::plan::{OpCounts, ScaleModel};
+
+/// How far past `[-1, 1]` a polynomial activation's input may reach (rounding noise on values
+/// at the interval's edge) before the simulator reports it.
+const INTERVAL_SLACK: f64 = 1.0 / 1024.0;
 
 /// A simulated ciphertext.
 #[derive(Clone, Debug, PartialEq)]
@@ -257,6 +264,35 @@ impl Backend for SlotSimulator {
         };
         let squared = self.fits("square", out)?;
         Ok(self.perturb(squared))
+    }
+
+    fn polynomial(
+        &self,
+        ct: &SimCiphertext,
+        poly: &CompositePolynomial,
+        levels: usize,
+    ) -> Result<SimCiphertext, BackendError> {
+        if levels > ct.level {
+            return Err(BackendError::NoLevelLeft { op: "polynomial", level: ct.level, needed: levels });
+        }
+        let peak = ct.values.iter().fold(0.0f64, |m, v| if v.is_nan() { f64::NAN } else { m.max(v.abs()) });
+        if peak.is_nan() || peak > 1.0 + INTERVAL_SLACK {
+            return Err(BackendError::OutsideInterval { peak });
+        }
+        let products = composite_products(poly);
+        self.count(|c| {
+            c.squares += products;
+            c.decompositions += products;
+            c.mod_downs += products;
+            c.rescales += levels;
+        });
+        let out = SimCiphertext {
+            values: ct.values.iter().map(|&v| poly.evaluate(v)).collect(),
+            level: ct.level - levels,
+            scale: ct.scale,
+        };
+        let evaluated = self.fits("polynomial", out)?;
+        Ok(self.perturb(evaluated))
     }
 
     fn drop_levels(&self, ct: &SimCiphertext, levels: usize) -> Result<SimCiphertext, BackendError> {

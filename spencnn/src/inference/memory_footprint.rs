@@ -122,7 +122,9 @@ pub fn ciphertext_footprint(schedule: &Schedule, params: &Parameters) -> usize {
                 let instr = &schedule.instrs[i];
                 let (level, extended) = match instr.op {
                     Op::Rescale { .. } => (instr.level.saturating_sub(1), false),
-                    Op::DropLevels { levels, .. } => (instr.level.saturating_sub(levels), false),
+                    Op::DropLevels { levels, .. } | Op::Polynomial { levels, .. } => {
+                        (instr.level.saturating_sub(levels), false)
+                    }
                     Op::RotateHoistedExt { .. } => (instr.level, true),
                     _ => (instr.level, false),
                 };

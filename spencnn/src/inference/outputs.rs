@@ -55,6 +55,10 @@ pub fn output_specs(schedule: &Schedule) -> Option<Vec<OutputSpec>> {
                 let spec = read(&known, *src)?;
                 outputs.push((*dst, OutputSpec { level: spec.level, scale: spec.scale * spec.scale }));
             }
+            Op::Polynomial { dst, src, levels, .. } => {
+                let spec = read(&known, *src)?;
+                outputs.push((*dst, OutputSpec { level: spec.level.checked_sub(*levels)?, scale: spec.scale }));
+            }
             Op::DropLevels { dst, src, levels } => {
                 let spec = read(&known, *src)?;
                 outputs.push((*dst, OutputSpec { level: spec.level.checked_sub(*levels)?, scale: spec.scale }));

@@ -20,7 +20,7 @@ use spencnn_ckks::params::{DEFAULT_DIGIT_EXCESS_BITS, max_log_qp_128};
 use spencnn_ckks::{CkksError, Parameters};
 
 use crate::backend::noise::NoiseModel;
-use crate::backend::{ExecError, run_simulated, run_simulated_noisy};
+use crate::backend::{BackendError, ExecError, run_simulated, run_simulated_noisy};
 use crate::plan::{CostModel, ScaleModel, Schedule};
 use crate::tensor::Tensor3;
 
@@ -39,6 +39,8 @@ const MAX_LOG_SCALE: u32 = 50;
 pub const UNMODELLED_NOISE_BITS: f64 = 3.0;
 /// Seeded random inputs of the precision probe (the worst is kept).
 const PROBE_IMAGES: u64 = 2;
+/// Most halvings of a probe image that leaves a ReLU interval.
+const PROBE_HALVINGS: usize = 12;
 
 /// Options of the parameter search.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -145,7 +147,9 @@ fn fit_scale(depth: usize, log_p: u32, budget: u32) -> Option<(u32, u32)> {
 
 /// Bits of logit precision `schedule` loses below its working scale: `log2 Δ` minus the worst
 /// precision of the simulated-noise run against the exact run over `PROBE_IMAGES` seeded
-/// random inputs in `[0, 1)` (the server does not see the client's images).
+/// random inputs in `[0, 1)` (the server does not see the client's images). A random image
+/// that drives a ReLU approximation outside its interval (calibrated on other data) is halved
+/// until it stays inside, at most `PROBE_HALVINGS` times.
 ///
 /// # Errors
 /// [`ExecError`] if the simulator rejects the schedule.
@@ -153,8 +157,19 @@ pub fn precision_loss_bits(log_n: u32, schedule: &Schedule) -> Result<f64, ExecE
     let noise = NoiseModel::rounding(log_n);
     let mut worst = f64::INFINITY;
     for seed in 1..=PROBE_IMAGES {
-        let image = Tensor3::random_unit(schedule.input_layout.shape(), seed);
-        let exact = run_simulated(schedule, &image)?.0;
+        let mut image = Tensor3::random_unit(schedule.input_layout.shape(), seed);
+        let mut halvings = 0;
+        let exact = loop {
+            match run_simulated(schedule, &image) {
+                Err(ExecError::Backend { source: BackendError::OutsideInterval { .. }, .. })
+                    if halvings < PROBE_HALVINGS =>
+                {
+                    image.data.iter_mut().for_each(|v| *v *= 0.5);
+                    halvings += 1;
+                }
+                result => break result?.0,
+            }
+        };
         let noisy = run_simulated_noisy(schedule, &image, noise, seed)?;
         worst = worst.min(super::Agreement::of(&noisy, &exact).precision_bits);
     }

@@ -226,6 +226,8 @@ pub enum Layer {
     BatchNorm(BatchNorm),
     /// Polynomial activation.
     Activation(PolyActivation),
+    /// ReLU approximated by a composite polynomial on a bounded interval.
+    Relu(super::ReluApprox),
     /// 2×2 average pooling with stride 2 (odd trailing rows/columns are dropped).
     AvgPool2,
     /// Average pooling of any window, stride and padding.
@@ -250,6 +252,7 @@ impl Layer {
             Layer::Conv2d(_) => "conv",
             Layer::BatchNorm(_) => "bn",
             Layer::Activation(_) => "act",
+            Layer::Relu(_) => "relu",
             Layer::AvgPool2 | Layer::AvgPool(_) => "avgpool",
             Layer::GlobalAvgPool => "gap",
             Layer::Flatten => "flatten",

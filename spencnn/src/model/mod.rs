@@ -5,11 +5,13 @@
 
 mod layers;
 mod random;
+mod relu;
 mod weights;
 pub mod zoo;
 
 pub use layers::{AvgPool, BatchNorm, Conv2d, Layer, Linear, PolyActivation};
 pub use random::randomize;
+pub use relu::{ReluApprox, ReluApproxError, ReluPrecision, composite_products};
 pub use weights::{load_safetensors, save_safetensors, tensor_names};
 
 use serde::Serialize;
@@ -227,6 +229,7 @@ fn layer_output_shape(name: &str, layer: &Layer, input: [usize; 3]) -> Result<[u
             }
             input
         }
+        Layer::Relu(_) => input,
         Layer::AvgPool2 => {
             if h < 2 || w < 2 {
                 return Err(invalid(name, "average pooling needs at least 2x2"));

@@ -50,7 +50,12 @@ pub fn randomize(model: &mut Model, seed: u64) {
                     fill(&mut rng, bias, -0.1, 0.1);
                 }
             }
-            Layer::AvgPool2 | Layer::AvgPool(_) | Layer::GlobalAvgPool | Layer::Flatten | Layer::Add { .. } => {}
+            Layer::AvgPool2
+            | Layer::AvgPool(_)
+            | Layer::GlobalAvgPool
+            | Layer::Flatten
+            | Layer::Add { .. }
+            | Layer::Relu(_) => {}
         }
     }
 }

@@ -58,7 +58,12 @@ fn params(model: &mut Model) -> Vec<Param<'_>> {
                     push("bias", vec![out_features], bias);
                 }
             }
-            Layer::AvgPool2 | Layer::AvgPool(_) | Layer::GlobalAvgPool | Layer::Flatten | Layer::Add { .. } => {}
+            Layer::AvgPool2
+            | Layer::AvgPool(_)
+            | Layer::GlobalAvgPool
+            | Layer::Flatten
+            | Layer::Add { .. }
+            | Layer::Relu(_) => {}
         }
     }
     out

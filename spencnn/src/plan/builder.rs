@@ -45,6 +45,19 @@ impl ProgramBuilder {
         dst
     }
 
+    pub fn polynomial(
+        &mut self,
+        level: usize,
+        src: ValueId,
+        poly: std::sync::Arc<spencnn_ckks::circuits::polynomial::CompositePolynomial>,
+        levels: usize,
+        products: usize,
+    ) -> ValueId {
+        let dst = self.value();
+        self.emit(level, Op::Polynomial { dst, src, poly, levels, products });
+        dst
+    }
+
     pub fn add(&mut self, level: usize, lhs: ValueId, rhs: ValueId) -> ValueId {
         let dst = self.value();
         self.emit(level, Op::Add { dst, lhs, rhs });

@@ -213,6 +213,10 @@ impl CostModel {
             Op::AddPlain { .. } | Op::Add { .. } | Op::DropLevels { .. } => InstrTime::serial(par(Add), ser(Add)),
             Op::Rescale { .. } => InstrTime::serial(par(Rescale), ser(Rescale)),
             Op::Square { .. } => InstrTime::serial(par(SquareRelin), ser(SquareRelin)),
+            Op::Polynomial { levels, products, .. } => {
+                let (p, l) = (*products as f64, *levels as f64);
+                InstrTime::serial(p * par(SquareRelin) + l * par(Rescale), p * ser(SquareRelin) + l * ser(Rescale))
+            }
         }
     }
 }

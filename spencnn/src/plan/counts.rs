@@ -83,6 +83,12 @@ impl OpCounts {
                 c.decompositions = 1;
                 c.mod_downs = 1;
             }
+            Op::Polynomial { levels, products, .. } => {
+                c.squares = *products;
+                c.decompositions = *products;
+                c.mod_downs = *products;
+                c.rescales = *levels;
+            }
             Op::DropLevels { .. } => c.drops = 1,
         }
         c

@@ -47,6 +47,9 @@ impl Instr {
             Op::Add { dst, lhs, rhs } => format!("{dst} = {lhs} + {rhs}"),
             Op::Rescale { dst, src } => format!("{dst} = rescale({src})"),
             Op::Square { dst, src } => format!("{dst} = square({src})"),
+            Op::Polynomial { dst, src, levels, products, .. } => {
+                format!("{dst} = polynomial({src}; {levels} levels, {products} products)")
+            }
             Op::DropLevels { dst, src, levels } => format!("{dst} = drop({src}, {levels})"),
         };
         format!("L{:<3} {body}", self.level)

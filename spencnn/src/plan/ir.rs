@@ -5,7 +5,10 @@
 //! [`Op::RotateHoistedExt`], only consumable by [`Op::MulAccExt`]). Rotation steps are canonical
 //! left-rotation amounts in `[0, S)`: `Rot_k(x)[i] = x[(i + k) mod S]`.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+use spencnn_ckks::circuits::polynomial::CompositePolynomial;
 
 use super::counts::OpCounts;
 use super::scale::ScaleModel;
@@ -98,6 +101,22 @@ pub enum Op {
         /// Input.
         src: ValueId,
     },
+    /// `dst = poly(src)` slot-wise for a composite polynomial on `[-1, 1]` (a ReLU
+    /// approximation on normalised inputs): `levels` levels down, the scale unchanged,
+    /// `products` relinearised ciphertext products.
+    Polynomial {
+        /// Output.
+        dst: ValueId,
+        /// Input (slot values in `[-1, 1]`).
+        src: ValueId,
+        /// The polynomial.
+        #[serde(skip)]
+        poly: Arc<CompositePolynomial>,
+        /// Levels consumed.
+        levels: usize,
+        /// Ciphertext-ciphertext products (each relinearised and rescaled).
+        products: usize,
+    },
     /// `dst = src` with `levels` moduli dropped (scale unchanged).
     DropLevels {
         /// Output.
@@ -118,6 +137,7 @@ impl Op {
             | Op::AddPlain { src, .. }
             | Op::Rescale { src, .. }
             | Op::Square { src, .. }
+            | Op::Polynomial { src, .. }
             | Op::DropLevels { src, .. } => vec![*src],
             Op::MulAccExt { terms, .. } | Op::MulAcc { terms, .. } => terms.iter().map(|t| t.0).collect(),
             Op::RotateSum { terms, .. } => terms.iter().map(|t| t.0).collect(),
@@ -137,6 +157,7 @@ impl Op {
             | Op::Add { dst, .. }
             | Op::Rescale { dst, .. }
             | Op::Square { dst, .. }
+            | Op::Polynomial { dst, .. }
             | Op::DropLevels { dst, .. } => vec![*dst],
         }
     }
@@ -278,9 +299,13 @@ impl Schedule {
         super::rotation_keys::step_levels(&self.instrs)
     }
 
-    /// The highest level at which a ciphertext is squared (relinearised), if any.
+    /// The highest level at which a ciphertext is squared or multiplied (relinearised), if any.
     pub fn square_level(&self) -> Option<usize> {
-        self.instrs.iter().filter(|i| matches!(i.op, Op::Square { .. })).map(|i| i.level).max()
+        self.instrs
+            .iter()
+            .filter(|i| matches!(i.op, Op::Square { .. } | Op::Polynomial { .. }))
+            .map(|i| i.level)
+            .max()
     }
 
     /// Rotation steps that need a Galois key (non-zero, sorted).

@@ -197,7 +197,7 @@ impl Planner<'_> {
     }
 
     /// A per-channel scaling stage `x ↦ (s_x / s_ref) x + o_x / s_ref` (1 level) into `output`.
-    fn rescale_channels(
+    pub(crate) fn rescale_channels(
         &mut self,
         n: usize,
         input: usize,

@@ -27,6 +27,7 @@ mod lower;
 pub mod packing;
 mod planner;
 mod policy;
+mod relu;
 mod pool;
 pub mod profile;
 pub mod rotation_keys;
@@ -50,7 +51,7 @@ pub use stage_cost::{DiagonalPlace, StageCost};
 use thiserror::Error;
 
 use crate::layout::LayoutError;
-use crate::model::{Model, ModelError};
+use crate::model::{Layer, Model, ModelError};
 
 /// Errors while planning.
 #[derive(Debug, Error)]
@@ -82,6 +83,19 @@ pub enum PlanError {
         needed: usize,
         /// Levels in the scale model.
         available: usize,
+    },
+    /// A ReLU approximation deeper than the levels left at its input.
+    #[error(
+        "node {node}: the ReLU approximation needs {needed} levels but its input is at level {level}: \
+         lower its precision or use a modulus chain with more levels"
+    )]
+    ReluTooDeep {
+        /// Node name.
+        node: String,
+        /// Levels the polynomial consumes.
+        needed: usize,
+        /// Level of the input.
+        level: usize,
     },
     /// A construction the planner does not lower.
     #[error("node {node}: unsupported: {reason}")]
@@ -174,7 +188,15 @@ pub fn plan(model: &Model, config: &PlanConfig) -> Result<Schedule, PlanError> {
         return Ok(schedule);
     }
     // Pass 1: measure the depth with a generous uniform chain.
-    let probe_levels = 4 * model.nodes.len() + 4;
+    let relu_levels: usize = model
+        .nodes
+        .iter()
+        .map(|node| match &node.layer {
+            Layer::Relu(relu) => relu.depth() + 1,
+            _ => 0,
+        })
+        .sum();
+    let probe_levels = 4 * model.nodes.len() + 4 + relu_levels;
     let probe = ScaleModel::uniform(config.log_scale, probe_levels);
     let depth = planner::Planner::run(model, config, &probe, probe_levels)?.depth();
     let chain = match &config.scale_model {

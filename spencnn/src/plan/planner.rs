@@ -152,7 +152,7 @@ impl<'m> Planner<'m> {
         let polyphase = self.value(input).layout.grid.phases > 1;
         let phase_compatible = match &node.layer {
             Layer::Conv2d(conv) => conv.stride == 1,
-            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::AvgPool2 | Layer::Add { .. } => true,
+            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::Relu(_) | Layer::AvgPool2 | Layer::Add { .. } => true,
             Layer::AvgPool(_) | Layer::GlobalAvgPool | Layer::Flatten | Layer::Linear(_) => false,
         };
         if polyphase && !phase_compatible {
@@ -173,6 +173,7 @@ impl<'m> Planner<'m> {
                 Ok(self.apply_affine(input, &affine))
             }
             Layer::Activation(act) => self.lower_activation(n, act),
+            Layer::Relu(relu) => self.lower_relu(n, relu),
             Layer::AvgPool2 => self.lower_avg_pool(n),
             Layer::AvgPool(pool) => self.lower_general_pool(n, pool),
             Layer::GlobalAvgPool => self.lower_global_pool(n),

@@ -21,6 +21,7 @@ pub(crate) fn consumer_group(model: &Model, value: usize) -> Option<usize> {
                 Layer::Conv2d(conv) if conv.groups > 1 => return Some(conv.group_in()),
                 Layer::BatchNorm(_)
                 | Layer::Activation(_)
+                | Layer::Relu(_)
                 | Layer::AvgPool2
                 | Layer::AvgPool(_)
                 | Layer::Add { .. }
@@ -81,7 +82,7 @@ pub(crate) fn input_phases(model: &Model) -> usize {
         match &model.nodes[*n].layer {
             Layer::AvgPool2 => return 2,
             Layer::Conv2d(conv) if conv.stride == 1 => v = n + 1,
-            Layer::BatchNorm(_) | Layer::Activation(_) => v = n + 1,
+            Layer::BatchNorm(_) | Layer::Activation(_) | Layer::Relu(_) => v = n + 1,
             _ => return 1,
         }
     }

@@ -133,6 +133,9 @@ impl TrainNet {
                 Layer::Flatten => TrainLayer::Flatten,
                 Layer::Add { .. } => return Err(unsupported(model, n, "residual additions")),
                 Layer::AvgPool(_) => return Err(unsupported(model, n, "general average pooling")),
+                Layer::Relu(_) => {
+                    return Err(unsupported(model, n, "ReLU approximations (train a polynomial activation)"));
+                }
             };
             let has_bias = match &layer {
                 TrainLayer::Conv(c) => c.bias.is_some(),

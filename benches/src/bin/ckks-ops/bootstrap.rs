@@ -3,8 +3,9 @@
 //! parameters), so that the two can be run side by side
 //! (`benches/scripts/bootstrap-side-by-side.sh`).
 //!
-//! The preset [`BootstrappingPreset::N65536UniformTernary`] at full slots (`2^15`), on a rayon
-//! pool of `--threads` threads. Each run encrypts fresh uniform values in `[-1, 1]` at level 0
+//! The preset [`BootstrappingPreset::N65536UniformTernary`] (or, with `--secret
+//! sparse-encapsulated`, [`BootstrappingPreset::N65536SparseEncapsulated`]) at full slots
+//! (`2^15`), on a rayon pool of `--threads` threads. Each run encrypts fresh uniform values in `[-1, 1]` at level 0
 //! (the lowest; bootstrapping refreshes whatever level it gets) and times one `bootstrap` call;
 //! precision is `−log2` of the worst (and of the mean) absolute error over all slots of all
 //! runs. `peak_rss_bytes` is the process's peak resident set after the last run.
@@ -14,10 +15,22 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use spencnn_ckks::circuits::Hoisting;
-use spencnn_ckks::circuits::bootstrapping::{Bootstrapper, BootstrappingConfig, BootstrappingPreset, EvalModConfig};
+use spencnn_ckks::circuits::bootstrapping::{
+    Bootstrapper, BootstrappingConfig, BootstrappingPreset, EvalModConfig, SparseEncapsulation,
+};
 use spencnn_ckks::*;
 
 use super::uniform_values;
+
+/// The secret of the bootstrapping: the parameters' dense secret throughout, or sparse-secret
+/// encapsulation around ModRaise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootstrapSecret {
+    /// Uniform ternary throughout.
+    UniformTernary,
+    /// Uniform ternary, ModRaise under an ephemeral secret of weight 32.
+    SparseEncapsulated,
+}
 
 /// What to bootstrap.
 pub struct BootstrapSetup {
@@ -30,33 +43,46 @@ pub struct BootstrapSetup {
 }
 
 impl BootstrapSetup {
-    /// The `N = 2^16` preset at full slots.
-    pub fn preset() -> Result<Self, CkksError> {
-        let preset = BootstrappingPreset::N65536UniformTernary;
+    /// The `N = 2^16` preset of `secret` at full slots.
+    pub fn preset(secret: BootstrapSecret) -> Result<Self, CkksError> {
+        let (preset, name) = match secret {
+            BootstrapSecret::UniformTernary => (BootstrappingPreset::N65536UniformTernary, "N65536UniformTernary"),
+            BootstrapSecret::SparseEncapsulated => {
+                (BootstrappingPreset::N65536SparseEncapsulated, "N65536SparseEncapsulated")
+            }
+        };
         let params = preset.parameters()?;
         let config = preset.config(params.max_slots());
-        Ok(Self { params, config, name: "N65536UniformTernary" })
+        Ok(Self { params, config, name })
     }
 
-    /// A small insecure set (`N = 2^12`) for smoke tests of the benchmark itself.
-    pub fn quick() -> Result<Self, CkksError> {
-        let mut q = vec![60, 52, 42, 42];
-        q.extend([58; 11]);
+    /// A small insecure set (`N = 2^12`) for smoke tests of the benchmark itself: the shape of
+    /// the preset of `secret`.
+    pub fn quick(secret: BootstrapSecret) -> Result<Self, CkksError> {
+        let encapsulated = secret == BootstrapSecret::SparseEncapsulated;
+        let (log_scale, eval_mod_levels, eval_mod) = if encapsulated {
+            (50, 8, EvalModConfig { interval_bound: 16, double_angles: 2, degree: 63 })
+        } else {
+            (52, 11, EvalModConfig { interval_bound: 128, double_angles: 3, degree: 159 })
+        };
+        let mut q = vec![60, log_scale, 42, 42];
+        q.extend(std::iter::repeat_n(58, eval_mod_levels));
         q.extend([56, 56]);
         let params = Parameters::builder()
             .log_n(12)
             .q_bits(&q)
             .p_bits(&[60; 4])
-            .log_scale(52.0)
+            .log_scale(f64::from(log_scale))
             .insecure_for_testing_only()
             .build()?;
         let config = BootstrappingConfig {
             slots: params.max_slots(),
             coeffs_to_slots_levels: 2,
             slots_to_coeffs_levels: 2,
-            eval_mod: EvalModConfig { interval_bound: 128, double_angles: 3, degree: 159 },
+            eval_mod,
             coeffs_to_slots_hoisting: Hoisting::Double,
             slots_to_coeffs_hoisting: Hoisting::Single,
+            encapsulation: encapsulated.then_some(SparseEncapsulation::H32),
         };
         Ok(Self { params, config, name: "quick (N = 2^12, insecure)" })
     }
@@ -71,9 +97,10 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-fn secret_name(secret: SecretDistribution) -> &'static str {
-    match secret {
-        SecretDistribution::UniformTernary => "uniform-ternary",
+fn secret_name(secret: SecretDistribution, config: &BootstrappingConfig) -> &'static str {
+    match (secret, config.encapsulation) {
+        (SecretDistribution::UniformTernary, None) => "uniform-ternary",
+        (SecretDistribution::UniformTernary, Some(_)) => "sparse-encapsulated",
         _ => "fixed-hamming-weight",
     }
 }
@@ -131,7 +158,7 @@ pub fn run(
         "log_n": params.log_n(),
         "slots": slots,
         "threads": threads,
-        "secret": secret_name(params.secret_distribution()),
+        "secret": secret_name(params.secret_distribution(), &setup.config),
         "seconds_median": sorted[sorted.len() / 2],
         "seconds_all": seconds,
         "precision_bits_worst": -worst.log2(),
@@ -144,7 +171,7 @@ pub fn run(
         },
         "key_bytes_serialized": requirements.serialized_bytes(params, SerializedForm::Full),
         "key_bytes_seeded": requirements.serialized_bytes(params, SerializedForm::Seeded),
-        "key_count": requirements.rotations.len() + 2,
+        "key_count": requirements.rotations.len() + 2 + if requirements.encapsulation.is_some() { 2 } else { 0 },
         "plaintext_bytes": bootstrapper.plaintext_bytes(),
         "peak_rss_bytes": peak_rss_bytes,
         "setup_seconds": setup_seconds,
@@ -163,6 +190,11 @@ pub fn run(
                 "double_angles": setup.config.eval_mod.double_angles,
                 "degree": setup.config.eval_mod.degree,
             },
+            "encapsulation": setup.config.encapsulation.map(|e| json!({
+                "hamming_weight": e.hamming_weight,
+                "special_prime_bits": e.special_prime_bits,
+                "log_qp_small": e.parameters(params).map(|p| p.log_qp_bits()).ok(),
+            })),
         },
         "ntt_isa": spencnn_ntt::Isa::detect().name(),
     }))

@@ -14,7 +14,8 @@
 //! `--poly` prints `{"polynomial": {"N=…": {"chebyshev_<degree>": {…}}}, "meta": {…}}`
 //! instead (see `polynomial.rs`); `--bootstrap [--threads T] [--runs R]` prints
 //! `{"bootstrap": {…}}` (see `bootstrap.rs`; `--key-storage compact` holds the bootstrapping keys
-//! as seeds of their uniform halves) and `--linear-transform [--threads T]` prints
+//! as seeds of their uniform halves, `--secret sparse-encapsulated` bootstraps with sparse-secret
+//! encapsulation instead of the default `uniform-ternary`) and `--linear-transform [--threads T]` prints
 //! `{"linear_transform": {…}}` (see `linear_transform.rs`). `--json` is accepted for symmetry
 //! with the peer scripts: the output is always one JSON object on stdout.
 //!
@@ -37,7 +38,8 @@ use spencnn_ckks::*;
 use timing::{TimingPolicy, median_micros};
 
 const USAGE: &str = "usage: ckks-ops [--poly | --bootstrap | --linear-transform] [--quick] [--n 8192,16384,65536] \
-                     [--threads T] [--runs R] [--key-storage expanded|compact] [--json]";
+                     [--threads T] [--runs R] [--key-storage expanded|compact] \
+                     [--secret uniform-ternary|sparse-encapsulated] [--json]";
 
 /// Steps of the 8 (hoisted) rotations, as in the peer scripts.
 const STEPS8: [i64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -213,6 +215,7 @@ fn main() {
     let mut poly = false;
     let (mut bootstrap, mut linear_transform, mut threads, mut runs) = (false, false, 1usize, 3usize);
     let mut key_storage = KeyStorage::Expanded;
+    let mut secret = bootstrap::BootstrapSecret::UniformTernary;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -234,6 +237,16 @@ fn main() {
                     Some("compact") => KeyStorage::Compact,
                     _ => {
                         eprintln!("--key-storage needs expanded or compact\n{USAGE}");
+                        std::process::exit(2);
+                    }
+                };
+            }
+            "--secret" => {
+                secret = match args.next().as_deref() {
+                    Some("uniform-ternary") => bootstrap::BootstrapSecret::UniformTernary,
+                    Some("sparse-encapsulated") => bootstrap::BootstrapSecret::SparseEncapsulated,
+                    _ => {
+                        eprintln!("--secret needs uniform-ternary or sparse-encapsulated\n{USAGE}");
                         std::process::exit(2);
                     }
                 };
@@ -265,7 +278,7 @@ fn main() {
         }
         let quick = policy.min_iters < TimingPolicy::full().min_iters;
         let result = if bootstrap {
-            run_bootstrap_rows(quick, runs, threads, key_storage)
+            run_bootstrap_rows(quick, secret, runs, threads, key_storage)
         } else {
             linear_transform::run_rows(quick, policy.with_min_iters(3), threads)
                 .map(|rows| json!({ "linear_transform": rows }))
@@ -356,11 +369,18 @@ fn run_polynomial_rows(sizes: &[usize], policy: TimingPolicy) {
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
-/// `--bootstrap`: the preset (or, with `--quick`, a small insecure set) bootstrapped `runs`
-/// times, with the bootstrapping keys held as `key_storage` says.
-fn run_bootstrap_rows(quick: bool, runs: usize, threads: usize, key_storage: KeyStorage) -> Result<Value, String> {
-    let setup = if quick { bootstrap::BootstrapSetup::quick() } else { bootstrap::BootstrapSetup::preset() }
-        .map_err(|e| e.to_string())?;
+/// `--bootstrap`: the preset of `secret` (or, with `--quick`, a small insecure set)
+/// bootstrapped `runs` times, with the bootstrapping keys held as `key_storage` says.
+fn run_bootstrap_rows(
+    quick: bool,
+    secret: bootstrap::BootstrapSecret,
+    runs: usize,
+    threads: usize,
+    key_storage: KeyStorage,
+) -> Result<Value, String> {
+    let setup =
+        if quick { bootstrap::BootstrapSetup::quick(secret) } else { bootstrap::BootstrapSetup::preset(secret) }
+            .map_err(|e| e.to_string())?;
     let row = bootstrap::run(&setup, runs, threads, key_storage).map_err(|e| e.to_string())?;
     Ok(json!({ "bootstrap": row }))
 }

@@ -1,14 +1,15 @@
-//! The bootstrapping circuit: ModRaise, (sparse trace,) CoeffsToSlots, EvalMod,
-//! SlotsToCoeffs.
+//! The bootstrapping circuit: (switch to the sparse secret,) ModRaise, (switch back to the
+//! dense secret,) (sparse trace,) CoeffsToSlots, EvalMod, SlotsToCoeffs.
 
 use std::f64::consts::PI;
 use std::sync::Arc;
 
 use super::config::BootstrappingConfig;
+use super::encapsulation::Encapsulation;
 use super::eval_mod::{EvalMod, shifted_bound};
 use super::homomorphic_dft::{CoeffsToSlots, DftPlacement, SlotCoefficients, SlotsToCoeffs};
 use super::keys::{BootstrappingKeys, KeyRequirements};
-use super::mod_raise::mod_raise;
+use super::mod_raise::{check_raisable, mod_raise, raise_centred};
 use super::{MIN_LEVEL, rescale_prime};
 use crate::circuits::CircuitError;
 use crate::encoding::Encoder;
@@ -40,6 +41,8 @@ pub struct Bootstrapper {
     raised_scale: f64,
     /// The rotations of the sparse trace (empty for full slots).
     trace_steps: Vec<i64>,
+    /// The small chain of the sparse-secret encapsulation, when the circuit has one.
+    encapsulation: Option<Encapsulation>,
 }
 
 impl Bootstrapper {
@@ -93,6 +96,7 @@ impl Bootstrapper {
             },
         )?;
         let trace_steps = (0..(params.max_slots() / n).trailing_zeros()).map(|j| (n << j) as i64).collect();
+        let encapsulation = config.encapsulation.map(|e| Encapsulation::new(params, &e)).transpose()?;
         Ok(Self {
             ctx: Arc::clone(ctx),
             config,
@@ -102,6 +106,7 @@ impl Bootstrapper {
             slots_to_coeffs,
             raised_scale,
             trace_steps,
+            encapsulation,
         })
     }
 
@@ -125,7 +130,9 @@ impl Bootstrapper {
             .map(|&step| (step, top))
             .chain(self.coeffs_to_slots.rotations())
             .chain(self.slots_to_coeffs.rotations());
-        KeyRequirements::new(rotations, eval_mod_level, eval_mod_level)
+        let mut requirements = KeyRequirements::new(rotations, eval_mod_level, eval_mod_level);
+        requirements.encapsulation = self.config.encapsulation;
+        requirements
     }
 
     /// Bytes of the encoded CoeffsToSlots and SlotsToCoeffs plaintexts held in memory.
@@ -140,7 +147,8 @@ impl Bootstrapper {
     /// [`CkksError::SlotCountMismatch`] unless `ct` has the configured slots,
     /// [`CkksError::CiphertextSize`] unless size 2, [`CkksError::ParameterMismatch`],
     /// [`CkksError::MissingGaloisKey`] or [`CkksError::KeyLevelTooLow`] when `keys` lack a key
-    /// of [`Bootstrapper::key_requirements`].
+    /// of [`Bootstrapper::key_requirements`], [`CircuitError::MissingEncapsulationKeys`] when the
+    /// circuit encapsulates and `keys` have no encapsulation keys.
     pub fn bootstrap(&self, ct: &Ciphertext, keys: &BootstrappingKeys) -> Result<Ciphertext, CircuitError> {
         let evaluator = &self.evaluator;
         if ct.slots() != self.config.slots {
@@ -149,7 +157,16 @@ impl Bootstrapper {
         let input_scale = ct.scale();
         let low = if ct.level() > MIN_LEVEL { evaluator.drop_to_level(ct, MIN_LEVEL)? } else { ct.clone() };
         let top = self.ctx.params().max_level();
-        let mut raised = mod_raise(&self.ctx, &low, top)?;
+        let mut raised = match &self.encapsulation {
+            None => mod_raise(&self.ctx, &low, top)?,
+            Some(encapsulation) => {
+                check_raisable(&self.ctx, &low)?;
+                let encapsulation_keys = keys.encapsulation_keys().ok_or(CircuitError::MissingEncapsulationKeys)?;
+                let [c0, c1] = encapsulation.switch_to_sparse(&self.ctx, &low, encapsulation_keys)?;
+                let sparse = raise_centred(&self.ctx, &low, [&c0, &c1], top)?;
+                Encapsulation::switch_to_dense(&self.ctx, &sparse, encapsulation_keys)?
+            }
+        };
         raised.scale = self.raised_scale;
         let galois = keys.galois_keys();
         for &step in &self.trace_steps {

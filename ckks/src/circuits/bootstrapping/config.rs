@@ -1,6 +1,7 @@
 //! What a bootstrapping circuit is made of: the slot count, the level budgets of the two
 //! homomorphic DFTs and the approximation of the modular reduction.
 
+use super::encapsulation::SparseEncapsulation;
 use crate::circuits::CircuitError;
 use crate::circuits::linear_transform::Hoisting;
 use crate::error::CkksError;
@@ -52,6 +53,9 @@ pub struct BootstrappingConfig {
     pub coeffs_to_slots_hoisting: Hoisting,
     /// How the SlotsToCoeffs transforms hoist their rotations.
     pub slots_to_coeffs_hoisting: Hoisting,
+    /// Whether ModRaise runs under an ephemeral sparse secret (see [`SparseEncapsulation`]);
+    /// `None`: under the parameters' secret.
+    pub encapsulation: Option<SparseEncapsulation>,
 }
 
 impl BootstrappingConfig {
@@ -75,7 +79,9 @@ impl BootstrappingConfig {
     /// [`CkksError::InvalidSlotCount`] unless `2 ≤ slots ≤ N/2` is a power of two,
     /// [`CircuitError::InvalidLevelBudget`] unless each DFT has `1..=log2(slots)` levels,
     /// [`CircuitError::InvalidEvalMod`] for a zero bound or degree,
-    /// [`CircuitError::BootstrappingTooDeep`].
+    /// [`CircuitError::BootstrappingTooDeep`], and the errors of
+    /// [`SparseEncapsulation::parameters`] (a sparse secret or small chain without a cited
+    /// security estimate).
     pub fn validate(&self, params: &Parameters) -> Result<(), CircuitError> {
         let max = params.max_slots();
         if self.slots < 2 || !self.slots.is_power_of_two() || self.slots > max {
@@ -93,6 +99,9 @@ impl BootstrappingConfig {
                 interval_bound: eval_mod.interval_bound,
                 degree: eval_mod.degree,
             });
+        }
+        if let Some(encapsulation) = &self.encapsulation {
+            encapsulation.parameters(params)?;
         }
         self.output_level(params).map(|_| ())
     }

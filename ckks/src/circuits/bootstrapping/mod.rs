@@ -1,11 +1,14 @@
 //! CKKS bootstrapping: ModRaise, CoeffsToSlots, EvalMod and SlotsToCoeffs.
 //!
 //! [`Bootstrapper`] encodes the circuit described by a [`BootstrappingConfig`] and refreshes
-//! ciphertexts with the [`BootstrappingKeys`] listed by its [`KeyRequirements`].
+//! ciphertexts with the [`BootstrappingKeys`] listed by its [`KeyRequirements`]; with a
+//! [`SparseEncapsulation`], ModRaise runs under an ephemeral sparse secret of a small chain
+//! (security cited and enforced, see that type).
 
 mod bootstrapper;
 mod config;
 pub mod dft;
+mod encapsulation;
 mod eval_mod;
 mod homomorphic_dft;
 mod keys;
@@ -14,6 +17,7 @@ mod presets;
 
 pub use bootstrapper::Bootstrapper;
 pub use config::{BootstrappingConfig, EvalModConfig};
+pub use encapsulation::{EncapsulationKeys, SparseEncapsulation};
 pub use keys::{BootstrappingKeys, KeyRequirements};
 pub use presets::BootstrappingPreset;
 

@@ -19,10 +19,26 @@ use crate::scheme::Ciphertext;
 /// `ct` (at the lowest level: `q_0` only) lifted to `level`, with the same scale and slots.
 ///
 /// # Errors
-/// [`CkksError::ParameterMismatch`], [`CkksError::CiphertextSize`] unless size 2,
-/// [`CkksError::LevelOutOfRange`] when `ct` holds more than `q_0` or `level` is above the
-/// top level.
+/// As [`check_raisable`], and [`CkksError::LevelOutOfRange`] when `level` is above the top
+/// level.
 pub(crate) fn mod_raise(ctx: &Context, ct: &Ciphertext, level: usize) -> Result<Ciphertext, CircuitError> {
+    check_raisable(ctx, ct)?;
+    let ring = ctx.ring();
+    let q0: &Modulus = ring.modulus(0);
+    let centred = ct.polys().iter().map(|poly| {
+        let coefficients = poly.clone().into_coefficient(ring);
+        coefficients.limb(0).iter().map(|&x| q0.center(x)).collect::<Vec<i64>>()
+    });
+    let centred: Vec<Vec<i64>> = centred.collect();
+    raise_centred(ctx, ct, [&centred[0], &centred[1]], level)
+}
+
+/// Checks that `ct` can be raised: `ctx`'s parameters, size 2, at the lowest level.
+///
+/// # Errors
+/// [`CkksError::ParameterMismatch`], [`CkksError::CiphertextSize`] unless size 2,
+/// [`CkksError::LevelOutOfRange`] when `ct` holds more than `q_0`.
+pub(crate) fn check_raisable(ctx: &Context, ct: &Ciphertext) -> Result<(), CircuitError> {
     ctx.check_fingerprint(ct.fingerprint())?;
     if ct.size() != 2 {
         return Err(CkksError::CiphertextSize { size: ct.size(), expected: 2 }.into());
@@ -31,24 +47,34 @@ pub(crate) fn mod_raise(ctx: &Context, ct: &Ciphertext, level: usize) -> Result<
     if ct.level() != min {
         return Err(CkksError::LevelOutOfRange { level: ct.level(), min, max: min }.into());
     }
+    Ok(())
+}
+
+/// The ciphertext of `template`'s scale and slots whose polynomials are the centred
+/// coefficients `centred` (modulo `q_0`) read modulo every prime of `level`.
+///
+/// # Errors
+/// [`CkksError::LevelOutOfRange`] when `level` is above the top level.
+pub(crate) fn raise_centred(
+    ctx: &Context,
+    template: &Ciphertext,
+    centred: [&[i64]; 2],
+    level: usize,
+) -> Result<Ciphertext, CircuitError> {
     let q_limbs = ctx.q_limbs_at(level)?;
     let ring = ctx.ring();
-    let q0: &Modulus = ring.modulus(0);
-    let polys = ct
-        .polys()
+    let polys = centred
         .iter()
-        .map(|poly| {
-            let coefficients = poly.clone().into_coefficient(ring);
-            let centred: Vec<i64> = coefficients.limb(0).iter().map(|&x| q0.center(x)).collect();
+        .map(|values| {
             let mut raised = RnsPoly::<Coefficient>::zero(ring, q_limbs, 0);
             for i in 0..q_limbs {
-                spencnn_ntt::vector::signed_to_residues(raised.limb_mut(i), &centred, ring.modulus(i))
+                spencnn_ntt::vector::signed_to_residues(raised.limb_mut(i), values, ring.modulus(i))
                     .expect("one value per coefficient");
             }
             raised.into_ntt(ring)
         })
         .collect();
-    Ok(ct.derived(polys, ct.scale()))
+    Ok(template.derived(polys, template.scale()))
 }
 
 #[cfg(test)]

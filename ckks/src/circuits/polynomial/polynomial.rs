@@ -120,6 +120,12 @@ impl Polynomial {
         ceil_log2(self.degree() + 1)
     }
 
+    /// The plan [`super::PolynomialEvaluator`] follows for this polynomial (powers, splits,
+    /// products), available before any ciphertext exists (for planners pricing an evaluation).
+    pub fn evaluation_plan(&self) -> super::EvaluationPlan {
+        super::EvaluationPlan::new(self.basis, &self.coefficients)
+    }
+
     /// Odd, even or mixed (in `y`), ignoring negligible coefficients.
     pub fn parity(&self) -> Parity {
         let threshold = negligible_threshold(&self.coefficients);

@@ -20,6 +20,7 @@ use super::eval_onnx::{self, ImportedEval};
 use crate::bounds;
 use crate::model_arg::ModelArg;
 use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json, load_mnist};
+use crate::relu_args::ReluArgs;
 use crate::session::{Session, encrypted_session};
 
 /// Arguments of `spencnn eval`.
@@ -55,6 +56,8 @@ pub(crate) struct EvalArgs {
     encrypted: Option<usize>,
     #[command(flatten)]
     threads: ThreadsArg,
+    #[command(flatten)]
+    relu: ReluArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -139,9 +142,11 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 encrypted: args.encrypted,
                 threads: args.threads,
                 json: args.json,
+                relu: &args.relu,
             });
         }
     };
+    args.relu.only_for_onnx()?;
     let Some(weights) = &args.weights else {
         anyhow::bail!("--weights FILE.safetensors is required for the zoo network {network}");
     };

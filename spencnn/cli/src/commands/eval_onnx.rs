@@ -20,6 +20,7 @@ use spencnn_train::{Dataset, Split};
 
 use crate::model_arg::{import, imported_log_n};
 use crate::options::{ThreadsArg, emit, emit_json, load_mnist};
+use crate::relu_args::ReluArgs;
 use crate::session::{Session, encrypted_session};
 
 /// What `eval` needs of its arguments for an imported model.
@@ -32,6 +33,7 @@ pub(crate) struct ImportedEval<'a> {
     pub encrypted: Option<usize>,
     pub threads: ThreadsArg,
     pub json: bool,
+    pub relu: &'a ReluArgs,
 }
 
 /// Largest differences of logits against the reference's, over several images.
@@ -75,6 +77,56 @@ struct ImportedEvalReport {
     /// The slot simulator of the schedule against the reference, first `check` images.
     simulator_vs_reference: Deviation,
     encrypted: Option<EncryptedRun>,
+    /// For models with ReLU approximations: the exact network against the approximated one.
+    relu: Option<ReluEvaluation>,
+}
+
+/// The ReLU approximation against exact ReLUs over the test images.
+#[derive(Debug, Serialize)]
+struct ReluEvaluation {
+    /// Correct classes of the exact-ReLU network (what onnxruntime computes).
+    exact_correct: usize,
+    /// The approximated reference against the exact one.
+    approximation_vs_exact: Deviation,
+    /// Images on which some ReLU input left its interval (their results are unreliable).
+    images_outside: usize,
+    /// The largest `|input| / R` over all images and ReLUs.
+    worst_peak_ratio: f64,
+}
+
+fn relu_evaluation(
+    imported: &ImportedModel,
+    test: &Dataset,
+    references: &[Vec<f64>],
+) -> anyhow::Result<Option<ReluEvaluation>> {
+    use spencnn::reference::{ReluMode, relu_input_peaks};
+    if !imported.model.nodes.iter().any(|n| matches!(n.layer, spencnn::model::Layer::Relu(_))) {
+        return Ok(None);
+    }
+    let per_image = (0..references.len())
+        .into_par_iter()
+        .map(|i| {
+            let input = model_input(imported, test, i);
+            let exact = reference::forward_with(&imported.model, &input, ReluMode::Exact)?;
+            let peaks = relu_input_peaks(&imported.model, &input, ReluMode::Approximate)?;
+            Ok((exact, peaks))
+        })
+        .collect::<Result<Vec<_>, spencnn::model::ModelError>>()?;
+    let mut evaluation = ReluEvaluation {
+        exact_correct: 0,
+        approximation_vs_exact: Deviation::default(),
+        images_outside: 0,
+        worst_peak_ratio: 0.0,
+    };
+    for (i, (exact, peaks)) in per_image.iter().enumerate() {
+        evaluation.exact_correct += usize::from(argmax(exact) == test.labels[i] as usize);
+        evaluation.approximation_vs_exact.add(&references[i], exact);
+        evaluation.images_outside += usize::from(peaks.iter().any(|p| p.outside()));
+        for p in peaks {
+            evaluation.worst_peak_ratio = evaluation.worst_peak_ratio.max(p.peak / p.radius);
+        }
+    }
+    Ok(Some(evaluation))
 }
 
 /// Test digit `i` as the model's input: a grey 28×28 digit zero-padded to the centre of a larger
@@ -124,7 +176,7 @@ fn encrypted_run(
 
 /// Runs `eval` on an imported model.
 pub(crate) fn run(args: &ImportedEval<'_>) -> anyhow::Result<()> {
-    let imported = import(args.path, args.json)?;
+    let imported = import(args.path, args.json, args.relu)?;
     let [c, h, w] = imported.model.input_shape;
     if !(c == 1 || c == 3) || h < 28 || w < 28 {
         bail!("eval classifies 28x28 MNIST digits; the model takes {c}x{h}x{w} (1 or 3 channels, at least 28x28)");
@@ -140,6 +192,16 @@ pub(crate) fn run(args: &ImportedEval<'_>) -> anyhow::Result<()> {
             .map(|i| reference::forward(&imported.model, &model_input(&imported, &test, i)))
             .collect::<Result<Vec<_>, _>>()?;
         let correct = (0..test.len()).filter(|&i| argmax(&references[i]) == test.labels[i] as usize).count();
+        let relu = relu_evaluation(&imported, &test, &references)?;
+        if let Some(r) = relu.as_ref().filter(|r| r.images_outside > 0) {
+            eprintln!(
+                "warning: on {} of {} images a ReLU input leaves its interval (up to {:.3} times its radius): \
+                 their encrypted results are unreliable; widen --relu-interval or calibrate on more images",
+                r.images_outside,
+                references.len(),
+                r.worst_peak_ratio
+            );
+        }
         let schedule = plan(&imported.model, &PlanConfig::new(log_n)).context("cannot plan the model")?;
         let mut simulator_vs_reference = Deviation::default();
         for (i, reference) in references.iter().enumerate().take(args.check) {
@@ -155,6 +217,7 @@ pub(crate) fn run(args: &ImportedEval<'_>) -> anyhow::Result<()> {
             correct,
             simulator_vs_reference,
             encrypted: args.encrypted.map(|n| encrypted_run(&imported, log_n, &test, &references, n)).transpose()?,
+            relu,
         };
         if args.json { emit_json(&report) } else { emit(&render(&report)) }
     })
@@ -176,6 +239,21 @@ fn render(r: &ImportedEvalReport) -> String {
         "first {} images: max |simulator - reference| {:.2e}, argmax agree {}/{}",
         s.images, s.max_abs_error, s.argmax_agree, s.images
     );
+    if let Some(relu) = &r.relu {
+        let d = &relu.approximation_vs_exact;
+        let _ = writeln!(
+            out,
+            "exact ReLU accuracy: {:.2}%; approximated vs exact ReLU: max |difference| {:.2e} ({:.2e} of the largest \
+             |logit|), argmax agree {}/{}; images with a ReLU input outside its interval: {} (largest |x|/R {:.3})",
+            100.0 * relu.exact_correct as f64 / r.images.max(1) as f64,
+            d.max_abs_error,
+            d.max_relative_error,
+            d.argmax_agree,
+            d.images,
+            relu.images_outside,
+            relu.worst_peak_ratio
+        );
+    }
     if let Some(e) = &r.encrypted {
         let d = &e.vs_reference;
         let _ = writeln!(

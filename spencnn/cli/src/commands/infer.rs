@@ -26,6 +26,7 @@ use crate::infer_report::{ImageResult, InferReport, LayerRow, render};
 use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::progress;
+use crate::relu_args::ReluArgs;
 use crate::transport::{MessageSizes, Transport};
 
 /// Bytes per GiB.
@@ -90,6 +91,8 @@ pub(crate) struct InferArgs {
     repeat: usize,
     #[command(flatten)]
     threads: ThreadsArg,
+    #[command(flatten)]
+    relu: ReluArgs,
     /// log2 of the ring degree, 12 to 16 (default: the network's documented degree; for an ONNX
     /// file the smallest that fits).
     #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
@@ -209,7 +212,7 @@ fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> 
             if args.variant.is_some() || args.weights.is_some() || args.prune.is_some() {
                 bail!("--variant, --weights and --prune apply to zoo networks: an ONNX file carries its own weights");
             }
-            let imported = import(path, args.json)?;
+            let imported = import(path, args.json, &args.relu)?;
             let log_n = imported_log_n(&imported.model, args.log_n, options)?;
             let mut config = PlanConfig::new(log_n);
             config.cost = config.cost.with_threads(options.threads);
@@ -224,6 +227,7 @@ fn subject(args: &InferArgs, options: &ParamOptions) -> anyhow::Result<Subject> 
             });
         }
     };
+    args.relu.only_for_onnx()?;
     let log_n = args.log_n.unwrap_or(network.default_log_n());
     let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
     let variant = match &file {
@@ -375,6 +379,7 @@ fn infer(args: &InferArgs, threads: usize) -> anyhow::Result<InferReport> {
     for k in 0..inputs.len() {
         let (index, raw_image, label) = inputs.get(k)?;
         let image = &subject.prepare(&raw_image);
+        crate::relu_args::warn_outside_intervals(&subject.model, image, index)?;
         let start = Instant::now();
         let image_bytes = client.encrypt(image)?.to_bytes(client.context())?;
         encrypt_seconds = start.elapsed().as_secs_f64();

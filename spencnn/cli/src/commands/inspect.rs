@@ -18,6 +18,7 @@ use spencnn::variant::{Weights, build_variant};
 
 use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{VariantArg, WeightsFile, emit, emit_json};
+use crate::relu_args::ReluArgs;
 
 /// Arguments of `spencnn inspect`.
 #[derive(Debug, Args)]
@@ -37,6 +38,8 @@ pub(crate) struct InspectArgs {
     /// smallest that fits].
     #[arg(long, value_parser = clap::value_parser!(u32).range(12..=16))]
     log_n: Option<u32>,
+    #[command(flatten)]
+    relu: ReluArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -60,11 +63,12 @@ fn report(args: &InspectArgs) -> anyhow::Result<InspectReport> {
             if args.variant.is_some() || args.weights.is_some() {
                 anyhow::bail!("--variant and --weights apply to zoo networks: an ONNX file carries its own weights");
             }
-            let imported = import(path, true)?;
+            let imported = import(path, true, &args.relu)?;
             let log_n = imported_log_n(&imported.model, args.log_n, &options)?;
             (imported.model, imported.input_transform, imported.notices, log_n)
         }
         ModelArg::Zoo(network) => {
+            args.relu.only_for_onnx()?;
             let log_n = args.log_n.unwrap_or(network.default_log_n());
             let file = args.weights.as_deref().map(WeightsFile::read).transpose()?;
             let variant = match &file {

@@ -18,6 +18,7 @@ use spencnn::variant::{Weights, build_variant};
 use crate::bounds;
 use crate::model_arg::{ModelArg, import, imported_log_n};
 use crate::options::{ThreadsArg, UnitArg, VariantArg, WeightsFile, emit, emit_json};
+use crate::relu_args::ReluArgs;
 use crate::summary::{VariantSummary, summarize};
 use crate::table;
 
@@ -52,6 +53,8 @@ pub(crate) struct PlanArgs {
     seed: u64,
     #[command(flatten)]
     threads: ThreadsArg,
+    #[command(flatten)]
+    relu: ReluArgs,
     /// Keep every map in its block on a stride-d grid (no polyphase input encoding).
     #[arg(long)]
     no_polyphase: bool,
@@ -166,7 +169,7 @@ fn plan_imported(args: &PlanArgs, path: &std::path::Path) -> anyhow::Result<()> 
              --max-memory-gib G` plans the deployment within the budget before any key is made"
         );
     }
-    let mut imported = import(path, args.json)?;
+    let mut imported = import(path, args.json, &args.relu)?;
     let threads = args.threads.count();
     let log_n = imported_log_n(&imported.model, args.log_n, &ParamOptions { threads, ..ParamOptions::default() })?;
     let mut config = PlanConfig::new(log_n);
@@ -223,6 +226,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<()> {
         ModelArg::Zoo(network) => *network,
         ModelArg::Onnx(path) => return plan_imported(args, path),
     };
+    args.relu.only_for_onnx()?;
     let log_n = args.log_n.unwrap_or(network.default_log_n());
     let mut base = PlanConfig::new(log_n);
     base.polyphase = !args.no_polyphase;

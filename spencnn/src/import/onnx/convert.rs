@@ -21,7 +21,7 @@ use super::poly::ChannelPoly;
 use super::proto::{node_name, read_tensor};
 use super::shapes::Dims;
 use super::tensor::Tensor;
-use super::{ImportedModel, InputTransform, OnnxLimits};
+use super::{ImportOptions, ImportedModel, InputTransform, OnnxLimits};
 use crate::model::{Layer, Model, Node, PolyActivation};
 
 /// How ONNX sees a feature.
@@ -65,6 +65,7 @@ pub(crate) enum Value {
 /// The importer's state while walking the graph.
 pub(crate) struct Importer<'l> {
     pub limits: &'l OnnxLimits,
+    pub options: &'l ImportOptions,
     pub model: Model,
     pub shapes: Vec<[usize; 3]>,
     pub values: HashMap<String, Value>,
@@ -84,7 +85,11 @@ pub(crate) struct Importer<'l> {
 }
 
 /// Converts a decoded ONNX model.
-pub(crate) fn convert(proto: &ModelProto, limits: &OnnxLimits) -> Result<ImportedModel, OnnxError> {
+pub(crate) fn convert(
+    proto: &ModelProto,
+    limits: &OnnxLimits,
+    options: &ImportOptions,
+) -> Result<ImportedModel, OnnxError> {
     let graph = proto.graph.as_ref().ok_or_else(|| OnnxError::graph("the file has no graph"))?;
     let opset = proto.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version);
     if opset.is_some_and(|v| v < 7) {
@@ -99,6 +104,7 @@ pub(crate) fn convert(proto: &ModelProto, limits: &OnnxLimits) -> Result<Importe
     let name = if graph.name.is_empty() { "onnx".to_string() } else { graph.name.clone() };
     let mut importer = Importer {
         limits,
+        options,
         model: Model { name, input_shape: [1, 1, 1], nodes: Vec::new() },
         shapes: Vec::new(),
         values: HashMap::new(),

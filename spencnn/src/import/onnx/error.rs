@@ -110,6 +110,12 @@ pub enum OnnxError {
         /// The limit.
         limit: usize,
     },
+    /// Calibrating the ReLU intervals failed.
+    #[error("ReLU calibration: {reason}")]
+    Calibration {
+        /// What is wrong.
+        reason: String,
+    },
     /// The imported network is not a valid model.
     #[error(transparent)]
     Model(#[from] ModelError),

@@ -123,7 +123,12 @@ fn fits_f32(model: &Model) -> bool {
         Layer::BatchNorm(bn) => [&bn.gamma, &bn.beta, &bn.mean, &bn.var].iter().all(|v| exact(v)),
         Layer::Activation(act) => exact(&act.a) && exact(&act.b) && exact(&act.c),
         Layer::Linear(fc) => exact(&fc.weight) && optional(&fc.bias),
-        Layer::AvgPool2 | Layer::AvgPool(_) | Layer::GlobalAvgPool | Layer::Flatten | Layer::Add { .. } => true,
+        Layer::AvgPool2
+        | Layer::AvgPool(_)
+        | Layer::GlobalAvgPool
+        | Layer::Flatten
+        | Layer::Add { .. }
+        | Layer::Relu(_) => true,
     })
 }
 
@@ -189,6 +194,8 @@ pub fn export_onnx(model: &Model) -> Result<Vec<u8>, OnnxError> {
                 w.node(&part("sum"), "Add", &[&part("quadratic"), &part("linear")], &part("sum"), vec![]);
                 w.node(name, "Add", &[&part("sum"), &k], name, vec![]);
             }
+            // The exact operator: the approximation's interval and precision are import options.
+            Layer::Relu(_) => w.node(name, "Relu", &[&x], name, vec![]),
             Layer::AvgPool2 => {
                 let attrs = vec![attr_ints("kernel_shape", &[2, 2]), attr_ints("strides", &[2, 2])];
                 w.node(name, "AveragePool", &[&x], name, attrs);

@@ -12,10 +12,15 @@ use crate::model::{AvgPool, BatchNorm, Conv2d, Layer, Linear};
 const POLYNOMIAL_HINT: &str = "HE evaluates only polynomials: replace it with a trained polynomial activation \
                                a*x**2 + b*x + c (coefficients scalar or per channel)";
 
+const RELU_HINT: &str = "HE evaluates only polynomials: opt in to the ReLU approximation (CLI: --relu approx with \
+                         --relu-interval A,B or --relu-calibrate IMAGES; library: ImportOptions::relu), or replace it \
+                         with a trained polynomial activation a*x**2 + b*x + c";
+
 /// What to use instead of an operator the engine does not evaluate.
 fn refusal_hint(op: &str) -> &'static str {
     match op {
-        "Relu" | "LeakyRelu" | "PRelu" | "Elu" | "Selu" | "Celu" | "Gelu" | "Sigmoid" | "HardSigmoid" | "Tanh"
+        "Relu" => RELU_HINT,
+        "LeakyRelu" | "PRelu" | "Elu" | "Selu" | "Celu" | "Gelu" | "Sigmoid" | "HardSigmoid" | "Tanh"
         | "Softplus" | "Softsign" | "HardSwish" | "Mish" | "ThresholdedRelu" | "Erf" | "Clip" | "Max" | "Min"
         | "Sign" | "Round" => POLYNOMIAL_HINT,
         "MaxPool" | "GlobalMaxPool" | "LpPool" | "GlobalLpPool" | "MaxRoiPool" | "MaxUnpool" => {
@@ -86,6 +91,7 @@ impl Importer<'_> {
             "BatchNormalization" => self.lower_batch_norm(node)?,
             "Flatten" | "Reshape" => self.lower_reshape(node)?,
             "Softmax" | "LogSoftmax" => self.lower_softmax(node)?,
+            "Relu" if self.options.relu.is_some() => self.lower_relu(node)?,
             op => {
                 return Err(OnnxError::UnsupportedOp {
                     node: node_name(node).to_string(),
@@ -98,7 +104,7 @@ impl Importer<'_> {
     }
 
     /// The feature at input 0 (refused if it is a constant or shape).
-    fn feature(&self, node: &NodeProto) -> Result<Feature, OnnxError> {
+    pub(crate) fn feature(&self, node: &NodeProto) -> Result<Feature, OnnxError> {
         match self.required(node, 0)? {
             Value::Feature(f) => Ok(f.clone()),
             _ => Err(OnnxError::pattern(

@@ -11,6 +11,9 @@
 //! [`OnnxError`] naming the node, its operator and what to use instead; `docs/onnx.md` lists
 //! both.
 //!
+//! `Relu` is refused unless [`ImportOptions::relu`] opts in to its polynomial approximation on
+//! an interval (given, or calibrated on sample images with [`calibrate_relu`]).
+//!
 //! [`export_onnx`] writes a model as ONNX; importing the export gives back the same model.
 
 mod convert;
@@ -21,18 +24,20 @@ mod layers;
 mod masks;
 mod poly;
 mod proto;
+mod relu;
 mod shapes;
 mod tensor;
 
 pub use error::OnnxError;
 pub use export::export_onnx;
 pub use masks::{MaskTensor, OnnxPruning, masks_to_safetensors, prune_onnx, pruned_onnx};
+pub use relu::{RELU_CALIBRATION_MARGIN, ReluCalibration, calibrate_relu};
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::model::Model;
+use crate::model::{Model, ReluApprox};
 use crate::tensor::Tensor3;
 
 /// Size limits applied before anything is allocated.
@@ -50,6 +55,15 @@ impl Default for OnnxLimits {
     fn default() -> Self {
         Self { max_file_bytes: 16 << 20, max_tensor_elements: 1 << 24, max_nodes: 10_000 }
     }
+}
+
+/// Choices of the import beyond the graph itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportOptions {
+    /// How `Relu` nodes are imported: `None` (the default) refuses them; `Some(approx)` turns
+    /// each into a [`crate::model::Layer::Relu`] with this polynomial and radius (the radius
+    /// can then be calibrated per node with [`calibrate_relu`]).
+    pub relu: Option<ReluApprox>,
 }
 
 /// Client-side preprocessing `x ↦ scale[c] · x + shift[c]` per input channel (one value = all
@@ -114,8 +128,20 @@ impl ImportedModel {
 /// assert_eq!(imported.model, model);
 /// ```
 pub fn import_onnx(bytes: &[u8], limits: &OnnxLimits) -> Result<ImportedModel, OnnxError> {
+    import_onnx_with(bytes, limits, &ImportOptions::default())
+}
+
+/// [`import_onnx`] with `options` (e.g. `Relu` nodes approximated by a polynomial).
+///
+/// # Errors
+/// As [`import_onnx`].
+pub fn import_onnx_with(
+    bytes: &[u8],
+    limits: &OnnxLimits,
+    options: &ImportOptions,
+) -> Result<ImportedModel, OnnxError> {
     let proto = proto::parse_model(bytes, limits)?;
-    convert::convert(&proto, limits)
+    convert::convert(&proto, limits, options)
 }
 
 /// Reads and imports an ONNX file, checking its size before reading it.
@@ -123,8 +149,16 @@ pub fn import_onnx(bytes: &[u8], limits: &OnnxLimits) -> Result<ImportedModel, O
 /// # Errors
 /// As [`import_onnx`], plus [`OnnxError::Io`].
 pub fn read_onnx(path: &Path, limits: &OnnxLimits) -> Result<ImportedModel, OnnxError> {
+    read_onnx_with(path, limits, &ImportOptions::default())
+}
+
+/// [`read_onnx`] with `options`.
+///
+/// # Errors
+/// As [`read_onnx`].
+pub fn read_onnx_with(path: &Path, limits: &OnnxLimits, options: &ImportOptions) -> Result<ImportedModel, OnnxError> {
     let bytes = read_capped(path, limits)?;
-    import_onnx(&bytes, limits)
+    import_onnx_with(&bytes, limits, options)
 }
 
 /// The bytes of the file at `path`, refused before reading if larger than
