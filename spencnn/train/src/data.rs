@@ -1,6 +1,7 @@
 //! MNIST-style data sets: idx files (gzipped or not, parsed by [`spencnn::image`]) of images and
 //! labels, kept as bytes and turned into `f32` batches in `[0, 1]` (`pixel / 255`, the same
-//! normalisation as inference).
+//! normalisation as inference). Fashion-MNIST is distributed in the same format under the same
+//! file names (gzipped), so everything here reads it as well: ten classes, labels `0..=9`.
 
 use std::path::{Path, PathBuf};
 
@@ -107,7 +108,8 @@ impl Dataset {
     /// Reads an idx3 image file and an idx1 label file (each gzipped or not).
     ///
     /// # Errors
-    /// [`TrainError::Data`] when a file is missing, corrupt, or the counts differ.
+    /// [`TrainError::Data`] when a file is missing, corrupt (bad header, truncated data or gzip
+    /// stream), the counts differ, or a label is not a class `0..=9`.
     pub fn from_idx_files(images: &Path, labels: &Path) -> Result<Self, TrainError> {
         let (image_path, image_bytes) = read_file(images)?;
         let parsed = IdxImages::parse(&image_bytes).map_err(|e| data_error(&image_path, e.to_string()))?;
@@ -119,7 +121,7 @@ impl Dataset {
             return Err(data_error(&label_path, format!("{} labels for {count} images", label_data.len())));
         }
         if let Some(&bad) = label_data.iter().find(|&&l| l > 9) {
-            return Err(data_error(&label_path, format!("label {bad} is not a digit")));
+            return Err(data_error(&label_path, format!("label {bad} is not a class 0-9")));
         }
         Ok(Self { rows, cols, pixels, labels: label_data })
     }
@@ -238,6 +240,54 @@ mod tests {
         std::fs::write(dir.join("t10k-images-idx3-ubyte"), &images[..20]).unwrap();
         let err = Dataset::mnist(&dir, Split::Test).unwrap_err().to_string();
         assert!(err.contains("header announces 18"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// Fashion-MNIST ships the four files gzipped only (as its Debian package does): they are
+    /// read as such, and malformed data of that shape gets a typed error naming the file.
+    #[test]
+    fn gzipped_only_files_read_and_malformed_ones_are_typed_errors() {
+        let dir = std::env::temp_dir().join(format!("spencnn-gz-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (images, labels) = tiny().to_idx();
+        let (images_gz, labels_gz) = (gzip(&images), gzip(&labels));
+        let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+        write("train-images-idx3-ubyte.gz", &images_gz);
+        write("train-labels-idx1-ubyte.gz", &labels_gz);
+        assert_eq!(Dataset::mnist(&dir, Split::Train).unwrap(), tiny());
+        let data_error = |needle: &str| {
+            let err = Dataset::mnist(&dir, Split::Train).unwrap_err();
+            let TrainError::Data { path, reason } = &err else { panic!("not a data error: {err}") };
+            assert!(reason.contains(needle), "{reason}");
+            path.clone()
+        };
+        // A gzip stream cut short (a partial download).
+        write("train-images-idx3-ubyte.gz", &images_gz[..images_gz.len() / 2]);
+        assert!(data_error("gzip").ends_with("train-images-idx3-ubyte.gz"));
+        // Gzip magic followed by garbage.
+        write("train-images-idx3-ubyte.gz", &[0x1f, 0x8b, 8, 0, 0xde, 0xad, 0xbe, 0xef]);
+        data_error("gzip");
+        // Well-formed gzip of a wrong idx file: a label file where the images belong.
+        write("train-images-idx3-ubyte.gz", &labels_gz);
+        data_error("");
+        write("train-images-idx3-ubyte.gz", &images_gz);
+        // A label outside the ten classes.
+        let mut bad = labels.clone();
+        *bad.last_mut().unwrap() = 10;
+        write("train-labels-idx1-ubyte.gz", &gzip(&bad));
+        assert!(data_error("label 10 is not a class 0-9").ends_with("train-labels-idx1-ubyte.gz"));
+        // Fewer labels than images.
+        write(
+            "train-labels-idx1-ubyte.gz",
+            &gzip(&Dataset { pixels: vec![0; 9], labels: vec![1], ..tiny() }.to_idx().1),
+        );
+        data_error("1 labels for 2 images");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

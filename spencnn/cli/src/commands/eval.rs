@@ -37,7 +37,8 @@ pub(crate) struct EvalArgs {
     #[arg(long, value_enum)]
     variant: Option<VariantArg>,
     /// Directory with the MNIST test idx files (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,
-    /// gzipped or not), or spencnn/assets for the 20 bundled test digits.
+    /// gzipped or not; Fashion-MNIST's have the same names), or spencnn/assets for the 20
+    /// bundled test digits.
     #[arg(long)]
     data: PathBuf,
     /// Evaluate the first N test images only [default: all].

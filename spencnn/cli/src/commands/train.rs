@@ -37,8 +37,8 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_enum)]
     variant: VariantArg,
     /// Directory with the MNIST idx files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
-    /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not), or spencnn/assets for
-    /// a smoke run on the 20 bundled test digits.
+    /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not; Fashion-MNIST's files
+    /// have the same names), or spencnn/assets for a smoke run on the 20 bundled test digits.
     #[arg(long)]
     data: PathBuf,
     /// Output weights file (safetensors).
