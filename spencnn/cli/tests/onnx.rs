@@ -102,6 +102,29 @@ fn inspect_reports_layers_packing_keys_and_tensors_before_any_key() {
 }
 
 #[test]
+fn inspect_prints_the_memory_latency_trade_off_within_a_budget() {
+    let model = fixture("residual.onnx");
+    let plain = json(&["inspect", "--model", &model, "--json"]);
+    assert!(plain.get("memory").is_none(), "no budget, no deployment: {plain}");
+    let free = json(&["inspect", "--model", &model, "--json", "--max-memory-gib", "none"]);
+    let peak = free["memory"]["plan"]["footprint"]["peak"].as_u64().unwrap();
+    assert_eq!(free["memory"]["plan"]["encoding"], "Preencoded", "{free}");
+    // The same deployment as `plan` chooses for the same budget.
+    let budget = (peak as f64 * 0.7 / f64::from(1u32 << 30)).to_string();
+    let tight = json(&["inspect", "--model", &model, "--json", "--max-memory-gib", &budget]);
+    let planned = json(&["plan", "--model", &model, "--json", "--max-memory-gib", &budget]);
+    let plan = &tight["memory"]["plan"];
+    assert!(plan["footprint"]["peak"].as_u64().unwrap() <= plan["budget_bytes"].as_u64().unwrap(), "{plan}");
+    assert!(plan["estimated_cost"].as_f64().unwrap() >= plan["unconstrained_cost"].as_f64().unwrap(), "{plan}");
+    assert_eq!(plan["footprint"], planned["memory"]["plan"]["footprint"], "inspect and plan agree");
+    let stdout = success(&["inspect", "--model", "lenet", "--max-memory-gib", "0.6"]);
+    assert!(
+        stdout.contains("within the memory budget, for CKKS: N = 2^") && stdout.contains("trade-off: "),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn infer_classifies_a_digit_with_an_imported_model_like_the_reference() {
     let report =
         json(&["infer", "--model", &fixture("torch_legacy_lenet.onnx"), "--image", &asset("digit-7.png"), "--json"]);

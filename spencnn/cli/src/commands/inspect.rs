@@ -1,7 +1,7 @@
 //! `spencnn inspect`: what running a model encrypted will take, before any key is generated:
 //! the layers with shapes, groups, windows and packing, depth, HE operation counts, rotation
-//! keys and their memory, the parameter choice, and the weight tensors a safetensors file for
-//! the architecture must contain.
+//! keys and their memory, the parameter choice, the weight tensors a safetensors file for the
+//! architecture must contain, and with `--max-memory-gib` the deployment that fits the budget.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -16,8 +16,10 @@ use spencnn::plan::PlanConfig;
 use spencnn::prune::PruneSpec;
 use spencnn::variant::{Weights, build_variant};
 
+use crate::bounds::{self, MemoryLimit};
+use crate::commands::plan::{MemoryReport, memory_report};
 use crate::model_arg::{ModelArg, import, imported_log_n};
-use crate::options::{VariantArg, WeightsFile, emit, emit_json};
+use crate::options::{ThreadsArg, VariantArg, WeightsFile, emit, emit_json};
 use crate::relu_args::ReluArgs;
 
 /// Arguments of `spencnn inspect`.
@@ -40,6 +42,13 @@ pub(crate) struct InspectArgs {
     log_n: Option<u32>,
     #[command(flatten)]
     relu: ReluArgs,
+    /// Also print the deployment that fits this many GiB and the memory-latency trade-off it
+    /// makes (compact keys, fewer rotation keys, encoding during inference), as `infer` would
+    /// run it on --threads; `none` = no limit.
+    #[arg(long, value_parser = bounds::memory_limit)]
+    max_memory_gib: Option<MemoryLimit>,
+    #[command(flatten)]
+    threads: ThreadsArg,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -54,18 +63,21 @@ struct InspectReport {
     input_transform: Option<InputTransform>,
     /// The importer's notices (imported models).
     notices: Vec<String>,
+    /// The deployment within `--max-memory-gib`, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<MemoryReport>,
 }
 
 fn report(args: &InspectArgs) -> anyhow::Result<InspectReport> {
     let options = ParamOptions::default();
-    let (model, input_transform, notices, log_n) = match &args.model {
+    let (model, variant, input_transform, notices, log_n) = match &args.model {
         ModelArg::Onnx(path) => {
             if args.variant.is_some() || args.weights.is_some() {
                 anyhow::bail!("--variant and --weights apply to zoo networks: an ONNX file carries its own weights");
             }
             let imported = import(path, true, &args.relu)?;
             let log_n = imported_log_n(&imported.model, args.log_n, &options)?;
-            (imported.model, imported.input_transform, imported.notices, log_n)
+            (imported.model, None, imported.input_transform, imported.notices, log_n)
         }
         ModelArg::Zoo(network) => {
             args.relu.only_for_onnx()?;
@@ -84,11 +96,20 @@ fn report(args: &InspectArgs) -> anyhow::Result<InspectReport> {
             };
             let built = build_variant(*network, variant, &PlanConfig::new(log_n), weights, prune)
                 .with_context(|| format!("cannot build the {variant} {network}"))?;
-            (built.model, None, Vec::new(), log_n)
+            (built.model, Some(variant), None, Vec::new(), log_n)
         }
     };
     let inspection = inspect(&model, log_n, &options).with_context(|| format!("cannot plan {}", args.model))?;
-    Ok(InspectReport { inspection, input_transform, notices })
+    let memory = match args.max_memory_gib {
+        Some(limit) => {
+            let threads = args.threads.count();
+            let mut config = PlanConfig::new(log_n);
+            config.cost = config.cost.with_threads(threads);
+            Some(args.threads.install(|| memory_report(&model, variant, &config, limit, None, threads))?)
+        }
+        None => None,
+    };
+    Ok(InspectReport { inspection, input_transform, notices, memory })
 }
 
 fn render(r: &InspectReport) -> String {
@@ -146,6 +167,10 @@ fn render(r: &InspectReport) -> String {
     let _ = writeln!(out, "weight tensors of a safetensors file for this architecture:");
     for (name, shape) in &i.tensors {
         let _ = writeln!(out, "  {name} {shape:?}");
+    }
+    if let Some(m) = &r.memory {
+        let _ = writeln!(out, "\nwithin the memory budget, for CKKS: {}", m.params);
+        let _ = writeln!(out, "{}", m.plan);
     }
     out
 }

@@ -98,17 +98,18 @@ struct PlanReport {
     memory: Option<MemoryReport>,
 }
 
+/// The CKKS parameters and the deployment chosen within a memory budget (`plan` and `inspect`).
 #[derive(Debug, Serialize)]
-struct MemoryReport {
+pub(crate) struct MemoryReport {
     /// The zoo network's variant (none for an imported model).
     #[serde(skip_serializing_if = "Option::is_none")]
-    variant: Option<Variant>,
-    params: String,
-    plan: MemoryPlan,
+    pub(crate) variant: Option<Variant>,
+    pub(crate) params: String,
+    pub(crate) plan: MemoryPlan,
 }
 
 /// The parameters and memory plan of `model` within `limit`.
-fn memory_report(
+pub(crate) fn memory_report(
     model: &Model,
     variant: Option<Variant>,
     config: &PlanConfig,
