@@ -62,10 +62,6 @@ fn bootstrap(s: &mut Setup, values: &[Complex]) -> (Ciphertext, Vec<Complex>) {
     (out, decrypted)
 }
 
-fn real_values(count: usize, seed: u64) -> Vec<Complex> {
-    random_values(count, seed).into_iter().map(|z| Complex::from(z.re)).collect()
-}
-
 #[test]
 fn uniform_ternary_full_slots() {
     let (params, eval_mod) = uniform_params();

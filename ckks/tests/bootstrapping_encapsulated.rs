@@ -11,8 +11,8 @@ use common::*;
 use spencnn_ckks::circuits::bootstrapping::{
     Bootstrapper, BootstrappingConfig, BootstrappingKeys, EvalModConfig, KeyRequirements, SparseEncapsulation,
 };
-use spencnn_ckks::serialization::sizes;
 use spencnn_ckks::circuits::{CircuitError, Hoisting};
+use spencnn_ckks::serialization::sizes;
 use spencnn_ckks::*;
 
 /// N = 2^12, uniform ternary secret, scale 2^50 with q_0 = 2^60 (`q_0/Δ = 2^10`, the N = 2^16
@@ -68,10 +68,6 @@ fn bootstrap_at(s: &mut Setup, values: &[Complex], scale: f64) -> (Ciphertext, V
     let out = s.bootstrapper.bootstrap(&ct, &s.keys).unwrap();
     let decrypted = f.decrypt(&out);
     (out, decrypted)
-}
-
-fn real_values(count: usize, seed: u64) -> Vec<Complex> {
-    random_values(count, seed).into_iter().map(|z| Complex::from(z.re)).collect()
 }
 
 #[test]
@@ -168,7 +164,12 @@ fn encapsulation_misuse_is_a_typed_error() {
     let dense_out = dense_circuit.bootstrap(&ct, &dense_keys).unwrap();
     let dense_precision = precision(&values, &f.decrypt(&dense_out));
     assert!(dense_precision.min_bits < 4.0, "dense secret with K = 16: {dense_precision:?}");
-    assert_precision("encapsulated, same input", &values, &f.decrypt(&s.bootstrapper.bootstrap(&ct, &s.keys).unwrap()), 20.0);
+    assert_precision(
+        "encapsulated, same input",
+        &values,
+        &f.decrypt(&s.bootstrapper.bootstrap(&ct, &s.keys).unwrap()),
+        20.0,
+    );
     // Encapsulation keys made for another secret are another secret's: the result is wrong,
     // but the parameters match, so this is the caller's key management; keys of other
     // parameters are refused.

@@ -87,6 +87,11 @@ pub fn random_values(count: usize, seed: u64) -> Vec<Complex> {
     (0..count).map(|_| Complex::new(next(), next())).collect()
 }
 
+/// The real parts of [`random_values`]: deterministic real values in `[-1, 1)`.
+pub fn real_values(count: usize, seed: u64) -> Vec<Complex> {
+    random_values(count, seed).into_iter().map(|z| Complex::from(z.re)).collect()
+}
+
 /// Precision statistics: `-log2` of the maximum and of the mean absolute error.
 #[derive(Debug, Clone, Copy)]
 pub struct Precision {
