@@ -8,7 +8,8 @@
 #
 #   benches/scripts/calibration-series.sh [OUT]   # default target/calibration-series
 #
-# MODELS="lenet vgg5 hefnet"  networks, run in this order.
+# MODELS="lenet vgg5 hefnet"  networks, run in this order (resnet20 needs LOG_N="14,16").
+# LOG_N="14"                  ring degrees the calibration measures (comma-separated).
 # THREADS="1 2"               thread counts; for each network they run one after the other.
 # REPEAT_lenet=3 ...          encrypted runs per variant (median); default 3, 1 for hefnet.
 # HEAR="lenet vgg5 hefnet"    networks whose HEAR-dense variant also runs (the slowest run).
@@ -46,7 +47,7 @@ note() {
 } > "$out/machine.txt"
 
 note "calibrate"
-"$spencnn" calibrate --log-n 14 --threads "$(echo "$threads" | tr ' ' ',')" --output "$profile" \
+"$spencnn" calibrate --log-n "${LOG_N:-14}" --threads "$(echo "$threads" | tr ' ' ',')" --output "$profile" \
   "${calibrate_args[@]}" > "$out/calibrate.txt"
 for model in $models; do
   repeat_var="REPEAT_$model"
